@@ -1,0 +1,60 @@
+# Two commands on a fresh machine: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+MANAGE := $(BIN)/python manage.py
+
+# Local development: DEBUG on, a throwaway key, plain-HTTP cookies. Never used by `serve`.
+DEV_ENV := DEBUG=1 SECURE_COOKIES=0
+# The production settings, served over plain HTTP on this machine only.
+SERVE_ENV := DEBUG=0 SECRET_KEY=$${SECRET_KEY:-local-serve-$$(hostname)-not-for-the-internet-0123456789abcdef} \
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-0}
+TEST_ENV := SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz SECURE_SSL_REDIRECT=0 \
+	CACHE_DIR=$(CURDIR)/var/test-cache
+
+.PHONY: run test test-suite serve bench admin setup setup-test static clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(BIN)/.installed
+
+static: setup
+	DEBUG=1 $(MANAGE) collectstatic --noinput --verbosity 0
+
+run: setup static
+	$(DEV_ENV) $(MANAGE) migrate --noinput
+	$(DEV_ENV) $(MANAGE) seed_demo --demo-logins
+	@echo "Serving the demo practice at http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/)"
+	$(DEV_ENV) $(MANAGE) runserver 127.0.0.1:$(PORT)
+
+admin: setup
+	$(DEV_ENV) $(MANAGE) createsuperuser
+
+# Debian's Chromium for the browser tests; tools that download their own browser cannot work here.
+setup-test: setup static
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium and chromium-driver for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+
+test: setup-test test-suite
+
+test-suite:
+	$(TEST_ENV) $(BIN)/pytest $(ARGS)
+
+serve: setup static
+	$(SERVE_ENV) $(MANAGE) migrate --noinput
+	@$(SERVE_ENV) $(MANAGE) shell -c "from clinic.models import Practice; raise SystemExit(0 if Practice.objects.exists() else 1)" \
+		|| $(SERVE_ENV) $(MANAGE) seed_demo --demo-logins
+	@echo "Production settings under gunicorn at http://127.0.0.1:$(PORT)/"
+	$(SERVE_ENV) $(BIN)/gunicorn clinic.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
+
+bench: setup static
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) staticfiles var

@@ -1,0 +1,168 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from clinic.hours import TimeBlock, find_overlap
+from clinic.models import Announcement, HolidayHours, OfficeHours, Practice
+
+admin.site.site_header = "Practice website — staff"
+admin.site.site_title = "Practice website staff"
+admin.site.index_title = "What would you like to update?"
+
+
+class OfficeHoursFormSet(forms.BaseInlineFormSet):
+    """Checks the blocks of each weekday against each other as they are about to be saved."""
+
+    def clean(self):
+        super().clean()
+        by_weekday = {}
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            data = form.cleaned_data
+            if data.get("opens") and data.get("closes") and data.get("weekday") is not None and data["closes"] > data["opens"]:
+                by_weekday.setdefault(data["weekday"], []).append(TimeBlock(data["opens"], data["closes"]))
+        for weekday, blocks in by_weekday.items():
+            overlap = find_overlap(blocks)
+            if overlap:
+                first, second = overlap
+                day = OfficeHours.Weekday(weekday).label
+                raise ValidationError(
+                    f"{day} has overlapping hours ({first.opens:%H:%M}–{first.closes:%H:%M} and "
+                    f"{second.opens:%H:%M}–{second.closes:%H:%M}). Make the blocks separate, e.g. 8:30–12:30 and 13:30–17:00."
+                )
+
+
+class OfficeHoursInline(admin.TabularInline):
+    model = OfficeHours
+    formset = OfficeHoursFormSet
+    extra = 1
+    verbose_name = "block of office hours"
+    verbose_name_plural = "Weekly office hours (a day with no block shows as closed; add a second block for a lunch break)"
+
+
+@admin.register(Practice)
+class PracticeAdmin(admin.ModelAdmin):
+    inlines = [OfficeHoursInline]
+    fieldsets = [
+        (None, {"fields": ["name", "specialties"]}),
+        ("Contact", {"fields": ["phone", "email"]}),
+        ("Address", {"fields": ["street_address", "city", "state", "postal_code", "directions_url"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not Practice.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        # There is only one practice: go straight to it (or to "add" on a new site).
+        practice = Practice.load()
+        if practice is not None:
+            return redirect(reverse("admin:clinic_practice_change", args=[practice.pk]))
+        return super().changelist_view(request, extra_context)
+
+
+class UpcomingHolidayFilter(admin.SimpleListFilter):
+    title = "when"
+    parameter_name = "when"
+
+    def lookups(self, request, model_admin):
+        return [("upcoming", "Today and later"), ("past", "Past")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "upcoming":
+            return queryset.filter(last_day__gte=today)
+        if self.value() == "past":
+            return queryset.filter(last_day__lt=today)
+        return queryset
+
+
+@admin.register(HolidayHours)
+class HolidayHoursAdmin(admin.ModelAdmin):
+    list_display = ["label", "dates", "hours_display", "note"]
+    list_filter = [UpcomingHolidayFilter]
+    search_fields = ["label", "note"]
+    date_hierarchy = "first_day"
+    fieldsets = [
+        (None, {"fields": ["label", "first_day", "last_day"]}),
+        (
+            "Hours on these days",
+            {
+                "fields": ["is_closed", "opens", "closes", "note"],
+                "description": "Holiday hours replace the weekly hours on these days everywhere on the site, "
+                "including online booking. Patients see them on every page from two weeks before.",
+            },
+        ),
+    ]
+
+    @admin.display(description="dates", ordering="first_day")
+    def dates(self, obj):
+        return obj.date_range_display
+
+    @admin.display(description="hours")
+    def hours_display(self, obj):
+        if obj.is_closed:
+            return "Closed"
+        return f"{obj.opens:%H:%M}–{obj.closes:%H:%M}"
+
+
+class AnnouncementStatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("live", "Live now"), ("scheduled", "Scheduled"), ("ended", "Ended"), ("draft", "Draft")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "live":
+            return queryset.live(now)
+        if self.value() == "scheduled":
+            return queryset.published().filter(starts_at__gt=now)
+        if self.value() == "ended":
+            return queryset.published().filter(ends_at__lte=now)
+        if self.value() == "draft":
+            return queryset.filter(is_published=False)
+        return queryset
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "kind", "priority", "starts_at", "ends_at", "view_link"]
+    list_filter = [AnnouncementStatusFilter, "kind", "priority"]
+    search_fields = ["title", "message", "body"]
+    prepopulated_fields = {"slug": ["title"]}
+    date_hierarchy = "starts_at"
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "kind", "priority", "is_published"]}),
+        ("What patients read", {"fields": ["message", "body", "link_url", "link_text"]}),
+        (
+            "When it shows",
+            {
+                "fields": ["starts_at", "ends_at"],
+                "description": "The notice appears and disappears by itself at these times; no need to come back.",
+            },
+        ),
+    ]
+
+    @admin.display(description="status")
+    def status(self, obj):
+        now = timezone.now()
+        if not obj.is_published:
+            return "Draft"
+        if obj.is_live(now):
+            return format_html("<strong>{}</strong>", "Live now")
+        if obj.starts_at > now:
+            return "Scheduled"
+        return "Ended"
+
+    @admin.display(description="page")
+    def view_link(self, obj):
+        return format_html('<a href="{}">View</a>', obj.get_absolute_url())

@@ -1,0 +1,73 @@
+"""The practice content every page shows, loaded once and shared through the cache.
+
+Practice details, weekly hours, holiday hours and announcements appear in the
+header, footer, announcement bar and JSON-LD of every page. They change rarely,
+so they are read in one go and cached. Saving or deleting any of them clears
+the cache (see `clinic.apps`). Time windows are applied on every request, not
+when loading, so a scheduled announcement appears and disappears on time.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from clinic.hours import Holiday, PracticeHours
+from clinic.models import Announcement, HolidayHours, OfficeHours, Practice
+
+CACHE_KEY = "clinic:site-content:v1"
+# Holiday hours are shown on every page this many days before they apply.
+HOLIDAY_NOTICE_DAYS = 14
+
+
+@dataclass(frozen=True)
+class SiteContent:
+    practice: Practice | None
+    hours: PracticeHours
+    announcements: tuple[Announcement, ...]
+
+    def live_announcements(self, now: datetime) -> list[Announcement]:
+        return [announcement for announcement in self.announcements if announcement.is_live(now)]
+
+    def upcoming_holidays(self, today: date) -> list[Holiday]:
+        return self.hours.upcoming_holidays(today)
+
+    def holidays_to_mention(self, today: date) -> list[Holiday]:
+        """Holiday hours starting within the next two weeks (or under way)."""
+        return self.hours.upcoming_holidays(today, within_days=HOLIDAY_NOTICE_DAYS)
+
+
+def read_site_content(today: date | None = None, now: datetime | None = None) -> SiteContent:
+    """Read the rows (four queries) without the cache."""
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    practice = Practice.load()
+    weekly = {}
+    for block in OfficeHours.objects.filter(practice_id=1):
+        weekly.setdefault(block.weekday, []).append(block.as_block())
+    # Yesterday's as well: the cached copy may still be served after midnight.
+    holidays = tuple(h.as_holiday() for h in HolidayHours.objects.upcoming(today - timedelta(days=1)))
+    announcements = tuple(Announcement.objects.not_ended(now))
+    weekly_blocks = {weekday: tuple(sorted(blocks)) for weekday, blocks in weekly.items()}
+    return SiteContent(practice, PracticeHours(weekly_blocks, holidays), announcements)
+
+
+def load_site_content() -> SiteContent:
+    content = cache.get(CACHE_KEY)
+    if content is None:
+        content = read_site_content()
+        cache.set(CACHE_KEY, content, settings.SITE_CONTENT_CACHE_SECONDS)
+    return content
+
+
+def forget_site_content(**kwargs):
+    """Drop the cached copy now and again when the saving transaction commits.
+
+    The second delete matters: a request served between the save and the commit
+    could otherwise cache the old rows for the whole cache lifetime.
+    """
+    cache.delete(CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(CACHE_KEY))

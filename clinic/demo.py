@@ -1,0 +1,108 @@
+"""The demo practice: fictional contact details, real-looking hours, holidays computed from today."""
+
+from datetime import date, time, timedelta
+
+from clinic.hours import TimeBlock
+
+PRACTICE = {
+    "name": "Pain, Spine & Rehab Associates",
+    "specialties": "Physical Medicine & Rehabilitation and Pain Medicine Specialists located in Gaithersburg, MD",
+    # 555-01xx numbers are reserved for fiction; the street is made up.
+    "phone": "+13015550142",
+    "email": "frontdesk@practice.example",
+    "street_address": "100 Example Way, Suite 210",
+    "city": "Gaithersburg",
+    "state": "MD",
+    "postal_code": "20878",
+    "directions_url": "https://www.openstreetmap.org/search?query=Gaithersburg%2C%20MD",
+}
+
+MORNING = TimeBlock(time(8, 30), time(12, 30))
+AFTERNOON = TimeBlock(time(13, 30), time(17, 0))
+WEEKLY_HOURS = {
+    0: [MORNING, AFTERNOON],
+    1: [MORNING, AFTERNOON],
+    2: [MORNING, AFTERNOON],
+    3: [MORNING, AFTERNOON],
+    4: [TimeBlock(time(8, 30), time(14, 0))],
+}
+
+
+def nth_weekday(year, month, weekday, n):
+    """The n-th given weekday of a month (n = -1 for the last one)."""
+    if n > 0:
+        first = date(year, month, 1)
+        return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+    following_month = date(year + month // 12, month % 12 + 1, 1)
+    last = following_month - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def holidays_in(year):
+    """(label, day, special hours or None for closed, note) for the practice's holidays of a year."""
+    thanksgiving = nth_weekday(year, 11, 3, 4)
+    return [
+        ("New Year's Day", date(year, 1, 1), None, ""),
+        ("Memorial Day", nth_weekday(year, 5, 0, -1), None, ""),
+        ("Independence Day", date(year, 7, 4), None, ""),
+        ("Labor Day", nth_weekday(year, 9, 0, 1), None, ""),
+        ("Thanksgiving", thanksgiving, None, "Messages left today are returned on the next working day."),
+        ("Day after Thanksgiving", thanksgiving + timedelta(days=1), TimeBlock(time(8, 30), time(12, 0)), ""),
+        ("Christmas Eve", date(year, 12, 24), TimeBlock(time(8, 30), time(12, 0)), ""),
+        ("Christmas Day", date(year, 12, 25), None, ""),
+    ]
+
+
+def upcoming_demo_holidays(today):
+    """Every demo holiday in the coming year, plus a staff training morning when no holiday is
+    within two weeks, so the demo always shows holiday hours on every page."""
+    found = [h for year in (today.year, today.year + 1) for h in holidays_in(year) if today <= h[1] < today + timedelta(days=365)]
+    found.sort(key=lambda h: h[1])
+    if not any(h[1] <= today + timedelta(days=14) for h in found):
+        taken = {h[1] for h in found}
+        day = today + timedelta(days=7)
+        while day.weekday() >= 5 or day in taken:
+            day += timedelta(days=1)
+        found.append(("Staff training", day, TimeBlock(time(12, 30), time(17, 0)), "Open in the afternoon only."))
+    return found
+
+
+ANNOUNCEMENTS = [
+    {
+        "slug": "covid-19",
+        "title": "What we are doing about COVID-19",
+        "kind": "covid",
+        "priority": 20,
+        "message": "Our office is open. Please read how we keep visits safe, and stay home if you feel unwell.",
+        "body": (
+            "Your safety and our staff's safety come first. We clean treatment rooms between every patient "
+            "and keep the waiting room uncrowded by spacing appointments.\n\n"
+            "If you have a fever, a new cough or have been told to isolate, please do not come in. Call us "
+            "and we will move your visit or turn it into a video visit at no extra hassle.\n\n"
+            "Masks are welcome in the office at any time, and we will wear one on request."
+        ),
+    },
+    {
+        "slug": "telehealth-visits",
+        "title": "Video visits are available",
+        "kind": "telehealth",
+        "priority": 10,
+        "message": "Now offering telehealth: see your provider by video from home for consultations and follow-ups.",
+        "body": (
+            "Many consultations and follow-up visits work well by video. You need a phone, tablet or computer "
+            "with a camera and a quiet, private place.\n\n"
+            "Treatments such as dry needling and trigger point injections still happen in the office."
+        ),
+    },
+    {
+        "slug": "holiday-hours",
+        "title": "Holiday hours",
+        "kind": "holiday",
+        "priority": 10,
+        "message": "Our hours change around the holidays. Please check holiday hours before you visit.",
+        "body": (
+            "Holiday closures and shorter days are listed on our Hours & directions page, and next to "
+            "the opening hours on every page in the two weeks before.\n\n"
+        ),
+    },
+]

@@ -1,0 +1,119 @@
+"""When the practice is open: weekly office hours, overridden by dated holiday hours.
+
+Everything here works on plain values and never touches the database, so the
+hours page, the footer, the JSON-LD and (later) booking availability all answer
+"is the practice open at time T" the same way. `clinic.content` loads the rows.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+PRACTICE_TIME_ZONE = ZoneInfo("America/New_York")
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True, order=True)
+class TimeBlock:
+    """One stretch of opening on a day, e.g. 08:30–12:30."""
+
+    opens: time
+    closes: time
+
+    def overlaps(self, other: "TimeBlock") -> bool:
+        return self.opens < other.closes and other.opens < self.closes
+
+
+@dataclass(frozen=True)
+class Holiday:
+    """Dated hours that replace the weekly hours on every day from `first_day` to `last_day`."""
+
+    label: str
+    first_day: date
+    last_day: date
+    blocks: tuple[TimeBlock, ...] = ()
+    note: str = ""
+
+    @property
+    def is_closed(self) -> bool:
+        return not self.blocks
+
+    def covers(self, day: date) -> bool:
+        return self.first_day <= day <= self.last_day
+
+
+@dataclass(frozen=True)
+class DayHours:
+    """The opening hours of one calendar day, after holiday hours are applied."""
+
+    day: date
+    blocks: tuple[TimeBlock, ...]
+    holiday: Holiday | None = None
+
+    @property
+    def is_closed(self) -> bool:
+        return not self.blocks
+
+    @property
+    def weekday_name(self) -> str:
+        return WEEKDAY_NAMES[self.day.weekday()]
+
+    def intervals(self, tz: ZoneInfo = PRACTICE_TIME_ZONE) -> list[tuple[datetime, datetime]]:
+        """Aware start and end datetimes of each block, correct across DST changes."""
+        return [
+            (datetime.combine(self.day, block.opens, tzinfo=tz), datetime.combine(self.day, block.closes, tzinfo=tz))
+            for block in self.blocks
+        ]
+
+
+@dataclass(frozen=True)
+class PracticeHours:
+    """Weekly hours (weekday 0 = Monday) plus holiday overrides, in one time zone."""
+
+    weekly: Mapping[int, Sequence[TimeBlock]]
+    holidays: Sequence[Holiday] = ()
+    tz: ZoneInfo = field(default=PRACTICE_TIME_ZONE)
+
+    def holiday_on(self, day: date) -> Holiday | None:
+        for holiday in self.holidays:
+            if holiday.covers(day):
+                return holiday
+        return None
+
+    def hours_on(self, day: date) -> DayHours:
+        holiday = self.holiday_on(day)
+        if holiday is not None:
+            return DayHours(day, tuple(sorted(holiday.blocks)), holiday)
+        return DayHours(day, tuple(sorted(self.weekly.get(day.weekday(), ()))))
+
+    def days(self, first_day: date, count: int) -> list[DayHours]:
+        return [self.hours_on(first_day + timedelta(days=offset)) for offset in range(count)]
+
+    def is_open_at(self, moment: datetime) -> bool:
+        if moment.tzinfo is None:
+            raise ValueError("is_open_at needs an aware datetime")
+        local = moment.astimezone(self.tz)
+        return any(start <= local < end for start, end in self.hours_on(local.date()).intervals(self.tz))
+
+    def upcoming_holidays(self, today: date, within_days: int | None = None) -> list[Holiday]:
+        """Holidays not yet over on `today`, soonest first; optionally only those starting within N days."""
+        found = [h for h in self.holidays if h.last_day >= today]
+        if within_days is not None:
+            horizon = today + timedelta(days=within_days)
+            found = [h for h in found if h.first_day <= horizon]
+        return sorted(found, key=lambda h: h.first_day)
+
+
+def weekly_table(weekly: Mapping[int, Sequence[TimeBlock]]) -> list[tuple[str, tuple[TimeBlock, ...]]]:
+    """Monday to Sunday with each day's blocks, for the hours page."""
+    return [(WEEKDAY_NAMES[weekday], tuple(sorted(weekly.get(weekday, ())))) for weekday in range(7)]
+
+
+def find_overlap(blocks: Iterable[TimeBlock]) -> tuple[TimeBlock, TimeBlock] | None:
+    """The first pair of blocks that overlap, or None."""
+    ordered = sorted(blocks)
+    for earlier, later in zip(ordered, ordered[1:]):
+        if earlier.overlaps(later):
+            return earlier, later
+    return None

@@ -1,0 +1,330 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.hours import Holiday, TimeBlock
+from clinic.phone import display_phone, normalise_phone
+
+
+class Practice(models.Model):
+    """The practice's own details. There is exactly one row (pk=1); see `Practice.load`."""
+
+    name = models.CharField(
+        max_length=120,
+        help_text="The practice's name as patients know it, e.g. “Pain, Spine & Rehab Associates”.",
+    )
+    specialties = models.CharField(
+        "specialties line",
+        max_length=200,
+        help_text="One line under the name on every page, e.g. “Physical Medicine & Rehabilitation "
+        "and Pain Medicine Specialists located in Gaithersburg, MD”.",
+    )
+    phone = models.CharField(
+        max_length=20,
+        help_text="Main phone number patients call, with area code, e.g. (301) 555-0142.",
+    )
+    email = models.EmailField(
+        blank=True,
+        help_text="Optional public email address for general questions (never for medical details).",
+    )
+    street_address = models.CharField(
+        max_length=200, help_text="Street and suite, e.g. “100 Example Way, Suite 200”."
+    )
+    city = models.CharField(max_length=100, help_text="e.g. Gaithersburg")
+    state = models.CharField(max_length=2, help_text="Two-letter state code, e.g. MD.")
+    postal_code = models.CharField("ZIP code", max_length=10, help_text="e.g. 20878")
+    directions_url = models.URLField(
+        "directions link",
+        blank=True,
+        help_text="Optional link to directions in a map service. Patients open it themselves; "
+        "the site never loads maps on its pages.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "practice details"
+        verbose_name_plural = "practice details"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="practice_single_row")]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if self.phone:
+            try:
+                self.phone = normalise_phone(self.phone)
+            except ValidationError as error:
+                raise ValidationError({"phone": error}) from None
+        if self.state:
+            self.state = self.state.upper()
+
+    @classmethod
+    def load(cls):
+        """The practice, or None before anyone has entered it."""
+        return cls.objects.filter(pk=1).first()
+
+    @property
+    def phone_display(self):
+        return display_phone(self.phone)
+
+    @property
+    def phone_href(self):
+        return f"tel:{self.phone}"
+
+    @property
+    def address_lines(self):
+        return [self.street_address, f"{self.city}, {self.state} {self.postal_code}"]
+
+
+class OfficeHours(models.Model):
+    """One block of opening on a weekday. A day with no blocks is closed; two blocks make a lunch break."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="office_hours")
+    weekday = models.PositiveSmallIntegerField(
+        choices=Weekday.choices, help_text="Day of the week. Leave a day out to show it as closed."
+    )
+    opens = models.TimeField(help_text="Opening time, e.g. 8:30.")
+    closes = models.TimeField(help_text="Closing time, e.g. 17:00. Must be after the opening time.")
+
+    class Meta:
+        verbose_name = "office hours"
+        verbose_name_plural = "office hours"
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes__gt=F("opens")), name="office_hours_close_after_open"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+    def clean(self):
+        # Overlaps between blocks of one day are checked where all the day's
+        # blocks are edited together: the admin inline's formset.
+        if self.opens is not None and self.closes is not None:
+            if self.closes <= self.opens:
+                raise ValidationError({"closes": "Closing time must be after the opening time."})
+
+    def as_block(self):
+        return TimeBlock(self.opens, self.closes)
+
+
+class HolidayHoursQuerySet(models.QuerySet):
+    def upcoming(self, today=None):
+        """Holiday hours that are not over yet, soonest first."""
+        today = today or timezone.localdate()
+        return self.filter(last_day__gte=today).order_by("first_day")
+
+
+class HolidayHours(models.Model):
+    """Dated hours that replace the weekly office hours, e.g. closed for Thanksgiving."""
+
+    label = models.CharField(max_length=80, help_text="What patients see, e.g. “Thanksgiving” or “Christmas Eve”.")
+    first_day = models.DateField(help_text="The first (or only) day these hours apply.")
+    last_day = models.DateField(
+        blank=True,
+        help_text="The last day these hours apply. Leave empty for a single day.",
+    )
+    is_closed = models.BooleanField(
+        "closed all day",
+        default=True,
+        help_text="Tick if the office is closed. Untick and fill in the special hours below if it opens for part of the day.",
+    )
+    opens = models.TimeField(
+        null=True, blank=True, help_text="Special opening time. Only when not closed all day."
+    )
+    closes = models.TimeField(
+        null=True, blank=True, help_text="Special closing time. Only when not closed all day."
+    )
+    note = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Optional short note for patients, e.g. “Messages left on this day are returned the next morning.”",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = HolidayHoursQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "holiday hours"
+        verbose_name_plural = "holiday hours"
+        ordering = ["first_day"]
+        constraints = [
+            models.CheckConstraint(condition=Q(last_day__gte=F("first_day")), name="holiday_last_day_not_before_first"),
+            models.CheckConstraint(
+                condition=Q(is_closed=True) | Q(opens__isnull=False, closes__isnull=False, closes__gt=F("opens")),
+                name="holiday_special_hours_complete",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.label} ({self.date_range_display})"
+
+    @property
+    def date_range_display(self):
+        if self.last_day is None or self.last_day == self.first_day:
+            return f"{self.first_day:%a %b} {self.first_day.day}, {self.first_day.year}"
+        return f"{self.first_day:%a %b} {self.first_day.day} – {self.last_day:%a %b} {self.last_day.day}, {self.last_day.year}"
+
+    def clean(self):
+        errors = {}
+        if self.first_day and not self.last_day:
+            self.last_day = self.first_day
+        if self.first_day and self.last_day and self.last_day < self.first_day:
+            errors["last_day"] = "The last day cannot be before the first day."
+        if self.is_closed:
+            self.opens = self.closes = None
+        else:
+            if self.opens is None:
+                errors["opens"] = "Enter the special opening time, or tick “closed all day”."
+            if self.closes is None:
+                errors["closes"] = "Enter the special closing time, or tick “closed all day”."
+            if self.opens is not None and self.closes is not None and self.closes <= self.opens:
+                errors["closes"] = "Closing time must be after the opening time."
+        if not errors and self.first_day:
+            clash = (
+                HolidayHours.objects.filter(first_day__lte=self.last_day, last_day__gte=self.first_day)
+                .exclude(pk=self.pk)
+                .first()
+            )
+            if clash is not None:
+                errors["first_day"] = f"These dates overlap “{clash}”. Edit that entry instead, or pick other dates."
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        if self.last_day is None:
+            self.last_day = self.first_day
+        super().save(*args, **kwargs)
+
+    def as_holiday(self) -> Holiday:
+        blocks = () if self.is_closed else (TimeBlock(self.opens, self.closes),)
+        return Holiday(self.label, self.first_day, self.last_day or self.first_day, blocks, self.note)
+
+
+# Most important first, then the newest.
+ANNOUNCEMENT_ORDER = ("-priority", "-starts_at", "pk")
+
+
+class AnnouncementQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def live(self, now=None):
+        """Published announcements whose window contains `now`, most important first."""
+        now = now or timezone.now()
+        return (
+            self.published()
+            .filter(starts_at__lte=now)
+            .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+            .order_by(*ANNOUNCEMENT_ORDER)
+        )
+
+    def not_ended(self, now=None):
+        now = now or timezone.now()
+        return self.published().filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+
+
+class Announcement(models.Model):
+    """A notice shown in the bar at the top of every page while it is live."""
+
+    class Kind(models.TextChoices):
+        COVID = "covid", "COVID-19"
+        TELEHEALTH = "telehealth", "Telehealth"
+        HOLIDAY = "holiday", "Holiday hours"
+        GENERAL = "general", "General"
+
+    class Priority(models.IntegerChoices):
+        URGENT = 30, "Urgent (shown first)"
+        IMPORTANT = 20, "Important"
+        NORMAL = 10, "Normal"
+
+    title = models.CharField(max_length=120, help_text="Heading of the notice page, e.g. “What we are doing about COVID-19”.")
+    slug = models.SlugField(
+        max_length=80,
+        unique=True,
+        help_text="The end of the notice's web address (/notices/<slug>/). Filled in from the title; "
+        "avoid changing it once patients may have the link.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.GENERAL, help_text="What the notice is about.")
+    message = models.CharField(
+        "bar message",
+        max_length=200,
+        help_text="One or two short sentences for the bar at the top of every page.",
+    )
+    body = models.TextField(
+        "full text",
+        blank=True,
+        help_text="Optional longer text for the notice page. Plain text: leave a blank line between paragraphs.",
+    )
+    link_url = models.URLField(
+        "extra link",
+        blank=True,
+        help_text="Optional link shown on the notice page, e.g. to a health department page.",
+    )
+    link_text = models.CharField(
+        max_length=80, blank=True, help_text="Words for the extra link, e.g. “Maryland health department guidance”."
+    )
+    starts_at = models.DateTimeField(
+        "show from", default=timezone.now, help_text="When the notice appears on the site (Eastern time)."
+    )
+    ends_at = models.DateTimeField(
+        "show until",
+        null=True,
+        blank=True,
+        help_text="When it disappears by itself (Eastern time). Leave empty to show it until you remove it.",
+    )
+    priority = models.PositiveSmallIntegerField(
+        choices=Priority.choices, default=Priority.NORMAL, help_text="More important notices are shown first."
+    )
+    is_published = models.BooleanField(
+        "published",
+        default=True,
+        help_text="Untick to keep a draft: it is never shown to patients, whatever the dates.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AnnouncementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ANNOUNCEMENT_ORDER
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
+                name="announcement_ends_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "“Show until” must be after “Show from”."})
+        if self.link_text and not self.link_url:
+            raise ValidationError({"link_url": "Add the web address for the link, or clear the link words."})
+
+    def get_absolute_url(self):
+        return reverse("clinic:notice", kwargs={"slug": self.slug})
+
+    def is_live(self, now=None):
+        now = now or timezone.now()
+        return self.is_published and self.starts_at <= now and (self.ends_at is None or now < self.ends_at)
+
+    @property
+    def paragraphs(self):
+        return [part.strip() for part in self.body.replace("\r\n", "\n").split("\n\n") if part.strip()]

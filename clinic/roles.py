@@ -1,0 +1,23 @@
+"""Staff roles. Each app adds its models to a role in a data migration of its own."""
+
+FRONT_DESK = "Front desk"
+CONTENT_EDITORS = "Content editors"
+
+
+def grant_model_permissions(apps, group_name, app_label, model_names, actions=("view", "add", "change", "delete")):
+    """Give a group permissions on models, for use inside a data migration.
+
+    Permissions are normally created after all migrations have run, so they are
+    created here first for the app in question.
+    """
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+
+    create_permissions(global_apps.get_app_config(app_label), verbosity=0, apps=apps)
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name=group_name)
+    codenames = [f"{action}_{model}" for model in model_names for action in actions]
+    permissions = Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+    group.permissions.add(*permissions)

@@ -1,0 +1,29 @@
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from clinic.models import Announcement, HolidayHours, Practice
+
+
+class StaticPageSitemap(Sitemap):
+    changefreq = "weekly"
+
+    def items(self):
+        return ["clinic:home", "clinic:hours"]
+
+    def location(self, item):
+        return reverse(item)
+
+    def lastmod(self, item):
+        # The hours page changes whenever the practice or its holiday hours do.
+        stamps = [row.updated_at for row in (Practice.load(), HolidayHours.objects.order_by("-updated_at").first()) if row]
+        return max(stamps) if stamps else None
+
+
+class NoticeSitemap(Sitemap):
+    changefreq = "daily"
+
+    def items(self):
+        return Announcement.objects.live()
+
+    def lastmod(self, announcement):
+        return announcement.updated_at

@@ -1,0 +1,68 @@
+from django.db import connection
+from django.db.utils import DatabaseError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from clinic.context_processors import page_context
+from clinic.hours import weekly_table
+from clinic.models import Announcement
+
+
+@require_safe
+def home(request):
+    return render(request, "clinic/home.html", {"hours_shown_on_page": True})
+
+
+@require_safe
+def hours(request):
+    site = page_context(request)
+    return render(
+        request,
+        "clinic/hours.html",
+        {
+            "weekly": weekly_table(site.content.hours.weekly),
+            "upcoming_holidays": site.content.upcoming_holidays(site.today),
+        },
+    )
+
+
+@require_safe
+def notice(request, slug):
+    announcement = get_object_or_404(Announcement, slug=slug)
+    is_preview = not announcement.is_live()
+    if is_preview and not request.user.is_staff:
+        raise Http404("No live notice with that address.")
+    return render(request, "clinic/notice.html", {"announcement": announcement, "is_preview": is_preview})
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """200 when the database answers, 503 when it does not; for load balancers."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_safe
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /appointments/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def favicon(request):
+    return redirect(static("img/favicon.svg"), permanent=True)

@@ -1,0 +1,68 @@
+"""Small factory functions: each makes one valid row, with keyword overrides."""
+
+from datetime import time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from clinic.models import Announcement, HolidayHours, OfficeHours, Practice
+
+PASSWORD = "a-long-test-password-42"
+
+
+def make_practice(**overrides):
+    fields = {
+        "name": "Test Spine Practice",
+        "specialties": "Physical Medicine & Rehabilitation and Pain Medicine Specialists located in Gaithersburg, MD",
+        "phone": "+13015550142",
+        "email": "desk@practice.example",
+        "street_address": "1 Test Street",
+        "city": "Gaithersburg",
+        "state": "MD",
+        "postal_code": "20878",
+        "directions_url": "https://maps.example/directions",
+    }
+    fields.update(overrides)
+    return Practice.objects.create(**fields)
+
+
+def make_office_hours(practice, weekdays=range(5), blocks=((time(9), time(12)), (time(13), time(17)))):
+    return [
+        OfficeHours.objects.create(practice=practice, weekday=weekday, opens=opens, closes=closes)
+        for weekday in weekdays
+        for opens, closes in blocks
+    ]
+
+
+def make_holiday(**overrides):
+    today = timezone.localdate()
+    fields = {"label": "Test Holiday", "first_day": today + timedelta(days=3), "is_closed": True}
+    fields.update(overrides)
+    fields.setdefault("last_day", fields["first_day"])
+    return HolidayHours.objects.create(**fields)
+
+
+_slugs = iter(range(1, 10**6))
+
+
+def make_announcement(**overrides):
+    number = next(_slugs)
+    fields = {
+        "title": f"Notice {number}",
+        "slug": f"notice-{number}",
+        "kind": Announcement.Kind.GENERAL,
+        "message": f"Message of notice {number}.",
+        "starts_at": timezone.now() - timedelta(hours=1),
+    }
+    fields.update(overrides)
+    return Announcement.objects.create(**fields)
+
+
+def make_staff(username="staff", group=None, superuser=False):
+    user = get_user_model().objects.create_user(
+        username=username, password=PASSWORD, is_staff=True, is_superuser=superuser
+    )
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
