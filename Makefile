@@ -10,8 +10,7 @@ DEV_ENV := DEBUG=1 SECURE_COOKIES=0
 # The production settings, served over plain HTTP on this machine only.
 SERVE_ENV := DEBUG=0 SECRET_KEY=$${SECRET_KEY:-local-serve-$$(hostname)-not-for-the-internet-0123456789abcdef} \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-0}
-TEST_ENV := SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz SECURE_SSL_REDIRECT=0 \
-	CACHE_DIR=$(CURDIR)/var/test-cache
+TEST_ENV := SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz SECURE_SSL_REDIRECT=0
 
 .PHONY: run test test-suite serve bench admin setup setup-test static clean
 
@@ -43,8 +42,10 @@ setup-test: setup static
 
 test: setup-test test-suite
 
+# Each run gets its own cache folder, so two runs at once never see each other's cache.
 test-suite:
-	$(TEST_ENV) $(BIN)/pytest $(ARGS)
+	@cache_dir=$$(mktemp -d); $(TEST_ENV) CACHE_DIR=$$cache_dir $(BIN)/pytest $(ARGS); status=$$?; \
+		rm -rf $$cache_dir; exit $$status
 
 serve: setup static
 	$(SERVE_ENV) $(MANAGE) migrate --noinput

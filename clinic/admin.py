@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -45,8 +46,13 @@ class OfficeHoursInline(admin.TabularInline):
     verbose_name_plural = "Weekly office hours (a day with no block shows as closed; add a second block for a lunch break)"
 
 
+# A link typed without "https://" gets it added (Django 6's default, chosen now).
+HTTPS_LINKS = {models.URLField: {"assume_scheme": "https"}}
+
+
 @admin.register(Practice)
 class PracticeAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_LINKS
     inlines = [OfficeHoursInline]
     fieldsets = [
         (None, {"fields": ["name", "specialties"]}),
@@ -135,6 +141,7 @@ class AnnouncementStatusFilter(admin.SimpleListFilter):
 
 @admin.register(Announcement)
 class AnnouncementAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_LINKS
     list_display = ["title", "status", "kind", "priority", "starts_at", "ends_at", "view_link"]
     list_filter = [AnnouncementStatusFilter, "kind", "priority"]
     search_fields = ["title", "message", "body"]

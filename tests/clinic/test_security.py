@@ -1,0 +1,142 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+
+from tests.factories import PASSWORD, make_announcement, make_staff
+
+pytestmark = pytest.mark.django_db
+
+REPO = Path(__file__).resolve().parents[2]
+PAGES = ["/", "/hours/", "/admin/login/", "/no-such-page/"]
+
+
+def directives(header):
+    parsed = {}
+    for part in header.split(";"):
+        words = part.split()
+        if words:
+            parsed[words[0]] = words[1:]
+    return parsed
+
+
+def observatory_problems(response):
+    """The checks a Mozilla-Observatory-style grading makes of one HTML response."""
+    problems = []
+    csp = directives(response.get("Content-Security-Policy", ""))
+    if not csp:
+        return ["no Content-Security-Policy"]
+    if csp.get("default-src") != ["'none'"]:
+        problems.append("default-src is not 'none'")
+    for directive in ("script-src", "style-src"):
+        sources = csp.get(directive, csp.get("default-src", []))
+        if {"'unsafe-inline'", "'unsafe-eval'", "*", "http:", "https:", "data:"} & set(sources):
+            problems.append(f"{directive} allows {sources}")
+    for directive, wanted in {"frame-ancestors": ["'none'"], "base-uri": ["'none'"], "form-action": ["'self'"], "object-src": ["'none'"]}.items():
+        if csp.get(directive) != wanted:
+            problems.append(f"{directive} is {csp.get(directive)}")
+    expected = {
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Cross-Origin-Resource-Policy": "same-origin",
+    }
+    for header, value in expected.items():
+        if response.get(header) != value:
+            problems.append(f"{header} is {response.get(header)!r}")
+    hsts = response.get("Strict-Transport-Security", "")
+    if "max-age=63072000" not in hsts or "includeSubDomains" not in hsts:
+        problems.append(f"HSTS is {hsts!r}")
+    for cookie in response.cookies.values():
+        if not (cookie["secure"] and cookie["httponly"] and cookie["samesite"]):
+            problems.append(f"cookie {cookie.key} lacks Secure, HttpOnly or SameSite")
+        if not cookie.key.startswith("__Host-"):
+            problems.append(f"cookie {cookie.key} has no __Host- prefix")
+    return problems
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_gets_full_marks_for_its_headers(client, page):
+    make_announcement()
+    response = client.get(page, secure=True)
+    assert response.status_code in (200, 404)
+    assert observatory_problems(response) == []
+
+
+def test_the_admin_login_sets_hardened_cookies(client):
+    response = client.get("/admin/login/", secure=True)
+    assert "__Host-csrftoken" in response.cookies
+    assert observatory_problems(response) == []
+
+
+def test_hsts_is_sent_only_over_https(client):
+    assert "Strict-Transport-Security" in client.get("/", secure=True)
+    assert "Strict-Transport-Security" not in client.get("/")
+
+
+def test_the_proxy_header_marks_a_request_secure(client):
+    response = client.get("/", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" in response
+
+
+@override_settings(SECURE_SSL_REDIRECT=True)
+def test_plain_http_is_redirected_except_the_health_check(client):
+    response = client.get("/hours/")
+    assert response.status_code == 301
+    assert response["Location"] == "https://testserver/hours/"
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/hours/", headers={"X-Forwarded-Proto": "https"}).status_code == 200
+
+
+def run_django(*args, **env):
+    environment = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT"}}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=REPO, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = run_django(
+        "check", "--deploy", "--fail-level", "WARNING",
+        DEBUG="0", SECRET_KEY="k" * 20 + "a-real-looking-random-secret-9f8e7d6c5b4a3", ALLOWED_HOSTS="clinic.example",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_django("check", DEBUG="0", SECRET_KEY="")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_a_bad_boolean_setting_is_a_clear_error():
+    result = run_django("check", DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DEBUG must be true/false" in result.stderr
+
+
+def test_repeated_wrong_passwords_lock_the_account_out(client):
+    make_staff("editor")
+    for _ in range(5):
+        response = client.post("/admin/login/?next=/admin/", {"username": "editor", "password": "wrong"})
+    assert response.status_code == 429
+    assert b"Sign-in paused" in response.content
+    # Even the right password is refused during the cool-off.
+    response = client.post("/admin/login/?next=/admin/", {"username": "editor", "password": PASSWORD})
+    assert response.status_code == 429
+
+
+def test_client_ip_trusts_only_the_configured_proxies(rf, settings):
+    from clinic.client_ip import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.2"
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request) == "203.0.113.9"
