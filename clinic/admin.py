@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminTimeWidget
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.shortcuts import redirect
@@ -8,11 +9,26 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from clinic.hours import TimeBlock, find_overlap
+from clinic.phone import display_phone
 from clinic.models import Announcement, HolidayHours, OfficeHours, Practice
 
 admin.site.site_header = "Practice website — staff"
 admin.site.site_title = "Practice website staff"
 admin.site.index_title = "What would you like to update?"
+
+# A link typed without "https://" gets it added (Django 6's default, chosen now);
+# times show as 08:30, not 08:30:00.
+FRIENDLY_FIELDS = {
+    models.URLField: {"assume_scheme": "https"},
+    models.TimeField: {"widget": AdminTimeWidget(format="%H:%M")},
+}
+
+
+class PhoneNumberField(forms.CharField):
+    """Stored as +13015550142; staff read and type (301) 555-0142."""
+
+    def prepare_value(self, value):
+        return display_phone(value) if value else value
 
 
 class OfficeHoursFormSet(forms.BaseInlineFormSet):
@@ -40,25 +56,27 @@ class OfficeHoursFormSet(forms.BaseInlineFormSet):
 
 class OfficeHoursInline(admin.TabularInline):
     model = OfficeHours
+    formfield_overrides = FRIENDLY_FIELDS
     formset = OfficeHoursFormSet
     extra = 1
     verbose_name = "block of office hours"
     verbose_name_plural = "Weekly office hours (a day with no block shows as closed; add a second block for a lunch break)"
 
 
-# A link typed without "https://" gets it added (Django 6's default, chosen now).
-HTTPS_LINKS = {models.URLField: {"assume_scheme": "https"}}
-
-
 @admin.register(Practice)
 class PracticeAdmin(admin.ModelAdmin):
-    formfield_overrides = HTTPS_LINKS
+    formfield_overrides = FRIENDLY_FIELDS
     inlines = [OfficeHoursInline]
     fieldsets = [
         (None, {"fields": ["name", "specialties"]}),
         ("Contact", {"fields": ["phone", "email"]}),
         ("Address", {"fields": ["street_address", "city", "state", "postal_code", "directions_url"]}),
     ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "phone":
+            kwargs["form_class"] = PhoneNumberField
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not Practice.objects.exists()
@@ -92,6 +110,7 @@ class UpcomingHolidayFilter(admin.SimpleListFilter):
 
 @admin.register(HolidayHours)
 class HolidayHoursAdmin(admin.ModelAdmin):
+    formfield_overrides = FRIENDLY_FIELDS
     list_display = ["label", "dates", "hours_display", "note"]
     list_filter = [UpcomingHolidayFilter]
     search_fields = ["label", "note"]
@@ -141,7 +160,7 @@ class AnnouncementStatusFilter(admin.SimpleListFilter):
 
 @admin.register(Announcement)
 class AnnouncementAdmin(admin.ModelAdmin):
-    formfield_overrides = HTTPS_LINKS
+    formfield_overrides = FRIENDLY_FIELDS
     list_display = ["title", "status", "kind", "priority", "starts_at", "ends_at", "view_link"]
     list_filter = [AnnouncementStatusFilter, "kind", "priority"]
     search_fields = ["title", "message", "body"]

@@ -253,7 +253,6 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
-ADMINS = [("Site administrator", address) for address in env_list("ADMINS")]
 
 # --- The site -------------------------------------------------------------
 # How long practice details, hours and announcements stay cached at most.

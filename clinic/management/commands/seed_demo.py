@@ -66,10 +66,11 @@ class Command(BaseCommand):
         from clinic.content import forget_site_content
 
         forget_site_content()
-        self.stdout.write(
-            f"Demo practice {'created' if created else 'already there'}; "
-            f"{added_holidays} holiday hours and {added_announcements} announcements added."
-        )
+        if options["verbosity"]:
+            self.stdout.write(
+                f"Demo practice {'created' if created else 'already there'}; "
+                f"{added_holidays} holiday hours and {added_announcements} announcements added."
+            )
         if options["demo_logins"]:
             self.create_demo_logins()
 
