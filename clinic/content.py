@@ -8,7 +8,7 @@ when loading, so a scheduled announcement appears and disappears on time.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -39,6 +39,16 @@ class SiteContent:
         """Holiday hours starting within the next two weeks (or under way)."""
         return self.hours.upcoming_holidays(today, within_days=HOLIDAY_NOTICE_DAYS)
 
+    def next_change_after(self, now: datetime) -> datetime:
+        """The next moment pages change by themselves: an announcement starts or ends, or
+        the date changes in the practice's time zone (this week's hours, holiday notices)."""
+        local = timezone.localtime(now)
+        midnight = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=local.tzinfo)
+        moments = [midnight]
+        for announcement in self.announcements:
+            moments += [moment for moment in (announcement.starts_at, announcement.ends_at) if moment and moment > now]
+        return min(moments)
+
 
 def read_site_content(today: date | None = None, now: datetime | None = None) -> SiteContent:
     """Read the rows (four queries) without the cache."""
@@ -64,10 +74,15 @@ def load_site_content() -> SiteContent:
 
 
 def forget_site_content(**kwargs):
-    """Drop the cached copy now and again when the saving transaction commits.
+    """Drop the cached content and every cached page, now and again when the saving
+    transaction commits: a request served between the save and the commit could
+    otherwise cache the old rows for the whole cache lifetime."""
+    _forget()
+    transaction.on_commit(_forget)
 
-    The second delete matters: a request served between the save and the commit
-    could otherwise cache the old rows for the whole cache lifetime.
-    """
+
+def _forget():
+    from clinic.page_cache import start_new_generation
+
     cache.delete(CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    start_new_generation()

@@ -10,14 +10,17 @@ from django.views.decorators.http import require_safe
 from clinic.context_processors import page_context
 from clinic.hours import weekly_table
 from clinic.models import Announcement
+from clinic.page_cache import cached_patient_page
 
 
 @require_safe
+@cached_patient_page
 def home(request):
     return render(request, "clinic/home.html", {"hours_shown_on_page": True})
 
 
 @require_safe
+@cached_patient_page
 def hours(request):
     site = page_context(request)
     return render(
@@ -31,6 +34,7 @@ def hours(request):
 
 
 @require_safe
+@cached_patient_page
 def notice(request, slug):
     announcement = get_object_or_404(Announcement, slug=slug)
     is_preview = not announcement.is_live()

@@ -1,0 +1,71 @@
+"""Whole-page caching of patient pages, correct across processes and over time.
+
+A rendered page depends on the practice content (changes when staff save), on the
+clock (announcements start and end, "today" moves at midnight) and on the address
+it was asked for. So a cached page is stored under the current *content
+generation* (a stamp in the shared cache that every save replaces) and kept only
+until the next moment it would change by itself. Signed-in staff always get a fresh
+render: they may see drafts, which must never be cached for patients.
+"""
+
+import time
+from dataclasses import dataclass
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils import timezone
+
+from clinic.context_processors import page_context
+
+GENERATION_KEY = "clinic:content-generation"
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    content: bytes
+    content_type: str
+    valid_until: float  # Unix time after which the page must be rendered again
+
+
+def current_generation() -> int:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        generation = time.time_ns()
+        # add(): if two workers race here, both end up with the same stamp.
+        if not cache.add(GENERATION_KEY, generation, timeout=None):
+            generation = cache.get(GENERATION_KEY, generation)
+    return generation
+
+
+def start_new_generation():
+    """Make every cached page stale, in every process on every server sharing the cache."""
+    cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+
+
+def page_key(request) -> str:
+    return f"clinic:page:{current_generation()}:{request.scheme}://{request.get_host()}{request.path}"
+
+
+def cached_patient_page(view):
+    """Serve a page from the cache when it is still exactly what the view would render."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD") or request.GET or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        key = page_key(request)
+        cached = cache.get(key)
+        now = timezone.now().timestamp()  # the clock every other time check uses
+        if cached is not None and cached.valid_until > now:
+            return HttpResponse(cached.content, content_type=cached.content_type)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming and not response.cookies:
+            valid_until = page_context(request).content.next_change_after(page_context(request).now).timestamp()
+            lifetime = min(valid_until - now, settings.SITE_CONTENT_CACHE_SECONDS)
+            if lifetime >= 1:
+                cache.set(key, CachedPage(response.content, response["Content-Type"], valid_until), lifetime)
+        return response
+
+    return wrapper
