@@ -18,6 +18,7 @@ clinic_patterns = (
 
 urlpatterns = [
     path("", include(clinic_patterns)),
+    path("", include("appointments.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from appointments import views
+
+app_name = "appointments"
+
+urlpatterns = [
+    path("book/", views.book, name="book"),
+    path("telehealth/", views.telehealth, name="telehealth"),
+]

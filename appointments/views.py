@@ -1,0 +1,18 @@
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from clinic.page_cache import cached_patient_page
+
+
+# Until online booking and the telehealth request form exist, these pages tell
+# patients how to book by phone; the booking issues replace them with the forms.
+@require_safe
+@cached_patient_page
+def book(request):
+    return render(request, "appointments/book.html")
+
+
+@require_safe
+@cached_patient_page
+def telehealth(request):
+    return render(request, "appointments/telehealth.html")
