@@ -113,7 +113,7 @@ def weekly_table(weekly: Mapping[int, Sequence[TimeBlock]]) -> list[tuple[str, t
 def find_overlap(blocks: Iterable[TimeBlock]) -> tuple[TimeBlock, TimeBlock] | None:
     """The first pair of blocks that overlap, or None."""
     ordered = sorted(blocks)
-    for earlier, later in zip(ordered, ordered[1:]):
+    for earlier, later in zip(ordered, ordered[1:], strict=False):
         if earlier.overlaps(later):
             return earlier, later
     return None

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from clinic.models import Announcement, HolidayHours, OfficeHours
 from clinic.roles import CONTENT_EDITORS, FRONT_DESK
-from tests.factories import make_announcement, make_office_hours, make_practice, make_staff
+from tests.factories import make_announcement, make_practice, make_staff
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from clinic.models import Practice
-from tests.factories import make_announcement
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +29,7 @@ def head_values(html):
 def test_every_page_has_a_unique_title_a_description_and_a_canonical_link(client, demo):
     heads = [head_values(client.get(page).content.decode()) for page in PATIENT_PAGES]
     assert len({head["title"] for head in heads}) == len(PATIENT_PAGES)
-    for page, head in zip(PATIENT_PAGES, heads):
+    for page, head in zip(PATIENT_PAGES, heads, strict=True):
         assert head["description"].strip()
         assert head["canonical"] == f"http://testserver{page}"
 
@@ -148,7 +147,6 @@ def test_only_get_and_head_are_accepted_on_pages(client, demo):
 
 def test_seed_demo_is_idempotent_and_always_has_an_upcoming_holiday_and_a_live_notice(client):
     from clinic.models import Announcement, HolidayHours, OfficeHours
-    from django.utils import timezone
 
     call_command("seed_demo", verbosity=0)
     counts = [Practice.objects.count(), OfficeHours.objects.count(), HolidayHours.objects.count(), Announcement.objects.count()]
