@@ -89,7 +89,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "clinic.middleware.CSPMiddleware",
     # Last, as django-axes asks: it reads the outcome of the login view.
     "axes.middleware.AxesMiddleware",
 ]

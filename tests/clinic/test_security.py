@@ -140,3 +140,9 @@ def test_client_ip_trusts_only_the_configured_proxies(rf, settings):
     assert client_ip(request) == "10.0.0.2"
     settings.TRUSTED_PROXY_COUNT = 1
     assert client_ip(request) == "203.0.113.9"
+
+
+def test_the_prebuilt_policy_is_the_one_django_csp_builds(client):
+    from csp.utils import build_policy
+
+    assert client.get("/hours/")["Content-Security-Policy"] == build_policy()
