@@ -169,3 +169,15 @@ def test_demo_holidays_always_include_one_within_two_weeks():
         days = [day for _, day, _, _ in upcoming_demo_holidays(today)]
         assert any(today <= day <= today + timedelta(days=14) for day in days), today
         assert len(days) == len(set(days))
+
+
+def test_static_files_have_hashed_names_and_are_cached_for_years(client):
+    from django.templatetags.static import static
+
+    url = static("vendor/bootstrap/bootstrap.min.css")
+    assert re.match(r"/static/vendor/bootstrap/bootstrap\.min\.[0-9a-f]{12}\.css$", url)
+    response = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response["Content-Encoding"] == "gzip"
+    assert "immutable" in response["Cache-Control"] and "max-age=315360000" in response["Cache-Control"]
+    response.close()
