@@ -6,5 +6,6 @@ app_name = "appointments"
 
 urlpatterns = [
     path("book/", views.book, name="book"),
+    path("book/<slug:service_slug>/", views.book, name="book_service"),
     path("telehealth/", views.telehealth, name="telehealth"),
 ]

@@ -8,7 +8,7 @@ from clinic.page_cache import cached_patient_page
 # patients how to book by phone; the booking issues replace them with the forms.
 @require_safe
 @cached_patient_page
-def book(request):
+def book(request, service_slug=None):
     return render(request, "appointments/book.html")
 
 

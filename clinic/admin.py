@@ -10,7 +10,7 @@ from django.utils.html import format_html
 
 from clinic.hours import TimeBlock, find_overlap
 from clinic.phone import display_phone
-from clinic.models import Announcement, HolidayHours, OfficeHours, Practice
+from clinic.models import Announcement, HolidayHours, OfficeHours, Practice, Provider
 
 admin.site.site_header = "Practice website — staff"
 admin.site.site_title = "Practice website staff"
@@ -192,3 +192,17 @@ class AnnouncementAdmin(admin.ModelAdmin):
     @admin.display(description="page")
     def view_link(self, obj):
         return format_html('<a href="{}">View</a>', obj.get_absolute_url())
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "role", "offers_telehealth", "is_active", "order"]
+    list_editable = ["order"]
+    list_filter = ["is_active", "offers_telehealth"]
+    search_fields = ["name", "role"]
+    prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "credentials", "role", "bio"]}),
+        ("Photo", {"fields": ["photo", "photo_alt"]}),
+        ("On the site", {"fields": ["offers_telehealth", "is_active", "order"]}),
+    ]

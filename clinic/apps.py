@@ -8,9 +8,9 @@ class ClinicConfig(AppConfig):
 
     def ready(self):
         from clinic.content import forget_site_content
-        from clinic.models import Announcement, HolidayHours, OfficeHours, Practice
+        from clinic.models import Announcement, HolidayHours, OfficeHours, Practice, Provider
 
         # Signals only clear a cache here; nothing else depends on them.
-        for model in (Practice, OfficeHours, HolidayHours, Announcement):
+        for model in (Practice, OfficeHours, HolidayHours, Announcement, Provider):
             post_save.connect(forget_site_content, sender=model, dispatch_uid=f"forget-site-content-save-{model.__name__}")
             post_delete.connect(forget_site_content, sender=model, dispatch_uid=f"forget-site-content-delete-{model.__name__}")

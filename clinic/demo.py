@@ -106,3 +106,45 @@ ANNOUNCEMENTS = [
         ),
     },
 ]
+
+PROVIDERS = [
+    {
+        "slug": "dana-whitfield",
+        "name": "Dana Whitfield",
+        "credentials": "MD",
+        "role": "Physical Medicine & Rehabilitation physician",
+        "bio": (
+            "Dr. Whitfield treats muscle, joint and spine pain with a focus on getting people moving again. "
+            "She performs dry needling and trigger point injections, and builds each plan around the activities "
+            "that matter to you.\n\n"
+            "She trained in physical medicine and rehabilitation and has cared for patients in Montgomery County "
+            "for over a decade."
+        ),
+        "offers_telehealth": True,
+        "order": 1,
+    },
+    {
+        "slug": "marcus-ellery",
+        "name": "Marcus Ellery",
+        "credentials": "DO",
+        "role": "Pain Medicine physician",
+        "bio": (
+            "Dr. Ellery specialises in long-lasting neck and back pain, sciatica and headaches. He explains "
+            "every option, from exercise and medication to office-based procedures, before you decide."
+        ),
+        "offers_telehealth": True,
+        "order": 2,
+    },
+    {
+        "slug": "priya-raman",
+        "name": "Priya Raman",
+        "credentials": "PA-C",
+        "role": "Physician assistant",
+        "bio": (
+            "Priya sees new and returning patients, follows up on treatment plans and answers questions "
+            "between visits. Many of her follow-up visits happen by video."
+        ),
+        "offers_telehealth": True,
+        "order": 3,
+    },
+]

@@ -328,3 +328,69 @@ class Announcement(models.Model):
     @property
     def paragraphs(self):
         return [part.strip() for part in self.body.replace("\r\n", "\n").split("\n\n") if part.strip()]
+
+
+class ProviderQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Provider(models.Model):
+    """A clinician of the practice, shown on the team page (and, later, bookable online)."""
+
+    name = models.CharField(max_length=100, help_text="Full name as patients see it, e.g. “Dana Whitfield”.")
+    slug = models.SlugField(max_length=100, unique=True, help_text="Used in web addresses. Filled in from the name.")
+    credentials = models.CharField(
+        max_length=60, blank=True, help_text="Letters after the name, e.g. “MD” or “DO, FAAPMR”."
+    )
+    role = models.CharField(
+        max_length=120, help_text="What they do here, e.g. “Physical Medicine & Rehabilitation physician”."
+    )
+    bio = models.TextField(
+        blank=True,
+        help_text="A few sentences about their training and the care they give. Plain text: "
+        "leave a blank line between paragraphs.",
+    )
+    photo = models.ImageField(
+        upload_to="providers/",
+        blank=True,
+        width_field="photo_width",
+        height_field="photo_height",
+        help_text="Optional portrait, at least 400 pixels wide. JPEG or PNG.",
+    )
+    photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    photo_alt = models.CharField(
+        "photo description",
+        max_length=200,
+        blank=True,
+        help_text="What the photo shows, for patients who use a screen reader, e.g. “Dr. Whitfield smiling in the clinic”.",
+    )
+    offers_telehealth = models.BooleanField(
+        "offers video visits", default=True, help_text="Tick if this provider sees patients by video."
+    )
+    is_active = models.BooleanField(
+        "active", default=True, help_text="Untick when someone leaves: they disappear from the site but their history stays."
+    )
+    order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers are listed first on the team page.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProviderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        return f"{self.name}, {self.credentials}" if self.credentials else self.name
+
+    @property
+    def bio_paragraphs(self):
+        return [part.strip() for part in self.bio.replace("\r\n", "\n").split("\n\n") if part.strip()]
+
+    def clean(self):
+        if self.photo and not self.photo_alt:
+            raise ValidationError({"photo_alt": "Describe the photo for patients who cannot see it."})

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from clinic.models import Announcement, HolidayHours, Practice
+from clinic.models import Announcement, HolidayHours, Practice, Provider
 
 
 class StaticPageSitemap(Sitemap):
@@ -27,3 +27,17 @@ class NoticeSitemap(Sitemap):
 
     def lastmod(self, announcement):
         return announcement.updated_at
+
+
+class TeamSitemap(Sitemap):
+    changefreq = "monthly"
+
+    def items(self):
+        return ["clinic:team"]
+
+    def location(self, item):
+        return reverse(item)
+
+    def lastmod(self, item):
+        latest = Provider.objects.order_by("-updated_at").first()
+        return latest.updated_at if latest else None

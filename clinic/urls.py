@@ -1,23 +1,31 @@
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from clinic import views
-from clinic.sitemaps import NoticeSitemap, StaticPageSitemap
+from clinic.sitemaps import NoticeSitemap, StaticPageSitemap, TeamSitemap
 
-SITEMAPS = {"pages": StaticPageSitemap, "notices": NoticeSitemap}
+# Each app may add sitemaps of its own (an AppConfig.sitemaps() method); the project
+# package imports neither app.
+SITEMAPS = {"pages": StaticPageSitemap, "team": TeamSitemap, "notices": NoticeSitemap}
+for app_config in apps.get_app_configs():
+    if hasattr(app_config, "sitemaps"):
+        SITEMAPS.update(app_config.sitemaps())
 
 clinic_patterns = (
     [
         path("", views.home, name="home"),
         path("hours/", views.hours, name="hours"),
         path("notices/<slug:slug>/", views.notice, name="notice"),
+        path("team/", views.team, name="team"),
     ],
     "clinic",
 )
 
 urlpatterns = [
     path("", include(clinic_patterns)),
+    path("", include("services.urls")),
     path("", include("appointments.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),

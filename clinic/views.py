@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 
 from clinic.context_processors import page_context
 from clinic.hours import weekly_table
-from clinic.models import Announcement
+from clinic.models import Announcement, Provider
 from clinic.page_cache import cached_patient_page
 
 
@@ -41,6 +41,20 @@ def notice(request, slug):
     if is_preview and not request.user.is_staff:
         raise Http404("No live notice with that address.")
     return render(request, "clinic/notice.html", {"announcement": announcement, "is_preview": is_preview})
+
+
+@require_safe
+@cached_patient_page
+def team(request):
+    return render(
+        request,
+        "clinic/team.html",
+        {
+            "providers": Provider.objects.active(),
+            "page_title": "Our team",
+            "page_description": "The physicians and clinicians who will care for you: training, special interests and video visits.",
+        },
+    )
 
 
 @never_cache

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -7,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic import demo
-from clinic.models import Announcement, HolidayHours, OfficeHours, Practice
+from clinic.models import Announcement, HolidayHours, OfficeHours, Practice, Provider
 from clinic.roles import CONTENT_EDITORS, FRONT_DESK
 
 DEMO_PASSWORD = "demo-clinic-2026"
@@ -56,12 +57,18 @@ class Command(BaseCommand):
                 note=note,
             )
             added_holidays += 1
+        for fields in demo.PROVIDERS:
+            Provider.objects.get_or_create(slug=fields["slug"], defaults=fields)
         added_announcements = 0
         for fields in demo.ANNOUNCEMENTS:
             _, made = Announcement.objects.get_or_create(
                 slug=fields["slug"], defaults={**fields, "starts_at": timezone.now() - timedelta(days=1)}
             )
             added_announcements += made
+        # Each app may bring demo content of its own (clinic imports neither app).
+        for app_config in apps.get_app_configs():
+            if hasattr(app_config, "load_demo"):
+                app_config.load_demo(today)
         # Bulk inserts bypass the signals that clear the page cache.
         from clinic.content import forget_site_content
 
