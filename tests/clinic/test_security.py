@@ -146,3 +146,21 @@ def test_the_prebuilt_policy_is_the_one_django_csp_builds(client):
     from csp.utils import build_policy
 
     assert client.get("/hours/")["Content-Security-Policy"] == build_policy()
+
+
+def test_the_admin_allows_exactly_the_editors_import_map_and_patient_pages_allow_no_inline_code(client):
+    import base64
+    import hashlib
+    import re
+
+    from services.models import Service
+
+    service = Service.objects.create(title="Test", slug="test", summary="Summary.")
+    client.force_login(make_staff("boss", superuser=True))
+    response = client.get(f"/admin/services/service/{service.pk}/change/")
+    import_map = re.search(r'<script type="importmap">(.*?)</script>', response.content.decode(), re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(import_map.encode()).digest()).decode()
+    script_src = directives(response["Content-Security-Policy"])["script-src"]
+    assert script_src == ["'self'", f"'sha256-{digest}'"]
+    assert "'unsafe-inline'" not in response["Content-Security-Policy"]
+    assert "sha256" not in client.get("/hours/")["Content-Security-Policy"]
