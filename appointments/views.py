@@ -1,7 +1,8 @@
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from clinic.page_cache import cached_patient_page
+from services.models import Service
 
 
 # Until online booking and the telehealth request form exist, these pages tell
@@ -9,7 +10,8 @@ from clinic.page_cache import cached_patient_page
 @require_safe
 @cached_patient_page
 def book(request, service_slug=None):
-    return render(request, "appointments/book.html")
+    service = get_object_or_404(Service.objects.published(), slug=service_slug) if service_slug else None
+    return render(request, "appointments/book.html", {"service": service})
 
 
 @require_safe

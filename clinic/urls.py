@@ -1,4 +1,6 @@
 from django.apps import apps
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
@@ -33,3 +35,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]
+
+if settings.DEBUG:
+    # Provider photos during development; in production the web server serves /media/.
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

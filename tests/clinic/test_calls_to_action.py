@@ -36,3 +36,9 @@ def test_both_pages_are_in_the_sitemap(client, demo):
     xml = client.get("/sitemap.xml").content.decode()
     assert "<loc>http://testserver/book/</loc>" in xml
     assert "<loc>http://testserver/telehealth/</loc>" in xml
+
+
+def test_booking_from_a_treatment_page_names_the_treatment(client, demo):
+    html = client.get("/book/dry-needling/").content.decode()
+    assert 'For <a href="/services/dry-needling/">dry needling</a>.' in html
+    assert client.get("/book/no-such-treatment/").status_code == 404
