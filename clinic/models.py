@@ -8,6 +8,11 @@ from clinic.hours import Holiday, TimeBlock
 from clinic.phone import display_phone, normalise_phone
 
 
+def paragraphs_of(text: str) -> list[str]:
+    """Plain text typed by staff, split into paragraphs at blank lines."""
+    return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
+
+
 class Practice(models.Model):
     """The practice's own details. There is exactly one row (pk=1); see `Practice.load`."""
 
@@ -327,7 +332,7 @@ class Announcement(models.Model):
 
     @property
     def paragraphs(self):
-        return [part.strip() for part in self.body.replace("\r\n", "\n").split("\n\n") if part.strip()]
+        return paragraphs_of(self.body)
 
 
 class ProviderQuerySet(models.QuerySet):
@@ -389,7 +394,7 @@ class Provider(models.Model):
 
     @property
     def bio_paragraphs(self):
-        return [part.strip() for part in self.bio.replace("\r\n", "\n").split("\n\n") if part.strip()]
+        return paragraphs_of(self.bio)
 
     def clean(self):
         if self.photo and not self.photo_alt:
