@@ -143,6 +143,10 @@ class Service(models.Model):
         return [name.strip() for name in self.other_combined_treatments.split(",") if name.strip()]
 
 
+# Ids the treatment page uses for itself; a question's anchor may not take them.
+RESERVED_ANCHORS = {"main", "page-contents", "page-aftercare"}
+
+
 class Question(models.Model):
     """One question and answer on a treatment page."""
 
@@ -160,6 +164,10 @@ class Question(models.Model):
 
     def __str__(self):
         return self.question
+
+    def clean(self):
+        if self.slug in RESERVED_ANCHORS:
+            raise ValidationError({"slug": f"“{self.slug}” is used by the page itself. Add a word, e.g. “{self.slug}-question”."})
 
     def save(self, *args, **kwargs):
         sanitize_rich_text(self)

@@ -37,5 +37,6 @@ class IndexSitemap(Sitemap):
         return reverse(item[0])
 
     def lastmod(self, item):
-        latest = item[1].objects.published().order_by("-updated_at").first()
+        # Drafts count too: unpublishing a page changes the list.
+        latest = item[1].objects.order_by("-updated_at").first()
         return latest.updated_at if latest else None

@@ -1,8 +1,16 @@
 """schema.org JSON-LD for treatment pages, built from the same records as the page."""
 
+import re
+
 from django.utils.html import strip_tags
 
 from services.rich_text import render_rich_text
+
+
+def plain_text(html: str) -> str:
+    """Rich text as one line of plain text, keeping a space between paragraphs and list items."""
+    spaced = re.sub(r"</(p|li|h3|h4)>", r"</\1> ", html)
+    return " ".join(strip_tags(spaced).split())
 
 
 def treatment_page(service, questions, page_url) -> list[dict]:
@@ -11,10 +19,9 @@ def treatment_page(service, questions, page_url) -> list[dict]:
         "name": service.title,
         "description": service.summary,
         "url": page_url,
-        "procedureType": "https://schema.org/PercutaneousProcedure",
     }
     if service.aftercare:
-        procedure["followup"] = strip_tags(render_rich_text(service.aftercare)).strip()
+        procedure["followup"] = plain_text(render_rich_text(service.aftercare))
     page = {"@context": "https://schema.org", "@type": "MedicalWebPage", "url": page_url, "name": service.title, "about": procedure}
     if service.reviewed_on and service.reviewed_by:
         page["lastReviewed"] = service.reviewed_on.isoformat()

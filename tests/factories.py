@@ -66,3 +66,45 @@ def make_staff(username="staff", group=None, superuser=False):
     if group:
         user.groups.add(Group.objects.get(name=group))
     return user
+
+
+def make_provider(**overrides):
+    from clinic.models import Provider
+
+    number = next(_slugs)
+    fields = {"name": f"Pat Provider {number}", "slug": f"provider-{number}", "credentials": "MD", "role": "Physician"}
+    fields.update(overrides)
+    return Provider.objects.create(**fields)
+
+
+def make_condition(**overrides):
+    from services.models import Condition
+
+    number = next(_slugs)
+    fields = {"name": f"Condition {number}", "slug": f"condition-{number}", "summary": f"Summary of condition {number}."}
+    fields.update(overrides)
+    return Condition.objects.create(**fields)
+
+
+def make_service(**overrides):
+    from services.models import Service
+
+    number = next(_slugs)
+    fields = {
+        "title": f"Treatment {number}",
+        "slug": f"treatment-{number}",
+        "summary": f"Summary of treatment {number}.",
+        "intro": f"<p>Introduction to treatment {number}.</p>",
+        "is_published": True,
+    }
+    fields.update(overrides)
+    return Service.objects.create(**fields)
+
+
+def make_question(service, **overrides):
+    from services.models import Question
+
+    number = next(_slugs)
+    fields = {"question": f"Question {number}?", "slug": f"question-{number}", "answer": f"<p>Answer {number}.</p>", "order": number}
+    fields.update(overrides)
+    return Question.objects.create(service=service, **fields)
