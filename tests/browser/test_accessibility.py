@@ -5,7 +5,19 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]
-PAGES = ["/", "/hours/", "/notices/covid-19/", "/book/", "/telehealth/", "/no-such-page/"]
+PAGES = [
+    "/",
+    "/hours/",
+    "/notices/covid-19/",
+    "/book/",
+    "/telehealth/",
+    "/services/",
+    "/services/dry-needling/",
+    "/conditions/",
+    "/conditions/sciatica/",
+    "/team/",
+    "/no-such-page/",
+]
 WIDTHS = [390, 1280]
 
 
