@@ -6,11 +6,14 @@ PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
 # Local development: DEBUG on, a throwaway key, plain-HTTP cookies. Never used by `serve`.
-DEV_ENV := DEBUG=1 SECURE_COOKIES=0
+DEV_ENV := DEBUG=1 SECURE_COOKIES=0 SITE_URL=http://127.0.0.1:$(PORT) \
+	EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend} EMAIL_FILE_PATH=$(CURDIR)/var/sent-mail
 # The production settings, served over plain HTTP on this machine only.
 SERVE_ENV := DEBUG=0 SECRET_KEY=$${SECRET_KEY:-local-serve-$$(hostname)-not-for-the-internet-0123456789abcdef} \
-	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-0}
-TEST_ENV := SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz SECURE_SSL_REDIRECT=0
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-0} \
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}
+TEST_ENV := SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz SECURE_SSL_REDIRECT=0 \
+	SITE_URL=https://clinic.test FRONT_DESK_EMAIL=frontdesk@clinic.test
 
 .PHONY: run test test-suite serve bench admin setup setup-test static clean
 
@@ -42,9 +45,10 @@ setup-test: setup static
 
 test: setup-test test-suite
 
-# Each run gets its own cache folder, so two runs at once never see each other's cache.
+# Each run gets its own cache folder and SQLite test file, so two runs at once never meet.
 test-suite:
-	@cache_dir=$$(mktemp -d); $(TEST_ENV) CACHE_DIR=$$cache_dir $(BIN)/pytest $(ARGS); status=$$?; \
+	@cache_dir=$$(mktemp -d); $(TEST_ENV) CACHE_DIR=$$cache_dir TEST_SQLITE_FILE=$$cache_dir/test.sqlite3 \
+		$(BIN)/pytest $(ARGS); status=$$?; \
 		rm -rf $$cache_dir; exit $$status
 
 serve: setup static

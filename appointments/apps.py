@@ -1,6 +1,41 @@
+from datetime import datetime, time, timedelta
+
 from django.apps import AppConfig
 
 
 class AppointmentsConfig(AppConfig):
     name = "appointments"
     verbose_name = "Appointments"
+
+    def load_demo(self, today):
+        """Called by `manage.py seed_demo`, after the practice and treatment pages."""
+        from appointments.demo import load_demo_booking
+
+        load_demo_booking()
+
+    def appointments_during(self, first_day, last_day):
+        """Active visits not over yet on these days, for the holiday-hours warning in `clinic.admin`."""
+        from django.utils import timezone
+        from django.utils.formats import date_format
+
+        from appointments.models import Appointment
+        from clinic.hours import PRACTICE_TIME_ZONE
+
+        window_start = datetime.combine(first_day, time.min, tzinfo=PRACTICE_TIME_ZONE)
+        window_end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=PRACTICE_TIME_ZONE)
+        appointments = (
+            Appointment.objects.active()
+            .filter(starts_at__lt=window_end, ends_at__gt=window_start)
+            .filter(ends_at__gt=timezone.now())
+            .select_related("provider")
+            .order_by("starts_at")
+        )
+        return [
+            {
+                "label": f"{a.reference} — {date_format(timezone.localtime(a.starts_at), 'D M j, H:i')}, {a.provider}",
+                "starts_at": a.starts_at,
+                "ends_at": a.ends_at,
+                "admin_url": a.get_admin_url(),
+            }
+            for a in appointments
+        ]

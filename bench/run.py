@@ -54,7 +54,7 @@ def build_production_environment():
     env = dict(os.environ)
     env.pop("REDIS_URL", None)  # the bench uses its own file cache, below
     env.update(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="127.0.0.1",
-               SECURE_SSL_REDIRECT="0", DATABASE_URL=f"sqlite:///{DATABASE}", CACHE_DIR=str(CACHE_DIR))
+               SECURE_SSL_REDIRECT="0", SITE_URL="http://127.0.0.1", DATABASE_URL=f"sqlite:///{DATABASE}", CACHE_DIR=str(CACHE_DIR))
     return env
 
 
@@ -215,6 +215,8 @@ def main():
     finally:
         stop_server(server)
     all_passed = print_report(rows, weights)
+    print("\nBooking (production settings, bench database):")
+    all_passed &= subprocess.run([BIN / "python", "bench/booking.py"], cwd=ROOT, env=env).returncode == 0
     print("\nAll goals met." if all_passed else "\nSome goals missed (see FAIL above).")
     return 0 if all_passed else 1
 

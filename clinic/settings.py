@@ -132,6 +132,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    if env_str("TEST_SQLITE_FILE"):
+        # Tests that book from many threads at once need real, separate connections
+        # to one file; an in-memory test database cannot give them that.
+        DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_SQLITE_FILE")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -256,13 +260,29 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# Only for the file backend (`make run` writes each email as a file here).
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or str(BASE_DIR / "var" / "sent-mail")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # --- The site -------------------------------------------------------------
+# The site's public address, for links in emails (manage links, admin links).
+SITE_URL = (env_str("SITE_URL") or ("http://127.0.0.1:8000" if DEBUG else "")).rstrip("/")
+if not SITE_URL and not DEBUG:
+    raise ImproperlyConfigured("SITE_URL is not set: the public address of the site, e.g. https://www.practice.example")
+# Where new-booking alerts for the front desk go (a reference and an admin link only).
+FRONT_DESK_EMAIL = env_str("FRONT_DESK_EMAIL")
+
 # How long practice details, hours and announcements stay cached at most.
 # Saving any of them in the admin clears the cache at once.
 SITE_CONTENT_CACHE_SECONDS = env_int("SITE_CONTENT_CACHE_SECONDS", 300)
+
+# Online booking: each address may send the booking form this many times per window
+# (counted in the cache: set REDIS_URL so the limit holds across app servers).
+BOOKING_RATE_LIMIT = env_int("BOOKING_RATE_LIMIT", 10)
+BOOKING_RATE_WINDOW_SECONDS = env_int("BOOKING_RATE_WINDOW_SECONDS", 600)
+if BOOKING_RATE_LIMIT < 1 or BOOKING_RATE_WINDOW_SECONDS < 1:
+    raise ImproperlyConfigured("BOOKING_RATE_LIMIT and BOOKING_RATE_WINDOW_SECONDS must be at least 1.")
 
 LOGGING = {
     "version": 1,

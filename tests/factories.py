@@ -108,3 +108,51 @@ def make_question(service, **overrides):
     fields = {"question": f"Question {number}?", "slug": f"question-{number}", "answer": f"<p>Answer {number}.</p>", "order": number}
     fields.update(overrides)
     return Question.objects.create(service=service, **fields)
+
+
+def make_visit_type(providers=(), **overrides):
+    from appointments.models import VisitType
+
+    number = next(_slugs)
+    fields = {"name": f"Visit {number}", "slug": f"visit-{number}", "duration_minutes": 30, "in_office": True, "by_video": True}
+    fields.update(overrides)
+    visit_type = VisitType.objects.create(**fields)
+    visit_type.providers.set(providers)
+    return visit_type
+
+
+def make_working_hours(provider, weekdays=range(5), blocks=((time(9), time(17)),)):
+    from appointments.models import WorkingHours
+
+    return [
+        WorkingHours.objects.create(provider=provider, weekday=weekday, starts=starts, ends=ends)
+        for weekday in weekdays
+        for starts, ends in blocks
+    ]
+
+
+def make_appointment(**overrides):
+    """An appointment saved directly (no availability check), by default confirmed, three days ahead at 10:00 Eastern."""
+    from datetime import datetime
+
+    from appointments.models import Appointment
+    from clinic.hours import PRACTICE_TIME_ZONE
+
+    number = next(_slugs)
+    if "visit_type" not in overrides:
+        overrides["visit_type"] = make_visit_type(providers=[overrides.get("provider") or make_provider()])
+    if "provider" not in overrides:
+        overrides["provider"] = overrides["visit_type"].providers.first() or make_provider()
+    fields = {
+        "starts_at": datetime.combine(timezone.localdate() + timedelta(days=3), time(10), tzinfo=PRACTICE_TIME_ZONE),
+        "status": Appointment.Status.CONFIRMED,
+        "first_name": "Jordan",
+        "last_name": f"Patient{number}",
+        "date_of_birth": datetime(1960, 4, 12).date(),
+        "phone": "+13015550199",
+        "email": f"patient{number}@example.com",
+        "is_new_patient": False,
+    }
+    fields.update(overrides)
+    fields.setdefault("ends_at", fields["starts_at"] + fields["visit_type"].duration)
+    return Appointment.objects.create(**fields)

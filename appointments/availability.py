@@ -1,0 +1,174 @@
+"""Free appointment times, computed from plain values with no database access.
+
+A provider can be booked at time T for a visit of length D when [T, T + D) lies
+inside the practice's opening hours that day (holiday hours applied: see
+clinic.hours), inside the provider's own working hours, outside their time off and
+outside every active appointment they have; and when T is no sooner than the
+minimum notice and no later than the booking horizon. Times start on the slot step
+of the practice's wall clock (9:00, 9:15, ...), in America/New_York, so they stay
+right across daylight-saving changes.
+
+`appointments.loader` reads the rows and calls `find_slots`.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from clinic.hours import PRACTICE_TIME_ZONE, PracticeHours, TimeBlock
+
+Interval = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class ProviderSchedule:
+    """What the availability of one provider depends on."""
+
+    provider_id: int
+    weekly: Mapping[int, Sequence[TimeBlock]]  # weekday (0 = Monday) -> working blocks
+    time_off: Sequence[Interval] = ()
+    busy: Sequence[Interval] = ()  # active appointments
+
+
+@dataclass(frozen=True)
+class BookingRules:
+    duration: timedelta
+    step: timedelta = timedelta(minutes=15)
+    minimum_notice: timedelta = timedelta(hours=2)
+    horizon_days: int = 60
+
+
+@dataclass(frozen=True, order=True)
+class Slot:
+    starts_at: datetime
+    ends_at: datetime
+    provider_id: int
+
+
+def intersect(first: Sequence[Interval], second: Sequence[Interval]) -> list[Interval]:
+    """The parts of time covered by both lists of intervals."""
+    found = []
+    for start_a, end_a in first:
+        for start_b, end_b in second:
+            start, end = max(start_a, start_b), min(end_a, end_b)
+            if start < end:
+                found.append((start, end))
+    return sorted(found)
+
+
+def subtract(intervals: Sequence[Interval], taken: Iterable[Interval]) -> list[Interval]:
+    """The parts of `intervals` that none of `taken` covers."""
+    free = sorted(intervals)
+    for taken_start, taken_end in taken:
+        remaining = []
+        for start, end in free:
+            if taken_end <= start or end <= taken_start:
+                remaining.append((start, end))
+                continue
+            if start < taken_start:
+                remaining.append((start, taken_start))
+            if taken_end < end:
+                remaining.append((taken_end, end))
+        free = remaining
+    return free
+
+
+def first_step_at_or_after(moment: datetime, step: timedelta, tz=PRACTICE_TIME_ZONE) -> datetime:
+    """The first time on the wall-clock grid (multiples of `step` since local midnight) not before `moment`."""
+    local = moment.astimezone(tz)
+    midnight = datetime.combine(local.date(), datetime.min.time(), tzinfo=tz)
+    wall_offset = timedelta(hours=local.hour, minutes=local.minute, seconds=local.second, microseconds=local.microsecond)
+    steps = -(-wall_offset // step)  # ceiling division
+    wall = midnight.replace(tzinfo=None) + steps * step
+    return wall.replace(tzinfo=tz)
+
+
+def provider_intervals(day: date, practice: PracticeHours, schedule: ProviderSchedule) -> list[Interval]:
+    """When the provider is working and the practice is open on `day`, less time off and bookings."""
+    tz = practice.tz
+    open_hours = practice.hours_on(day).intervals(tz)
+    working = [
+        (datetime.combine(day, block.opens, tzinfo=tz), datetime.combine(day, block.closes, tzinfo=tz))
+        for block in schedule.weekly.get(day.weekday(), ())
+    ]
+    return subtract(intersect(open_hours, working), [*schedule.time_off, *schedule.busy])
+
+
+def booking_window(now: datetime, rules: BookingRules, tz=PRACTICE_TIME_ZONE) -> tuple[datetime, date]:
+    """The earliest start allowed, and the last day that may be booked."""
+    return now + rules.minimum_notice, now.astimezone(tz).date() + timedelta(days=rules.horizon_days)
+
+
+def find_slots(
+    *,
+    practice: PracticeHours,
+    schedules: Sequence[ProviderSchedule],
+    rules: BookingRules,
+    now: datetime,
+    first_day: date,
+    days: int,
+) -> list[Slot]:
+    """Every bookable (start, provider) from `first_day` for `days` days, soonest first."""
+    earliest, last_day = booking_window(now, rules, practice.tz)
+    slots = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        if day > last_day:
+            break
+        if day < earliest.astimezone(practice.tz).date():
+            continue
+        for schedule in schedules:
+            for start, end in provider_intervals(day, practice, schedule):
+                candidate = first_step_at_or_after(max(start, earliest), rules.step, practice.tz)
+                while candidate + rules.duration <= end:
+                    slots.append(Slot(candidate, candidate + rules.duration, schedule.provider_id))
+                    candidate = first_step_at_or_after(candidate + rules.step, rules.step, practice.tz)
+    return sorted(slots)
+
+
+def first_available(slots: Iterable[Slot], provider_order: Sequence[int]) -> list[Slot]:
+    """One slot per start time across providers: the first provider in `provider_order` who is free."""
+    rank = {provider_id: position for position, provider_id in enumerate(provider_order)}
+    chosen: dict[datetime, Slot] = {}
+    for slot in slots:
+        current = chosen.get(slot.starts_at)
+        if current is None or rank.get(slot.provider_id, len(rank)) < rank.get(current.provider_id, len(rank)):
+            chosen[slot.starts_at] = slot
+    return [chosen[start] for start in sorted(chosen)]
+
+
+def explain_unavailable(
+    starts_at: datetime,
+    *,
+    practice: PracticeHours,
+    schedule: ProviderSchedule | None,
+    rules: BookingRules,
+    now: datetime,
+) -> str:
+    """Why `starts_at` cannot be booked, in words for the patient ("" if it can)."""
+    tz = practice.tz
+    earliest, last_day = booking_window(now, rules, tz)
+    local = starts_at.astimezone(tz)
+    if starts_at < now:
+        return "That time is in the past. Please choose another time."
+    if starts_at < earliest:
+        hours = int(rules.minimum_notice.total_seconds() // 3600)
+        return f"Online bookings need at least {hours} hours' notice. Please choose a later time, or call us."
+    if local.date() > last_day:
+        return f"You can book online up to {rules.horizon_days} days ahead. Please choose an earlier day, or call us."
+    day_hours = practice.hours_on(local.date())
+    if day_hours.is_closed:
+        label = f" ({day_hours.holiday.label})" if day_hours.holiday else ""
+        return f"The office is closed on {local:%A, %B} {local.day}{label}. Please choose another day."
+    if schedule is None:
+        return "That provider does not offer this visit. Please choose another provider."
+    if first_step_at_or_after(starts_at, rules.step, tz) != starts_at:
+        return "Please choose one of the times shown."
+    free = provider_intervals(local.date(), practice, schedule)
+    ends_at = starts_at + rules.duration
+    if any(start <= starts_at and ends_at <= end for start, end in free):
+        return ""
+    opening = practice.hours_on(local.date()).intervals(tz)
+    if not any(start <= starts_at and ends_at <= end for start, end in opening):
+        return "That time is outside our opening hours. Please choose one of the times shown."
+    return "That time is not available. Please choose one of the times shown."
