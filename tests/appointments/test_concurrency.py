@@ -17,7 +17,10 @@ from appointments.models import Appointment, VisitType, WorkingHours
 from clinic.models import Provider
 from tests.factories import make_office_hours, make_practice
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Serialized rollback puts back the rows the migrations made (staff groups, content
+# types) after the flush, as the browser tests do; every transactional test must use
+# it, or the flush re-creates content types that the next restore then collides with.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 THREADS = 20
 
