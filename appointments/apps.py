@@ -1,11 +1,21 @@
 from datetime import datetime, time, timedelta
 
 from django.apps import AppConfig
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 
 class AppointmentsConfig(AppConfig):
     name = "appointments"
     verbose_name = "Appointments"
+
+    def ready(self):
+        from appointments.models import VisitType
+        from clinic.content import forget_site_content
+
+        # The first booking step (cached like other patient pages) lists the visit types.
+        post_save.connect(forget_site_content, sender=VisitType, dispatch_uid="forget-pages-save-visittype")
+        post_delete.connect(forget_site_content, sender=VisitType, dispatch_uid="forget-pages-delete-visittype")
+        m2m_changed.connect(forget_site_content, sender=VisitType.providers.through, dispatch_uid="forget-pages-visittype-providers")
 
     def load_demo(self, today):
         """Called by `manage.py seed_demo`, after the practice and treatment pages."""

@@ -137,6 +137,15 @@ def first_available(slots: Iterable[Slot], provider_order: Sequence[int]) -> lis
     return [chosen[start] for start in sorted(chosen)]
 
 
+def describe_duration(length: timedelta) -> str:
+    """2 hours, 90 minutes, 1 hour."""
+    minutes = int(length.total_seconds() // 60)
+    if minutes % 60:
+        return f"{minutes} minutes"
+    hours = minutes // 60
+    return f"{hours} hour" if hours == 1 else f"{hours} hours"
+
+
 def explain_unavailable(
     starts_at: datetime,
     *,
@@ -152,8 +161,7 @@ def explain_unavailable(
     if starts_at < now:
         return "That time is in the past. Please choose another time."
     if starts_at < earliest:
-        hours = int(rules.minimum_notice.total_seconds() // 3600)
-        return f"Online bookings need at least {hours} hours' notice. Please choose a later time, or call us."
+        return f"Online bookings need at least {describe_duration(rules.minimum_notice)}' notice. Please choose a later time, or call us."
     if local.date() > last_day:
         return f"You can book online up to {rules.horizon_days} days ahead. Please choose an earlier day, or call us."
     day_hours = practice.hours_on(local.date())

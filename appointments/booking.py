@@ -3,18 +3,20 @@ availability again inside its transaction and leaves the last word to the databa
 constraint (see migration 0002). Conflicts come back as `SlotUnavailable`."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from appointments import notifications
-from appointments.availability import Slot, explain_unavailable, find_slots, first_available
+from appointments.availability import Slot, booking_window, explain_unavailable, find_slots, first_available
 from appointments.loader import load_schedules, practice_hours, providers_for, rules_for
 from appointments.models import Appointment, BookingSettings, VisitType, new_reference
+from clinic.hours import PRACTICE_TIME_ZONE
 
 NEAREST_COUNT = 6
 NEAREST_SEARCH_DAYS = 14
+MAX_DISTANCE = timedelta(days=3650)
 JUST_TAKEN = "That time was just taken. Here are the nearest free times."
 
 
@@ -73,7 +75,12 @@ def check_request(visit_type: VisitType, modality: str, provider_id: int | None,
 
 
 def nearest_slots(visit_type, providers, starts_at, now, settings, exclude_appointment_id=None) -> list[Slot]:
-    """Free times closest to `starts_at`, within two weeks either side."""
+    """Free times closest to `starts_at`, within two weeks either side. A time before the
+    minimum notice or past the horizon (a page left open overnight) counts from the
+    nearest bookable moment, so the patient still gets times to choose from."""
+    earliest, last_day = booking_window(now, rules_for(visit_type, settings))
+    latest = datetime.combine(last_day, time.max, tzinfo=PRACTICE_TIME_ZONE)
+    starts_at = min(max(starts_at, earliest), latest)
     day = timezone.localtime(starts_at).date()
     first_day = max(day - timedelta(days=NEAREST_SEARCH_DAYS), timezone.localtime(now).date())
     days = (day - first_day).days + NEAREST_SEARCH_DAYS + 1
@@ -89,6 +96,9 @@ def nearest_slots(visit_type, providers, starts_at, now, settings, exclude_appoi
 
 def _free_provider(visit_type, providers, starts_at, now, settings, exclude_appointment_id=None):
     """The first provider free at `starts_at`, or raise SlotUnavailable with the reason."""
+    if abs(starts_at - now) > MAX_DISTANCE:
+        # Far-off dates are never bookable, and date arithmetic on them can overflow.
+        raise SlotUnavailable("Please choose one of the times shown.")
     day = timezone.localtime(starts_at).date()
     schedules = load_schedules([p.pk for p in providers], day, day, exclude_appointment_id)
     practice = practice_hours(fresh=True)

@@ -1,0 +1,231 @@
+"""Forms of the booking flow. They check what the browser sends; `appointments.booking`
+decides whether a time can be booked, and makes every change."""
+
+import re
+from datetime import date, datetime, timedelta
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from appointments import antispam
+from appointments.booking import BookingRefused, PatientDetails, check_request
+from appointments.models import Appointment, VisitType
+from clinic.hours import PRACTICE_TIME_ZONE
+from clinic.phone import normalise_phone
+
+CHOOSE_A_SHOWN_TIME = "Please choose one of the times shown."
+# Far beyond any booking horizon, and far inside the range of datetime arithmetic.
+FARTHEST_START = timedelta(days=3650)
+OLDEST_PATIENT_YEARS = 120
+
+
+def parse_start(value: str) -> datetime:
+    """The aware datetime a time button sent (e.g. 2027-03-15T09:00:00-04:00), in the
+    practice's time zone; a ValidationError for anything else (naive, garbage, absurd)."""
+    problem = ValidationError(CHOOSE_A_SHOWN_TIME, code="invalid_start")
+    if not value or len(value) > 40:
+        raise problem
+    try:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise problem
+        if abs(moment - timezone.now()) > FARTHEST_START:
+            raise problem
+        return moment.astimezone(PRACTICE_TIME_ZONE)
+    except (ValueError, OverflowError):
+        raise problem from None
+
+
+def start_value(moment: datetime) -> str:
+    """What a time button sends: the practice's wall-clock time with its UTC offset."""
+    return moment.astimezone(PRACTICE_TIME_ZONE).isoformat()
+
+
+class VisitChoiceForm(forms.Form):
+    """Which visit, where, and with whom: carried from step to step in the query string
+    (or hidden fields), so every value is checked again on every page."""
+
+    visit = forms.ModelChoiceField(
+        VisitType.objects.bookable(),
+        to_field_name="slug",
+        error_messages={
+            "required": "Please choose the type of visit.",
+            "invalid_choice": "That type of visit cannot be booked online. Please choose another, or call us.",
+        },
+    )
+    mode = forms.ChoiceField(
+        choices=Appointment.Modality.choices,
+        error_messages={
+            "required": "Please choose in the office or a video visit.",
+            "invalid_choice": "Please choose in the office or a video visit.",
+        },
+    )
+    provider = forms.CharField(required=False, max_length=20)
+
+    def clean_provider(self):
+        value = self.cleaned_data["provider"].strip()
+        if value in ("", "any"):
+            return None
+        if not re.fullmatch(r"[0-9]{1,9}", value):
+            raise ValidationError("Please choose a provider from the list, or “first available”.")
+        return int(value)
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            # Everyone who offers this visit this way (for the provider list), then the chosen one.
+            self.all_providers = check_request(data["visit"], data["mode"], None)
+            self.providers = [p for p in self.all_providers if data["provider"] in (None, p.pk)]
+            if not self.providers:
+                check_request(data["visit"], data["mode"], data["provider"])  # raises with the reason
+        except BookingRefused as refusal:
+            field = {"visit_type": "visit", "modality": "mode", "provider": "provider"}.get(refusal.field)
+            self.add_error(field, refusal.message)
+        return data
+
+
+class WeekChoiceForm(VisitChoiceForm):
+    week = forms.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "That week could not be read. Please use the week links."},
+    )
+
+
+class TimeChoiceForm(VisitChoiceForm):
+    start = forms.CharField(max_length=40, error_messages={"required": CHOOSE_A_SHOWN_TIME, "max_length": CHOOSE_A_SHOWN_TIME})
+
+    def clean_start(self):
+        return parse_start(self.cleaned_data["start"])
+
+
+class NewTimeForm(forms.Form):
+    """A new time for an existing appointment (the manage page)."""
+
+    start = forms.CharField(max_length=40, error_messages={"required": CHOOSE_A_SHOWN_TIME, "max_length": CHOOSE_A_SHOWN_TIME})
+
+    def clean_start(self):
+        return parse_start(self.cleaned_data["start"])
+
+
+class WeekForm(forms.Form):
+    week = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+
+
+class PlainTextField(forms.CharField):
+    """Counts a line break as one character, as the browser's own counter does."""
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n")
+
+
+def years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+class PatientDetailsForm(forms.Form):
+    first_name = forms.CharField(
+        label="First name", max_length=60, widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+        error_messages={"required": "Please enter your first name."},
+    )
+    last_name = forms.CharField(
+        label="Last name", max_length=60, widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+        error_messages={"required": "Please enter your last name."},
+    )
+    date_of_birth = forms.DateField(
+        label="Date of birth",
+        input_formats=["%m/%d/%Y", "%m-%d-%Y", "%Y-%m-%d"],
+        help_text="Month, day and year, for example 03/27/1958.",
+        widget=forms.DateInput(format="%m/%d/%Y", attrs={"autocomplete": "bday"}),
+        error_messages={
+            "required": "Please enter your date of birth.",
+            "invalid": "Enter your date of birth as month/day/year, for example 03/27/1958.",
+        },
+    )
+    phone = forms.CharField(
+        label="Mobile phone",
+        max_length=30,
+        help_text="With area code. We call or text this number about your appointment.",
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        error_messages={"required": "Please enter a phone number we can reach you on."},
+    )
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        help_text="We send your confirmation here.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": "Please enter your email address.",
+            "invalid": "Enter an email address like name@example.com.",
+        },
+    )
+    is_new_patient = forms.TypedChoiceField(
+        label="Have you been seen at our practice before?",
+        choices=[("yes", "No, I am a new patient"), ("no", "Yes, I am a returning patient")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Please tell us whether you are a new or returning patient.",
+            "invalid_choice": "Please tell us whether you are a new or returning patient.",
+        },
+    )
+    reason = PlainTextField(
+        label="Reason for the visit (optional)",
+        required=False,
+        max_length=500,
+        help_text="Optional, up to 500 characters: where it hurts and for how long.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "Please shorten this to 500 characters or fewer (it has %(show_value)d)."},
+    )
+    consent_to_contact = forms.BooleanField(
+        label="You may contact me by phone, text and email about this appointment.",
+        error_messages={"required": "Please tick this box so that we can confirm your appointment with you."},
+    )
+    # Spam traps: see appointments.antispam. The box is off-screen and hidden from screen readers.
+    website = forms.CharField(
+        label="Leave this box empty",
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    form_stamp = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        today = timezone.localdate()
+        if born >= today:
+            raise ValidationError("Your date of birth must be in the past.")
+        if born <= years_before(today, OLDEST_PATIENT_YEARS):
+            raise ValidationError("Please check the year of your date of birth.")
+        return born
+
+    def clean_phone(self):
+        return normalise_phone(self.cleaned_data["phone"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get(antispam.HONEYPOT_FIELD):
+            raise ValidationError(antispam.REFUSED, code="spam")
+        problem = antispam.stamp_problem(data.get("form_stamp", ""))
+        # A form with mistakes is sent again anyway; the stamp is kept, so the next try is judged on its own time.
+        if problem and not self.errors:
+            raise ValidationError(problem, code="form_stamp")
+        return data
+
+    def patient(self) -> PatientDetails:
+        data = self.cleaned_data
+        return PatientDetails(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+            phone=data["phone"],
+            email=data["email"],
+            is_new_patient=data["is_new_patient"],
+            reason=data["reason"],
+            consent_to_contact=data["consent_to_contact"],
+        )

@@ -1,0 +1,86 @@
+"""Spam and abuse on the booking form: the honeypot, the signed time-trap and the per-address limit."""
+
+import re
+
+import pytest
+
+from appointments import antispam
+from appointments.models import Appointment
+from tests.appointments.test_booking_flow import DETAILS, assert_refused_with, at, build_clinic, details_form, stamp_issued, weekday_after
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clinic():
+    return build_clinic()
+
+
+def test_a_filled_in_honeypot_is_refused(client, clinic):
+    response = client.post(DETAILS, details_form(clinic.needling, at(weekday_after(3), 10), website="http://spam.example"))
+    assert_refused_with(response, antispam.REFUSED)
+
+
+def test_the_honeypot_is_hidden_from_people_and_screen_readers(client, clinic):
+    html = client.get(DETAILS, {"visit": "dry-needling-session", "mode": "in_office", "provider": "any", "start": at(weekday_after(3), 10).isoformat()}).content.decode()
+    block = re.search(r'<div class="booking-extra" aria-hidden="true">(.*?)</div>', html, re.S).group(1)
+    assert re.search(r'<input type="text" name="website" tabindex="-1" autocomplete="off"[^>]*>', block)
+    assert ".booking-extra { position: absolute; left: -10000px;" in open("static/css/site.css").read()
+
+
+def test_a_form_sent_back_too_fast_is_refused_then_accepted_on_the_next_try(client, clinic):
+    day = weekday_after(3)
+    response = client.post(DETAILS, details_form(clinic.needling, at(day, 10), form_stamp=antispam.new_form_stamp()))
+    html = assert_refused_with(response, antispam.TOO_FAST)
+    # The page keeps the original stamp, so once a few seconds have passed the same form goes through.
+    kept = re.search(r'name="form_stamp" value="([^"]+)"', html).group(1)
+    assert antispam.stamp_problem(kept) == antispam.TOO_FAST
+    assert client.post(DETAILS, details_form(clinic.needling, at(day, 10), form_stamp=stamp_issued(5))).status_code == 302
+
+
+@pytest.mark.parametrize("stamp", ["", "garbage", "booking-form:1:forged", "TAMPER", stamp_issued(3 * 60 * 60)])
+def test_a_missing_tampered_or_stale_stamp_is_refused_and_replaced(client, clinic, stamp):
+    if stamp == "TAMPER":
+        good = stamp_issued(10)
+        stamp = good[:-1] + ("A" if good[-1] != "A" else "B")
+    response = client.post(DETAILS, details_form(clinic.needling, at(weekday_after(3), 10), form_stamp=stamp))
+    html = assert_refused_with(response, antispam.STALE)
+    fresh = re.search(r'name="form_stamp" value="([^"]+)"', html).group(1)
+    assert fresh != stamp and antispam.stamp_problem(fresh) == antispam.TOO_FAST
+
+
+def test_booking_posts_are_limited_per_address(client, clinic, settings):
+    settings.BOOKING_RATE_LIMIT = 3
+    settings.BOOKING_RATE_WINDOW_SECONDS = 600
+    day = weekday_after(3)
+    for attempt in range(3):
+        response = client.post(DETAILS, details_form(clinic.needling, at(day, 10), email="not-an-email"))
+        assert response.status_code == 200, attempt
+    response = client.post(DETAILS, details_form(clinic.needling, at(day, 10)))
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "Please wait a few minutes" in html and "Nothing was booked" in html
+    assert 'href="tel:+13015550142"' in html
+    assert 0 < int(response["Retry-After"]) <= 601
+    assert "no-store" in response["Cache-Control"]
+    assert not Appointment.objects.exists()
+    # Another address is not affected, and reading pages is never limited.
+    assert client.post(DETAILS, details_form(clinic.needling, at(day, 10)), REMOTE_ADDR="192.0.2.7").status_code == 302
+    assert client.get(DETAILS, {"visit": "dry-needling-session", "mode": "in_office", "provider": "any", "start": at(day, 11).isoformat()}).status_code == 200
+
+
+def test_the_limit_counts_the_client_behind_our_own_proxy(client, clinic, settings):
+    settings.BOOKING_RATE_LIMIT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
+    data = details_form(clinic.needling, at(weekday_after(3), 10), email="not-an-email")
+    assert client.post(DETAILS, data, HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 200
+    assert client.post(DETAILS, data, HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 429
+    # A forged left-hand entry does not give a fresh allowance.
+    assert client.post(DETAILS, data, HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.1").status_code == 429
+    assert client.post(DETAILS, data, HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 200
+
+
+def test_a_form_with_mistakes_is_not_also_told_it_was_too_fast(client, clinic):
+    response = client.post(DETAILS, details_form(clinic.needling, at(weekday_after(3), 10), email="", form_stamp=antispam.new_form_stamp()))
+    assert response.context["form"].errors == {"email": ["Please enter your email address."]}
+    assert not Appointment.objects.exists()
