@@ -6,12 +6,13 @@ PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
 # Local development: DEBUG on, a throwaway key, plain-HTTP cookies. Never used by `serve`.
-DEV_ENV := DEBUG=1 SECURE_COOKIES=0 SITE_URL=http://127.0.0.1:$(PORT) \
+DEV_ENV := DEBUG=1 SECURE_COOKIES=0 SITE_URL=http://127.0.0.1:$(PORT) FRONT_DESK_EMAIL=frontdesk@practice.example \
 	EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend} EMAIL_FILE_PATH=$(CURDIR)/var/sent-mail
 # The production settings, served over plain HTTP on this machine only.
 SERVE_ENV := DEBUG=0 SECRET_KEY=$${SECRET_KEY:-local-serve-$$(hostname)-not-for-the-internet-0123456789abcdef} \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-0} \
-	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} FRONT_DESK_EMAIL=$${FRONT_DESK_EMAIL:-frontdesk@practice.example} \
+	EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend} EMAIL_FILE_PATH=$(CURDIR)/var/sent-mail
 TEST_ENV := SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz SECURE_SSL_REDIRECT=0 \
 	SITE_URL=https://clinic.test FRONT_DESK_EMAIL=frontdesk@clinic.test
 
