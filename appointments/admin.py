@@ -1,4 +1,4 @@
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from itertools import groupby
 
 from django import forms
@@ -7,18 +7,21 @@ from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
-from appointments import booking, notifications
-from appointments.loader import load_schedules, practice_hours
-from appointments.models import Appointment, BookingSettings, OutboxMessage, TimeOff, VisitType, WorkingHours
-from clinic.admin import FRIENDLY_FIELDS
-from clinic.hours import PRACTICE_TIME_ZONE, TimeBlock
+from appointments import notifications
+from appointments.staff_booking import (
+    cancel_by_staff,
+    confirm_appointment,
+    local_day_window,
+    status_setter,
+    why_staff_cannot_book,
+)
+from appointments.models import Appointment, OutboxMessage
 from clinic.models import Provider
 from clinic.phone import display_phone, normalise_phone
 
@@ -27,94 +30,6 @@ PATIENT_FIELDS = [
 ]
 VISIT_FIELDS = ["provider", "visit_type", "modality", "starts_at"]
 OLDEST_PATIENT_YEARS = 120
-
-
-def local_day_window(day: date) -> tuple[datetime, datetime]:
-    """From midnight to midnight of `day` in the practice's time zone (23 or 25 hours on DST days)."""
-    return (
-        datetime.combine(day, time.min, tzinfo=PRACTICE_TIME_ZONE),
-        datetime.combine(day + timedelta(days=1), time.min, tzinfo=PRACTICE_TIME_ZONE),
-    )
-
-
-def hours_text(blocks) -> str:
-    return " and ".join(f"{block.opens:%H:%M}–{block.closes:%H:%M}" for block in blocks)
-
-
-def why_staff_cannot_book(provider, visit_type, starts_at, exclude_appointment_id=None, now=None) -> str:
-    """Why staff cannot book this visit ("" if they can).
-
-    Staff may book however soon or far ahead, on any minute: notice, horizon and time
-    step are online rules. The office must be open (holiday hours applied), the provider
-    working, not on time off and free for the whole visit; the database has the last word.
-    """
-    now = now or timezone.now()
-    ends_at = starts_at + visit_type.duration
-    local = timezone.localtime(starts_at, PRACTICE_TIME_ZONE)
-    day = local.date()
-    when = date_format(local, "l, F j")
-    length = f"a {visit_type.duration_minutes}-minute visit at {local:%H:%M}"
-
-    def fits(intervals):
-        return any(start <= starts_at and ends_at <= end for start, end in intervals)
-
-    if starts_at < now:
-        return "That time has passed. Choose a time from now on."
-    practice = practice_hours(fresh=True)
-    day_hours = practice.hours_on(day)
-    if day_hours.is_closed:
-        holiday = f" ({day_hours.holiday.label})" if day_hours.holiday else ""
-        return f"The office is closed on {when}{holiday}."
-    if not fits(day_hours.intervals(PRACTICE_TIME_ZONE)):
-        return f"The office is open {hours_text(day_hours.blocks)} on {when}: {length} does not fit."
-    schedule = load_schedules([provider.pk], day, day, exclude_appointment_id)[0]
-    blocks = sorted(schedule.weekly.get(day.weekday(), ()))
-    working = [
-        (datetime.combine(day, block.opens, tzinfo=PRACTICE_TIME_ZONE), datetime.combine(day, block.closes, tzinfo=PRACTICE_TIME_ZONE))
-        for block in blocks
-    ]
-    if not blocks:
-        return f"{provider} does not work on {local:%A}s."
-    if not fits(working):
-        return f"{provider} works {hours_text(blocks)} on {local:%A}s: {length} does not fit."
-    if any(start < ends_at and starts_at < end for start, end in schedule.time_off):
-        return f"{provider} has time off then."
-    clash = Appointment.objects.overlapping(provider.pk, starts_at, ends_at).exclude(pk=exclude_appointment_id).first()
-    if clash is not None:
-        clash_start, clash_end = timezone.localtime(clash.starts_at), timezone.localtime(clash.ends_at)
-        return f"{provider} already has appointment {clash.reference} from {clash_start:%H:%M} to {clash_end:%H:%M}."
-    return ""
-
-
-def linked_appointments(appointments):
-    return format_html_join(
-        ", ",
-        '<a href="{}">{}</a> ({}, {})',
-        (
-            (a.get_admin_url(), a.reference, date_format(timezone.localtime(a.starts_at), "D M j, H:i"), a.provider)
-            for a in appointments
-        ),
-    )
-
-
-def confirm_appointment(appointment):
-    appointment.status = Appointment.Status.CONFIRMED
-    appointment.save(update_fields=["status", "updated_at"])
-    notifications.queue_confirmed(appointment)
-
-
-def cancel_by_staff(appointment):
-    booking.cancel(appointment, by_patient=False)
-
-
-def status_setter(status):
-    """Completed and no-show record what happened; no email goes out."""
-
-    def set_status(appointment):
-        appointment.status = status
-        appointment.save(update_fields=["status", "updated_at"])
-
-    return set_status
 
 
 class TimeTakenMeanwhile(Exception):
@@ -419,134 +334,6 @@ class AppointmentAdmin(admin.ModelAdmin):
 
 
 
-class WorkingHoursForm(forms.ModelForm):
-    def clean(self):
-        cleaned_data = super().clean()
-        provider, weekday = cleaned_data.get("provider"), cleaned_data.get("weekday")
-        starts, ends = cleaned_data.get("starts"), cleaned_data.get("ends")
-        if provider is None or weekday is None or not starts or not ends or ends <= starts:
-            return cleaned_data
-        new_block = TimeBlock(starts, ends)
-        others = WorkingHours.objects.filter(provider=provider, weekday=weekday).exclude(pk=self.instance.pk)
-        clash = next((other for other in others if other.as_block().overlaps(new_block)), None)
-        if clash is not None:
-            raise ValidationError(
-                f"{provider} already works {clash.starts:%H:%M}–{clash.ends:%H:%M} on {clash.get_weekday_display()}s. "
-                "Make the blocks separate, e.g. 8:30–12:30 and 13:30–17:00, or change the existing block."
-            )
-        return cleaned_data
-
-
-@admin.register(WorkingHours)
-class WorkingHoursAdmin(admin.ModelAdmin):
-    form = WorkingHoursForm
-    formfield_overrides = FRIENDLY_FIELDS
-    list_display = ["provider", "weekday", "starts", "ends"]
-    list_filter = ["provider", "weekday"]
-    list_select_related = ["provider"]
-    fieldsets = [
-        (None, {
-            "fields": ["provider", "weekday", "starts", "ends"],
-            "description": "One block of a provider's usual week. Add a second block for the same day for a lunch "
-            "break. Patients can book only when the provider works and the office is open, so holiday hours "
-            "still close the calendar. Changes apply to online booking at once; booked visits stay as they are.",
-        }),
-    ]
-
-
-class UpcomingTimeOffFilter(admin.SimpleListFilter):
-    title = "when"
-    parameter_name = "when"
-
-    def lookups(self, request, model_admin):
-        return [("upcoming", "Now and later"), ("past", "Past")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "upcoming":
-            return queryset.filter(ends_at__gt=timezone.now())
-        if self.value() == "past":
-            return queryset.filter(ends_at__lte=timezone.now())
-        return queryset
-
-
-@admin.register(TimeOff)
-class TimeOffAdmin(admin.ModelAdmin):
-    list_display = ["provider", "starts_at", "ends_at", "note"]
-    list_filter = [UpcomingTimeOffFilter, "provider"]
-    list_select_related = ["provider"]
-    search_fields = ["note", "provider__name"]
-    date_hierarchy = "starts_at"
-    fieldsets = [
-        (None, {
-            "fields": ["provider", "starts_at", "ends_at", "note"],
-            "description": "No online bookings for this provider from “from” until “until”. Visits already booked "
-            "then are not cancelled: after saving, the ones to move are listed.",
-        }),
-    ]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        clashes = list(
-            Appointment.objects.active()
-            .filter(provider=obj.provider, starts_at__lt=obj.ends_at, ends_at__gt=max(obj.starts_at, timezone.now()))
-            .select_related("provider")
-        )
-        if clashes:
-            self.message_user(
-                request,
-                format_html(
-                    "{} already has {} appointment(s) during this time off. Call the patients to move or cancel them: {}",
-                    obj.provider, len(clashes), linked_appointments(clashes),
-                ),
-                messages.WARNING,
-            )
-
-
-@admin.register(VisitType)
-class VisitTypeAdmin(admin.ModelAdmin):
-    list_display = ["name", "duration_minutes", "places", "new_patients_only", "service", "is_active", "order"]
-    list_editable = ["order"]
-    list_filter = ["is_active", "in_office", "by_video", "new_patients_only", "providers"]
-    list_select_related = ["service"]
-    search_fields = ["name", "description"]
-    prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["providers"]
-    fieldsets = [
-        (None, {"fields": ["name", "slug", "description", "duration_minutes", "order"]}),
-        ("Who and where", {"fields": ["providers", "in_office", "by_video", "new_patients_only"]}),
-        ("Online booking", {
-            "fields": ["is_active", "service"],
-            "description": "Staff can book any visit type in the admin, even one not bookable online.",
-        }),
-    ]
-
-    @admin.display(description="where")
-    def places(self, obj):
-        return " or ".join(place for place, offered in (("in the office", obj.in_office), ("video", obj.by_video)) if offered)
-
-
-@admin.register(BookingSettings)
-class BookingSettingsAdmin(admin.ModelAdmin):
-    fieldsets = [
-        ("Online booking", {"fields": ["minimum_notice_minutes", "horizon_days", "slot_step_minutes"],
-                            "description": "Rules for patients booking online. Staff booking here may book any "
-                            "time the office is open and the provider free."}),
-        ("After booking", {"fields": ["requires_confirmation", "cancellation_cutoff_hours"]}),
-    ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        # There is only one row of settings: go straight to it.
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        return redirect(reverse("admin:appointments_bookingsettings_change", args=[BookingSettings.load().pk]))
-
-
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):
     """Read-only for everyone. Only superusers see who a message went to and what it said."""
@@ -601,3 +388,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         waiting = [OutboxMessage.Status.PENDING, OutboxMessage.Status.FAILED]
         count = OutboxMessage.objects.filter(pk__in=queryset.values("pk"), status__in=waiting).update(next_attempt_at=timezone.now())
         self.message_user(request, f"{count} message{'' if count == 1 else 's'} will be sent on the next run of the outbox, within a few minutes.")
+
+
+# Schedules, visit types and booking settings are registered in their own module.
+from appointments import schedule_admin  # noqa: E402,F401

@@ -1,0 +1,143 @@
+"""Admin for what makes times bookable: providers' working hours, time off, visit
+types and the practice-wide booking settings. Imported by appointments/admin.py."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from appointments.staff_booking import linked_appointments
+from appointments.models import Appointment, BookingSettings, TimeOff, VisitType, WorkingHours
+from clinic.admin import FRIENDLY_FIELDS
+from clinic.hours import TimeBlock
+
+
+class WorkingHoursForm(forms.ModelForm):
+    def clean(self):
+        cleaned_data = super().clean()
+        provider, weekday = cleaned_data.get("provider"), cleaned_data.get("weekday")
+        starts, ends = cleaned_data.get("starts"), cleaned_data.get("ends")
+        if provider is None or weekday is None or not starts or not ends or ends <= starts:
+            return cleaned_data
+        new_block = TimeBlock(starts, ends)
+        others = WorkingHours.objects.filter(provider=provider, weekday=weekday).exclude(pk=self.instance.pk)
+        clash = next((other for other in others if other.as_block().overlaps(new_block)), None)
+        if clash is not None:
+            raise ValidationError(
+                f"{provider} already works {clash.starts:%H:%M}–{clash.ends:%H:%M} on {clash.get_weekday_display()}s. "
+                "Make the blocks separate, e.g. 8:30–12:30 and 13:30–17:00, or change the existing block."
+            )
+        return cleaned_data
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(admin.ModelAdmin):
+    form = WorkingHoursForm
+    formfield_overrides = FRIENDLY_FIELDS
+    list_display = ["provider", "weekday", "starts", "ends"]
+    list_filter = ["provider", "weekday"]
+    list_select_related = ["provider"]
+    fieldsets = [
+        (None, {
+            "fields": ["provider", "weekday", "starts", "ends"],
+            "description": "One block of a provider's usual week. Add a second block for the same day for a lunch "
+            "break. Patients can book only when the provider works and the office is open, so holiday hours "
+            "still close the calendar. Changes apply to online booking at once; booked visits stay as they are.",
+        }),
+    ]
+
+
+class UpcomingTimeOffFilter(admin.SimpleListFilter):
+    title = "when"
+    parameter_name = "when"
+
+    def lookups(self, request, model_admin):
+        return [("upcoming", "Now and later"), ("past", "Past")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "upcoming":
+            return queryset.filter(ends_at__gt=timezone.now())
+        if self.value() == "past":
+            return queryset.filter(ends_at__lte=timezone.now())
+        return queryset
+
+
+@admin.register(TimeOff)
+class TimeOffAdmin(admin.ModelAdmin):
+    list_display = ["provider", "starts_at", "ends_at", "note"]
+    list_filter = [UpcomingTimeOffFilter, "provider"]
+    list_select_related = ["provider"]
+    search_fields = ["note", "provider__name"]
+    date_hierarchy = "starts_at"
+    fieldsets = [
+        (None, {
+            "fields": ["provider", "starts_at", "ends_at", "note"],
+            "description": "No online bookings for this provider from “from” until “until”. Visits already booked "
+            "then are not cancelled: after saving, the ones to move are listed.",
+        }),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        clashes = list(
+            Appointment.objects.active()
+            .filter(provider=obj.provider, starts_at__lt=obj.ends_at, ends_at__gt=max(obj.starts_at, timezone.now()))
+            .select_related("provider")
+        )
+        if clashes:
+            self.message_user(
+                request,
+                format_html(
+                    "{} already has {} appointment(s) during this time off. Call the patients to move or cancel them: {}",
+                    obj.provider, len(clashes), linked_appointments(clashes),
+                ),
+                messages.WARNING,
+            )
+
+
+@admin.register(VisitType)
+class VisitTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "duration_minutes", "places", "new_patients_only", "service", "is_active", "order"]
+    list_editable = ["order"]
+    list_filter = ["is_active", "in_office", "by_video", "new_patients_only", "providers"]
+    list_select_related = ["service"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["providers"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "description", "duration_minutes", "order"]}),
+        ("Who and where", {"fields": ["providers", "in_office", "by_video", "new_patients_only"]}),
+        ("Online booking", {
+            "fields": ["is_active", "service"],
+            "description": "Staff can book any visit type in the admin, even one not bookable online.",
+        }),
+    ]
+
+    @admin.display(description="where")
+    def places(self, obj):
+        return " or ".join(place for place, offered in (("in the office", obj.in_office), ("video", obj.by_video)) if offered)
+
+
+@admin.register(BookingSettings)
+class BookingSettingsAdmin(admin.ModelAdmin):
+    fieldsets = [
+        ("Online booking", {"fields": ["minimum_notice_minutes", "horizon_days", "slot_step_minutes"],
+                            "description": "Rules for patients booking online. Staff booking here may book any "
+                            "time the office is open and the provider free."}),
+        ("After booking", {"fields": ["requires_confirmation", "cancellation_cutoff_hours"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        # There is only one row of settings: go straight to it.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return redirect(reverse("admin:appointments_bookingsettings_change", args=[BookingSettings.load().pk]))
