@@ -1,7 +1,7 @@
 from datetime import datetime, time, timedelta
 
 from django.apps import AppConfig
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 
 class AppointmentsConfig(AppConfig):
@@ -9,13 +9,18 @@ class AppointmentsConfig(AppConfig):
     verbose_name = "Appointments"
 
     def ready(self):
-        from appointments.models import VisitType
+        from appointments.audit import register_patient_records
+        from appointments.models import TelehealthPage, VisitType
+
+        register_patient_records()
+        post_migrate.connect(install_overlap_guard, sender=self, dispatch_uid="install-overlap-guard")
         from clinic.content import forget_site_content
 
         # The first booking step (cached like other patient pages) lists the visit types.
         post_save.connect(forget_site_content, sender=VisitType, dispatch_uid="forget-pages-save-visittype")
         post_delete.connect(forget_site_content, sender=VisitType, dispatch_uid="forget-pages-delete-visittype")
         m2m_changed.connect(forget_site_content, sender=VisitType.providers.through, dispatch_uid="forget-pages-visittype-providers")
+        post_save.connect(forget_site_content, sender=TelehealthPage, dispatch_uid="forget-pages-save-telehealthpage")
 
     def load_demo(self, today):
         """Called by `manage.py seed_demo`, after the practice and treatment pages."""
@@ -49,3 +54,16 @@ class AppointmentsConfig(AppConfig):
             }
             for a in appointments
         ]
+
+
+def install_overlap_guard(using, plan=None, **kwargs):
+    """After every migrate: SQLite loses triggers when Django rebuilds a table for a schema change."""
+    from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from appointments import overlap_guard
+
+    connection = connections[using]
+    applied = MigrationRecorder(connection).applied_migrations()
+    if ("appointments", "0002_no_overlapping_appointments") in applied:
+        overlap_guard.install(connection)

@@ -2,7 +2,7 @@
 
 from datetime import time
 
-from appointments.models import BookingSettings, VisitType, WorkingHours
+from appointments.models import BookingSettings, TelehealthPage, VisitType, WorkingHours
 from clinic.models import Provider
 from services.models import Service
 
@@ -65,9 +65,29 @@ VISIT_TYPES = [
 ]
 
 
+TELEHEALTH_PAGE = {
+    "intro": "<p>A video visit lets you talk with your provider from home, on a phone, tablet or computer. "
+    "It is a real appointment: we listen, look at how you move, review your treatment and agree the next steps.</p>",
+    "who_it_suits": "<p>Video works well for a first consultation about your pain, for follow-up visits and to see how "
+    "a treatment plan is going.</p><p>Treatments that need hands-on care, such as <strong>dry needling</strong> and "
+    "<strong>trigger point injections</strong>, happen in the office.</p>",
+    "what_you_need": "<ul><li>A phone, tablet or computer with a camera and microphone</li><li>A quiet, private place "
+    "with good light and room to stand up and move</li><li>Your list of medicines and your insurance card</li></ul>",
+    "how_to_join": "<p>Once the front desk confirms your video visit, your confirmation email has the link to join. "
+    "Open it a few minutes before the time; your provider will let you in. If the video drops, we will call you on "
+    "your mobile phone.</p>",
+}
+
+
 def load_demo_booking():
     """Create what is missing; never change what staff edited."""
-    BookingSettings.load()
+    settings = BookingSettings.load()
+    if not settings.video_room_url:
+        # A made-up address: a real practice enters its own video service's room link.
+        settings.video_room_url = "https://video.practice.example/room/pain-spine-rehab"
+        settings.save(update_fields=["video_room_url"])
+    if TelehealthPage.load() is None:
+        TelehealthPage.objects.create(**TELEHEALTH_PAGE)
     providers = {provider.slug: provider for provider in Provider.objects.filter(slug__in=WORKING_HOURS)}
     for slug, days in WORKING_HOURS.items():
         provider = providers.get(slug)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from clinic.hours import TimeBlock
 from clinic.models import Provider
-from services.models import Service
+from services.models import Service, rich_text_field, sanitize_rich_text
 
 # Letters and digits that cannot be misread over the phone (no 0/O, 1/I/L, 5/S).
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXYZ2346789"
@@ -42,6 +42,19 @@ class BookingSettings(models.Model):
         default=24,
         help_text="Patients can cancel or change online until this many hours before the visit; after that they must call.",
     )
+    video_room_url = models.URLField(
+        "video room link",
+        blank=True,
+        help_text="The practice's video room that patients join for video visits. Each appointment can have its own "
+        "link instead. Patients only see it once their appointment is confirmed.",
+    )
+    telehealth_states = models.CharField(
+        "states for video visits",
+        max_length=200,
+        default="MD,VA,DC",
+        help_text="Two-letter codes of the states where our providers are licensed, separated by commas, e.g. MD,VA,DC. "
+        "Patients must be in one of them during a video visit.",
+    )
     requires_confirmation = models.BooleanField(
         "front desk confirms bookings",
         default=True,
@@ -66,6 +79,10 @@ class BookingSettings(models.Model):
     def load(cls):
         settings, _ = cls.objects.get_or_create(pk=1)
         return settings
+
+    @property
+    def telehealth_state_codes(self):
+        return [code.strip().upper() for code in self.telehealth_states.split(",") if code.strip()]
 
     @property
     def minimum_notice(self):
@@ -229,6 +246,12 @@ class Appointment(models.Model):
     reason = models.CharField(max_length=500, blank=True)
     consent_to_contact = models.BooleanField(default=False)
 
+    video_link = models.URLField(
+        "video link for this visit",
+        blank=True,
+        help_text="Only for video visits, if this one should not use the practice's video room link.",
+    )
+
     manage_token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -249,6 +272,12 @@ class Appointment(models.Model):
     def is_active(self):
         return self.status in self.ACTIVE_STATUSES
 
+    def join_link(self, settings=None) -> str:
+        """How to join a video visit: only for confirmed video visits ("" otherwise)."""
+        if self.modality != self.Modality.VIDEO or self.status != self.Status.CONFIRMED:
+            return ""
+        return self.video_link or (settings or BookingSettings.load()).video_room_url
+
     def issue_manage_token(self) -> str:
         """A new secret for the patient's manage link; only its hash is stored."""
         token = secrets.token_urlsafe(32)  # 256 bits
@@ -267,6 +296,115 @@ class Appointment(models.Model):
 
     def get_admin_url(self):
         return reverse("admin:appointments_appointment_change", args=[self.pk])
+
+
+US_STATES = [
+    ("AL", "Alabama"), ("AK", "Alaska"), ("AZ", "Arizona"), ("AR", "Arkansas"), ("CA", "California"),
+    ("CO", "Colorado"), ("CT", "Connecticut"), ("DE", "Delaware"), ("DC", "District of Columbia"),
+    ("FL", "Florida"), ("GA", "Georgia"), ("HI", "Hawaii"), ("ID", "Idaho"), ("IL", "Illinois"),
+    ("IN", "Indiana"), ("IA", "Iowa"), ("KS", "Kansas"), ("KY", "Kentucky"), ("LA", "Louisiana"),
+    ("ME", "Maine"), ("MD", "Maryland"), ("MA", "Massachusetts"), ("MI", "Michigan"), ("MN", "Minnesota"),
+    ("MS", "Mississippi"), ("MO", "Missouri"), ("MT", "Montana"), ("NE", "Nebraska"), ("NV", "Nevada"),
+    ("NH", "New Hampshire"), ("NJ", "New Jersey"), ("NM", "New Mexico"), ("NY", "New York"),
+    ("NC", "North Carolina"), ("ND", "North Dakota"), ("OH", "Ohio"), ("OK", "Oklahoma"), ("OR", "Oregon"),
+    ("PA", "Pennsylvania"), ("RI", "Rhode Island"), ("SC", "South Carolina"), ("SD", "South Dakota"),
+    ("TN", "Tennessee"), ("TX", "Texas"), ("UT", "Utah"), ("VT", "Vermont"), ("VA", "Virginia"),
+    ("WA", "Washington"), ("WV", "West Virginia"), ("WI", "Wisconsin"), ("WY", "Wyoming"),
+]
+
+
+class TelehealthRequest(models.Model):
+    """A patient asking to be called back to arrange a video visit."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        CONTACTED = "contacted", "Contacted"
+        SCHEDULED = "scheduled", "Scheduled"
+        CLOSED = "closed", "Closed"
+
+    class CloseReason(models.TextChoices):
+        NOT_REACHED = "not_reached", "Could not reach the patient"
+        NOT_SUITABLE = "not_suitable", "Needs an office visit instead"
+        NO_LONGER_NEEDED = "no_longer_needed", "Patient no longer needs it"
+        DUPLICATE = "duplicate", "Duplicate request"
+        OTHER = "other", "Other (see notes)"
+
+    reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
+    first_name = models.CharField(max_length=60)
+    last_name = models.CharField(max_length=60)
+    date_of_birth = models.DateField()
+    phone = models.CharField("mobile phone", max_length=20)
+    email = models.EmailField(max_length=254)
+    is_new_patient = models.BooleanField("new patient")
+    state = models.CharField("state during the visit", max_length=2, choices=US_STATES)
+    preferred_days = models.CharField(max_length=60, blank=True, help_text="Weekdays the patient prefers.")
+    preferred_times = models.CharField(max_length=60, blank=True, help_text="Times of day the patient prefers.")
+    reason = models.CharField(max_length=500, blank=True)
+    consent_to_contact = models.BooleanField(default=False)
+
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.NEW, db_index=True,
+        help_text="New → Contacted (you called) → Scheduled (a visit is booked) or Closed (with a reason).",
+    )
+    close_reason = models.CharField(
+        max_length=20, choices=CloseReason.choices, blank=True, help_text="Why the request was closed without a visit."
+    )
+    notes = models.TextField(
+        "internal notes", blank=True, help_text="For staff only, never shown to the patient: calls made, messages left."
+    )
+    appointment = models.OneToOneField(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="telehealth_request",
+        help_text="The video visit booked for this request.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="closed") | ~Q(close_reason=""), name="telehealth_request_closed_has_reason"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Telehealth request {self.reference}"
+
+    def clean(self):
+        if self.status == self.Status.CLOSED and not self.close_reason:
+            raise ValidationError({"close_reason": "Choose why the request is closed."})
+
+    def get_admin_url(self):
+        return reverse("admin:appointments_telehealthrequest_change", args=[self.pk])
+
+
+class TelehealthPage(models.Model):
+    """The staff-editable text of /telehealth/. There is exactly one row (pk=1)."""
+
+    intro = rich_text_field("introduction", "The opening text: what a video visit is.")
+    who_it_suits = rich_text_field("who it suits", "Which visits work by video, and which need the office.")
+    what_you_need = rich_text_field("what you need", "Phone or computer with a camera, a quiet private place, ...")
+    how_to_join = rich_text_field("how to join", "What happens before and at the start of a video visit.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "telehealth page text"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="telehealth_page_single_row")]
+
+    def __str__(self):
+        return "Telehealth page text"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        sanitize_rich_text(self)
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls):
+        return cls.objects.filter(pk=1).first()
+
+    def get_absolute_url(self):
+        return reverse("appointments:telehealth")
 
 
 class OutboxMessage(models.Model):

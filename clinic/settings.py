@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "django_prose_editor",
+    "auditlog",
     "clinic",
     "services",
     "appointments",
@@ -250,6 +251,11 @@ AXES_CLIENT_IP_CALLABLE = "clinic.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 # How many proxies in front of the app append to X-Forwarded-For (0: trust none).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Audit trail (django-auditlog) of staff viewing and changing patient records:
+# patient fields are recorded as changed, never with their values.
+AUDITLOG_MASK_CALLABLE = "appointments.audit.mask_completely"
+AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 # --- Email ----------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

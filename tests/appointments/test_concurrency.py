@@ -113,3 +113,22 @@ def test_the_database_itself_refuses_an_overlap(clinic_day):
     Appointment.objects.filter(starts_at=starts_at).update(status=Appointment.Status.CANCELLED)
     Appointment.objects.create(starts_at=starts_at, ends_at=starts_at + timedelta(minutes=30), **fields)
     assert connection.vendor in ("postgresql", "sqlite")
+
+
+def test_the_guard_comes_back_after_a_migration_rebuilds_the_table(clinic_day):
+    """SQLite drops triggers when Django rebuilds a table; every migrate puts them back."""
+    from appointments import overlap_guard
+    from appointments.apps import install_overlap_guard
+
+    provider, short, _, day = clinic_day
+    overlap_guard.remove(connection)  # what a table rebuild does to the triggers
+    install_overlap_guard(using="default")
+    starts_at = timezone.make_aware(timezone.datetime.combine(day, time(14)))
+    fields = dict(
+        provider=provider, visit_type=short, first_name="A", last_name="B", date_of_birth=date(1980, 1, 1),
+        phone="+13015550100", email="a@example.com", is_new_patient=True, starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=30),
+    )
+    Appointment.objects.create(**fields)
+    with pytest.raises(IntegrityError):
+        Appointment.objects.create(**fields)
