@@ -7,11 +7,14 @@ from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+
+from auditlog.signals import accessed
 
 from appointments import notifications
 from appointments.staff_booking import (
@@ -21,7 +24,8 @@ from appointments.staff_booking import (
     status_setter,
     why_staff_cannot_book,
 )
-from appointments.models import Appointment, OutboxMessage
+from appointments.models import Appointment, TelehealthRequest
+from clinic.admin import FRIENDLY_FIELDS
 from clinic.models import Provider
 from clinic.phone import display_phone, normalise_phone
 
@@ -30,14 +34,37 @@ PATIENT_FIELDS = [
 ]
 VISIT_FIELDS = ["provider", "visit_type", "modality", "starts_at"]
 OLDEST_PATIENT_YEARS = 120
+# A telehealth request still waiting for a visit to be booked (see telehealth_admin.py).
+OPEN_TELEHEALTH_STATUSES = [TelehealthRequest.Status.NEW, TelehealthRequest.Status.CONTACTED]
+SCHEDULE_PARAMETER = "telehealth_request"
 
 
 class TimeTakenMeanwhile(Exception):
     """The database refused a staff booking that passed the form's check: someone else took the time in between."""
 
 
+class RequestScheduledMeanwhile(Exception):
+    """Another desk booked a visit for the same telehealth request while this booking was being filled in."""
+
+
+def open_telehealth_requests():
+    return TelehealthRequest.objects.filter(status__in=OPEN_TELEHEALTH_STATUSES)
+
+
 class AppointmentForm(forms.ModelForm):
     """Staff booking (add) and moving a visit (change): the same rules either way."""
+
+    # Set when the front desk books from a telehealth request ("Schedule"): saving links the two.
+    telehealth_request = forms.ModelChoiceField(
+        TelehealthRequest.objects.none(),
+        required=False,
+        widget=forms.HiddenInput,
+        help_text="The telehealth request this visit answers.",
+        error_messages={
+            "invalid_choice": "This telehealth request already has a visit booked or was closed. "
+            "Open the request to see what happened; nothing was saved."
+        },
+    )
 
     class Meta:
         model = Appointment
@@ -69,6 +96,8 @@ class AppointmentForm(forms.ModelForm):
         if "provider" in self.fields:
             current = self.instance.provider_id if self.instance.pk else None
             self.fields["provider"].queryset = Provider.objects.filter(is_active=True) | Provider.objects.filter(pk=current)
+        if "telehealth_request" in self.fields:
+            self.fields["telehealth_request"].queryset = open_telehealth_requests()
 
     def clean_phone(self):
         return normalise_phone(self.cleaned_data["phone"])
@@ -82,6 +111,9 @@ class AppointmentForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        if "telehealth_request" in self.errors:
+            # The field is hidden, so its error would not show: say it at the top of the form.
+            self.add_error(None, self.errors.pop("telehealth_request"))
         if not set(VISIT_FIELDS) <= set(self.fields) or any(name in self.errors for name in VISIT_FIELDS):
             return cleaned_data  # a visit that can no longer move, or a field error shown already
         if self.instance.pk and not set(VISIT_FIELDS) & set(self.changed_data):
@@ -140,6 +172,7 @@ class DayScheduleForm(forms.Form):
 
 @admin.register(Appointment)
 class AppointmentAdmin(admin.ModelAdmin):
+    formfield_overrides = FRIENDLY_FIELDS
     form = AppointmentForm
     list_display = ["reference", "when", "provider", "visit_type", "modality", "status_display", "last_name"]
     list_filter = [WhenFilter, "status", "provider", "visit_type", "modality"]
@@ -152,9 +185,9 @@ class AppointmentAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [
-                ("Visit", {"fields": VISIT_FIELDS, "description": "The patient gets an email with the time, a calendar "
+                ("Visit", {"fields": [*VISIT_FIELDS, "video_link"], "description": "The patient gets an email with the time, a calendar "
                            "file and a link to cancel or change online. Staff bookings are confirmed at once."}),
-                ("Patient", {"fields": PATIENT_FIELDS}),
+                ("Patient", {"fields": [*PATIENT_FIELDS, "telehealth_request"]}),
             ]
         patient = [name if name != "phone" else "phone_number" for name in PATIENT_FIELDS]
         visit_description = (
@@ -163,7 +196,7 @@ class AppointmentAdmin(admin.ModelAdmin):
         )
         return [
             (None, {"fields": ["reference", "status", "source"]}),
-            ("Visit", {"fields": VISIT_FIELDS + ["ends_at"], "description": visit_description}),
+            ("Visit", {"fields": VISIT_FIELDS + ["ends_at", "video_link"], "description": visit_description}),
             ("Patient", {"fields": patient, "description": "As the patient gave it. Staff cannot change it here; "
                          "if something is wrong, note it in the patient's chart."}),
             ("Emails", {"fields": ["emails"]}),
@@ -191,6 +224,48 @@ class AppointmentAdmin(admin.ModelAdmin):
         except ValidationError:
             return results, may_have_duplicates
         return results | queryset.filter(phone=phone), may_have_duplicates
+
+    def telehealth_request_to_schedule(self, request):
+        """The open telehealth request named in the address (“Schedule” on the request), or None."""
+        pk = request.GET.get(SCHEDULE_PARAMETER, "")
+        if not pk.isdigit() or not request.user.has_perm("appointments.view_telehealthrequest"):
+            return None
+        return open_telehealth_requests().filter(pk=pk).first()
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        telehealth_request = self.telehealth_request_to_schedule(request)
+        if telehealth_request is not None:
+            # Only the request's id travels in the address; the patient's details come from the database.
+            initial.update({
+                "modality": Appointment.Modality.VIDEO,
+                "telehealth_request": telehealth_request.pk,
+                **{name: getattr(telehealth_request, name) for name in PATIENT_FIELDS},
+                "phone": display_phone(telehealth_request.phone),
+            })
+        return initial
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if SCHEDULE_PARAMETER in request.GET and self.has_add_permission(request):
+            telehealth_request = self.telehealth_request_to_schedule(request)
+            if request.method == "GET":
+                if telehealth_request is None:
+                    self.message_user(
+                        request, "That telehealth request already has a visit booked or was closed.", messages.WARNING
+                    )
+                    return redirect("admin:appointments_telehealthrequest_changelist")
+                accessed.send(TelehealthRequest, instance=telehealth_request)  # its details fill the form
+            # A request scheduled meanwhile by another desk is a form error on saving (see the form).
+            if telehealth_request is not None:
+                subtitle = f"Video visit for telehealth request {telehealth_request.reference}"
+                extra_context = {**(extra_context or {}), "subtitle": subtitle}
+        return super().add_view(request, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            # The audit trail records every time staff open a patient's record (appointments/audit.py).
+            accessed.send(type(obj), instance=obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="when", ordering="starts_at")
     def when(self, obj):
@@ -228,9 +303,11 @@ class AppointmentAdmin(admin.ModelAdmin):
         try:
             with transaction.atomic():
                 if change:
-                    obj.save(update_fields=[*VISIT_FIELDS, "ends_at", "reminder_sent_at", "updated_at"])
+                    obj.save(update_fields=[*VISIT_FIELDS, "ends_at", "video_link", "reminder_sent_at", "updated_at"])
                 else:
                     obj.save()
+                    if form.cleaned_data.get("telehealth_request"):
+                        self.link_telehealth_request(request, form.cleaned_data["telehealth_request"].pk, obj)
         except IntegrityError:
             raise TimeTakenMeanwhile from None
         if not change:
@@ -238,12 +315,33 @@ class AppointmentAdmin(admin.ModelAdmin):
         elif moved:
             notifications.queue_rescheduled(obj, by_patient=False)
 
+    def link_telehealth_request(self, request, telehealth_request_id, appointment):
+        """Mark the request scheduled with this visit, in the booking's transaction.
+
+        The row is locked and checked again: if another desk scheduled it meanwhile, the
+        whole booking is rolled back and the form says so.
+        """
+        telehealth_request = open_telehealth_requests().select_for_update().filter(pk=telehealth_request_id).first()
+        if telehealth_request is None:
+            raise RequestScheduledMeanwhile
+        telehealth_request.appointment = appointment
+        telehealth_request.status = TelehealthRequest.Status.SCHEDULED
+        telehealth_request.save(update_fields=["appointment", "status", "updated_at"])
+        self.message_user(request, f"Telehealth request {telehealth_request.reference} is now scheduled.")
+
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        scheduled = TelehealthRequest.objects.filter(appointment=obj).first()
+        if scheduled is not None and "_save" in request.POST:
+            return redirect(scheduled.get_admin_url())  # back to the request, now showing “Scheduled”
+        return response
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except TimeTakenMeanwhile:
-            # Possible on PostgreSQL between the form's check and the insert; everything was
-            # rolled back. Validating again now shows the clash as a form error, typed values kept.
+        except (TimeTakenMeanwhile, RequestScheduledMeanwhile):
+            # Possible between the form's check and the insert; everything was rolled back.
+            # Validating again now shows the clash as a form error, typed values kept.
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def _change_status(self, request, queryset, eligible, change_one, done, rule):
@@ -334,61 +432,4 @@ class AppointmentAdmin(admin.ModelAdmin):
 
 
 
-@admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
-    """Read-only for everyone. Only superusers see who a message went to and what it said."""
-
-    list_display = ["created_at", "kind", "reference", "status", "attempts", "last_error", "sent_at"]
-    list_filter = ["status", "kind"]
-    list_select_related = ["appointment"]
-    search_fields = ["appointment__reference"]
-    search_help_text = "Search by appointment reference."
-    date_hierarchy = "created_at"
-    actions = ["retry_now"]
-    readonly_fields = [
-        "kind", "reference", "status", "attempts", "last_error", "next_attempt_at", "created_at", "sent_at",
-        "to", "subject", "body", "attachment_name",
-    ]
-
-    def get_list_display(self, request):
-        return [*self.list_display, "to"] if request.user.is_superuser else self.list_display
-
-    def get_search_fields(self, request):
-        return [*self.search_fields, "to"] if request.user.is_superuser else self.search_fields
-
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = [
-            (None, {
-                "fields": ["kind", "reference", "status", "attempts", "last_error", "next_attempt_at", "created_at", "sent_at"],
-                "description": "Emails wait here until the mail server takes them; failed ones are tried again "
-                "by themselves. If one keeps failing, check the email address with the patient.",
-            }),
-        ]
-        if request.user.is_superuser:
-            fieldsets.append(("Message", {"fields": ["to", "subject", "body", "attachment_name"]}))
-        return fieldsets
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="appointment", ordering="appointment__reference")
-    def reference(self, obj):
-        if obj.appointment is None:
-            return "—"
-        return format_html('<a href="{}">{}</a>', obj.appointment.get_admin_url(), obj.appointment.reference)
-
-    @admin.action(description="Send selected again on the next run", permissions=["view"])
-    def retry_now(self, request, queryset):
-        waiting = [OutboxMessage.Status.PENDING, OutboxMessage.Status.FAILED]
-        count = OutboxMessage.objects.filter(pk__in=queryset.values("pk"), status__in=waiting).update(next_attempt_at=timezone.now())
-        self.message_user(request, f"{count} message{'' if count == 1 else 's'} will be sent on the next run of the outbox, within a few minutes.")
-
-
-# Schedules, visit types and booking settings are registered in their own module.
-from appointments import schedule_admin  # noqa: E402,F401
+from appointments import outbox_admin, schedule_admin, telehealth_admin  # noqa: E402,F401

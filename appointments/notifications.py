@@ -194,6 +194,8 @@ def _send_after_commit(message_ids):
 def _patient_message(appointment, practice, kind, template, subject, calendar=None, **extra):
     local_start = timezone.localtime(appointment.starts_at, PRACTICE_TIME_ZONE)
     booking_settings = BookingSettings.load()
+    # Only confirmed video visits have one: a requested (or cancelled) visit never shows the link.
+    join_link = appointment.join_link(booking_settings)
     context = {
         "appointment": appointment,
         "practice": practice,
@@ -203,6 +205,7 @@ def _patient_message(appointment, practice, kind, template, subject, calendar=No
         "provider": appointment.provider.display_name,
         "visit_type": appointment.visit_type.name,
         "is_video": appointment.modality == Appointment.Modality.VIDEO,
+        "join_link": join_link,
         "cutoff_hours": booking_settings.cancellation_cutoff_hours,
         **extra,
     }
@@ -215,7 +218,9 @@ def _patient_message(appointment, practice, kind, template, subject, calendar=No
     )
     if calendar:
         message.attachment_name = CALENDAR_FILE_NAME
-        message.attachment_content = calendar_file(appointment, practice, method=calendar, sequence=_next_sequence(appointment))
+        message.attachment_content = calendar_file(
+            appointment, practice, method=calendar, sequence=_next_sequence(appointment), join_link=join_link
+        )
         message.attachment_mimetype = CALENDAR_MIMETYPE
     return message
 
@@ -245,11 +250,18 @@ def _next_sequence(appointment) -> int:
     return OutboxMessage.objects.filter(appointment=appointment, attachment_name=CALENDAR_FILE_NAME).count()
 
 
-def calendar_file(appointment, practice, *, method="REQUEST", sequence=0) -> str:
+def calendar_file(appointment, practice, *, method="REQUEST", sequence=0, join_link=None) -> str:
     """An .ics file for the visit. Its UID stays the same for the life of the appointment, so
-    a later file (higher SEQUENCE) moves or, with method CANCEL, removes the same event."""
+    a later file (higher SEQUENCE) moves or, with method CANCEL, removes the same event.
+    A confirmed video visit carries its join link (`Appointment.join_link`, looked up when
+    not given) as LOCATION, URL and in DESCRIPTION; any other visit never does."""
     host = urlsplit(settings.SITE_URL).hostname or "localhost"
     cancelled = method == "CANCEL"
+    is_video = appointment.modality == Appointment.Modality.VIDEO
+    if cancelled:
+        join_link = ""
+    elif join_link is None:
+        join_link = appointment.join_link()
     calendar = icalendar.Calendar()
     calendar.add("prodid", f"-//{host}//Appointments//EN")
     calendar.add("version", "2.0")
@@ -262,7 +274,11 @@ def calendar_file(appointment, practice, *, method="REQUEST", sequence=0) -> str
     event.add("dtend", appointment.ends_at.astimezone(dt_timezone.utc))
     event.add("sequence", sequence)
     event.add("summary", f"Appointment at {practice.name}")
-    if appointment.modality == Appointment.Modality.VIDEO:
+    if join_link:
+        # Calendars show LOCATION as a link to click at the time of the visit.
+        event.add("location", join_link)
+        event.add("url", join_link)
+    elif is_video:
         event.add("location", "Video visit")
     elif practice.address:
         event.add("location", practice.address)
@@ -272,7 +288,15 @@ def calendar_file(appointment, practice, *, method="REQUEST", sequence=0) -> str
         event.add("status", "CONFIRMED")
     else:
         event.add("status", "TENTATIVE")
-    event.add("description", f"Reference {appointment.reference}. To cancel or change, call {practice.phone or 'us'}.")
+    description = f"Reference {appointment.reference}."
+    if join_link:
+        description += (
+            f" How to join your video visit: a few minutes before the start, open {join_link} on a phone, tablet"
+            " or computer with a camera and microphone, in a quiet, private place."
+        )
+    elif is_video and appointment.status == Appointment.Status.REQUESTED and not cancelled:
+        description += " We will send the link to join once your visit is confirmed."
+    event.add("description", f"{description} To cancel or change, call {practice.phone or 'us'}.")
     # iTIP (RFC 5546) asks REQUEST and CANCEL to name an organizer and the attendee.
     organizer = icalendar.vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL}")
     organizer.params["cn"] = icalendar.vText(practice.name)
@@ -358,3 +382,37 @@ def _deliver(message, connection, now) -> bool:
     claimed.update(status=OutboxMessage.Status.SENT, sent_at=now, claimed_until=None)
     logger.info("Sent outbox message %s (%s)", message.pk, message.kind)
     return True
+
+
+def queue_telehealth_request_received(telehealth_request):
+    """The patient's acknowledgement of a telehealth request (when we will call, the reference) and the
+    front desk's alert (the reference and an admin link only). Run it in the transaction that saves the request."""
+    practice = PracticeDetails.load()
+    context = {
+        "telehealth_request": telehealth_request,
+        "practice": practice,
+        "phone_ending": telehealth_request.phone[-4:],
+        "preferred_days": ", ".join(filter(None, telehealth_request.preferred_days.split(","))),
+        "preferred_times": ", ".join(filter(None, telehealth_request.preferred_times.split(","))).lower(),
+    }
+    messages = [
+        OutboxMessage(
+            kind="patient_telehealth_request",
+            to=telehealth_request.email,
+            subject=f"We have your request — {practice.name}",
+            body=_render("appointments/email/telehealth_request_received.txt", context),
+        )
+    ]
+    if settings.FRONT_DESK_EMAIL:
+        staff_context = {
+            "reference": telehealth_request.reference,
+            "change": "A patient asked online for a call back to arrange a video visit. Please call them within one business day.",
+            "admin_url": settings.SITE_URL + telehealth_request.get_admin_url(),
+        }
+        messages.append(OutboxMessage(
+            kind="staff_telehealth_request",
+            to=settings.FRONT_DESK_EMAIL,
+            subject=f"New telehealth request {telehealth_request.reference} — please call back",
+            body=_render("appointments/email/staff_alert.txt", staff_context),
+        ))
+    _queue(messages)

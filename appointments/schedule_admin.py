@@ -123,11 +123,13 @@ class VisitTypeAdmin(admin.ModelAdmin):
 
 @admin.register(BookingSettings)
 class BookingSettingsAdmin(admin.ModelAdmin):
+    formfield_overrides = FRIENDLY_FIELDS
     fieldsets = [
         ("Online booking", {"fields": ["minimum_notice_minutes", "horizon_days", "slot_step_minutes"],
                             "description": "Rules for patients booking online. Staff booking here may book any "
                             "time the office is open and the provider free."}),
         ("After booking", {"fields": ["requires_confirmation", "cancellation_cutoff_hours"]}),
+        ("Video visits", {"fields": ["video_room_url", "telehealth_states"]}),
     ]
 
     def has_add_permission(self, request):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments import views
+from appointments import telehealth_views, views
 
 app_name = "appointments"
 
@@ -15,5 +15,8 @@ urlpatterns = [
     path("appointments/manage/<str:token>/", views.manage, name="manage"),
     path("appointments/manage/<str:token>/cancel/", views.manage_cancel, name="manage_cancel"),
     path("appointments/manage/<str:token>/reschedule/", views.manage_reschedule, name="manage_reschedule"),
-    path("telehealth/", views.telehealth, name="telehealth"),
+    # Video visits explained, and a request for a call back to arrange one.
+    path("telehealth/", telehealth_views.telehealth, name="telehealth"),
+    path("telehealth/request/", telehealth_views.telehealth_request, name="telehealth_request"),
+    path("telehealth/request/sent/", telehealth_views.telehealth_request_sent, name="telehealth_request_sent"),
 ]

@@ -125,14 +125,18 @@ def choice_problem(request, form, back_url=None):
 def book(request, service_slug=None):
     # No form token or session data on this page (the form is sent with GET), so it can be cached.
     service = get_object_or_404(Service.objects.published(), slug=service_slug) if service_slug else None
-    visit_types = list(VisitType.objects.bookable())
+    mode = Appointment.Modality.VIDEO if request.GET.get("mode") == "video" else Appointment.Modality.IN_OFFICE
+    visit_types = VisitType.objects.bookable()
+    if mode == Appointment.Modality.VIDEO:
+        # From "Book a video visit": only what can happen by video.
+        visit_types = visit_types.filter(by_video=True)
+    visit_types = list(visit_types)
     if service:
         visit_types.sort(key=lambda visit_type: visit_type.service_id != service.pk)
     chosen = request.GET.get("visit")
     if chosen not in {visit_type.slug for visit_type in visit_types}:
         first = visit_types[0] if visit_types else None
         chosen = first.slug if service and first and first.service_id == service.pk else None
-    mode = Appointment.Modality.VIDEO if request.GET.get("mode") == "video" else Appointment.Modality.IN_OFFICE
     return render(
         request,
         "appointments/book.html",
@@ -282,12 +286,15 @@ def appointment_for(token) -> Appointment:
 @require_safe
 def manage(request, token):
     appointment = appointment_for(token)
+    settings = BookingSettings.load()
     return render(request, "appointments/manage.html", {
         "appointment": appointment,
         "summary": VisitSummary.of(appointment),
         "token": token,
         "can_change": booking.can_change_online(appointment),
-        "cutoff_hours": BookingSettings.load().cancellation_cutoff_hours,
+        "cutoff_hours": settings.cancellation_cutoff_hours,
+        # "" unless the video visit is confirmed: a requested visit never shows the link.
+        "join_link": appointment.join_link(settings),
     })
 
 
@@ -357,12 +364,3 @@ def reschedule_week(request, appointment) -> Week | None:
     )
     slots = [slot for slot in slots if slot.starts_at != appointment.starts_at]
     return week_of(first_day, today, last_day, slots)
-
-
-# --- Telehealth ---------------------------------------------------------------
-
-# Until the telehealth request form exists, this page says how to arrange a video visit by phone.
-@require_safe
-@cached_patient_page
-def telehealth(request):
-    return render(request, "appointments/telehealth.html")

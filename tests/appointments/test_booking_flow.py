@@ -6,7 +6,6 @@ import time as clock
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from html import unescape
-from urllib.parse import urlencode
 
 import pytest
 from django.core import signing
@@ -525,3 +524,13 @@ def test_the_confirmation_page_is_shown_for_two_hours_only(client, clinic):
     session["appointments:booked-appointment-id"]["at"] -= 2 * 60 * 60 + 1
     session.save()
     assert client.get("/book/confirmed/")["Location"] == "/book/"
+
+
+def test_booking_a_video_visit_lists_only_visits_that_can_happen_by_video(client):
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)
+    html = client.get("/book/?mode=video").content.decode()
+    assert "Follow-up visit" in html and "New patient consultation" in html
+    assert "Dry needling session" not in html and "Trigger point injection" not in html
+    assert "Dry needling session" in client.get("/book/").content.decode()

@@ -176,7 +176,7 @@ def test_it_attaches_a_calendar_file_with_the_visit(visit_type, mailoutbox, djan
 def test_a_video_visit_says_how_joining_works_and_has_no_address(visit_type, mailoutbox, django_capture_on_commit_callbacks):
     book_and_send(visit_type, django_capture_on_commit_callbacks, modality=Appointment.Modality.VIDEO)
     message = OutboxMessage.objects.get(to=PATIENT.email)
-    assert "Video visit. We will email you how to join" in message.body
+    assert "Video visit. We will send the link to join once your visit is confirmed." in message.body
     assert "1 Test Street" not in message.body.split("Reference:")[0]
     assert str(parse_calendar(message).walk("VEVENT")[0]["location"]) == "Video visit"
 

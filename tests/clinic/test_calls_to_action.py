@@ -28,7 +28,7 @@ def test_the_booking_page_says_how_to_book_and_when_we_answer(client, demo):
 
 def test_the_telehealth_page_says_who_video_visits_suit(client, demo):
     html = client.get("/telehealth/").content.decode()
-    assert "dry needling and trigger point injections, happen in the\n    office" in html
+    assert "<strong>dry needling</strong> and <strong>trigger point injections</strong>, happen in the office" in html
     assert "A phone, tablet or computer with a camera" in html
 
 

@@ -1,0 +1,432 @@
+"""The front desk's telehealth requests in the admin: the list, the follow-up, and
+“Schedule”, which books the video visit with the staff booking form and links it."""
+
+import re
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.utils import timezone
+
+from appointments import admin as appointments_admin
+from appointments.models import Appointment, BookingSettings, OutboxMessage, TelehealthPage, TelehealthRequest
+from appointments.telehealth_admin import waiting_time
+from clinic.hours import PRACTICE_TIME_ZONE
+from clinic.roles import CONTENT_EDITORS, FRONT_DESK
+from tests.factories import (
+    make_appointment,
+    make_office_hours,
+    make_practice,
+    make_provider,
+    make_staff,
+    make_visit_type,
+    make_working_hours,
+)
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = "/admin/appointments/telehealthrequest/"
+ADD_APPOINTMENT_URL = "/admin/appointments/appointment/add/"
+ROOM = "https://video.clinic.test/room/practice"
+
+
+def make_telehealth_request(waited=None, **overrides):
+    """A request as the patient form saves it; `waited` backdates it (created_at is set on insert)."""
+    fields = {
+        "first_name": "Rosalind",
+        "last_name": "Quigley",
+        "date_of_birth": date(1958, 7, 14),
+        "phone": "+13015550188",
+        "email": "rosalind.quigley@example.com",
+        "is_new_patient": True,
+        "state": "MD",
+        "preferred_days": "Monday,Wednesday",
+        "preferred_times": "Morning",
+        "reason": "Left knee pain since March",
+        "consent_to_contact": True,
+    }
+    fields.update(overrides)
+    telehealth_request = TelehealthRequest.objects.create(**fields)
+    if waited is not None:
+        TelehealthRequest.objects.filter(pk=telehealth_request.pk).update(created_at=timezone.now() - waited)
+        telehealth_request.refresh_from_db()
+    return telehealth_request
+
+
+def change_url(telehealth_request):
+    return f"{LIST_URL}{telehealth_request.pk}/change/"
+
+
+def next_monday():
+    today = timezone.localdate()
+    return today + timedelta(days=7 - today.weekday())
+
+
+def at(day, hour, minute=0):
+    return datetime.combine(day, time(hour, minute), tzinfo=PRACTICE_TIME_ZONE)
+
+
+def references_in(response):
+    return [row.reference for row in response.context["cl"].result_list]
+
+
+def messages_of(response):
+    return [str(message) for message in response.context["messages"]]
+
+
+@pytest.fixture
+def desk_client(client):
+    client.force_login(make_staff("desk", group=FRONT_DESK))
+    return client
+
+
+@pytest.fixture
+def provider():
+    practice = make_practice()
+    make_office_hours(practice)  # Monday to Friday, 9–12 and 13–17
+    BookingSettings.objects.update_or_create(pk=1, defaults={"video_room_url": ROOM})
+    provider = make_provider(name="Dana Whitfield", offers_telehealth=True)
+    make_working_hours(provider)  # Monday to Friday, 9–17
+    return provider
+
+
+@pytest.fixture
+def visit_type(provider):
+    return make_visit_type(providers=[provider], name="Follow-up visit", duration_minutes=30, by_video=True)
+
+
+# --- How long a request has waited ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "waited, text",
+    [
+        (timedelta(seconds=30), "waiting 0 minutes"),
+        (timedelta(minutes=1), "waiting 1 minute"),
+        (timedelta(minutes=59), "waiting 59 minutes"),
+        (timedelta(hours=1), "waiting 1 hour"),
+        (timedelta(hours=3, minutes=50), "waiting 3 hours"),
+        (timedelta(days=1), "waiting 1 day"),
+        (timedelta(days=2, hours=23), "waiting 2 days"),
+    ],
+)
+def test_the_wait_is_told_in_the_largest_whole_unit(waited, text):
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=PRACTICE_TIME_ZONE)
+    assert waiting_time(now - waited, now) == text
+
+
+# --- The list -------------------------------------------------------------------------
+
+
+def test_the_list_shows_open_requests_the_one_waiting_longest_first(desk_client):
+    newest = make_telehealth_request(waited=timedelta(hours=3))
+    oldest = make_telehealth_request(waited=timedelta(days=2), status=TelehealthRequest.Status.CONTACTED)
+    make_telehealth_request(waited=timedelta(days=5), status=TelehealthRequest.Status.CLOSED, close_reason="duplicate")
+    make_telehealth_request(waited=timedelta(days=6), status=TelehealthRequest.Status.SCHEDULED)
+
+    response = desk_client.get(LIST_URL)
+
+    assert response.status_code == 200
+    assert references_in(response) == [oldest.reference, newest.reference]
+    html = response.content.decode()
+    assert "<strong>waiting 2 days</strong>" in html  # a day or more stands out
+    assert "waiting 3 hours" in html and "<strong>waiting 3 hours" not in html
+    assert "Monday, Wednesday; morning" in html and "Maryland" in html
+    assert "Quigley" not in html and "rosalind.quigley@example.com" not in html
+
+
+def test_finished_requests_are_listed_on_request_latest_first(desk_client):
+    older = make_telehealth_request(waited=timedelta(days=5), status=TelehealthRequest.Status.CLOSED, close_reason="duplicate")
+    newer = make_telehealth_request(waited=timedelta(days=1), status=TelehealthRequest.Status.CLOSED, close_reason="other")
+    scheduled = make_telehealth_request(waited=timedelta(days=3), status=TelehealthRequest.Status.SCHEDULED)
+    waiting = make_telehealth_request()
+
+    assert references_in(desk_client.get(LIST_URL, {"status": "closed"})) == [newer.reference, older.reference]
+    assert references_in(desk_client.get(LIST_URL, {"status": "scheduled"})) == [scheduled.reference]
+    assert references_in(desk_client.get(LIST_URL, {"status": "new"})) == [waiting.reference]
+    assert len(references_in(desk_client.get(LIST_URL, {"status": "all"}))) == 4
+    closed_rows = desk_client.get(LIST_URL, {"status": "closed"}).content.decode()
+    assert not re.search(r"waiting \d", closed_rows)  # only open requests are waiting
+
+
+def test_the_list_filters_by_state_and_new_or_returning(desk_client):
+    maryland_new = make_telehealth_request(state="MD", is_new_patient=True)
+    virginia_returning = make_telehealth_request(state="VA", is_new_patient=False)
+
+    response = desk_client.get(LIST_URL)
+    state_filter = response.context["cl"].filter_specs[1]
+    assert [choice["display"] for choice in state_filter.choices(response.context["cl"])] == ["All", "Maryland", "Virginia"]
+    assert references_in(desk_client.get(LIST_URL, {"state": "VA"})) == [virginia_returning.reference]
+    assert references_in(desk_client.get(LIST_URL, {"patient": "new"})) == [maryland_new.reference]
+    assert references_in(desk_client.get(LIST_URL, {"patient": "returning"})) == [virginia_returning.reference]
+
+
+@pytest.mark.parametrize("term", ["reference", "reference-lowercase", "Quigley", "(301) 555-0188", "301.555.0188", "+13015550188"])
+def test_the_front_desk_finds_a_request_by_reference_last_name_or_phone_even_when_closed(desk_client, term):
+    wanted = make_telehealth_request(status=TelehealthRequest.Status.CLOSED, close_reason="not_reached")
+    make_telehealth_request(last_name="Other", phone="+13015550199")
+    term = {"reference": wanted.reference, "reference-lowercase": wanted.reference.lower()}.get(term, term)
+
+    assert references_in(desk_client.get(LIST_URL, {"q": term})) == [wanted.reference]
+
+
+# --- Following a request up -------------------------------------------------------------------
+
+
+def follow_up(status="contacted", close_reason="", notes=""):
+    return {"status": status, "close_reason": close_reason, "notes": notes}
+
+
+def test_staff_record_the_call_but_cannot_change_what_the_patient_sent(desk_client):
+    telehealth_request = make_telehealth_request()
+    page = desk_client.get(change_url(telehealth_request)).content.decode()
+    assert "Quigley" in page and "(301) 555-0188" in page and "Left knee pain since March" in page
+
+    response = desk_client.post(
+        change_url(telehealth_request),
+        {**follow_up(notes="Left a voicemail at 10:15."), "last_name": "Changed", "email": "other@example.com"},
+    )
+
+    assert response.status_code == 302
+    telehealth_request.refresh_from_db()
+    assert (telehealth_request.status, telehealth_request.notes) == ("contacted", "Left a voicemail at 10:15.")
+    assert (telehealth_request.last_name, telehealth_request.email) == ("Quigley", "rosalind.quigley@example.com")
+
+
+def test_closing_a_request_needs_a_reason(desk_client):
+    telehealth_request = make_telehealth_request()
+
+    refused = desk_client.post(change_url(telehealth_request), follow_up(status="closed"))
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["close_reason"] == ["Choose why the request is closed."]
+
+    closed = desk_client.post(change_url(telehealth_request), follow_up(status="closed", close_reason="not_suitable"))
+    assert closed.status_code == 302
+    telehealth_request.refresh_from_db()
+    assert (telehealth_request.status, telehealth_request.close_reason) == ("closed", "not_suitable")
+
+
+def test_scheduled_is_set_by_booking_the_visit_not_by_hand(desk_client):
+    telehealth_request = make_telehealth_request()
+
+    response = desk_client.post(change_url(telehealth_request), follow_up(status="scheduled"))
+
+    assert response.status_code == 200
+    assert "Schedule a video visit" in response.context["adminform"].form.errors["status"][0]
+    telehealth_request.refresh_from_db()
+    assert telehealth_request.status == "new"
+
+
+def test_requests_cannot_be_added_by_staff_or_deleted_by_the_front_desk(desk_client):
+    telehealth_request = make_telehealth_request()
+    assert desk_client.get(LIST_URL + "add/").status_code == 403
+    assert desk_client.post(f"{LIST_URL}{telehealth_request.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert TelehealthRequest.objects.count() == 1
+
+
+# --- Schedule ------------------------------------------------------------------------------
+
+
+def test_an_open_request_has_a_schedule_button_and_a_finished_one_has_not(desk_client):
+    waiting = make_telehealth_request(status=TelehealthRequest.Status.CONTACTED)
+    closed = make_telehealth_request(status=TelehealthRequest.Status.CLOSED, close_reason="duplicate")
+
+    button = f'href="{ADD_APPOINTMENT_URL}?telehealth_request={waiting.pk}"'
+    assert button in desk_client.get(change_url(waiting)).content.decode()
+    assert "Schedule a video visit</a>" not in desk_client.get(change_url(closed)).content.decode()
+
+
+def test_schedule_opens_the_booking_form_filled_in_from_the_request(desk_client, provider):
+    telehealth_request = make_telehealth_request()
+
+    response = desk_client.get(ADD_APPOINTMENT_URL, {"telehealth_request": telehealth_request.pk})
+
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert {name: form[name].value() for name in [
+        "modality", "first_name", "last_name", "date_of_birth", "phone", "email", "is_new_patient", "reason",
+        "consent_to_contact", "telehealth_request",
+    ]} == {
+        "modality": "video", "first_name": "Rosalind", "last_name": "Quigley", "date_of_birth": date(1958, 7, 14),
+        "phone": "(301) 555-0188", "email": "rosalind.quigley@example.com", "is_new_patient": True,
+        "reason": "Left knee pain since March", "consent_to_contact": True, "telehealth_request": telehealth_request.pk,
+    }
+    html = response.content.decode()
+    assert f"Video visit for telehealth request {telehealth_request.reference}" in html
+    assert f'<input type="hidden" name="telehealth_request" value="{telehealth_request.pk}"' in html
+
+
+def booking_from(telehealth_request, provider, visit_type, starts_at, **overrides):
+    local = timezone.localtime(starts_at)
+    data = {
+        "provider": str(provider.pk),
+        "visit_type": str(visit_type.pk),
+        "modality": "video",
+        "starts_at_0": local.strftime("%Y-%m-%d"),
+        "starts_at_1": local.strftime("%H:%M:%S"),
+        "video_link": "",
+        "first_name": telehealth_request.first_name,
+        "last_name": telehealth_request.last_name,
+        "date_of_birth": telehealth_request.date_of_birth.isoformat(),
+        "phone": "(301) 555-0188",
+        "email": telehealth_request.email,
+        "is_new_patient": "on",
+        "reason": telehealth_request.reason,
+        "consent_to_contact": "on",
+        "telehealth_request": str(telehealth_request.pk),
+        "_save": "Save",
+    }
+    data.update(overrides)
+    return data
+
+
+def schedule(client, telehealth_request, data):
+    return client.post(f"{ADD_APPOINTMENT_URL}?telehealth_request={telehealth_request.pk}", data)
+
+
+def test_saving_the_visit_links_it_marks_the_request_scheduled_and_emails_the_join_link(desk_client, provider, visit_type):
+    telehealth_request = make_telehealth_request(status=TelehealthRequest.Status.CONTACTED)
+    starts_at = at(next_monday(), 10)
+
+    response = schedule(desk_client, telehealth_request, booking_from(telehealth_request, provider, visit_type, starts_at))
+
+    assert response.status_code == 302 and response["Location"] == change_url(telehealth_request)
+    appointment = Appointment.objects.get()
+    assert (appointment.modality, appointment.status, appointment.source) == ("video", "confirmed", "staff")
+    assert (appointment.starts_at, appointment.email) == (starts_at, "rosalind.quigley@example.com")
+    telehealth_request.refresh_from_db()
+    assert (telehealth_request.status, telehealth_request.appointment) == ("scheduled", appointment)
+    [email] = OutboxMessage.objects.all()
+    assert (email.kind, email.to, email.appointment) == ("patient_confirmed", "rosalind.quigley@example.com", appointment)
+    assert ROOM in email.body
+
+    shown = desk_client.get(response["Location"])
+    assert f"Telehealth request {telehealth_request.reference} is now scheduled." in messages_of(shown)
+    html = shown.content.decode()
+    assert f'<a href="{appointment.get_admin_url()}">{appointment.reference}' in html
+    assert "Schedule a video visit</a>" not in html
+
+
+def test_scheduling_over_another_visit_is_refused_and_the_request_stays_open(desk_client, provider, visit_type):
+    monday = next_monday()
+    existing = make_appointment(visit_type=visit_type, provider=provider, starts_at=at(monday, 10))
+    telehealth_request = make_telehealth_request()
+
+    response = schedule(desk_client, telehealth_request, booking_from(telehealth_request, provider, visit_type, at(monday, 10, 15)))
+
+    assert response.status_code == 200
+    assert existing.reference in response.context["adminform"].form.errors["starts_at"][0]
+    assert response.context["adminform"].form["telehealth_request"].value() == str(telehealth_request.pk)
+    telehealth_request.refresh_from_db()
+    assert (telehealth_request.status, telehealth_request.appointment) == ("new", None)
+    assert list(Appointment.objects.all()) == [existing]
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_request_scheduled_by_another_desk_first_is_not_booked_twice(desk_client, provider, visit_type):
+    monday = next_monday()
+    telehealth_request = make_telehealth_request()
+    first = make_appointment(visit_type=visit_type, provider=provider, starts_at=at(monday, 9))
+    TelehealthRequest.objects.filter(pk=telehealth_request.pk).update(status="scheduled", appointment=first)
+
+    response = schedule(desk_client, telehealth_request, booking_from(telehealth_request, provider, visit_type, at(monday, 14)))
+
+    assert response.status_code == 200
+    [error] = response.context["adminform"].form.non_field_errors()
+    assert error.startswith("This telehealth request already has a visit booked or was closed.")
+    assert list(Appointment.objects.all()) == [first]
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_request_scheduled_meanwhile_rolls_the_whole_booking_back(desk_client, provider, visit_type, monkeypatch):
+    # Two desks schedule the same request at once: both forms pass, the second link finds it taken.
+    monday = next_monday()
+    telehealth_request = make_telehealth_request()
+    first = make_appointment(visit_type=visit_type, provider=provider, starts_at=at(monday, 9))
+    TelehealthRequest.objects.filter(pk=telehealth_request.pk).update(status="scheduled", appointment=first)
+    real_open_requests = appointments_admin.open_telehealth_requests
+    calls = []
+
+    def still_open_until_the_save(*args):
+        calls.append(args)
+        return TelehealthRequest.objects.all() if len(calls) <= 2 else real_open_requests()
+
+    monkeypatch.setattr(appointments_admin, "open_telehealth_requests", still_open_until_the_save)
+
+    response = schedule(desk_client, telehealth_request, booking_from(telehealth_request, provider, visit_type, at(monday, 14)))
+
+    assert len(calls) == 4  # the address and the form saw it open; the locked re-check refused; the form again
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors()[0].startswith("This telehealth request already has")
+    assert list(Appointment.objects.all()) == [first]
+    telehealth_request.refresh_from_db()
+    assert telehealth_request.appointment == first
+    assert not OutboxMessage.objects.exists()
+
+
+def test_opening_schedule_for_a_finished_request_goes_back_to_the_list_with_a_warning(desk_client):
+    closed = make_telehealth_request(status=TelehealthRequest.Status.CLOSED, close_reason="duplicate")
+
+    response = desk_client.get(ADD_APPOINTMENT_URL, {"telehealth_request": closed.pk}, follow=True)
+
+    assert response.redirect_chain[0][0] == LIST_URL
+    assert messages_of(response) == ["That telehealth request already has a visit booked or was closed."]
+
+
+def run_action(client, requests, query=""):
+    return client.post(LIST_URL + query, {"action": "schedule", ACTION_CHECKBOX_NAME: [r.pk for r in requests], "index": "0"})
+
+
+def test_the_schedule_action_opens_the_booking_form_for_one_open_request(desk_client):
+    first, second = make_telehealth_request(), make_telehealth_request()
+    closed = make_telehealth_request(status=TelehealthRequest.Status.CLOSED, close_reason="duplicate")
+
+    response = run_action(desk_client, [first])
+    assert response.status_code == 302 and response["Location"] == f"{ADD_APPOINTMENT_URL}?telehealth_request={first.pk}"
+
+    two = desk_client.get(run_action(desk_client, [first, second])["Location"])
+    assert messages_of(two) == ["Choose one request to schedule."]
+    finished = desk_client.get(run_action(desk_client, [closed], "?status=all")["Location"])
+    assert messages_of(finished) == [f"Request {closed.reference} is closed: only new or contacted requests can be scheduled."]
+
+
+def test_a_booking_form_without_a_request_books_as_before(desk_client, provider, visit_type):
+    data = booking_from(make_telehealth_request(), provider, visit_type, at(next_monday(), 10))
+    data["telehealth_request"] = ""
+
+    response = desk_client.post(ADD_APPOINTMENT_URL, data)
+
+    assert response.status_code == 302 and response["Location"] == "/admin/appointments/appointment/"
+    assert TelehealthRequest.objects.get().status == "new"
+
+
+# --- The telehealth page text -------------------------------------------------------------
+
+
+@pytest.fixture
+def editor_client(client):
+    client.force_login(make_staff("editor", group=CONTENT_EDITORS))
+    return client
+
+
+def test_the_page_text_list_opens_the_one_page_with_a_view_on_site_link(editor_client):
+    page = TelehealthPage.objects.create(intro="<p>Video visits.</p>")
+
+    response = editor_client.get("/admin/appointments/telehealthpage/")
+
+    assert response.status_code == 302 and response["Location"] == f"/admin/appointments/telehealthpage/{page.pk}/change/"
+    html = editor_client.get(response["Location"]).content.decode()
+    assert "View on site" in html
+    assert editor_client.get("/admin/appointments/telehealthpage/add/").status_code == 403
+
+
+def test_an_editor_writes_the_first_page_text_on_a_new_site(editor_client):
+    assert editor_client.get("/admin/appointments/telehealthpage/").status_code == 200
+
+    response = editor_client.post(
+        "/admin/appointments/telehealthpage/add/",
+        {"intro": "<p>See us by video.</p>", "who_it_suits": "", "what_you_need": "", "how_to_join": ""},
+    )
+
+    assert response.status_code == 302
+    assert TelehealthPage.load().intro == "<p>See us by video.</p>"

@@ -1,0 +1,394 @@
+"""The join link of a video visit: in the confirmation email, the reschedule email, the reminder,
+the manage page and the calendar file once the visit is confirmed; never before, never for a
+visit in the office, never in a staff alert."""
+
+from datetime import date, datetime, time, timedelta
+from io import StringIO
+
+import icalendar
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from appointments import booking, notifications
+from appointments.booking import PatientDetails
+from appointments.models import Appointment, BookingSettings, OutboxMessage
+from clinic.hours import PRACTICE_TIME_ZONE
+from clinic.roles import FRONT_DESK
+from tests.factories import (
+    make_appointment,
+    make_office_hours,
+    make_practice,
+    make_provider,
+    make_staff,
+    make_visit_type,
+    make_working_hours,
+)
+
+pytestmark = pytest.mark.django_db
+
+ROOM = "https://video.clinic.test/room/practice"
+OWN_ROOM = "https://video.clinic.test/room/dr-whitfield-4711"
+NOT_YET = "We will send the link to join once your visit is confirmed."
+HOW_TO_JOIN = "How to join your video visit"
+LIST_URL = "/admin/appointments/appointment/"
+ADD_URL = "/admin/appointments/appointment/add/"
+PATIENT = PatientDetails(
+    first_name="Rosalind",
+    last_name="Quigley",
+    date_of_birth=date(1958, 7, 14),
+    phone="+13015550188",
+    email="rosalind.quigley@example.com",
+    is_new_patient=False,
+)
+
+
+@pytest.fixture(autouse=True)
+def site(settings):
+    settings.SITE_URL = "https://clinic.test"
+    settings.FRONT_DESK_EMAIL = "frontdesk@clinic.test"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def provider():
+    practice = make_practice()
+    make_office_hours(practice)  # Monday to Friday, 9–12 and 13–17
+    BookingSettings.objects.update_or_create(pk=1, defaults={"video_room_url": ROOM})
+    provider = make_provider(name="Dana Whitfield")
+    make_working_hours(provider)  # Monday to Friday, 9–17
+    return provider
+
+
+@pytest.fixture
+def visit_type(provider):
+    return make_visit_type(providers=[provider], name="Follow-up visit", in_office=True, by_video=True)
+
+
+@pytest.fixture
+def desk_client(client):
+    client.force_login(make_staff("desk", group=FRONT_DESK))
+    return client
+
+
+def weekday_ahead(days):
+    day = timezone.localdate() + timedelta(days=days)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def at(day, hour, minute=0):
+    return datetime.combine(day, time(hour, minute), tzinfo=PRACTICE_TIME_ZONE)
+
+
+def book_online(visit_type, modality=Appointment.Modality.VIDEO, starts_at=None):
+    return booking.book(
+        visit_type=visit_type, modality=modality, starts_at=starts_at or at(weekday_ahead(3), 10), patient=PATIENT
+    )
+
+
+def with_manage_link(appointment):
+    token = appointment.issue_manage_token()
+    appointment.save(update_fields=["manage_token_hash"])
+    return token
+
+
+def manage_page(client, token):
+    response = client.get(f"/appointments/manage/{token}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def patient_message(kind):
+    return OutboxMessage.objects.get(kind=kind)
+
+
+def event_of(message):
+    [event] = icalendar.Calendar.from_ical(message.attachment_content).walk("VEVENT")
+    return event
+
+
+def run_action(client, action, appointments):
+    return client.post(
+        LIST_URL + "?when=all", {"action": action, ACTION_CHECKBOX_NAME: [a.pk for a in appointments], "index": "0"}, follow=True
+    )
+
+
+def assert_calendar_has_the_link(message, link):
+    event = event_of(message)
+    assert str(event["location"]) == link
+    assert str(event["url"]) == link
+    assert link in str(event["description"])
+    assert event["status"] == "CONFIRMED"
+
+
+def assert_no_link_anywhere(text, *links):
+    for link in links or (ROOM, OWN_ROOM):
+        assert link not in text, link
+
+
+# --- Requested: never the link ------------------------------------------------------------
+
+
+def test_a_requested_video_visit_shows_no_link_in_the_email_the_calendar_or_the_manage_page(client, visit_type):
+    booked = book_online(visit_type)
+    assert booked.appointment.status == Appointment.Status.REQUESTED
+    assert booked.appointment.join_link() == ""
+
+    received = patient_message("patient_received")
+    assert NOT_YET in received.body
+    assert HOW_TO_JOIN not in received.body
+    assert_no_link_anywhere(received.body, ROOM)
+    assert_no_link_anywhere(received.attachment_content, ROOM)
+    event = event_of(received)
+    assert str(event["location"]) == "Video visit"
+    assert "url" not in event
+    assert NOT_YET in str(event["description"])
+
+    html = manage_page(client, booked.manage_token)
+    assert NOT_YET in html
+    assert HOW_TO_JOIN in html  # the heading, with the promise instead of the link
+    assert_no_link_anywhere(html, ROOM)
+
+
+def test_a_requested_video_visit_with_its_own_link_still_shows_none(client, visit_type):
+    appointment = make_appointment(
+        visit_type=visit_type, modality="video", status=Appointment.Status.REQUESTED, video_link=OWN_ROOM
+    )
+    token = with_manage_link(appointment)
+    with transaction.atomic():
+        notifications.queue_rescheduled(appointment, by_patient=False)
+    moved = patient_message("patient_rescheduled")
+    assert NOT_YET in moved.body
+    assert_no_link_anywhere(moved.body + moved.attachment_content)
+    assert_no_link_anywhere(manage_page(client, token))
+
+
+# --- Confirmed: the link everywhere the patient looks ------------------------------------
+
+
+def test_the_front_desk_confirming_a_video_visit_sends_the_link_in_the_email_and_calendar_and_shows_it_on_the_manage_page(
+    client, desk_client, visit_type, mailoutbox, django_capture_on_commit_callbacks
+):
+    booked = book_online(visit_type)
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = run_action(desk_client, "confirm", [booked.appointment])
+
+    assert response.status_code == 200
+    [email] = mailoutbox
+    assert email.to == [PATIENT.email]
+    assert HOW_TO_JOIN in email.body and ROOM in email.body
+    assert NOT_YET not in email.body
+    [(name, content, mimetype)] = email.attachments
+    assert name == "appointment.ics"
+    assert_calendar_has_the_link(patient_message("patient_confirmed"), ROOM)
+    assert ROOM in content.replace("\r\n ", "")  # unfolded
+
+    html = manage_page(client, booked.manage_token)
+    assert f'href="{ROOM}"' in html
+    assert HOW_TO_JOIN in html and NOT_YET not in html
+
+
+def test_queue_confirmed_carries_the_link_of_a_confirmed_video_visit(visit_type):
+    appointment = make_appointment(visit_type=visit_type, modality="video", status=Appointment.Status.REQUESTED)
+    with transaction.atomic():
+        appointment.status = Appointment.Status.CONFIRMED
+        appointment.save(update_fields=["status", "updated_at"])
+        notifications.queue_confirmed(appointment)
+    confirmed = patient_message("patient_confirmed")
+    assert ROOM in confirmed.body
+    assert_calendar_has_the_link(confirmed, ROOM)
+
+
+def test_a_booking_confirmed_at_once_carries_the_link_but_the_staff_alert_does_not(visit_type):
+    BookingSettings.objects.filter(pk=1).update(requires_confirmation=False)
+    booked = book_online(visit_type)
+    assert booked.appointment.status == Appointment.Status.CONFIRMED
+
+    confirmed = patient_message("patient_confirmed")
+    assert HOW_TO_JOIN in confirmed.body and ROOM in confirmed.body
+    assert_calendar_has_the_link(confirmed, ROOM)
+    alert = patient_message("staff_new_booking")
+    assert booked.appointment.reference in alert.body
+    assert_no_link_anywhere(alert.subject + alert.body)
+    assert HOW_TO_JOIN not in alert.body
+
+
+def test_staff_booking_a_video_visit_with_its_own_link_emails_that_link(desk_client, visit_type, provider):
+    starts_at = at(weekday_ahead(3), 11)
+    local = timezone.localtime(starts_at)
+    response = desk_client.post(ADD_URL, {
+        "provider": str(provider.pk),
+        "visit_type": str(visit_type.pk),
+        "modality": "video",
+        "starts_at_0": local.strftime("%Y-%m-%d"),
+        "starts_at_1": local.strftime("%H:%M:%S"),
+        "video_link": OWN_ROOM,
+        "first_name": "Rosalind",
+        "last_name": "Quigley",
+        "date_of_birth": "1958-07-14",
+        "phone": "(301) 555-0188",
+        "email": PATIENT.email,
+        "reason": "",
+    })
+
+    assert response.status_code == 302
+    appointment = Appointment.objects.get()
+    assert (appointment.status, appointment.video_link) == ("confirmed", OWN_ROOM)
+    assert list(OutboxMessage.objects.values_list("kind", flat=True)) == ["patient_confirmed"]  # no staff alert
+    confirmed = patient_message("patient_confirmed")
+    assert OWN_ROOM in confirmed.body and ROOM not in confirmed.body
+    assert_calendar_has_the_link(confirmed, OWN_ROOM)
+
+
+def test_the_reminder_of_a_confirmed_video_visit_has_the_link_and_of_a_requested_one_does_not(visit_type):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    confirmed = make_appointment(visit_type=visit_type, modality="video", starts_at=at(tomorrow, 9))
+    requested = make_appointment(
+        visit_type=visit_type, modality="video", starts_at=at(tomorrow, 11), status=Appointment.Status.REQUESTED
+    )
+
+    call_command("send_reminders", stdout=StringIO())
+
+    reminders = {message.appointment_id: message for message in OutboxMessage.objects.filter(kind="patient_reminder")}
+    assert HOW_TO_JOIN in reminders[confirmed.pk].body and ROOM in reminders[confirmed.pk].body
+    assert NOT_YET in reminders[requested.pk].body
+    assert_no_link_anywhere(reminders[requested.pk].body)
+
+
+def test_a_confirmed_video_visit_moved_online_carries_the_link_only_if_it_stays_confirmed(visit_type):
+    BookingSettings.objects.filter(pk=1).update(requires_confirmation=False)
+    appointment = make_appointment(visit_type=visit_type, modality="video", starts_at=at(weekday_ahead(3), 10))
+    booking.reschedule(appointment, starts_at=at(weekday_ahead(3), 14))
+    moved = patient_message("patient_rescheduled")
+    assert ROOM in moved.body
+    assert_calendar_has_the_link(moved, ROOM)
+    assert_no_link_anywhere(patient_message("staff_rescheduled").body)
+
+    OutboxMessage.objects.all().delete()
+    BookingSettings.objects.filter(pk=1).update(requires_confirmation=True)  # a new time is a new request
+    booking.reschedule(appointment, starts_at=at(weekday_ahead(3), 15))
+    moved = patient_message("patient_rescheduled")
+    assert NOT_YET in moved.body
+    assert_no_link_anywhere(moved.body + moved.attachment_content)
+
+
+def test_cancelling_a_confirmed_video_visit_sends_no_link(visit_type):
+    appointment = make_appointment(visit_type=visit_type, modality="video")
+    booking.cancel(appointment, by_patient=True)
+    for message in OutboxMessage.objects.all():
+        assert_no_link_anywhere(message.body + message.attachment_content)
+    assert NOT_YET not in patient_message("patient_cancelled").body
+
+
+# --- Which link ----------------------------------------------------------------------------
+
+
+def test_a_visits_own_link_overrides_the_practice_room(client, visit_type):
+    appointment = make_appointment(visit_type=visit_type, modality="video", video_link=OWN_ROOM)
+    token = with_manage_link(appointment)
+    assert appointment.join_link() == OWN_ROOM
+
+    with transaction.atomic():
+        notifications.queue_confirmed(appointment)
+        notifications.queue_reminder(appointment)
+    for message in OutboxMessage.objects.all():
+        assert OWN_ROOM in message.body and ROOM not in message.body
+    assert_calendar_has_the_link(patient_message("patient_confirmed"), OWN_ROOM)
+    html = manage_page(client, token)
+    assert f'href="{OWN_ROOM}"' in html and ROOM not in html
+
+
+def test_without_any_room_link_a_confirmed_video_visit_promises_the_link_by_email(client, visit_type):
+    BookingSettings.objects.filter(pk=1).update(video_room_url="")
+    appointment = make_appointment(visit_type=visit_type, modality="video")
+    token = with_manage_link(appointment)
+    with transaction.atomic():
+        notifications.queue_confirmed(appointment)
+    confirmed = patient_message("patient_confirmed")
+    assert "We will email you the link to join before your visit." in confirmed.body
+    assert HOW_TO_JOIN not in confirmed.body
+    assert "url" not in event_of(confirmed)
+    assert "We will email you the link to join before your visit." in manage_page(client, token)
+
+
+def test_an_office_visit_never_shows_a_video_link(client, visit_type):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    appointment = make_appointment(visit_type=visit_type, modality="in_office", starts_at=at(tomorrow, 9), video_link=OWN_ROOM)
+    token = with_manage_link(appointment)
+    assert appointment.join_link() == ""
+
+    with transaction.atomic():
+        notifications.queue_confirmed(appointment)
+    call_command("send_reminders", stdout=StringIO())
+
+    assert set(OutboxMessage.objects.values_list("kind", flat=True)) == {"patient_confirmed", "patient_reminder"}
+    for message in OutboxMessage.objects.all():
+        assert_no_link_anywhere(message.body + message.attachment_content)
+        assert HOW_TO_JOIN not in message.body and NOT_YET not in message.body
+    assert str(event_of(patient_message("patient_confirmed"))["location"]) == "1 Test Street, Gaithersburg, MD 20878"
+    html = manage_page(client, token)
+    assert_no_link_anywhere(html)
+    assert HOW_TO_JOIN not in html
+
+
+def test_no_staff_alert_ever_carries_the_link(visit_type):
+    BookingSettings.objects.filter(pk=1).update(requires_confirmation=False)
+    first = book_online(visit_type).appointment
+    second = book_online(visit_type, starts_at=at(weekday_ahead(3), 11)).appointment
+    Appointment.objects.filter(pk=second.pk).update(video_link=OWN_ROOM)
+    second.refresh_from_db()
+    booking.reschedule(first, starts_at=at(weekday_ahead(3), 14))
+    booking.cancel(second, by_patient=True)
+
+    alerts = OutboxMessage.objects.filter(to="frontdesk@clinic.test")
+    assert sorted(alerts.values_list("kind", flat=True)) == [
+        "staff_cancelled", "staff_new_booking", "staff_new_booking", "staff_rescheduled",
+    ]
+    for alert in alerts:
+        assert_no_link_anywhere(alert.subject + alert.body + alert.attachment_content)
+        assert "video" not in alert.body.lower()
+        assert alert.attachment_name == ""
+
+
+# --- The admin ------------------------------------------------------------------------------
+
+
+def test_staff_set_a_visits_own_link_in_the_admin_without_moving_it(desk_client, visit_type):
+    appointment = make_appointment(visit_type=visit_type, modality="video", starts_at=at(weekday_ahead(3), 10))
+    url = f"/admin/appointments/appointment/{appointment.pk}/change/"
+    form = desk_client.get(url).context["adminform"].form
+    assert "video_link" in form.fields
+    assert "practice's video room link" in form.fields["video_link"].help_text
+    local = timezone.localtime(appointment.starts_at)
+
+    response = desk_client.post(url, {
+        "provider": str(appointment.provider_id),
+        "visit_type": str(appointment.visit_type_id),
+        "modality": "video",
+        "starts_at_0": local.strftime("%Y-%m-%d"),
+        "starts_at_1": local.strftime("%H:%M:%S"),
+        "video_link": OWN_ROOM,
+    })
+
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.video_link == OWN_ROOM
+    assert appointment.join_link() == OWN_ROOM
+    assert not OutboxMessage.objects.exists()  # not a move: nothing emailed
+
+
+def test_staff_booking_offers_the_video_link_field(desk_client, visit_type):
+    form = desk_client.get(ADD_URL).context["adminform"].form
+    assert "video_link" in form.fields and form.fields["video_link"].help_text
+
+
+def test_the_practice_room_link_is_in_the_booking_settings(desk_client, visit_type):
+    response = desk_client.get(f"/admin/appointments/bookingsettings/{BookingSettings.load().pk}/change/")
+    assert response.status_code == 200
+    assert "video_room_url" in response.context["adminform"].form.fields

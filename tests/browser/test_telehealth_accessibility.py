@@ -1,0 +1,85 @@
+"""axe-core finds no WCAG 2.2 A/AA violations on the telehealth page, the telehealth request
+form (empty, and sent back with mistakes) and the page with the request's reference, on a
+phone and on a desktop."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from appointments.models import TelehealthRequest
+from tests.appointments.test_booking_flow import stamp_issued
+from tests.browser.test_accessibility import WCAG_TAGS, WIDTHS, describe
+
+PATIENT = {
+    "First name": "Zebedee",
+    "Last name": "Quillfeather",
+    "Date of birth": "07/19/1961",
+    "Mobile phone": "(301) 555-0187",
+}
+
+# Each step leaves the page where axe should look, and returns the status that page answered with.
+
+
+def telehealth_page(page, base_url):
+    response = page.goto(f"{base_url}/telehealth/")
+    expect(page.get_by_role("link", name="Request a telehealth visit")).to_be_visible()
+    return response.status
+
+
+def request_form(page, base_url):
+    return page.goto(f"{base_url}/telehealth/request/").status
+
+
+def request_form_with_errors(page, base_url):
+    request_form(page, base_url)
+    page.get_by_label("First name").fill(PATIENT["First name"])
+    page.get_by_label("Date of birth").fill("31/31/1961")
+    page.get_by_label("Which state will you be in during the video visit?").select_option(label="New York")
+    page.get_by_role("checkbox", name="Monday").check()  # and every other box left empty
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Send my request").click()
+    expect(page.get_by_role("alert")).to_contain_text("Our providers can only see patients in Maryland")
+    return navigation.value.status
+
+
+def request_sent_page(page, base_url):
+    request_form(page, base_url)
+    for label, value in PATIENT.items():
+        page.get_by_label(label).fill(value)
+    page.get_by_role("textbox", name="Email").fill("zebedee.q@example.com")
+    page.get_by_role("radio", name="Yes, I am a returning patient").check()
+    page.get_by_label("Which state will you be in during the video visit?").select_option(label="Virginia")
+    page.get_by_role("checkbox", name="Thursday").check()
+    page.get_by_role("checkbox", name="Afternoon").check()
+    page.get_by_role("checkbox", name="You may contact me by phone, text and email about this request.").check()
+    # A stamp as if the form had been shown 10 seconds ago: the time-trap is tested elsewhere.
+    page.locator("input[name='form_stamp']").evaluate("(input, stamp) => { input.value = stamp; }", stamp_issued(10))
+    with page.expect_navigation(url=f"{base_url}/telehealth/request/sent/") as navigation:
+        page.get_by_role("button", name="Send my request").click()
+    expect(page.locator(".reference-code")).to_have_text(TelehealthRequest.objects.get().reference)
+    return navigation.value.status
+
+
+STEPS = [
+    (telehealth_page, 200),
+    (request_form, 200),
+    (request_form_with_errors, 200),
+    (request_sent_page, 200),
+]
+
+
+@pytest.mark.parametrize("width", WIDTHS, ids=lambda width: f"{width}px")
+@pytest.mark.parametrize("step, status", STEPS, ids=[step.__name__ for step, _ in STEPS])
+def test_telehealth_page_has_no_wcag_violations(live_site, open_page, step, status, width):
+    call_command("seed_demo", verbosity=0)
+    # axe is injected as an inline script, which the site's CSP would block.
+    page = open_page(bypass_csp=True, viewport={"width": width, "height": 900})
+    assert step(page, live_site) == status
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+
+    violations = results.response["violations"]
+    name = step.__name__.replace("_", " ")
+    where = f"the {name} ({page.url}) at {width}px"
+    assert violations == [], f"{len(violations)} axe violation(s) on {where}:\n{describe(violations)}"

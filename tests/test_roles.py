@@ -1,0 +1,286 @@
+"""Who may open what in the admin: every page and the key actions, for a superuser, the
+front desk, content editors and a visitor who is not signed in.
+
+Front desk: appointments, telehealth requests, schedules and time off (plus visit types,
+booking settings and reading the outbox); they may read practice details, hours, notices
+and the team to answer the phone. Content editors: practice details, hours, holiday
+hours, announcements, treatments, conditions, the team and the telehealth page text;
+nothing about patients. The audit trail and user accounts: superusers only.
+"""
+
+from typing import NamedTuple
+
+import pytest
+from auditlog.models import LogEntry
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+from appointments.models import Appointment, BookingSettings, OutboxMessage, TelehealthPage, TimeOff
+from clinic.roles import CONTENT_EDITORS, FRONT_DESK
+from tests.appointments.test_telehealth_admin import make_telehealth_request
+from tests.factories import (
+    make_announcement,
+    make_appointment,
+    make_condition,
+    make_holiday,
+    make_office_hours,
+    make_practice,
+    make_provider,
+    make_service,
+    make_staff,
+    make_visit_type,
+    make_working_hours,
+)
+
+pytestmark = pytest.mark.django_db
+
+OK = "ok"  # 200, and a change page lets them save
+READ_ONLY = "read-only"  # 200, a change page without a save button (or an inline they cannot edit)
+FORBIDDEN = "forbidden"  # 403
+LOGIN = "login"  # 302 to /admin/login/?next=...
+
+
+def goes_to(url):
+    return f"→ {url}"
+
+
+class Page(NamedTuple):
+    name: str
+    url: str
+    superuser: str
+    front_desk: str
+    editors: str
+    anonymous: str
+    inline: str = ""  # judge the inline of this model on the page instead of the page itself
+
+
+A = "/admin/appointments"
+C = "/admin/clinic"
+S = "/admin/services"
+
+# fmt: off
+PAGES = [
+    #    page                             url                                          superuser   front desk  editors     anonymous
+    Page("admin home",                    "/admin/",                                   OK,         OK,         OK,         LOGIN),
+    # Patients' appointments: the front desk's.
+    Page("appointments",                  f"{A}/appointment/",                         OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("appointment: book",             f"{A}/appointment/add/",                     OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("appointment",                   f"{A}/appointment/{{appointment}}/change/",  OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("appointment: delete",           f"{A}/appointment/{{appointment}}/delete/",  OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("day schedule",                  f"{A}/appointment/day/",                     OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("book from a telehealth request", f"{A}/appointment/add/?telehealth_request={{telehealth_request}}",
+                                                                                       OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("telehealth requests",           f"{A}/telehealthrequest/",                   OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("telehealth request: add",       f"{A}/telehealthrequest/add/",               FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("telehealth request",            f"{A}/telehealthrequest/{{telehealth_request}}/change/",
+                                                                                       OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("telehealth request: delete",    f"{A}/telehealthrequest/{{telehealth_request}}/delete/",
+                                                                                       OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
+    # What makes times bookable: the front desk's.
+    Page("working hours",                 f"{A}/workinghours/",                        OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("working hours: add",            f"{A}/workinghours/add/",                    OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("working hours: one block",      f"{A}/workinghours/{{working_hours}}/change/", OK,       OK,         FORBIDDEN,  LOGIN),
+    Page("time off",                      f"{A}/timeoff/",                             OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("time off: add",                 f"{A}/timeoff/add/",                         OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("time off: one",                 f"{A}/timeoff/{{time_off}}/change/",         OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("visit types",                   f"{A}/visittype/",                           OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("visit type: add",               f"{A}/visittype/add/",                       OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("visit type",                    f"{A}/visittype/{{visit_type}}/change/",     OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("booking settings",              f"{A}/bookingsettings/",                     goes_to(f"{A}/bookingsettings/1/change/"),
+                                                                                                   goes_to(f"{A}/bookingsettings/1/change/"),
+                                                                                                               FORBIDDEN,  LOGIN),
+    Page("booking settings: the row",     f"{A}/bookingsettings/1/change/",            OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("booking settings: add",         f"{A}/bookingsettings/add/",                 FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("outbox",                        f"{A}/outboxmessage/",                       OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("outbox: one message",           f"{A}/outboxmessage/{{outbox_message}}/change/", READ_ONLY, READ_ONLY, FORBIDDEN,  LOGIN),
+    Page("outbox: add",                   f"{A}/outboxmessage/add/",                   FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  LOGIN),
+    # The practice and its content: the editors'; the front desk reads what it needs on the phone.
+    Page("practice",                      f"{C}/practice/",                            goes_to(f"{C}/practice/{{practice}}/change/"),
+                                                                                                   goes_to(f"{C}/practice/{{practice}}/change/"),
+                                                                                                               goes_to(f"{C}/practice/{{practice}}/change/"),
+                                                                                                                           LOGIN),
+    Page("practice: details",             f"{C}/practice/{{practice}}/change/",        OK,         READ_ONLY,  OK,         LOGIN),
+    Page("practice: add a second",        f"{C}/practice/add/",                        FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("office hours (on the practice)", f"{C}/practice/{{practice}}/change/",       OK,         READ_ONLY,  OK,         LOGIN,
+         inline="officehours"),
+    Page("holiday hours",                 f"{C}/holidayhours/",                        OK,         OK,         OK,         LOGIN),
+    Page("holiday hours: add",            f"{C}/holidayhours/add/",                    OK,         FORBIDDEN,  OK,         LOGIN),
+    Page("holiday hours: one",            f"{C}/holidayhours/{{holiday}}/change/",     OK,         READ_ONLY,  OK,         LOGIN),
+    Page("announcements",                 f"{C}/announcement/",                        OK,         OK,         OK,         LOGIN),
+    Page("announcement: add",             f"{C}/announcement/add/",                    OK,         FORBIDDEN,  OK,         LOGIN),
+    Page("announcement",                  f"{C}/announcement/{{announcement}}/change/", OK,        READ_ONLY,  OK,         LOGIN),
+    Page("team",                          f"{C}/provider/",                            OK,         OK,         OK,         LOGIN),
+    Page("team: add a provider",          f"{C}/provider/add/",                        OK,         FORBIDDEN,  OK,         LOGIN),
+    Page("team: a provider",              f"{C}/provider/{{provider}}/change/",        OK,         READ_ONLY,  OK,         LOGIN),
+    Page("treatments",                    f"{S}/service/",                             OK,         FORBIDDEN,  OK,         LOGIN),
+    Page("treatment: add",                f"{S}/service/add/",                         OK,         FORBIDDEN,  OK,         LOGIN),
+    Page("treatment",                     f"{S}/service/{{service}}/change/",          OK,         FORBIDDEN,  OK,         LOGIN),
+    Page("conditions",                    f"{S}/condition/",                           OK,         FORBIDDEN,  OK,         LOGIN),
+    Page("condition: add",                f"{S}/condition/add/",                       OK,         FORBIDDEN,  OK,         LOGIN),
+    Page("condition",                     f"{S}/condition/{{condition}}/change/",      OK,         FORBIDDEN,  OK,         LOGIN),
+    Page("telehealth page text",          f"{A}/telehealthpage/",                      goes_to(f"{A}/telehealthpage/1/change/"),
+                                                                                                   FORBIDDEN,  goes_to(f"{A}/telehealthpage/1/change/"),
+                                                                                                                           LOGIN),
+    Page("telehealth page text: the row", f"{A}/telehealthpage/1/change/",             OK,         FORBIDDEN,  OK,         LOGIN),
+    Page("telehealth page text: add",     f"{A}/telehealthpage/add/",                  FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  LOGIN),
+    # Superusers only.
+    Page("audit trail",                   "/admin/auditlog/logentry/",                 OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("audit trail: one entry",        "/admin/auditlog/logentry/{log_entry}/change/", READ_ONLY, FORBIDDEN, FORBIDDEN,  LOGIN),
+    Page("audit trail: add",              "/admin/auditlog/logentry/add/",             FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("users",                         "/admin/auth/user/",                         OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("user: add",                     "/admin/auth/user/add/",                     OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("user",                          "/admin/auth/user/{superuser}/change/",      OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("groups",                        "/admin/auth/group/",                        OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
+]
+# fmt: on
+
+ROLES = ["superuser", "front_desk", "editors", "anonymous"]
+
+
+@pytest.fixture(autouse=True)
+def quick_passwords(settings):
+    # Three users a test: the production hasher would spend most of the time hashing their passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def objects():
+    """One row of everything, and a user for each role; their ids fill in the URLs above."""
+    practice = make_practice()
+    make_office_hours(practice)
+    provider = make_provider()
+    working_hours = make_working_hours(provider)[0]
+    visit_type = make_visit_type(providers=[provider])
+    appointment = make_appointment(visit_type=visit_type, provider=provider, status=Appointment.Status.REQUESTED)
+    time_off = TimeOff.objects.create(provider=provider, starts_at=appointment.starts_at, ends_at=appointment.ends_at)
+    BookingSettings.load()
+    TelehealthPage.objects.create(intro="<p>Video visits.</p>")
+    users = {
+        "superuser": make_staff("boss", superuser=True),
+        "front_desk": make_staff("desk", group=FRONT_DESK),
+        "editors": make_staff("editor", group=CONTENT_EDITORS),
+    }
+    return {
+        "users": users,
+        "ids": {
+            "practice": practice.pk,
+            "provider": provider.pk,
+            "working_hours": working_hours.pk,
+            "visit_type": visit_type.pk,
+            "appointment": appointment.pk,
+            "time_off": time_off.pk,
+            "telehealth_request": make_telehealth_request().pk,
+            "outbox_message": OutboxMessage.objects.create(kind="patient_confirmed", to="a@example.com", subject="s", body="b").pk,
+            "holiday": make_holiday().pk,
+            "announcement": make_announcement().pk,
+            "service": make_service().pk,
+            "condition": make_condition().pk,
+            "log_entry": LogEntry.objects.get_for_object(appointment).first().pk,
+            "superuser": users["superuser"].pk,
+        },
+    }
+
+
+def sign_in_as(client, objects, role):
+    client.logout()
+    if role != "anonymous":
+        client.force_login(objects["users"][role])
+
+
+def outcome(response, inline=""):
+    if response.status_code == 403:
+        return FORBIDDEN
+    if response.status_code == 302:
+        location = response["Location"]
+        return LOGIN if location.startswith("/admin/login/?next=") else goes_to(location)
+    if response.status_code != 200:
+        return f"status {response.status_code}"
+    context = response.context
+    if inline:
+        [formset] = [f for f in context["inline_admin_formsets"] if f.opts.model._meta.model_name == inline]
+        return OK if formset.has_change_permission and formset.has_add_permission else READ_ONLY
+    if "adminform" in context and not context["has_change_permission"] and not context["add"]:
+        return READ_ONLY
+    return OK
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+def test_who_may_open_each_admin_page(client, objects, page):
+    url = page.url.format(**objects["ids"])
+    seen = {}
+    for role in ROLES:
+        sign_in_as(client, objects, role)
+        seen[role] = outcome(client.get(url), page.inline)
+
+    expected = {role: getattr(page, role).format(**objects["ids"]) for role in ROLES}
+    assert seen == expected
+
+
+# --- Actions ----------------------------------------------------------------------------------
+
+DONE = "done"
+NOT_OFFERED = "not offered"  # Django leaves out actions a user may not run: the list comes back, nothing changed
+
+
+class Action(NamedTuple):
+    name: str
+    changelist: str
+    action: str
+    target: str  # which object (by its key in `objects`) is selected
+    superuser: str
+    front_desk: str
+    editors: str
+    anonymous: str
+
+
+# fmt: off
+ACTIONS = [
+    #      action                               changelist                                  action          target                superuser  front desk  editors    anonymous
+    Action("confirm an appointment",            f"{A}/appointment/?when=all",               "confirm",      "appointment",        DONE,      DONE,       FORBIDDEN, LOGIN),
+    Action("cancel an appointment",             f"{A}/appointment/?when=all",               "cancel",       "appointment",        DONE,      DONE,       FORBIDDEN, LOGIN),
+    Action("schedule a telehealth request",     f"{A}/telehealthrequest/",                  "schedule",     "telehealth_request", DONE,      DONE,       FORBIDDEN, LOGIN),
+    Action("send an outbox message again",      f"{A}/outboxmessage/",                      "retry_now",    "outbox_message",     DONE,      DONE,       FORBIDDEN, LOGIN),
+    Action("delete a holiday (Django's action)", f"{C}/holidayhours/",                      "delete_selected", "holiday",         DONE,      NOT_OFFERED, DONE,     LOGIN),
+]
+# fmt: on
+
+
+def action_done(action, objects):
+    """Whether the action had its effect on the selected row."""
+    pk = objects["ids"][action.target]
+    if action.action == "confirm":
+        return Appointment.objects.get(pk=pk).status == Appointment.Status.CONFIRMED
+    if action.action == "cancel":
+        return Appointment.objects.get(pk=pk).status == Appointment.Status.CANCELLED
+    if action.action == "retry_now":
+        return OutboxMessage.objects.get(pk=pk).next_attempt_at > objects["outbox_due_before"]
+    if action.action == "delete_selected":
+        from clinic.models import HolidayHours
+
+        return not HolidayHours.objects.filter(pk=pk).exists()
+    return None
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", ACTIONS, ids=[action.name for action in ACTIONS])
+def test_who_may_run_each_admin_action(client, objects, action, role):
+    objects["outbox_due_before"] = OutboxMessage.objects.get(pk=objects["ids"]["outbox_message"]).next_attempt_at
+    sign_in_as(client, objects, role)
+    data = {"action": action.action, ACTION_CHECKBOX_NAME: [objects["ids"][action.target]], "index": "0"}
+    if action.action == "delete_selected":
+        data["post"] = "yes"  # the confirmation page's answer
+
+    response = client.post(action.changelist, data)
+
+    expected = getattr(action, role)
+    result = outcome(response)
+    if action.action == "schedule" and result.startswith("→"):
+        # Scheduling opens the booking form for that request rather than changing anything.
+        assert result == goes_to(f"{A}/appointment/add/?telehealth_request={objects['ids']['telehealth_request']}")
+        result = DONE
+    elif result.startswith("→"):
+        result = DONE if action_done(action, objects) else "redirected, nothing changed"
+    elif result == OK:
+        result = NOT_OFFERED
+    assert result == expected
+    if expected != DONE and action.action != "schedule":
+        assert not action_done(action, objects)
