@@ -98,6 +98,14 @@ class AuditlogMiddleware(auditlog.middleware.AuditlogMiddleware):
     actor and no address, so the trail holds no patient's IP address.
     """
 
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_staff:
+            # No actor and no address to record: skip the library's per-request set-up
+            # (it connects signal handlers), which patient pages would pay for on every hit.
+            return self.get_response(request)
+        return super().__call__(request)
+
     def get_extra_data(self, request):
         actor = self._get_actor(request)
         if actor is None or not actor.is_staff:
