@@ -15,3 +15,23 @@ def fast_password_hashing(settings):
     """Hashing with the production hasher takes most of the time of tests that make users.
     Password rules are still checked (validators, not hashers, enforce them)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def desk_client(client):
+    """A test client signed in as a member of the Front desk group."""
+    from clinic.roles import FRONT_DESK
+    from tests.factories import make_staff
+
+    client.force_login(make_staff("desk", group=FRONT_DESK))
+    return client
+
+
+@pytest.fixture
+def editor_client(client):
+    """A test client signed in as a member of the Content editors group."""
+    from clinic.roles import CONTENT_EDITORS
+    from tests.factories import make_staff
+
+    client.force_login(make_staff("editor", group=CONTENT_EDITORS))
+    return client

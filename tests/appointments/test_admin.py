@@ -35,11 +35,6 @@ def at(day, hour, minute=0):
     return datetime.combine(day, time(hour, minute), tzinfo=PRACTICE_TIME_ZONE)
 
 
-@pytest.fixture
-def desk_client(client):
-    client.force_login(make_staff("desk", group=FRONT_DESK))
-    return client
-
 
 @pytest.fixture
 def practice():

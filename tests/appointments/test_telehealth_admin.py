@@ -12,13 +12,11 @@ from appointments import admin as appointments_admin
 from appointments.models import Appointment, BookingSettings, OutboxMessage, TelehealthPage, TelehealthRequest
 from appointments.telehealth_admin import waiting_time
 from clinic.hours import PRACTICE_TIME_ZONE
-from clinic.roles import CONTENT_EDITORS, FRONT_DESK
 from tests.factories import (
     make_appointment,
     make_office_hours,
     make_practice,
     make_provider,
-    make_staff,
     make_visit_type,
     make_working_hours,
 )
@@ -73,11 +71,6 @@ def references_in(response):
 def messages_of(response):
     return [str(message) for message in response.context["messages"]]
 
-
-@pytest.fixture
-def desk_client(client):
-    client.force_login(make_staff("desk", group=FRONT_DESK))
-    return client
 
 
 @pytest.fixture
@@ -402,11 +395,6 @@ def test_a_booking_form_without_a_request_books_as_before(desk_client, provider,
 
 # --- The telehealth page text -------------------------------------------------------------
 
-
-@pytest.fixture
-def editor_client(client):
-    client.force_login(make_staff("editor", group=CONTENT_EDITORS))
-    return client
 
 
 def test_the_page_text_list_opens_the_one_page_with_a_view_on_site_link(editor_client):

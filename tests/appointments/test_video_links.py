@@ -16,13 +16,11 @@ from appointments import booking, notifications
 from appointments.booking import PatientDetails
 from appointments.models import Appointment, BookingSettings, OutboxMessage
 from clinic.hours import PRACTICE_TIME_ZONE
-from clinic.roles import FRONT_DESK
 from tests.factories import (
     make_appointment,
     make_office_hours,
     make_practice,
     make_provider,
-    make_staff,
     make_visit_type,
     make_working_hours,
 )
@@ -66,11 +64,6 @@ def provider():
 def visit_type(provider):
     return make_visit_type(providers=[provider], name="Follow-up visit", in_office=True, by_video=True)
 
-
-@pytest.fixture
-def desk_client(client):
-    client.force_login(make_staff("desk", group=FRONT_DESK))
-    return client
 
 
 def weekday_ahead(days):

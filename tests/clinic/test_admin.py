@@ -10,11 +10,6 @@ from tests.factories import make_announcement, make_practice, make_staff
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def editor_client(client):
-    client.force_login(make_staff("editor", group=CONTENT_EDITORS))
-    return client
-
 
 def announcement_form(**overrides):
     now = timezone.localtime()

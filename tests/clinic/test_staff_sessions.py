@@ -18,11 +18,6 @@ LAST_ACTIVITY = StaffIdleTimeoutMiddleware.SESSION_KEY
 PAGE = "/admin/appointments/appointment/"
 
 
-@pytest.fixture
-def desk_client(client):
-    client.force_login(make_staff("desk", group=FRONT_DESK))
-    return client
-
 
 def idle_for(client, seconds):
     """As if the last admin request was `seconds` ago."""
