@@ -311,41 +311,45 @@ def calendar_file(appointment, practice, *, method="REQUEST", sequence=0, join_l
 # --- Sending ----------------------------------------------------------------
 
 
-def _due(now):
+def _due(now, retry_now=False):
     """Messages to try now. A message stuck in “sending” after its claim ran out belongs to
-    a sender that died mid-way: it is tried again, since a duplicate beats a lost email."""
+    a sender that died mid-way: it is tried again, since a duplicate beats a lost email.
+    `retry_now` also takes failed messages whose next try is still to come (after a mail
+    outage is over, there is no need to wait out the back-off)."""
     unclaimed = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    waiting = Q(status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.FAILED], next_attempt_at__lte=now)
+    waiting = Q(status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.FAILED])
+    if not retry_now:
+        waiting &= Q(next_attempt_at__lte=now)
     stuck = Q(status=OutboxMessage.Status.SENDING)
     return OutboxMessage.objects.filter(unclaimed & (waiting | stuck))
 
 
-def _claim(message_id, now) -> bool:
+def _claim(message_id, now, retry_now=False) -> bool:
     """Claim one message with a conditional UPDATE. Two senders (two cron runs, or cron and
     a request's after-commit send) may pick the same row; the database applies one UPDATE
     after the other, the second no longer matches, and only one of them sends."""
     return bool(
-        _due(now).filter(pk=message_id).update(status=OutboxMessage.Status.SENDING, claimed_until=now + CLAIM_DURATION)
+        _due(now, retry_now).filter(pk=message_id).update(status=OutboxMessage.Status.SENDING, claimed_until=now + CLAIM_DURATION)
     )
 
 
-def count_due(now=None) -> int:
-    return _due(now or timezone.now()).count()
+def count_due(now=None, retry_now=False) -> int:
+    return _due(now or timezone.now(), retry_now).count()
 
 
-def send_pending(now=None, limit=100, message_ids=None, stop_after_failure=False) -> int:
+def send_pending(now=None, limit=100, message_ids=None, stop_after_failure=False, retry_now=False) -> int:
     """Send up to `limit` due messages (only `message_ids`, if given); returns how many were sent.
     Each message is claimed right before it is sent, so a slow mail server cannot make a
     claim run out while the message still waits in this batch."""
     clock = (lambda: now) if now else timezone.now
-    candidates = _due(clock())
+    candidates = _due(clock(), retry_now)
     if message_ids is not None:
         candidates = candidates.filter(pk__in=message_ids)
     candidate_ids = list(candidates.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
     connection = get_connection()
     sent = 0
     for message_id in candidate_ids:
-        if not _claim(message_id, clock()):
+        if not _claim(message_id, clock(), retry_now):
             continue
         if _deliver(OutboxMessage.objects.get(pk=message_id), connection, clock()):
             sent += 1
@@ -354,8 +358,19 @@ def send_pending(now=None, limit=100, message_ids=None, stop_after_failure=False
     return sent
 
 
+def message_id_header(message) -> str:
+    """The same Message-ID on every attempt at one outbox message, so a mail server or
+    mail program that sees a message twice (a sender that died after the server
+    accepted it) can tell it is the same one."""
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<outbox.{message.pk}.{int(message.created_at.timestamp())}@{host}>"
+
+
 def _deliver(message, connection, now) -> bool:
-    email = EmailMultiAlternatives(message.subject, message.body, to=[message.to], connection=connection)
+    email = EmailMultiAlternatives(
+        message.subject, message.body, to=[message.to], connection=connection,
+        headers={"Message-ID": message_id_header(message)},
+    )
     if message.html_body:
         email.attach_alternative(message.html_body, "text/html")
     if message.attachment_name:

@@ -39,3 +39,4 @@ urlpatterns = [
 if settings.DEBUG:
     # Provider photos during development; in production the web server serves /media/.
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+handler500 = "clinic.errors.server_error"

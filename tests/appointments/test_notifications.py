@@ -230,6 +230,33 @@ def test_a_mail_server_that_is_down_loses_nothing_and_send_outbox_sends_each_mes
     assert len(mailoutbox) == 2
 
 
+def test_send_outbox_retry_now_sends_failed_messages_without_waiting_and_only_once(
+    visit_type, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.appointments.test_notifications.DisconnectedBackend"
+    book_and_send(visit_type, django_capture_on_commit_callbacks)
+    assert OutboxMessage.objects.get(kind="patient_received").next_attempt_at > timezone.now()
+
+    settings.EMAIL_BACKEND = LOCMEM  # the mail server is back
+    out = StringIO()
+    call_command("send_outbox", "--retry-now", stdout=out)
+    assert "Sent 2." in out.getvalue()
+    assert sorted(email.to[0] for email in mailoutbox) == ["frontdesk@clinic.test", PATIENT.email]
+    call_command("send_outbox", "--retry-now", stdout=StringIO())
+    assert len(mailoutbox) == 2
+
+
+def test_every_attempt_at_a_message_carries_the_same_message_id(visit_type, settings, mailoutbox):
+    message = OutboxMessage.objects.create(kind="patient_confirmed", to="someone@example.com", subject="s", body="b")
+    header = notifications.message_id_header(message)
+    assert header == f"<outbox.{message.pk}.{int(message.created_at.timestamp())}@clinic.test>"
+    settings.EMAIL_BACKEND = "tests.appointments.test_notifications.DisconnectedBackend"
+    assert notifications.send_pending() == 0
+    settings.EMAIL_BACKEND = LOCMEM
+    assert notifications.send_pending(retry_now=True) == 1
+    assert mailoutbox[0].message()["Message-ID"] == header
+
+
 def test_each_failure_waits_longer_before_the_next_try(visit_type, settings, django_capture_on_commit_callbacks):
     settings.EMAIL_BACKEND = "tests.appointments.test_notifications.DisconnectedBackend"
     settings.FRONT_DESK_EMAIL = ""

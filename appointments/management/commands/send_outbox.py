@@ -15,12 +15,18 @@ class Command(BaseCommand):
         "before it is sent, so none goes out twice."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--retry-now", action="store_true",
+            help="Also retry failed messages whose next try is still to come: for when a mail outage is over.",
+        )
+
+    def handle(self, *args, retry_now=False, **options):
         sent = 0
         for _ in range(MAX_BATCHES):
-            if not count_due():
+            if not count_due(retry_now=retry_now):
                 break
-            sent += send_pending(limit=BATCH_SIZE)
+            sent += send_pending(limit=BATCH_SIZE, retry_now=retry_now)
         failed = OutboxMessage.objects.filter(status=OutboxMessage.Status.FAILED).count()
         waiting = OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).count()
         self.stdout.write(f"Sent {sent}. Failed, to retry later: {failed}. Still waiting: {waiting}.")
