@@ -1,0 +1,787 @@
+"""Load and fault harness: two app servers on one PostgreSQL and one Redis, under load
+and through a mail outage and a database restart. `make loadtest`; see the README.
+
+What it does, all on loopback:
+
+1. Uses the PostgreSQL at LOADTEST_PG_URL and the Redis at LOADTEST_REDIS_URL, starting
+   them (pg_ctlcluster, redis-server) only if they are not running. Creates a fresh
+   database `clinic_loadtest`, migrates it and seeds the demo practice. Starts a real
+   SMTP server (loadtest/smtp_sink.py) and two gunicorn app servers with
+   gunicorn.conf.py and production settings (DEBUG off), on two ports, sharing all three.
+2. Capacity: wrk against each patient page on one server, then on both at once:
+   req/s and p99.
+3. Steady browsing: BROWSE_RATE requests/s spread over the patient pages and both
+   servers for BROWSE_SECONDS; latency is measured from when each request was due
+   (so a slow server cannot hide its queue): req/s, p50 and p99 per page.
+4. Race: 50 patients, each with their own session and CSRF token, half on each
+   server, send the booking form for the same provider and time at the same moment.
+5. Mail outage: bookings go on while the SMTP server is stopped and started again;
+   then `send_outbox --retry-now`; every outbox message must arrive exactly once.
+6. Database outage: PostgreSQL is stopped for OUTAGE_SECONDS. Pages must answer from
+   the cache or with the friendly 503 page, /healthz with 503, a booking with 503; after
+   the restart both servers must recover by themselves, and the patients who were
+   refused must be able to book, once.
+7. Rate limit: one address posts the booking form to both servers in turn; the limit
+   must count the posts to either.
+8. The access logs hold no query string and no manage-link token.
+
+Prints one summary table; exit code 1 if any figure misses its goal, 2 if something it
+needs is missing (it says what).
+"""
+
+import http.cookiejar
+import json
+import os
+import re
+import secrets
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import psycopg2
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+
+PG_URL = os.environ.get("LOADTEST_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("LOADTEST_REDIS_URL", "redis://127.0.0.1:6379/7")
+DATABASE = "clinic_loadtest"
+PAGES = ["/", "/hours/", "/services/dry-needling/", "/services/trigger-point-injections/", "/team/", "/telehealth/", "/book/"]
+WRK_SECONDS = int(os.environ.get("LOADTEST_WRK_SECONDS", "3"))
+WRK_CONNECTIONS = 8
+BROWSE_RATE = int(os.environ.get("LOADTEST_BROWSE_RATE", "70"))  # requests per second, all pages together
+BROWSE_SECONDS = int(os.environ.get("LOADTEST_BROWSE_SECONDS", "10"))
+RACERS = 50
+MAIL_BOOKINGS = 8
+OUTAGE_SECONDS = 5
+RATE_LIMIT = 10
+WORKERS_PER_SERVER = 2
+TIME_LIMIT = int(os.environ.get("LOADTEST_TIME_LIMIT", "900"))  # seconds for the whole run
+
+# Goals.
+BROWSE_P99_GOAL_MS = 250
+RECOVERY_GOAL_S = 10
+MIN_SECONDS_BEFORE_POST = 3.2  # appointments.antispam.MIN_SECONDS, and a little more
+JUST_TAKEN = "That time was just taken"
+FRIENDLY_503 = "back in a moment"
+
+
+class Missing(Exception):
+    """Something the harness needs is not on this machine."""
+
+
+# --- Reporting --------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    section: str
+    figure: str
+    value: str
+    goal: str
+    passed: bool | None  # None: reported, no goal
+
+
+@dataclass
+class Report:
+    rows: list[Row] = field(default_factory=list)
+
+    def add(self, section, figure, value, goal="", passed=None):
+        self.rows.append(Row(section, figure, str(value), goal, passed))
+        mark = "" if passed is None else (" PASS" if passed else " FAIL")
+        print(f"  {section}: {figure} = {value}{f'  (goal {goal})' if goal else ''}{mark}", flush=True)
+
+    def print_table(self):
+        widths = [max(len(getattr(row, name)) for row in self.rows) for name in ("section", "figure", "value", "goal")]
+        widths = [max(width, len(title)) for width, title in zip(widths, ("Section", "Figure", "Measured", "Goal"), strict=True)]
+        print("\n" + "  ".join(title.ljust(width) for title, width in zip(("Section", "Figure", "Measured", "Goal"), widths,
+                                                                         strict=True)) + "  Result")
+        print("  ".join("-" * width for width in widths) + "  ------")
+        for row in self.rows:
+            result = "" if row.passed is None else ("PASS" if row.passed else "FAIL")
+            cells = (row.section, row.figure, row.value, row.goal)
+            print("  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)) + "  " + result)
+
+    @property
+    def all_passed(self):
+        return all(row.passed is not False for row in self.rows)
+
+
+# --- Services: PostgreSQL, Redis, SMTP --------------------------------------
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def run(command, **kwargs):
+    return subprocess.run(command, check=True, **kwargs)  # noqa: S603 - our own fixed commands, no shell
+
+
+class Postgres:
+    """The local PostgreSQL server, and how to stop and start it for the outage."""
+
+    def __init__(self, url):
+        self.url = url
+        parts = urlsplit(url)
+        self.port = parts.port or 5432
+        self.started_here = False
+        self.stop_command, self.start_command = self.control_commands()
+
+    def control_commands(self):
+        stop, start = os.environ.get("LOADTEST_PG_STOP"), os.environ.get("LOADTEST_PG_START")
+        if stop and start:
+            return shlex.split(stop), shlex.split(start)
+        if not shutil.which("pg_lsclusters") or not shutil.which("pg_ctlcluster"):
+            raise Missing(
+                "PostgreSQL's pg_lsclusters/pg_ctlcluster (Debian's postgresql package) to stop and start the server for "
+                "the outage, or LOADTEST_PG_STOP and LOADTEST_PG_START with the commands that do it"
+            )
+        for line in subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True, check=True).stdout.splitlines():
+            version, cluster, port = line.split()[:3]
+            if int(port) == self.port:
+                base = ["pg_ctlcluster", "--skip-systemctl-redirect", version, cluster]
+                return [*base, "stop", "-m", "fast"], [*base, "start"]
+        raise Missing(f"a PostgreSQL cluster listening on port {self.port} (pg_lsclusters lists none)")
+
+    def is_up(self):
+        try:
+            psycopg2.connect(self.url, connect_timeout=2).close()
+            return True
+        except psycopg2.OperationalError:
+            return False
+
+    def wait_up(self, seconds=30):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.is_up():
+                return
+            time.sleep(0.2)
+        raise Missing(f"PostgreSQL answering at {self.url} within {seconds} s")
+
+    def ensure_running(self):
+        if not self.is_up():
+            print(f"PostgreSQL is not answering at {self.url}: starting it ({shlex.join(self.start_command)})")
+            run(self.start_command)
+            self.started_here = True
+            self.wait_up()
+
+    def stop(self):
+        run(self.stop_command, stdout=subprocess.DEVNULL)
+
+    def start(self):
+        run(self.start_command, stdout=subprocess.DEVNULL)
+
+    def database_url(self, name):
+        parts = urlsplit(self.url)
+        return parts._replace(path=f"/{name}").geturl()
+
+    def recreate_database(self, name):
+        connection = psycopg2.connect(self.url)
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        connection.close()
+
+    def drop_database(self, name):
+        connection = psycopg2.connect(self.url)
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.close()
+
+
+class Redis:
+    def __init__(self, url):
+        self.url = url
+        self.started_here = False
+        self.process = None
+
+    def ensure_running(self):
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=2)
+        try:
+            client.ping()
+        except redis.ConnectionError:
+            server = shutil.which("redis-server")
+            if not server:
+                raise Missing(f"Redis at {self.url} (or redis-server, Debian's redis-server package, to start one)") from None
+            port = urlsplit(self.url).port or 6379
+            print(f"Redis is not answering at {self.url}: starting redis-server on port {port}")
+            run([server, "--daemonize", "yes", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"])
+            self.started_here = True
+            for _ in range(50):
+                try:
+                    client.ping()
+                    break
+                except redis.ConnectionError:
+                    time.sleep(0.1)
+        client.flushdb()  # this database number is the harness's own
+
+    def shutdown_if_started(self):
+        if self.started_here:
+            redis.Redis.from_url(self.url).shutdown(nosave=True)
+
+
+class MailServer:
+    """loadtest/smtp_sink.py in a child process, stopped and started at will."""
+
+    def __init__(self, folder):
+        self.port = free_port()
+        self.log = folder / "received.jsonl"
+        self.log.touch()
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(  # noqa: S603 - our own script
+            [BIN / "python", ROOT / "loadtest" / "smtp_sink.py", str(self.port), str(self.log)], stdout=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("the SMTP sink did not start")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def received(self):
+        return [json.loads(line) for line in self.log.read_text().splitlines() if line.strip()]
+
+
+class AppServer:
+    def __init__(self, name, env, folder):
+        self.name = name
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.access_log = folder / f"access-{name}.log"
+        self.error_log = folder / f"server-{name}.log"
+        self.env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_ACCESS_LOG": str(self.access_log),
+                    "WEB_CONCURRENCY": str(WORKERS_PER_SERVER), "GUNICORN_LOG_LEVEL": "warning"}
+        self.process = None
+
+    def start(self):
+        with open(self.error_log, "ab") as errors:
+            self.process = subprocess.Popen(  # noqa: S603 - our own command
+                [BIN / "gunicorn", "clinic.wsgi"], cwd=ROOT, env=self.env, stdout=errors, stderr=errors
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"app server {self.name} exited; see {self.error_log}")
+            if Browser().get(self.base + "/healthz").status == 200:
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"app server {self.name} did not answer /healthz; see {self.error_log}")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+# --- A browser: cookies, no automatic redirects ------------------------------
+
+
+@dataclass
+class Answer:
+    status: int  # 0: no answer (connection refused, reset or timed out)
+    headers: dict
+    body: str
+    seconds: float
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class Browser:
+    """One patient: a cookie jar (session, CSRF) and an address (X-Forwarded-For, as the
+    TLS proxy in front of the app servers would send)."""
+
+    def __init__(self, address="127.0.0.1"):
+        self.address = address
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirects())
+
+    def request(self, url, data=None):
+        body = urlencode(data, doseq=True).encode() if data is not None else None
+        request = urllib.request.Request(url, data=body, headers={"X-Forwarded-For": self.address, "User-Agent": "clinic-loadtest"})
+        started = time.monotonic()
+        try:
+            with self.opener.open(request, timeout=15) as response:
+                return Answer(response.status, dict(response.headers), response.read().decode("utf-8", "replace"),
+                              time.monotonic() - started)
+        except urllib.error.HTTPError as error:
+            return Answer(error.code, dict(error.headers), error.read().decode("utf-8", "replace"), time.monotonic() - started)
+        except (OSError, urllib.error.URLError):
+            return Answer(0, {}, "", time.monotonic() - started)
+
+    def get(self, url):
+        return self.request(url)
+
+    def post(self, url, data):
+        return self.request(url, data)
+
+
+def field_value(html, name):
+    match = re.search(rf'name="{re.escape(name)}" value="([^"]*)"', html)
+    return match.group(1) if match else None
+
+
+# --- Booking as a patient does -------------------------------------------------
+
+
+@dataclass
+class Slot:
+    visit: str
+    provider: str
+    start: str
+
+
+def free_slots(base, wanted, spacing_minutes=120):
+    """Free times of one provider, read off the booking pages as a patient sees them, at
+    least `spacing_minutes` apart so that booking one never takes another."""
+    browser = Browser()
+    visit = field_value(browser.get(base + "/book/").body, "visit")
+    params = {"visit": visit, "mode": "in_office", "provider": "any"}
+    providers = re.findall(r'<option value="(\d+)"', browser.get(f"{base}/book/time/?{urlencode(params)}").body)
+    for provider in providers:
+        slots, week = [], ""
+        for _ in range(6):  # up to six weeks ahead
+            page = browser.get(f"{base}/book/time/?{urlencode({**params, 'provider': provider})}&week={week}").body
+            for start in re.findall(r'name="start" value="([^"]+)"', page):
+                moment = datetime.fromisoformat(start)
+                if not slots or moment - datetime.fromisoformat(slots[-1].start) >= timedelta(minutes=spacing_minutes):
+                    slots.append(Slot(visit, provider, start))
+            following = re.search(r'week=(\d{4}-\d{2}-\d{2})">Later times', page)
+            if len(slots) >= wanted or not following:
+                break
+            week = following.group(1)
+        if len(slots) >= wanted:
+            return slots[:wanted]
+    raise RuntimeError(f"could not find {wanted} free times for one provider on the booking pages")
+
+
+@dataclass
+class Booking:
+    """One patient's booking form, fetched and filled in, ready to send."""
+
+    browser: Browser
+    base: str
+    email: str
+    data: dict
+
+    @classmethod
+    def prepare(cls, base, slot, email, address):
+        browser = Browser(address)
+        query = urlencode({"visit": slot.visit, "mode": "in_office", "provider": slot.provider, "start": slot.start})
+        page = browser.get(f"{base}/book/details/?{query}")
+        if page.status != 200:
+            raise RuntimeError(f"the booking form answered {page.status} on {base}")
+        data = {
+            "csrfmiddlewaretoken": field_value(page.body, "csrfmiddlewaretoken"),
+            "form_stamp": field_value(page.body, "form_stamp"),
+            "visit": slot.visit, "mode": "in_office", "provider": slot.provider, "start": slot.start,
+            "first_name": "Load", "last_name": "Tester", "date_of_birth": "03/27/1968", "phone": "(301) 555-0142",
+            "email": email, "is_new_patient": "yes", "consent_to_contact": "on", "website": "",
+        }
+        return cls(browser, base, email, data)
+
+    def send(self, base=None):
+        """'booked', 'taken', 'unavailable' (friendly 503), 'error' (5xx or no answer) or 'other'."""
+        answer = self.browser.post(f"{base or self.base}/book/details/", self.data)
+        if answer.status == 302 and answer.headers.get("Location", "").endswith("/book/confirmed/"):
+            return "booked"
+        if answer.status == 200 and JUST_TAKEN in answer.body:
+            return "taken"
+        if answer.status == 503 and FRIENDLY_503 in answer.body:
+            return "unavailable"
+        if answer.status == 0 or answer.status >= 500:
+            return "error"
+        return "other"
+
+
+def address(number):
+    return f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
+
+
+# --- The phases ---------------------------------------------------------------
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))] if ordered else float("nan")
+
+
+def wrk(url, seconds):
+    """(req/s, p99 ms, problems) from Debian's wrk."""
+    result = subprocess.run(  # noqa: S603 - fixed command
+        ["wrk", "-t1", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency", url], capture_output=True, text=True
+    )
+    output = result.stdout + result.stderr
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", output)
+    problems = [] if result.returncode == 0 and rate else [f"wrk failed: {output.strip()[:200]}"]
+    problems += [f"{n} non-2xx/3xx" for n in re.findall(r"Non-2xx or 3xx responses:\s+(\d+)", output)]
+    problems += [f"socket errors {e}" for e in re.findall(r"Socket errors:\s+(.*)", output)]
+    p99_ms = float(p99.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)] if p99 else float("nan")
+    return (float(rate.group(1)) if rate else 0.0), p99_ms, problems
+
+
+def capacity(report, servers):
+    if not shutil.which("wrk"):
+        print("wrk not found: installing Debian's wrk package")
+        run(["apt-get", "update", "-qq"])
+        run(["apt-get", "install", "-y", "-qq", "wrk"], env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    for page in PAGES:
+        for server in servers:
+            wrk(server.base + page, 1)  # warm-up: every worker has rendered and cached the page
+        one = wrk(servers[0].base + page, WRK_SECONDS)
+        with ThreadPoolExecutor(len(servers)) as pool:
+            both = list(pool.map(lambda server: wrk(server.base + page, WRK_SECONDS), servers))
+        rate_both, p99_both = sum(result[0] for result in both), max(result[1] for result in both)
+        problems = one[2] + [problem for result in both for problem in result[2]]
+        report.add("capacity", f"{page} 1 server", f"{one[0]:,.0f} req/s, p99 {one[1]:.1f} ms", "no errors", not one[2])
+        report.add("capacity", f"{page} 2 servers", f"{rate_both:,.0f} req/s, p99 {p99_both:.1f} ms", "no errors",
+                   not problems)
+
+
+def browse(report, servers, label):
+    """Open-loop: request i is due at start + i / BROWSE_RATE, whatever happened before."""
+    total = BROWSE_RATE * BROWSE_SECONDS
+    results = {page: [] for page in PAGES}
+    failures = {page: 0 for page in PAGES}
+    lock = threading.Lock()
+
+    def visit(index, due):
+        page = PAGES[index % len(PAGES)]
+        server = servers[(index // len(PAGES)) % len(servers)]
+        answer = Browser(address(1000 + index % 200)).get(server.base + page)
+        latency = time.monotonic() - due
+        with lock:
+            results[page].append(latency * 1000)
+            if answer.status != 200:
+                failures[page] += 1
+
+    start = time.monotonic() + 0.1
+    with ThreadPoolExecutor(64) as pool:
+        for index in range(total):
+            due = start + index / BROWSE_RATE
+            time.sleep(max(0.0, due - time.monotonic()))
+            pool.submit(visit, index, due)
+    elapsed = time.monotonic() - start
+    for page in PAGES:
+        latencies = results[page]
+        passed = failures[page] == 0 and percentile(latencies, 0.99) <= BROWSE_P99_GOAL_MS
+        report.add(
+            f"browse, {label}", page,
+            f"{len(latencies) / elapsed:.1f} req/s, p50 {statistics.median(latencies):.1f} ms, "
+            f"p99 {percentile(latencies, 0.99):.1f} ms, {failures[page]} failed",
+            f"p99 <= {BROWSE_P99_GOAL_MS} ms, 0 failed", passed,
+        )
+
+
+def race(report, servers, slot, db):
+    """RACERS patients book the same provider and time at the same moment, half on each server."""
+    bookings = [Booking.prepare(servers[i % 2].base, slot, f"race-{i}@loadtest.example", address(2000 + i)) for i in range(RACERS)]
+    time.sleep(MIN_SECONDS_BEFORE_POST)
+    barrier = threading.Barrier(RACERS)
+
+    def send(booking):
+        barrier.wait()
+        return booking.send()
+
+    with ThreadPoolExecutor(RACERS) as pool:
+        outcomes = list(pool.map(send, bookings))
+    counts = {name: outcomes.count(name) for name in ("booked", "taken", "unavailable", "error", "other")}
+    rows = db.active_bookings_at(slot)
+    report.add("race", f"{RACERS} bookings of one time, both servers", f"{counts['booked']} booked, {counts['taken']} taken",
+               f"1 booked, {RACERS - 1} taken", counts["booked"] == 1 and counts["taken"] == RACERS - 1)
+    report.add("race", "server errors / other answers", f"{counts['error']} / {counts['other'] + counts['unavailable']}", "0 / 0",
+               counts["error"] == 0 and counts["other"] + counts["unavailable"] == 0)
+    report.add("race", "rows in the database for that time", rows, "1", rows == 1)
+    return {booking.email: outcome for booking, outcome in zip(bookings, outcomes, strict=True)}
+
+
+def mail_outage(report, servers, slots, mail, env):
+    """Bookings go on while the mail server is stopped, then started again."""
+    bookings = [Booking.prepare(servers[i % 2].base, slot, f"mail-{i}@loadtest.example", address(3000 + i))
+                for i, slot in enumerate(slots)]
+    time.sleep(MIN_SECONDS_BEFORE_POST)
+    outcomes = []
+    for index, booking in enumerate(bookings):
+        if index == MAIL_BOOKINGS // 3:
+            mail.stop()
+            print("  mail server stopped")
+        if index == 2 * MAIL_BOOKINGS // 3:
+            mail.start()
+            print("  mail server started again")
+        outcomes.append(booking.send())
+    booked = outcomes.count("booked")
+    report.add("mail outage", "bookings while the mail server was down or restarting", f"{booked} of {len(bookings)} booked",
+               f"{len(bookings)} of {len(bookings)}", booked == len(bookings))
+    return {booking.email: outcome for booking, outcome in zip(bookings, outcomes, strict=True)}
+
+
+def check_mail(report, mail, env, db):
+    failed_before = db.scalar("SELECT count(*) FROM appointments_outboxmessage WHERE attempts > 0 AND status <> 'sent'")
+    report.add("mail outage", "messages that failed while the server was down", failed_before, ">= 1", failed_before >= 1)
+    subprocess.run([BIN / "python", "manage.py", "send_outbox", "--retry-now"], cwd=ROOT, env=env, check=True)  # noqa: S603
+    rows = db.rows("SELECT id, status FROM appointments_outboxmessage")
+    unsent = [row for row in rows if row[1] != "sent"]
+    received = {}
+    for record in mail.received():
+        match = re.search(r"<outbox\.(\d+)\.", record["message_id"])
+        key = int(match.group(1)) if match else record["message_id"]
+        received[key] = received.get(key, 0) + 1
+    outbox_ids = {row[0] for row in rows}
+    twice = [key for key, count in received.items() if count > 1]
+    missing = outbox_ids - set(received)
+    strangers = set(received) - outbox_ids
+    report.add("mail outage", "outbox messages sent after send_outbox", f"{len(rows) - len(unsent)} of {len(rows)}",
+               "all", not unsent)
+    report.add("mail outage", "delivered exactly once (by Message-ID)",
+               f"{len(outbox_ids) - len(missing) - len(twice)} of {len(outbox_ids)}; {len(missing)} missing, "
+               f"{len(twice)} twice, {len(strangers)} unknown", "all once, 0 missing/twice/unknown",
+               not missing and not twice and not strangers)
+
+
+def database_outage(report, servers, postgres, slots):
+    """Stop PostgreSQL for OUTAGE_SECONDS while patients browse and book."""
+    bookings = [Booking.prepare(servers[i % 2].base, slot, f"outage-{i}@loadtest.example", address(4000 + i))
+                for i, slot in enumerate(slots)]
+    time.sleep(MIN_SECONDS_BEFORE_POST)
+    checks = ["/", "/hours/", "/services/dry-needling/", "/team/?outage", "/book/time/?visit=x&mode=in_office"]
+    tally = {"from cache": 0, "friendly 503": 0, "bad": 0}
+    bad_examples, health = [], []
+    outcomes_during = []
+    print(f"  stopping PostgreSQL for {OUTAGE_SECONDS} s ({shlex.join(postgres.stop_command)})")
+    postgres.stop()
+    stopped_at = time.monotonic()
+    try:
+        sent = 0
+        while time.monotonic() - stopped_at < OUTAGE_SECONDS:
+            for server in servers:
+                for path in checks:
+                    answer = Browser().get(server.base + path)
+                    if answer.status == 200:
+                        tally["from cache"] += 1
+                    elif answer.status == 503 and FRIENDLY_503 in answer.body and answer.headers.get("Retry-After"):
+                        tally["friendly 503"] += 1
+                    else:
+                        tally["bad"] += 1
+                        bad_examples.append(f"{path} {answer.status}")
+                health.append(Browser().get(server.base + "/healthz").status)
+            if sent < len(bookings) // 2:
+                outcomes_during.append(bookings[sent].send())
+                sent += 1
+            time.sleep(0.3)
+    finally:
+        print("  starting PostgreSQL again")
+        postgres.start()
+    started_at = time.monotonic()
+    recovered = {}
+    while len(recovered) < len(servers) and time.monotonic() - started_at < 60:
+        for server in servers:
+            if server.name not in recovered and Browser().get(server.base + "/healthz").status == 200:
+                recovered[server.name] = time.monotonic() - started_at
+        time.sleep(0.1)
+    report.add("database outage", "patient pages during the outage",
+               f"{tally['from cache']} from cache, {tally['friendly 503']} friendly 503, {tally['bad']} other",
+               "0 other (no 500, no stack trace)", tally["bad"] == 0 and tally["friendly 503"] > 0)
+    if bad_examples:
+        print("    other answers:", ", ".join(bad_examples[:10]))
+    report.add("database outage", "/healthz during the outage", f"{health.count(503)} of {len(health)} answered 503",
+               "all 503", bool(health) and health.count(503) == len(health))
+    report.add("database outage", "bookings sent during the outage",
+               f"{outcomes_during.count('unavailable')} of {len(outcomes_during)} told 503, nothing saved",
+               "all 503", outcomes_during.count("unavailable") == len(outcomes_during))
+    slowest = max(recovered.values()) if len(recovered) == len(servers) else float("inf")
+    report.add("database outage", "both servers healthy again after the restart",
+               f"{slowest:.1f} s" if slowest != float("inf") else "not within 60 s", f"<= {RECOVERY_GOAL_S} s, by themselves",
+               slowest <= RECOVERY_GOAL_S)
+    # Every patient sends the form again once the site is back: the refused ones too.
+    outcomes_after = [booking.send() for booking in bookings]
+    report.add("database outage", "the same patients booking after recovery",
+               f"{outcomes_after.count('booked')} of {len(bookings)} booked", f"{len(bookings)} of {len(bookings)}",
+               outcomes_after.count("booked") == len(bookings))
+    return {booking.email: outcome for booking, outcome in zip(bookings, outcomes_after, strict=True)}
+
+
+def rate_limit(report, servers, slot):
+    """One address posts 2 × the limit, alternating between the servers."""
+    browser = Browser("192.0.2.77")
+    page = browser.get(f"{servers[0].base}/book/details/?" + urlencode(
+        {"visit": slot.visit, "mode": "in_office", "provider": slot.provider, "start": slot.start}))
+    token = field_value(page.body, "csrfmiddlewaretoken")
+    statuses = []
+    for index in range(2 * RATE_LIMIT):
+        answer = browser.post(f"{servers[index % 2].base}/book/details/", {"csrfmiddlewaretoken": token, "visit": slot.visit})
+        statuses.append(answer.status)
+    accepted = next((index for index, status in enumerate(statuses) if status == 429), len(statuses))
+    limited = statuses.count(429)
+    report.add("rate limit", f"posts from one address, alternating servers (limit {RATE_LIMIT})",
+               f"{accepted} answered, then {limited} refused with 429", f"{RATE_LIMIT}, then {RATE_LIMIT}",
+               accepted == RATE_LIMIT and limited == RATE_LIMIT and all(status != 0 and status < 500 for status in statuses))
+
+
+def manage_link_and_logs(report, servers, mail):
+    """Follow a manage link from a delivered email, then read both access logs."""
+    links = [match.group(0) for record in mail.received()
+             for match in [re.search(r"https?://[^\s]+/appointments/manage/[^/\s]+/", record.get("text", ""))] if match]
+    opened = Browser().get(links[0]).status if links else 0
+    report.add("privacy", "manage link from a delivered email opens", opened, "200", opened == 200)
+    tokens = {link.rstrip("/").rsplit("/", 1)[1] for link in links}
+    lines = [line for server in servers for line in server.access_log.read_text().splitlines()]
+    leaks = [line for line in lines if "?" in line or any(token in line for token in tokens)]
+    report.add("privacy", "access log lines with a query string or token", f"{len(leaks)} of {len(lines)}", "0", not leaks and
+               bool(lines))
+
+
+class Database:
+    def __init__(self, url):
+        self.url = url
+
+    def rows(self, sql, params=()):
+        with psycopg2.connect(self.url) as connection, connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            result = cursor.fetchall()
+        connection.close()
+        return result
+
+    def scalar(self, sql, params=()):
+        return self.rows(sql, params)[0][0]
+
+    def active_bookings_at(self, slot):
+        return self.scalar(
+            "SELECT count(*) FROM appointments_appointment WHERE provider_id = %s AND starts_at = %s "
+            "AND status IN ('requested', 'confirmed')", (int(slot.provider), slot.start),
+        )
+
+    def bookings_by_email(self):
+        rows = self.rows("SELECT email, count(*) FROM appointments_appointment WHERE email LIKE %s GROUP BY email",
+                         ("%@loadtest.example",))
+        return dict(rows)
+
+
+def no_booking_lost_or_doubled(report, outcomes, db):
+    saved = db.bookings_by_email()
+    wrong = [email for email, outcome in outcomes.items() if saved.get(email, 0) != (1 if outcome == "booked" else 0)]
+    report.add("all phases", "each patient told 'booked' has exactly one row, the others none",
+               f"{len(outcomes) - len(wrong)} of {len(outcomes)} patients", "all", not wrong)
+
+
+# --- Main ---------------------------------------------------------------------------
+
+
+def production_env(database_url, mail, site_url):
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_", "REDIS_", "EMAIL_"))}
+    env.update(
+        DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="0", SECURE_COOKIES="0",
+        SITE_URL=site_url, DATABASE_URL=database_url, REDIS_URL=REDIS_URL,
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(mail.port),
+        EMAIL_TIMEOUT="5", FRONT_DESK_EMAIL="frontdesk@loadtest.example", DEFAULT_FROM_EMAIL="clinic@loadtest.example",
+        TRUSTED_PROXY_COUNT="1", BOOKING_RATE_LIMIT=str(RATE_LIMIT), BOOKING_RATE_WINDOW_SECONDS="600",
+    )
+    return env
+
+
+def main():
+    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError(f"the harness ran over {TIME_LIMIT} s")))
+    signal.alarm(TIME_LIMIT)
+    print("Needs: PostgreSQL (LOADTEST_PG_URL, default postgres://postgres@127.0.0.1:5432/postgres) that this user may "
+          "stop and start, Redis (LOADTEST_REDIS_URL, default redis://127.0.0.1:6379/7, flushed), wrk; loopback only.")
+    try:
+        postgres = Postgres(PG_URL)
+        postgres.ensure_running()
+        cache = Redis(REDIS_URL)
+        cache.ensure_running()
+    except Missing as missing:
+        print(f"loadtest needs {missing}.", file=sys.stderr)
+        return 2
+    report = Report()
+    folder = Path(tempfile.mkdtemp(prefix="clinic-loadtest-"))
+    mail = MailServer(folder)
+    servers = []
+    database_url = postgres.database_url(DATABASE)
+    try:
+        mail.start()
+        postgres.recreate_database(DATABASE)
+        # The first server's address is the site address: links in emails lead there.
+        servers = [AppServer("a", {}, folder), AppServer("b", {}, folder)]
+        env = production_env(database_url, mail, servers[0].base)
+        for server in servers:
+            server.env.update(env)
+        print(f"Preparing database {DATABASE} (migrate, seed_demo); logs in {folder}")
+        for command in (["migrate", "--noinput", "--verbosity", "0"], ["seed_demo"]):
+            run([BIN / "python", "manage.py", *command], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+        for server in servers:
+            server.start()
+        print(f"App servers: {', '.join(server.base for server in servers)}, {WORKERS_PER_SERVER} workers each")
+        db = Database(database_url)
+        outcomes = {}
+
+        if not os.environ.get("LOADTEST_SKIP_LOAD"):
+            print("Capacity (wrk)")
+            capacity(report, servers)
+            print(f"Steady browsing at {BROWSE_RATE} req/s for {BROWSE_SECONDS} s")
+            browse(report, servers[:1], "1 server")
+            browse(report, servers, "2 servers")
+        print(f"Race: {RACERS} bookings of one time")
+        outcomes.update(race(report, servers, free_slots(servers[0].base, 1)[0], db))
+        print("Mail outage")
+        outcomes.update(mail_outage(report, servers, free_slots(servers[0].base, MAIL_BOOKINGS), mail, env))
+        check_mail(report, mail, env, db)
+        print("Database outage")
+        outcomes.update(database_outage(report, servers, postgres, free_slots(servers[0].base, 4)))
+        no_booking_lost_or_doubled(report, outcomes, db)
+        print("Rate limit")
+        rate_limit(report, servers, free_slots(servers[0].base, 1)[0])
+        manage_link_and_logs(report, servers, mail)
+    finally:
+        signal.alarm(0)
+        if not postgres.is_up():
+            postgres.start()
+            postgres.wait_up()
+        for server in servers:
+            server.stop()
+        mail.stop()
+        if os.environ.get("LOADTEST_KEEP"):
+            print(f"Kept database {DATABASE} and {folder}")
+        else:
+            postgres.drop_database(DATABASE)
+            shutil.rmtree(folder, ignore_errors=True)
+        cache.shutdown_if_started()
+    report.print_table()
+    print("\nAll goals met." if report.all_passed else "\nSome goals were missed.")
+    return 0 if report.all_passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
