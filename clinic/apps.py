@@ -7,6 +7,7 @@ class ClinicConfig(AppConfig):
     verbose_name = "Practice, hours and announcements"
 
     def ready(self):
+        from clinic import checks  # noqa: F401 - registers the deployment checks
         from clinic.content import forget_site_content
         from clinic.models import Announcement, HolidayHours, OfficeHours, Practice, Provider
 

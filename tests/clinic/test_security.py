@@ -104,9 +104,19 @@ def test_check_deploy_is_clean_with_production_settings():
     result = run_django(
         "check", "--deploy", "--fail-level", "WARNING",
         DEBUG="0", SECRET_KEY="k" * 20 + "a-real-looking-random-secret-9f8e7d6c5b4a3", ALLOWED_HOSTS="clinic.example",
+        REDIS_URL="redis://127.0.0.1:6379/0",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_app_servers_would_not_share_a_cache():
+    result = run_django(
+        "check", "--deploy",
+        DEBUG="0", SECRET_KEY="k" * 20 + "a-real-looking-random-secret-9f8e7d6c5b4a3", ALLOWED_HOSTS="clinic.example",
+        REDIS_URL="",
+    )
+    assert "clinic.W001" in result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

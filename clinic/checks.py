@@ -1,0 +1,25 @@
+"""Deployment checks (`manage.py check --deploy`) for what several app servers must share."""
+
+from django.conf import settings
+from django.core.checks import Tags, Warning, register
+
+LOCAL_CACHES = (
+    "django.core.cache.backends.filebased.FileBasedCache",
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+@register(Tags.caches, deploy=True)
+def shared_cache(app_configs, **kwargs):
+    """The cache holds the content generation, cached pages and the rate-limit counters:
+    app servers that do not share it disagree on all three."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend in LOCAL_CACHES:
+        return [Warning(
+            "The cache is this machine's own: with more than one app server, pages saved by staff stay stale on the "
+            "others and the booking rate limit counts per machine.",
+            hint="Set REDIS_URL to one Redis that every app server uses (a single server may ignore this).",
+            id="clinic.W001",
+        )]
+    return []
