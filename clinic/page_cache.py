@@ -2,9 +2,10 @@
 
 A rendered page depends on the practice content (changes when staff save), on the
 clock (announcements start and end, "today" moves at midnight) and on the address
-it was asked for. So a cached page is stored under the current *content
-generation* (a stamp in the shared cache that every save replaces) and kept only
-until the next moment it would change by itself. Signed-in staff always get a fresh
+it was asked for. So a cached page carries the *content generation* it was rendered
+under (a stamp in the shared cache that every save replaces) and is served only while
+that stamp is current, and only until the next moment it would change by itself. The
+stamp and the page are read in one round trip to the cache. Signed-in staff always get a fresh
 render: they may see drafts, which must never be cached for patients.
 """
 
@@ -27,6 +28,7 @@ class CachedPage:
     content: bytes
     content_type: str
     valid_until: float  # Unix time after which the page must be rendered again
+    generation: int  # the content generation it was rendered under
 
 
 def current_generation() -> int:
@@ -45,7 +47,7 @@ def start_new_generation():
 
 
 def page_key(request) -> str:
-    return f"clinic:page:{current_generation()}:{request.scheme}://{request.get_host()}{request.path}"
+    return f"clinic:page:{request.scheme}://{request.get_host()}{request.path}"
 
 
 def cached_patient_page(view):
@@ -56,16 +58,20 @@ def cached_patient_page(view):
         if request.method not in ("GET", "HEAD") or request.GET or request.user.is_authenticated:
             return view(request, *args, **kwargs)
         key = page_key(request)
-        cached = cache.get(key)
+        found = cache.get_many([GENERATION_KEY, key])
+        generation = found.get(GENERATION_KEY) or current_generation()
+        cached = found.get(key)
         now = timezone.now().timestamp()  # the clock every other time check uses
-        if cached is not None and cached.valid_until > now:
+        if cached is not None and cached.generation == generation and cached.valid_until > now:
             return HttpResponse(cached.content, content_type=cached.content_type)
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming and not response.cookies:
             valid_until = page_context(request).content.next_change_after(page_context(request).now).timestamp()
             lifetime = min(valid_until - now, settings.SITE_CONTENT_CACHE_SECONDS)
             if lifetime >= 1:
-                cache.set(key, CachedPage(response.content, response["Content-Type"], valid_until), lifetime)
+                # Stamped with the generation read *before* rendering: if staff saved meanwhile,
+                # the page is already out of date and the next request renders it again.
+                cache.set(key, CachedPage(response.content, response["Content-Type"], valid_until, generation), lifetime)
         return response
 
     return wrapper
