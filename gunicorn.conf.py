@@ -20,8 +20,8 @@ graceful_timeout = 20  # a restart lets requests under way finish for this long
 keepalive = 5  # seconds, for the proxy's connections
 
 # A worker is replaced after this many requests (with jitter, so not all at once).
-max_requests = 2000
-max_requests_jitter = 200
+max_requests = 10000
+max_requests_jitter = 1000
 
 # The heartbeat file in memory: a slow disk can make gunicorn think workers are stuck.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
