@@ -21,7 +21,7 @@ POSTGRESQL = [
                 EXCLUDE USING gist (provider_id WITH =, tstzrange(starts_at, ends_at, '[)') WITH &&)
                 WHERE (status IN {ACTIVE});
         END IF;
-    END $$""",
+    END $$""",  # noqa: S608  only the constants TABLE and ACTIVE are interpolated, never input
 ]
 
 _SQLITE_CHECK = f"""
@@ -36,7 +36,7 @@ _SQLITE_CHECK = f"""
               AND other.starts_at < NEW.ends_at
               AND NEW.starts_at < other.ends_at
         );
-    END"""
+    END"""  # noqa: S608  only the constants TABLE and ACTIVE are interpolated, never input
 SQLITE = [
     f"CREATE TRIGGER IF NOT EXISTS appointment_no_overlap_insert BEFORE INSERT ON {TABLE} {_SQLITE_CHECK}",
     f"CREATE TRIGGER IF NOT EXISTS appointment_no_overlap_update BEFORE UPDATE ON {TABLE} {_SQLITE_CHECK}",

@@ -56,7 +56,7 @@ if not SECRET_KEY:
             "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(50))'` "
             "and put it in the environment. For local development run `make run`."
         )
-    SECRET_KEY = "insecure-development-key-only-used-when-DEBUG-is-on"
+    SECRET_KEY = "insecure-development-key-only-used-when-DEBUG-is-on"  # noqa: S105  reached only with DEBUG on (see above)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

@@ -464,7 +464,7 @@ def capacity(report, servers):
             wrk(server.base + page, 1)  # warm-up: every worker has rendered and cached the page
         one = wrk(servers[0].base + page, WRK_SECONDS)
         with ThreadPoolExecutor(len(servers)) as pool:
-            both = list(pool.map(lambda server: wrk(server.base + page, WRK_SECONDS), servers))
+            both = list(pool.map(lambda server, page=page: wrk(server.base + page, WRK_SECONDS), servers))
         rate_both, p99_both = sum(result[0] for result in both), max(result[1] for result in both)
         problems = one[2] + [problem for result in both for problem in result[2]]
         report.add("capacity", f"{page} 1 server", f"{one[0]:,.0f} req/s, p99 {one[1]:.1f} ms", "no errors", not one[2])

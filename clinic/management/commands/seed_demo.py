@@ -11,7 +11,7 @@ from clinic import demo
 from clinic.models import Announcement, HolidayHours, OfficeHours, Practice, Provider
 from clinic.roles import CONTENT_EDITORS, FRONT_DESK
 
-DEMO_PASSWORD = "demo-clinic-2026"
+DEMO_PASSWORD = "demo-clinic-2026"  # noqa: S105  published demo sign-in, only with --demo-logins (local trials)
 DEMO_LOGINS = [
     ("admin", None, True),
     ("editor", CONTENT_EDITORS, False),
