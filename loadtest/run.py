@@ -31,6 +31,7 @@ needs is missing (it says what).
 
 import http.cookiejar
 import json
+import math
 import os
 import re
 import secrets
@@ -213,7 +214,6 @@ class Redis:
     def __init__(self, url):
         self.url = url
         self.started_here = False
-        self.process = None
 
     def ensure_running(self):
         client = redis.Redis.from_url(self.url, socket_connect_timeout=2)
@@ -435,8 +435,9 @@ def address(number):
 
 
 def percentile(values, share):
+    """Nearest-rank percentile: the smallest value with at least `share` of all values at or below it."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))] if ordered else float("nan")
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)] if ordered else float("nan")
 
 
 def wrk(url, seconds):
@@ -529,7 +530,7 @@ def race(report, servers, slot, db):
     return {booking.email: outcome for booking, outcome in zip(bookings, outcomes, strict=True)}
 
 
-def mail_outage(report, servers, slots, mail, env):
+def mail_outage(report, servers, slots, mail):
     """Bookings go on while the mail server is stopped, then started again."""
     bookings = [Booking.prepare(servers[i % 2].base, slot, f"mail-{i}@loadtest.example", address(3000 + i))
                 for i, slot in enumerate(slots)]
@@ -712,8 +713,12 @@ def production_env(database_url, mail, site_url):
     return env
 
 
+def out_of_time(*_):
+    raise TimeoutError(f"the harness ran over its time limit of {TIME_LIMIT} s (LOADTEST_TIME_LIMIT)")
+
+
 def main():
-    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError(f"the harness ran over {TIME_LIMIT} s")))
+    signal.signal(signal.SIGALRM, out_of_time)
     signal.alarm(TIME_LIMIT)
     print("Needs: PostgreSQL (LOADTEST_PG_URL, default postgres://postgres@127.0.0.1:5432/postgres) that this user may "
           "stop and start, Redis (LOADTEST_REDIS_URL, default redis://127.0.0.1:6379/7, flushed), wrk; loopback only.")
@@ -756,7 +761,7 @@ def main():
         print(f"Race: {RACERS} bookings of one time")
         outcomes.update(race(report, servers, free_slots(servers[0].base, 1)[0], db))
         print("Mail outage")
-        outcomes.update(mail_outage(report, servers, free_slots(servers[0].base, MAIL_BOOKINGS), mail, env))
+        outcomes.update(mail_outage(report, servers, free_slots(servers[0].base, MAIL_BOOKINGS), mail))
         check_mail(report, mail, env, db)
         print("Database outage")
         outcomes.update(database_outage(report, servers, postgres, free_slots(servers[0].base, 4)))
