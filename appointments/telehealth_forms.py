@@ -33,6 +33,12 @@ def out_of_state_message(allowed_codes, phone_display: str) -> str:
     )
 
 
+def in_shown_order(ticked, choices) -> list[str]:
+    """Each ticked choice once, in the order shown: a box sent twice must not make the
+    stored list longer than its column (PostgreSQL refuses it where SQLite does not)."""
+    return [value for value, _ in choices if value in ticked]
+
+
 class TelehealthRequestForm(PatientDetailsForm):
     """A call-back request. `allowed_states` are the codes in BookingSettings; a patient
     elsewhere is told to call, and the form is not valid, so nothing is saved."""
@@ -84,6 +90,12 @@ class TelehealthRequestForm(PatientDetailsForm):
         if state not in self.allowed_states:
             raise ValidationError(out_of_state_message(self.allowed_states, self.phone_display), code="out_of_state")
         return state
+
+    def clean_preferred_days(self):
+        return in_shown_order(self.cleaned_data["preferred_days"], WEEKDAY_CHOICES)
+
+    def clean_preferred_times(self):
+        return in_shown_order(self.cleaned_data["preferred_times"], TIME_OF_DAY_CHOICES)
 
     def clean(self):
         try:

@@ -1,7 +1,9 @@
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.widgets import AdminTimeWidget
+from django.core.validators import MaxLengthValidator
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.shortcuts import redirect
@@ -16,6 +18,21 @@ from clinic.models import Announcement, HolidayHours, OfficeHours, Practice, Pro
 admin.site.site_header = "Practice website — staff"
 admin.site.site_title = "Practice website staff"
 admin.site.index_title = "What would you like to update?"
+
+
+class StaffSignInForm(AdminAuthenticationForm):
+    """The admin's sign-in form, with the username's length enforced. Django sets the
+    field's max_length after the field is built, so no validator checks it, and django-axes
+    would record any failed username in its 255-character column: on PostgreSQL a longer
+    one (or one that Unicode normalisation makes longer) was a server error."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
+
+
+admin.site.login_form = StaffSignInForm
 
 # A link typed without "https://" gets it added (Django 6's default, chosen now);
 # times show as 08:30, not 08:30:00.

@@ -9,6 +9,7 @@ stamp and the page are read in one round trip to the cache. Signed-in staff alwa
 render: they may see drafts, which must never be cached for patients.
 """
 
+import hashlib
 import time
 from dataclasses import dataclass
 from functools import wraps
@@ -47,7 +48,9 @@ def start_new_generation():
 
 
 def page_key(request) -> str:
-    return f"clinic:page:{request.scheme}://{request.get_host()}{request.path}"
+    """The address, hashed: any path a visitor makes up gives a short key of safe characters."""
+    address = f"{request.scheme}://{request.get_host()}{request.path}"
+    return f"clinic:page:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
 def cached_patient_page(view):
