@@ -122,7 +122,10 @@ def find_slots(
                 candidate = first_step_at_or_after(max(start, earliest), rules.step, practice.tz)
                 while candidate + rules.duration <= end:
                     slots.append(Slot(candidate, candidate + rules.duration, schedule.provider_id))
-                    candidate = first_step_at_or_after(candidate + rules.step, rules.step, practice.tz)
+                    # The next step on the wall-clock grid: adding to a datetime keeps its time
+                    # zone and adds on the wall clock, which is what first_step_at_or_after
+                    # would give (it is already on the grid), without its cost per slot.
+                    candidate += rules.step
     return sorted(slots)
 
 

@@ -1,6 +1,7 @@
 """Throughput and page-weight benchmark for the patient pages, under production settings.
 
-* Requests/s of each page in PAGES under gunicorn (2 sync workers, DEBUG off, a fresh
+* Requests/s of each page in PAGES under gunicorn (gunicorn.conf.py with 2 sync workers, the access log
+  to var/bench-access.log, DEBUG off, a fresh
   SQLite database seeded with the demo practice), against a static file the pages use
   (the hashed site stylesheet, served by whitenoise): the ceiling of this stack on this
   machine, so page/static says what Django adds. Goal: ratio >= RATIO_GOAL, with no
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 DATABASE = ROOT / "var" / "bench.sqlite3"
 CACHE_DIR = ROOT / "var" / "bench-cache"
+ACCESS_LOG = ROOT / "var" / "bench-access.log"
 PAGES = ["/", "/hours/", "/services/dry-needling/"]
 RATIO_GOAL = 0.50
 WEIGHT_BUDGET = 60 * 1024  # bytes (60 KB)
@@ -54,13 +56,15 @@ def build_production_environment():
     env = dict(os.environ)
     env.pop("REDIS_URL", None)  # the bench uses its own file cache, below
     env.update(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="127.0.0.1",
-               SECURE_SSL_REDIRECT="0", SITE_URL="http://127.0.0.1", DATABASE_URL=f"sqlite:///{DATABASE}", CACHE_DIR=str(CACHE_DIR))
+               SECURE_SSL_REDIRECT="0", SITE_URL="http://127.0.0.1", DATABASE_URL=f"sqlite:///{DATABASE}", CACHE_DIR=str(CACHE_DIR),
+               # gunicorn.conf.py as in production, its access log written to a file as there.
+               GUNICORN_ACCESS_LOG=str(ACCESS_LOG))
     return env
 
 
 def prepare_database(env):
     """A fresh database and cache on every run, so results never depend on earlier runs."""
-    for leftover in (DATABASE, Path(f"{DATABASE}-wal"), Path(f"{DATABASE}-shm")):
+    for leftover in (DATABASE, Path(f"{DATABASE}-wal"), Path(f"{DATABASE}-shm"), ACCESS_LOG):
         leftover.unlink(missing_ok=True)
     shutil.rmtree(CACHE_DIR, ignore_errors=True)
     DATABASE.parent.mkdir(exist_ok=True)
