@@ -8,7 +8,6 @@ are rendered without the database, the practice's phone number coming from the
 shared cache when it is there.
 """
 
-import logging
 import sys
 
 from django.core.cache import cache
@@ -23,8 +22,6 @@ from clinic.content import CACHE_KEY
 # SQLite's "database is locked"); InterfaceError: a connection closed under us.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 30
-
-logger = logging.getLogger(__name__)
 
 
 def cached_practice():
