@@ -190,6 +190,11 @@ class Postgres:
     def start(self):
         run(self.start_command, stdout=subprocess.DEVNULL)
 
+    def stop_if_started(self):
+        """Leave the machine as it was: a server the harness started is stopped again."""
+        if self.started_here:
+            self.stop()
+
     def database_url(self, name):
         parts = urlsplit(self.url)
         return parts._replace(path=f"/{name}").geturl()
@@ -783,6 +788,7 @@ def main():
             postgres.drop_database(DATABASE)
             shutil.rmtree(folder, ignore_errors=True)
         cache.shutdown_if_started()
+        postgres.stop_if_started()
     report.print_table()
     print("\nAll goals met." if report.all_passed else "\nSome goals were missed.")
     return 0 if report.all_passed else 1
