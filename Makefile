@@ -65,9 +65,10 @@ bench: setup static
 clean:
 	rm -rf $(VENV) staticfiles var
 
-# Ruff with the security rules (ruff.toml); lint only, nothing is rewritten.
+# Ruff with the security rules (ruff.toml), then the import rules (.importlinter); lint only, nothing is rewritten.
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 # pip-audit lives in its own virtualenv so it never changes the app's packages. ops/audit.py fails on a
 # known vulnerability (exit 1) and on a database it cannot reach (exit 3; 0 with AUDIT_ALLOW_OFFLINE=1).

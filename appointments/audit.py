@@ -7,19 +7,18 @@ the record says a field changed, never what it said.
 
 from auditlog.registry import auditlog
 
-PATIENT_FIELDS = [
-    "first_name", "last_name", "date_of_birth", "phone", "email", "reason", "is_new_patient",
-    "consent_to_contact", "state", "preferred_days", "preferred_times", "notes",
-]
+from appointments.models import CONTACT_FIELDS, Appointment, TelehealthRequest
+
+# Everything a patient told us, and staff's notes about them: never written to the audit log.
+MASKED_FIELDS = [*CONTACT_FIELDS, "state", "preferred_days", "preferred_times", "notes"]
 
 
 def mask_completely(value: str) -> str:
+    """AUDITLOG_MASK_CALLABLE: a masked field is recorded as changed, with none of its value."""
     return "[hidden]"
 
 
 def register_patient_records():
-    from appointments.models import Appointment, TelehealthRequest
-
     for model in (Appointment, TelehealthRequest):
         present = {field.name for field in model._meta.get_fields()}
-        auditlog.register(model, mask_fields=[name for name in PATIENT_FIELDS if name in present], exclude_fields=["manage_token_hash"])
+        auditlog.register(model, mask_fields=[name for name in MASKED_FIELDS if name in present], exclude_fields=["manage_token_hash"])

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from clinic.hours import PRACTICE_TIME_ZONE, PracticeHours, TimeBlock
+from clinic.hours import PRACTICE_TIME_ZONE, PracticeHours, TimeBlock, day_window
 
 Interval = tuple[datetime, datetime]
 
@@ -76,7 +76,7 @@ def subtract(intervals: Sequence[Interval], taken: Iterable[Interval]) -> list[I
 def first_step_at_or_after(moment: datetime, step: timedelta, tz=PRACTICE_TIME_ZONE) -> datetime:
     """The first time on the wall-clock grid (multiples of `step` since local midnight) not before `moment`."""
     local = moment.astimezone(tz)
-    midnight = datetime.combine(local.date(), datetime.min.time(), tzinfo=tz)
+    midnight = day_window(local.date(), tz=tz)[0]
     wall_offset = timedelta(hours=local.hour, minutes=local.minute, seconds=local.second, microseconds=local.microsecond)
     steps = -(-wall_offset // step)  # ceiling division
     wall = midnight.replace(tzinfo=None) + steps * step

@@ -1,23 +1,52 @@
-"""Making, moving and cancelling appointments: each one function, atomic, that checks
-availability again inside its transaction and leaves the last word to the database
-constraint (see migration 0002). Conflicts come back as `SlotUnavailable`."""
+"""Every change to an appointment, each made by one function here:
+
+- `book`: a patient books online;           - `book_for_staff`: the front desk books by phone;
+- `move`: to another time (patient or staff);  - `cancel`;
+- `confirm`: the front desk confirms a request; - `record_outcome`: completed or no-show;
+- `change_video_link`;                      - `send_due_reminders`: the day-before reminder.
+
+Each one is atomic, checks again inside its transaction what it depends on (the row,
+locked; availability, read fresh), queues its emails in the same transaction
+(`appointments.notifications`), and leaves the last word on overlaps to the database
+(an exclusion constraint or triggers: migration 0002). Views, the admin and the
+management commands only call these functions and turn their exceptions into
+messages: `BookingRefused` (not allowed; `field` says which form field it is about)
+and `SlotUnavailable` (the time is taken or not offered; `nearest` holds free times).
+
+Patients book on the online rules (`availability`: minimum notice, horizon, the time
+step); staff, who book by phone, on any minute from now on, when the office is open and
+the provider works, is not away and is free for the whole visit (`staff_problem`).
+"""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from appointments import notifications
 from appointments.availability import Slot, booking_window, explain_unavailable, find_slots, first_available
-from appointments.loader import load_schedules, practice_hours, providers_for, rules_for
+from appointments.loader import load_schedules, load_slots, practice_hours, providers_for, rules_for
 from appointments.models import Appointment, BookingSettings, VisitType, new_reference
-from clinic.hours import PRACTICE_TIME_ZONE
+from clinic.hours import PRACTICE_TIME_ZONE, day_window
+from clinic.models import Provider
 
 NEAREST_COUNT = 6
 NEAREST_SEARCH_DAYS = 14
 MAX_DISTANCE = timedelta(days=3650)
 JUST_TAKEN = "That time was just taken. Here are the nearest free times."
+OUTCOMES = {Appointment.Status.COMPLETED: "completed", Appointment.Status.NO_SHOW: "no-show"}
+
+
+class BookingRefused(Exception):
+    """The change is not allowed (e.g. a visit type not offered by video, a visit that is over)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
 
 
 class SlotUnavailable(Exception):
@@ -29,35 +58,17 @@ class SlotUnavailable(Exception):
         self.nearest = list(nearest)
 
 
-class BookingRefused(Exception):
-    """The request itself is not allowed (e.g. a visit type that is not offered by video)."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-@dataclass(frozen=True)
-class PatientDetails:
-    first_name: str
-    last_name: str
-    date_of_birth: date
-    phone: str
-    email: str
-    is_new_patient: bool
-    reason: str = ""
-    consent_to_contact: bool = False
-
-
 @dataclass(frozen=True)
 class Booking:
     appointment: Appointment
     manage_token: str
 
 
+# --- Rules ------------------------------------------------------------------
+
+
 def check_request(visit_type: VisitType, modality: str, provider_id: int | None, is_new_patient: bool | None = None):
-    """The parts of a booking that do not depend on time; returns the candidate providers."""
+    """The parts of an online booking that do not depend on time; returns the candidate providers."""
     if not visit_type.is_active:
         raise BookingRefused("That visit can no longer be booked online. Please call us.", "visit_type")
     if modality not in Appointment.Modality.values or not visit_type.allows(modality):
@@ -72,6 +83,71 @@ def check_request(visit_type: VisitType, modality: str, provider_id: int | None,
     if not providers:
         raise BookingRefused("Nobody offers this visit online at the moment. Please call us.", "visit_type")
     return providers
+
+
+def can_change_online(appointment: Appointment, now: datetime | None = None, settings: BookingSettings | None = None) -> bool:
+    """Patients may cancel or move a visit online until the cancellation cut-off."""
+    now = now or timezone.now()
+    settings = settings or BookingSettings.load()
+    return appointment.is_active and appointment.starts_at - now >= settings.cancellation_cutoff
+
+
+def _hours_text(blocks) -> str:
+    return " and ".join(f"{block.opens:%H:%M}–{block.closes:%H:%M}" for block in blocks)
+
+
+def staff_problem(provider: Provider, visit_type: VisitType, modality: str, starts_at: datetime, *,
+                  exclude_appointment_id=None, now: datetime | None = None) -> BookingRefused | None:
+    """Why staff cannot book (or move a visit to) this, or None if they can.
+
+    Staff may book however soon or far ahead, on any minute: notice, horizon and time step
+    are online rules. The visit type must be offered there by that provider; the office must
+    be open (holiday hours applied), the provider working, not away and free for the whole
+    visit. The database has the last word.
+    """
+    now = now or timezone.now()
+    if not visit_type.allows(modality):
+        return BookingRefused(f"“{visit_type}” is not offered this way. Choose the other place.", "modality")
+    if not visit_type.providers.filter(pk=provider.pk).exists():
+        return BookingRefused(f"{provider} does not offer “{visit_type}”. Choose another provider or visit.", "provider")
+    if modality == Appointment.Modality.VIDEO and not provider.offers_telehealth:
+        return BookingRefused(f"{provider} does not see patients by video.", "provider")
+    ends_at = starts_at + visit_type.duration
+    local = timezone.localtime(starts_at, PRACTICE_TIME_ZONE)
+    day = local.date()
+    when = date_format(local, "l, F j")
+    length = f"a {visit_type.duration_minutes}-minute visit at {local:%H:%M}"
+
+    def fits(intervals):
+        return any(start <= starts_at and ends_at <= end for start, end in intervals)
+
+    def refused(message):
+        return BookingRefused(message, "starts_at")
+
+    if starts_at < now:
+        return refused("That time has passed. Choose a time from now on.")
+    day_hours = practice_hours(fresh=True).hours_on(day)
+    if day_hours.is_closed:
+        holiday = f" ({day_hours.holiday.label})" if day_hours.holiday else ""
+        return refused(f"The office is closed on {when}{holiday}.")
+    if not fits(day_hours.intervals()):
+        return refused(f"The office is open {_hours_text(day_hours.blocks)} on {when}: {length} does not fit.")
+    schedule = load_schedules([provider.pk], day, day, exclude_appointment_id)[0]
+    blocks = sorted(schedule.weekly.get(day.weekday(), ()))
+    if not blocks:
+        return refused(f"{provider} does not work on {local:%A}s.")
+    if not fits((datetime.combine(day, b.opens, tzinfo=PRACTICE_TIME_ZONE), datetime.combine(day, b.closes, tzinfo=PRACTICE_TIME_ZONE)) for b in blocks):
+        return refused(f"{provider} works {_hours_text(blocks)} on {local:%A}s: {length} does not fit.")
+    if any(start < ends_at and starts_at < end for start, end in schedule.time_off):
+        return refused(f"{provider} has time off then.")
+    clash = Appointment.objects.overlapping(provider.pk, starts_at, ends_at).exclude(pk=exclude_appointment_id).first()
+    if clash is not None:
+        clash_start, clash_end = timezone.localtime(clash.starts_at), timezone.localtime(clash.ends_at)
+        return refused(f"{provider} already has appointment {clash.reference} from {clash_start:%H:%M} to {clash_end:%H:%M}.")
+    return None
+
+
+# --- Free times -------------------------------------------------------------
 
 
 def nearest_slots(visit_type, providers, starts_at, now, settings, exclude_appointment_id=None) -> list[Slot]:
@@ -94,8 +170,31 @@ def nearest_slots(visit_type, providers, starts_at, now, settings, exclude_appoi
     return sorted(sorted(slots, key=lambda slot: abs(slot.starts_at - starts_at))[:NEAREST_COUNT])
 
 
-def _free_provider(visit_type, providers, starts_at, now, settings, exclude_appointment_id=None):
-    """The first provider free at `starts_at`, or raise SlotUnavailable with the reason."""
+def is_offered(visit_type: VisitType, providers: list[Provider], starts_at: datetime, now: datetime, any_provider: bool) -> bool:
+    """Whether `starts_at` is among the free times the time page shows right now."""
+    day = timezone.localtime(starts_at).date()
+    return any(slot.starts_at == starts_at for slot in load_slots(visit_type, providers, day, 1, now, merge=any_provider))
+
+
+def providers_to_move_to(appointment: Appointment) -> list[Provider]:
+    """Who may see the patient at a new time: the same provider first, then anyone who offers the visit."""
+    providers = check_request(appointment.visit_type, appointment.modality, None)
+    providers.sort(key=lambda provider: provider.pk != appointment.provider_id)
+    return providers
+
+
+def times_to_move_to(appointment: Appointment, first_day: date, days: int, now: datetime, settings: BookingSettings) -> list[Slot]:
+    """Free times for the same visit and place, listed as `move` would fill them; the
+    appointment's own time counts as free but is not offered."""
+    slots = load_slots(
+        appointment.visit_type, providers_to_move_to(appointment), first_day, days, now, settings,
+        merge=True, exclude_appointment_id=appointment.pk,
+    )
+    return [slot for slot in slots if slot.starts_at != appointment.starts_at]
+
+
+def _free_provider(visit_type, providers, starts_at, now, settings, exclude_appointment_id=None) -> Provider:
+    """The first provider free at `starts_at` on the online rules, or raise SlotUnavailable with the reason."""
     if abs(starts_at - now) > MAX_DISTANCE:
         # Far-off dates are never bookable, and date arithmetic on them can overflow.
         raise SlotUnavailable("Please choose one of the times shown.")
@@ -115,100 +214,199 @@ def _free_provider(visit_type, providers, starts_at, now, settings, exclude_appo
     raise SlotUnavailable(message, nearest_slots(visit_type, providers, starts_at, now, settings, exclude_appointment_id))
 
 
-def book(
-    *,
-    visit_type: VisitType,
-    modality: str,
-    starts_at: datetime,
-    patient: PatientDetails,
-    provider_id: int | None = None,
-    now: datetime | None = None,
-    source: str = Appointment.Source.ONLINE,
-) -> Booking:
-    """Book a visit, or raise BookingRefused / SlotUnavailable. Emails go to the outbox in the same transaction."""
-    now = now or timezone.now()
-    settings = BookingSettings.load()
-    providers = check_request(visit_type, modality, provider_id, patient.is_new_patient)
-    with transaction.atomic():
-        provider = _free_provider(visit_type, providers, starts_at, now, settings)
-        appointment = Appointment(
-            provider=provider,
-            visit_type=visit_type,
-            modality=modality,
-            starts_at=starts_at,
-            ends_at=starts_at + visit_type.duration,
-            status=Appointment.Status.REQUESTED if settings.requires_confirmation else Appointment.Status.CONFIRMED,
-            source=source,
-            first_name=patient.first_name,
-            last_name=patient.last_name,
-            date_of_birth=patient.date_of_birth,
-            phone=patient.phone,
-            email=patient.email,
-            is_new_patient=patient.is_new_patient,
-            reason=patient.reason,
-            consent_to_contact=patient.consent_to_contact,
+# --- Booking ----------------------------------------------------------------
+
+
+def _new_appointment(patient: dict, **visit) -> Appointment:
+    """An unsaved appointment with the patient's details (`CONTACT_FIELDS` as keys), checked
+    by the same model rules the admin uses, so staff and patients obey one rule."""
+    appointment = Appointment(**patient, **visit)
+    try:
+        appointment.full_clean(
+            exclude=["provider", "visit_type", "reference", "manage_token_hash"], validate_unique=False, validate_constraints=False
         )
-        token = appointment.issue_manage_token()
-        # One in 10^11 per pair, but a repeated reference must not read as "time taken".
-        while Appointment.objects.filter(reference=appointment.reference).exists():
-            appointment.reference = new_reference()
-        try:
-            with transaction.atomic():
-                appointment.save()
-        except IntegrityError:
-            # Another booking won the race between our check and our insert.
-            raise SlotUnavailable(JUST_TAKEN, nearest_slots(visit_type, providers, starts_at, now, settings)) from None
-        notifications.queue_booking_received(appointment, token)
+    except ValidationError as error:
+        field, problems = next(iter(error.message_dict.items()))
+        raise BookingRefused(problems[0], None if field == "__all__" else field) from None
+    return appointment
+
+
+def _insert(appointment: Appointment, nearest) -> Booking:
+    """Save a new appointment with its manage token and queue its emails; the database
+    refuses an overlap, which becomes SlotUnavailable with `nearest()`. Run inside a transaction."""
+    token = appointment.issue_manage_token()
+    # One in 10^11 per pair, but a repeated reference must not read as "time taken".
+    while Appointment.objects.filter(reference=appointment.reference).exists():
+        appointment.reference = new_reference()
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError:
+        # Another booking won the race between our check and our insert.
+        raise SlotUnavailable(JUST_TAKEN, nearest()) from None
+    notifications.queue_booking_received(appointment, token)
     return Booking(appointment, token)
 
 
-def can_change_online(appointment: Appointment, now: datetime | None = None) -> bool:
-    """Patients may cancel or move a visit online until the cancellation cut-off."""
+def book(*, visit_type: VisitType, modality: str, starts_at: datetime, patient: dict, provider_id: int | None = None,
+         now: datetime | None = None) -> Booking:
+    """A patient books online (any free provider unless `provider_id`). Requested until the
+    front desk confirms it, or confirmed at once, as the booking settings say."""
     now = now or timezone.now()
-    return appointment.is_active and appointment.starts_at - now >= BookingSettings.load().cancellation_cutoff
+    settings = BookingSettings.load(fresh=True)
+    providers = check_request(visit_type, modality, provider_id, patient.get("is_new_patient"))
+    status = Appointment.Status.REQUESTED if settings.requires_confirmation else Appointment.Status.CONFIRMED
+    appointment = _new_appointment(
+        patient, visit_type=visit_type, modality=modality, starts_at=starts_at, ends_at=starts_at + visit_type.duration,
+        status=status, source=Appointment.Source.ONLINE,
+    )
+    with transaction.atomic():
+        appointment.provider = _free_provider(visit_type, providers, starts_at, now, settings)
+        return _insert(appointment, lambda: nearest_slots(visit_type, providers, starts_at, now, settings))
+
+
+def book_for_staff(*, provider: Provider, visit_type: VisitType, modality: str, starts_at: datetime, patient: dict,
+                   video_link: str = "", now: datetime | None = None) -> Booking:
+    """The front desk books by phone: confirmed at once, on the staff rules (`staff_problem`)."""
+    now = now or timezone.now()
+    appointment = _new_appointment(
+        patient, provider=provider, visit_type=visit_type, modality=modality, starts_at=starts_at,
+        ends_at=starts_at + visit_type.duration, video_link=video_link,
+        status=Appointment.Status.CONFIRMED, source=Appointment.Source.STAFF,
+    )
+    with transaction.atomic():
+        problem = staff_problem(provider, visit_type, modality, starts_at, now=now)
+        if problem:
+            raise problem
+        return _insert(appointment, lambda: [])
+
+
+# --- Changes to a booked visit ------------------------------------------------
+
+
+def _locked(appointment: Appointment) -> Appointment:
+    return Appointment.objects.select_for_update().select_related("provider", "visit_type").get(pk=appointment.pk)
+
+
+def move(appointment: Appointment, *, starts_at: datetime, by_patient: bool, provider: Provider | None = None,
+         visit_type: VisitType | None = None, modality: str | None = None, now: datetime | None = None) -> Appointment:
+    """Move a visit to a new time. The old time frees only if the new one is secured: both
+    happen in one transaction, and the database refuses an overlap.
+
+    A patient (online, until the cut-off) keeps the visit and the place; the same provider
+    when they are free, otherwise anyone who offers it; a new time is a new request when
+    the front desk confirms bookings. Staff may also change the provider, visit or place.
+    """
+    now = now or timezone.now()
+    settings = BookingSettings.load(fresh=True)
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        if by_patient:
+            if not can_change_online(appointment, now, settings):
+                raise BookingRefused("It is too late to change this appointment online. Please call us.")
+            providers = providers_to_move_to(appointment)
+            provider = _free_provider(appointment.visit_type, providers, starts_at, now, settings, appointment.pk)
+        else:
+            if not appointment.is_active or appointment.is_over(now):
+                raise BookingRefused("Only requested or confirmed visits that are not over yet can be moved.")
+            provider, visit_type = provider or appointment.provider, visit_type or appointment.visit_type
+            appointment.visit_type, appointment.modality = visit_type, modality or appointment.modality
+            problem = staff_problem(provider, visit_type, appointment.modality, starts_at, exclude_appointment_id=appointment.pk, now=now)
+            if problem:
+                raise problem
+        appointment.provider = provider
+        appointment.starts_at = starts_at
+        appointment.ends_at = starts_at + appointment.visit_type.duration
+        appointment.reminder_sent_at = None
+        if by_patient and settings.requires_confirmation:
+            appointment.status = Appointment.Status.REQUESTED
+        try:
+            with transaction.atomic():
+                appointment.save(update_fields=[
+                    "provider", "visit_type", "modality", "starts_at", "ends_at", "status", "reminder_sent_at", "updated_at",
+                ])
+        except IntegrityError:
+            nearest = []
+            if by_patient:
+                nearest = nearest_slots(appointment.visit_type, providers, starts_at, now, settings, appointment.pk)
+            raise SlotUnavailable(JUST_TAKEN, nearest) from None
+        notifications.queue_rescheduled(appointment, by_patient=by_patient)
+    return appointment
 
 
 def cancel(appointment: Appointment, *, by_patient: bool, now: datetime | None = None) -> Appointment:
-    """Cancel; a patient only before the cut-off. The time is free again at once."""
+    """Cancel: a patient online until the cut-off (a second click changes nothing), staff
+    any visit not over yet. The time is free again at once."""
     now = now or timezone.now()
     with transaction.atomic():
-        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if not appointment.is_active:
-            return appointment
-        if by_patient and not can_change_online(appointment, now):
-            raise BookingRefused("It is too late to cancel online. Please call us.")
+        appointment = _locked(appointment)
+        if by_patient:
+            if appointment.status == Appointment.Status.CANCELLED:
+                return appointment
+            if not can_change_online(appointment, now):
+                raise BookingRefused("It is too late to cancel online. Please call us.")
+        elif not appointment.is_active or appointment.is_over(now):
+            raise BookingRefused("Only requested or confirmed visits that are not over yet can be cancelled.")
         appointment.status = Appointment.Status.CANCELLED
         appointment.save(update_fields=["status", "updated_at"])
         notifications.queue_cancelled(appointment, by_patient=by_patient)
     return appointment
 
 
-def reschedule(appointment: Appointment, *, starts_at: datetime, now: datetime | None = None) -> Appointment:
-    """Move a visit to a new time, same visit and place. The old time frees only if the new one is secured:
-    both happen in one transaction, and the database refuses an overlap."""
+def confirm(appointment: Appointment, *, now: datetime | None = None) -> Appointment:
+    """The front desk confirms a requested visit: the patient gets an updated calendar file."""
     now = now or timezone.now()
-    settings = BookingSettings.load()
     with transaction.atomic():
-        appointment = Appointment.objects.select_for_update().select_related("visit_type").get(pk=appointment.pk)
-        if not can_change_online(appointment, now):
-            raise BookingRefused("It is too late to change this appointment online. Please call us.")
-        providers = check_request(appointment.visit_type, appointment.modality, None)
-        # Keep the same provider when they are free; otherwise anyone who offers the visit.
-        providers.sort(key=lambda provider: provider.pk != appointment.provider_id)
-        provider = _free_provider(appointment.visit_type, providers, starts_at, now, settings, exclude_appointment_id=appointment.pk)
-        appointment.provider = provider
-        appointment.starts_at = starts_at
-        appointment.ends_at = starts_at + appointment.visit_type.duration
-        appointment.reminder_sent_at = None
-        if settings.requires_confirmation:
-            # A new time is a new request: the front desk confirms it again.
-            appointment.status = Appointment.Status.REQUESTED
-        try:
-            with transaction.atomic():
-                appointment.save(update_fields=["provider", "starts_at", "ends_at", "status", "reminder_sent_at", "updated_at"])
-        except IntegrityError:
-            raise SlotUnavailable(
-                JUST_TAKEN, nearest_slots(appointment.visit_type, providers, starts_at, now, settings, appointment.pk)
-            ) from None
-        notifications.queue_rescheduled(appointment)
+        appointment = _locked(appointment)
+        if appointment.status != Appointment.Status.REQUESTED or appointment.is_over(now):
+            raise BookingRefused("Only requests for visits that are not over yet can be confirmed.")
+        appointment.status = Appointment.Status.CONFIRMED
+        appointment.save(update_fields=["status", "updated_at"])
+        notifications.queue_confirmed(appointment)
     return appointment
+
+
+def record_outcome(appointment: Appointment, outcome: str, *, now: datetime | None = None) -> Appointment:
+    """Completed (the patient came) or no-show: what happened, once the visit has started. No email."""
+    now = now or timezone.now()
+    if outcome not in OUTCOMES:
+        raise ValueError(f"Not an outcome: {outcome!r}")
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        if not appointment.is_active or not appointment.has_started(now):
+            raise BookingRefused(f"Only requested or confirmed visits that have started can be marked {OUTCOMES[outcome]}.")
+        appointment.status = outcome
+        appointment.save(update_fields=["status", "updated_at"])
+    return appointment
+
+
+def change_video_link(appointment: Appointment, video_link: str) -> Appointment:
+    """A link of the visit's own instead of the practice's video room ("" for the room)."""
+    try:
+        video_link = Appointment._meta.get_field("video_link").clean(video_link, None)
+    except ValidationError as error:
+        raise BookingRefused(error.messages[0], "video_link") from None
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        appointment.video_link = video_link
+        appointment.save(update_fields=["video_link", "updated_at"])
+    return appointment
+
+
+def send_due_reminders(now: datetime | None = None) -> int:
+    """Queue one reminder for every active appointment on tomorrow's date (practice time);
+    returns how many were queued. Safe to run twice at once: each appointment is marked
+    with a conditional update, in the same transaction as its reminder, and only the run
+    whose update changed the row queues the reminder. A moved visit is reminded again."""
+    now = now or timezone.now()
+    tomorrow = timezone.localtime(now, PRACTICE_TIME_ZONE).date() + timedelta(days=1)
+    day_starts, day_ends = day_window(tomorrow)
+    due = Appointment.objects.active().filter(starts_at__gte=day_starts, starts_at__lt=day_ends, reminder_sent_at__isnull=True)
+    queued = 0
+    for appointment_id in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            if not due.filter(pk=appointment_id).update(reminder_sent_at=now):
+                continue  # Another run got there first, or the visit was cancelled meanwhile.
+            notifications.queue_reminder(Appointment.objects.select_related("provider", "visit_type").get(pk=appointment_id))
+            queued += 1
+    return queued

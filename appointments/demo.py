@@ -79,13 +79,13 @@ TELEHEALTH_PAGE = {
 }
 
 
-def load_demo_booking():
+def load_demo_booking(today=None):
     """Create what is missing; never change what staff edited."""
-    settings = BookingSettings.load()
+    settings = BookingSettings.load(fresh=True)
     if not settings.video_room_url:
         # A made-up address: a real practice enters its own video service's room link.
         settings.video_room_url = "https://video.practice.example/room/pain-spine-rehab"
-        settings.save(update_fields=["video_room_url"])
+        settings.save()
     if TelehealthPage.load() is None:
         TelehealthPage.objects.create(**TELEHEALTH_PAGE)
     providers = {provider.slug: provider for provider in Provider.objects.filter(slug__in=WORKING_HOURS)}

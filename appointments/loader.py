@@ -1,12 +1,17 @@
-"""Reads the rows availability depends on and hands plain values to `availability`."""
+"""Reads the rows availability depends on and hands plain values to `availability`;
+and the visits booked on given days, which `clinic` asks for through `clinic.seams`."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from clinic.content import load_site_content, read_site_content
-from clinic.hours import PRACTICE_TIME_ZONE, PracticeHours
-from clinic.models import Provider
+from django.utils import timezone
+from django.utils.formats import date_format
+
 from appointments.availability import BookingRules, ProviderSchedule, Slot, find_slots, first_available
 from appointments.models import Appointment, BookingSettings, TimeOff, VisitType, WorkingHours
+from clinic.content import load_site_content, read_site_content
+from clinic.hours import PracticeHours, day_window
+from clinic.models import Provider
+from clinic.seams import BookedVisit
 
 
 def practice_hours(fresh: bool = False) -> PracticeHours:
@@ -33,8 +38,7 @@ def providers_for(visit_type: VisitType, modality: str) -> list[Provider]:
 
 def load_schedules(provider_ids: list[int], first_day: date, last_day: date, exclude_appointment_id=None) -> list[ProviderSchedule]:
     """Three queries: working hours, time off and active appointments of these providers in the window."""
-    window_start = datetime.combine(first_day, time.min, tzinfo=PRACTICE_TIME_ZONE)
-    window_end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=PRACTICE_TIME_ZONE)
+    window_start, window_end = day_window(first_day, last_day)
     weekly: dict[int, dict[int, list]] = {provider_id: {} for provider_id in provider_ids}
     for block in WorkingHours.objects.filter(provider_id__in=provider_ids):
         weekly[block.provider_id].setdefault(block.weekday, []).append(block.as_block())
@@ -73,3 +77,27 @@ def load_slots(
         practice=practice_hours(), schedules=schedules, rules=rules_for(visit_type, settings), now=now, first_day=first_day, days=days
     )
     return first_available(slots, provider_ids) if merge else slots
+
+
+def booked_visits(first_day: date, last_day: date) -> list[BookedVisit]:
+    """Active visits not over yet on these days (for the holiday-hours warning), soonest first."""
+    return booked_between(*day_window(first_day, last_day))
+
+
+def booked_between(starts_at: datetime, ends_at: datetime, provider_id: int | None = None) -> list[BookedVisit]:
+    """Active visits not over yet that overlap this stretch of time (of one provider, if given), soonest first."""
+    appointments = (
+        Appointment.objects.active()
+        .filter(starts_at__lt=ends_at, ends_at__gt=max(starts_at, timezone.now()))
+        .select_related("provider")
+        .order_by("starts_at")
+    )
+    if provider_id is not None:
+        appointments = appointments.filter(provider_id=provider_id)
+    return [
+        BookedVisit(
+            label=f"{a.reference} — {date_format(timezone.localtime(a.starts_at), 'D M j, H:i')}, {a.provider}",
+            starts_at=a.starts_at, ends_at=a.ends_at, admin_url=a.get_admin_url(),
+        )
+        for a in appointments
+    ]

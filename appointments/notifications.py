@@ -1,35 +1,29 @@
-"""Emails about appointments, through an outbox.
+"""What is emailed about appointments and telehealth requests, and in which words.
 
-Each `queue_*` function writes `OutboxMessage` rows and must run inside the transaction
-that makes the change (see `appointments.booking`), so the change and its emails are
-saved together or not at all. Delivery is tried once the transaction commits; a mail
-server that is down only leaves the message failed, and `manage.py send_outbox`
-retries it later. Nothing here raises into the request that booked.
+Each `queue_*` function composes the messages of one change (the patient's email, with a
+calendar file where it helps, and the front desk's alert) and hands them to the outbox
+(`appointments.outbox`, which sends and retries). It must run inside the transaction that
+makes the change (the functions of `appointments.booking` and `appointments.telehealth`
+call it), so the change and its emails are saved together or not at all.
 
 Privacy: subjects name the practice, never the visit; staff alerts carry a reference
-and an admin link only; logs carry message ids and kinds only.
+and an admin link only.
 """
 
-import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
 from datetime import timezone as dt_timezone
 from urllib.parse import urlsplit
 
 import icalendar
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
-from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
+from appointments import outbox
 from appointments.models import Appointment, BookingSettings, OutboxMessage
 from clinic.hours import PRACTICE_TIME_ZONE
 from clinic.models import Practice
-
-logger = logging.getLogger(__name__)
 
 # What a message is (OutboxMessage.kind).
 PATIENT_RECEIVED = "patient_received"
@@ -40,15 +34,11 @@ PATIENT_REMINDER = "patient_reminder"
 STAFF_NEW_BOOKING = "staff_new_booking"
 STAFF_CANCELLED = "staff_cancelled"
 STAFF_RESCHEDULED = "staff_rescheduled"
+PATIENT_TELEHEALTH_REQUEST = "patient_telehealth_request"
+STAFF_TELEHEALTH_REQUEST = "staff_telehealth_request"
 
 CALENDAR_FILE_NAME = "appointment.ics"
 CALENDAR_MIMETYPE = "text/calendar"
-
-# A claimed message is left alone by other senders for this long. One message is claimed
-# right before it is sent, so this only has to outlast a single SMTP conversation.
-CLAIM_DURATION = timedelta(minutes=5)
-# Wait before attempt 2, 3, 4, …; the last step repeats.
-RETRY_DELAYS = [timedelta(minutes=minutes) for minutes in (1, 5, 15, 60, 240, 720, 1440)]
 
 
 @dataclass(frozen=True)
@@ -64,7 +54,9 @@ class PracticeDetails:
         practice = Practice.load()
         if practice is None:
             return cls(name="our practice", phone="", address="")
-        return cls(name=practice.name, phone=practice.phone_display, address=", ".join(practice.address_lines))
+        # The name goes into every subject line: on one line whatever a script saved (the model refuses line breaks).
+        name = " ".join(practice.name.split())
+        return cls(name=name, phone=practice.phone_display, address=", ".join(practice.address_lines))
 
 
 # --- Queueing ---------------------------------------------------------------
@@ -88,13 +80,13 @@ def queue_booking_received(appointment, manage_token):
             subject = f"New online booking {appointment.reference}"
             change = "A patient booked online. The booking was confirmed automatically."
         messages.append(_staff_message(appointment, STAFF_NEW_BOOKING, subject, change))
-    _queue(messages)
+    outbox.queue(messages)
 
 
 def queue_confirmed(appointment):
     """The front desk confirmed a requested booking: tell the patient, with an updated calendar file."""
     practice = PracticeDetails.load()
-    _queue([
+    outbox.queue([
         _patient_message(
             appointment, practice, PATIENT_CONFIRMED, "confirmed", f"Appointment confirmed — {practice.name}", calendar="REQUEST"
         )
@@ -115,7 +107,7 @@ def queue_cancelled(appointment, by_patient):
             appointment, STAFF_CANCELLED, f"Cancelled online: {appointment.reference}",
             "The patient cancelled this appointment online. The time is free again.",
         ))
-    _queue(messages)
+    outbox.queue(messages)
 
 
 def queue_rescheduled(appointment, by_patient=True):
@@ -133,59 +125,18 @@ def queue_rescheduled(appointment, by_patient=True):
             appointment, STAFF_RESCHEDULED, f"Moved online: {appointment.reference}",
             "The patient moved this appointment to a new time online.",
         ))
-    _queue(messages)
+    outbox.queue(messages)
 
 
 def queue_reminder(appointment):
     """The day-before reminder. The caller marks `reminder_sent_at` in the same transaction
-    (see `queue_due_reminders`). No manage link: only the token's hash is stored."""
+    (`booking.send_due_reminders`). No manage link: only the token's hash is stored."""
     practice = PracticeDetails.load()
-    _queue([
+    outbox.queue([
         _patient_message(
             appointment, practice, PATIENT_REMINDER, "reminder", f"Reminder: your appointment tomorrow — {practice.name}"
         )
     ])
-
-
-def queue_due_reminders(now=None) -> int:
-    """Queue one reminder for every active appointment on tomorrow's date (practice time);
-    returns how many were queued. Safe to run twice at once: each appointment is marked
-    with a conditional update, in the same transaction as its reminder, and only the
-    run whose update changed the row queues the reminder."""
-    now = now or timezone.now()
-    tomorrow = timezone.localtime(now, PRACTICE_TIME_ZONE).date() + timedelta(days=1)
-    day_starts = datetime.combine(tomorrow, time.min, tzinfo=PRACTICE_TIME_ZONE)
-    day_ends = datetime.combine(tomorrow + timedelta(days=1), time.min, tzinfo=PRACTICE_TIME_ZONE)
-    due = Appointment.objects.active().filter(starts_at__gte=day_starts, starts_at__lt=day_ends, reminder_sent_at__isnull=True)
-    queued = 0
-    for appointment_id in list(due.values_list("pk", flat=True)):
-        with transaction.atomic():
-            if not due.filter(pk=appointment_id).update(reminder_sent_at=now):
-                continue  # Another run got there first, or the visit was cancelled meanwhile.
-            queue_reminder(Appointment.objects.select_related("provider", "visit_type").get(pk=appointment_id))
-            queued += 1
-    return queued
-
-
-def _queue(messages):
-    messages = [message for message in messages if message is not None]
-    for message in messages:
-        message.save()
-        logger.info("Queued outbox message %s (%s)", message.pk, message.kind)
-    message_ids = [message.pk for message in messages]
-    transaction.on_commit(lambda: _send_after_commit(message_ids))
-
-
-def _send_after_commit(message_ids):
-    """Try the new messages at once. Whatever goes wrong stays here: the change is already
-    saved and `send_outbox` will retry, so the patient must not see an error page."""
-    try:
-        # A patient is waiting for the page: if the mail server fails once, leave the rest to send_outbox.
-        send_pending(message_ids=message_ids, stop_after_failure=True)
-    except Exception as error:
-        logger.warning(
-            "Could not send outbox messages %s after commit (%s); send_outbox will retry", message_ids, type(error).__name__
-        )
 
 
 # --- Composing --------------------------------------------------------------
@@ -225,15 +176,16 @@ def _patient_message(appointment, practice, kind, template, subject, calendar=No
     return message
 
 
-def _staff_message(appointment, kind, subject, change):
-    """Only the reference, the change and an admin link: patient details stay behind the admin's sign-in.
+def _staff_message(record, kind, subject, change):
+    """An alert to the front desk about an appointment or a telehealth request: only the
+    reference, the change and an admin link; patient details stay behind the admin's sign-in.
     None when no FRONT_DESK_EMAIL is set."""
     if not settings.FRONT_DESK_EMAIL:
         return None
-    context = {"reference": appointment.reference, "change": change, "admin_url": settings.SITE_URL + appointment.get_admin_url()}
+    context = {"reference": record.reference, "change": change, "admin_url": settings.SITE_URL + record.get_admin_url()}
     return OutboxMessage(
         kind=kind,
-        appointment=appointment,
+        appointment=record if isinstance(record, Appointment) else None,
         to=settings.FRONT_DESK_EMAIL,
         subject=subject,
         body=_render("appointments/email/staff_alert.txt", context),
@@ -308,97 +260,6 @@ def calendar_file(appointment, practice, *, method="REQUEST", sequence=0, join_l
     return calendar.to_ical().decode()
 
 
-# --- Sending ----------------------------------------------------------------
-
-
-def _due(now, retry_now=False):
-    """Messages to try now. A message stuck in “sending” after its claim ran out belongs to
-    a sender that died mid-way: it is tried again, since a duplicate beats a lost email.
-    `retry_now` also takes failed messages whose next try is still to come (after a mail
-    outage is over, there is no need to wait out the back-off)."""
-    unclaimed = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    waiting = Q(status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.FAILED])
-    if not retry_now:
-        waiting &= Q(next_attempt_at__lte=now)
-    stuck = Q(status=OutboxMessage.Status.SENDING)
-    return OutboxMessage.objects.filter(unclaimed & (waiting | stuck))
-
-
-def _claim(message_id, now, retry_now=False) -> bool:
-    """Claim one message with a conditional UPDATE. Two senders (two cron runs, or cron and
-    a request's after-commit send) may pick the same row; the database applies one UPDATE
-    after the other, the second no longer matches, and only one of them sends."""
-    return bool(
-        _due(now, retry_now).filter(pk=message_id).update(status=OutboxMessage.Status.SENDING, claimed_until=now + CLAIM_DURATION)
-    )
-
-
-def count_due(now=None, retry_now=False) -> int:
-    return _due(now or timezone.now(), retry_now).count()
-
-
-def send_pending(now=None, limit=100, message_ids=None, stop_after_failure=False, retry_now=False) -> int:
-    """Send up to `limit` due messages (only `message_ids`, if given); returns how many were sent.
-    Each message is claimed right before it is sent, so a slow mail server cannot make a
-    claim run out while the message still waits in this batch."""
-    clock = (lambda: now) if now else timezone.now
-    candidates = _due(clock(), retry_now)
-    if message_ids is not None:
-        candidates = candidates.filter(pk__in=message_ids)
-    candidate_ids = list(candidates.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
-    connection = get_connection()
-    sent = 0
-    for message_id in candidate_ids:
-        if not _claim(message_id, clock(), retry_now):
-            continue
-        if _deliver(OutboxMessage.objects.get(pk=message_id), connection, clock()):
-            sent += 1
-        elif stop_after_failure:
-            break
-    return sent
-
-
-def message_id_header(message) -> str:
-    """The same Message-ID on every attempt at one outbox message, so a mail server or
-    mail program that sees a message twice (a sender that died after the server
-    accepted it) can tell it is the same one."""
-    host = urlsplit(settings.SITE_URL).hostname or "localhost"
-    return f"<outbox.{message.pk}.{int(message.created_at.timestamp())}@{host}>"
-
-
-def _deliver(message, connection, now) -> bool:
-    email = EmailMultiAlternatives(
-        message.subject, message.body, to=[message.to], connection=connection,
-        headers={"Message-ID": message_id_header(message)},
-    )
-    if message.html_body:
-        email.attach_alternative(message.html_body, "text/html")
-    if message.attachment_name:
-        email.attach(message.attachment_name, message.attachment_content, message.attachment_mimetype or None)
-    claimed = OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING)
-    try:
-        email.send()
-    except Exception as error:
-        attempts = message.attempts + 1
-        delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
-        claimed.update(
-            status=OutboxMessage.Status.FAILED,
-            attempts=F("attempts") + 1,
-            # The class and the server's words, never the message itself.
-            last_error=" ".join(f"{type(error).__name__}: {error}".split())[:500],
-            next_attempt_at=now + delay,
-            claimed_until=None,
-        )
-        logger.warning(
-            "Outbox message %s (%s) failed on attempt %s (%s); next try in %s",
-            message.pk, message.kind, attempts, type(error).__name__, delay,
-        )
-        return False
-    claimed.update(status=OutboxMessage.Status.SENT, sent_at=now, claimed_until=None)
-    logger.info("Sent outbox message %s (%s)", message.pk, message.kind)
-    return True
-
-
 def queue_telehealth_request_received(telehealth_request):
     """The patient's acknowledgement of a telehealth request (when we will call, the reference) and the
     front desk's alert (the reference and an admin link only). Run it in the transaction that saves the request."""
@@ -412,22 +273,14 @@ def queue_telehealth_request_received(telehealth_request):
     }
     messages = [
         OutboxMessage(
-            kind="patient_telehealth_request",
+            kind=PATIENT_TELEHEALTH_REQUEST,
             to=telehealth_request.email,
             subject=f"We have your request — {practice.name}",
             body=_render("appointments/email/telehealth_request_received.txt", context),
         )
     ]
-    if settings.FRONT_DESK_EMAIL:
-        staff_context = {
-            "reference": telehealth_request.reference,
-            "change": "A patient asked online for a call back to arrange a video visit. Please call them within one business day.",
-            "admin_url": settings.SITE_URL + telehealth_request.get_admin_url(),
-        }
-        messages.append(OutboxMessage(
-            kind="staff_telehealth_request",
-            to=settings.FRONT_DESK_EMAIL,
-            subject=f"New telehealth request {telehealth_request.reference} — please call back",
-            body=_render("appointments/email/staff_alert.txt", staff_context),
-        ))
-    _queue(messages)
+    messages.append(_staff_message(
+        telehealth_request, STAFF_TELEHEALTH_REQUEST, f"New telehealth request {telehealth_request.reference} — please call back",
+        "A patient asked online for a call back to arrange a video visit. Please call them within one business day.",
+    ))
+    outbox.queue(messages)

@@ -29,7 +29,7 @@ from django.core import mail  # noqa: E402
 from django.db import connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from appointments.booking import JUST_TAKEN, PatientDetails, SlotUnavailable, book  # noqa: E402
+from appointments.booking import JUST_TAKEN, SlotUnavailable, book  # noqa: E402
 from appointments.loader import load_slots, providers_for  # noqa: E402
 from appointments.models import Appointment, VisitType, WorkingHours  # noqa: E402
 from clinic.models import Provider  # noqa: E402
@@ -73,7 +73,10 @@ def measure_contention():
     outcomes = []
 
     def attempt(number):
-        patient = PatientDetails("Bench", f"Patient{number}", date(1970, 1, 1), "+13015550100", f"bench{number}@example.com", True)
+        patient = dict(
+            first_name="Bench", last_name=f"Patient{number}", date_of_birth=date(1970, 1, 1), phone="+13015550100",
+            email=f"bench{number}@example.com", is_new_patient=True,
+        )
         try:
             barrier.wait(timeout=30)
             book(visit_type=visit_type, modality="in_office", starts_at=slot.starts_at, patient=patient, provider_id=provider.pk)

@@ -1,16 +1,17 @@
 from django import forms
-from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.admin.widgets import AdminTimeWidget
 from django.core.validators import MaxLengthValidator
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from clinic import seams
 from clinic.hours import TimeBlock, find_overlap
 from clinic.phone import display_phone
 from clinic.models import Announcement, HolidayHours, OfficeHours, Practice, Provider
@@ -40,6 +41,29 @@ FRIENDLY_FIELDS = {
     models.URLField: {"assume_scheme": "https"},
     models.TimeField: {"widget": AdminTimeWidget(format="%H:%M")},
 }
+
+
+class FilterWithDefault(admin.SimpleListFilter):
+    """A list filter that applies `default` when nothing is chosen, and "all" while staff
+    search (or when `looks_everywhere` says so): a search must find every record. "all" is
+    one of its own choices, so Django's "All" entry (which would mean the default) is left out."""
+
+    default = "all"
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        self.everywhere = bool(request.GET.get(SEARCH_VAR)) or self.looks_everywhere(request)
+
+    def looks_everywhere(self, request) -> bool:
+        return False
+
+    def value(self):
+        return super().value() or ("all" if self.everywhere else self.default)
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            if choice["query_string"] != changelist.get_query_string(remove=[self.parameter_name]):
+                yield choice
 
 
 class PhoneNumberField(forms.CharField):
@@ -81,8 +105,28 @@ class OfficeHoursInline(admin.TabularInline):
     verbose_name_plural = "Weekly office hours (a day with no block shows as closed; add a second block for a lunch break)"
 
 
+class SingleRowAdmin(admin.ModelAdmin):
+    """The admin of a `SingleRowModel`: its list goes straight to the one row (or to "add"
+    on a new site, with the defaults filled in), and it cannot be deleted."""
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not self.model.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        if self.model.objects.filter(pk=1).exists():
+            return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[1]))
+        if self.has_add_permission(request):
+            return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_add"))
+        return super().changelist_view(request, extra_context)
+
+
 @admin.register(Practice)
-class PracticeAdmin(admin.ModelAdmin):
+class PracticeAdmin(SingleRowAdmin):
     formfield_overrides = FRIENDLY_FIELDS
     inlines = [OfficeHoursInline]
     fieldsets = [
@@ -95,19 +139,6 @@ class PracticeAdmin(admin.ModelAdmin):
         if db_field.name == "phone":
             kwargs["form_class"] = PhoneNumberField
         return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and not Practice.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        # There is only one practice: go straight to it (or to "add" on a new site).
-        practice = Practice.load()
-        if practice is not None:
-            return redirect(reverse("admin:clinic_practice_change", args=[practice.pk]))
-        return super().changelist_view(request, extra_context)
 
 
 class UpcomingHolidayFilter(admin.SimpleListFilter):
@@ -126,21 +157,13 @@ class UpcomingHolidayFilter(admin.SimpleListFilter):
         return queryset
 
 
-def booked_during(first_day, last_day):
-    """What other apps have booked on these days, found without importing them.
-
-    An app takes part by giving its AppConfig a method `appointments_during(first_day,
-    last_day)` that returns dicts with "label", "starts_at", "ends_at" (aware) and "admin_url".
-    """
-    booked = []
-    for config in apps.get_app_configs():
-        if hasattr(config, "appointments_during"):
-            booked += config.appointments_during(first_day, last_day)
-    return booked
+def visit_links(visits) -> str:
+    """Links to booked visits (`clinic.seams.BookedVisit`) in the admin, for a warning."""
+    return format_html_join(", ", '<a href="{}">{}</a>', ((visit.admin_url, visit.label) for visit in visits))
 
 
-def outside_hours(holiday: HolidayHours, booked: dict) -> bool:
-    starts, ends = timezone.localtime(booked["starts_at"]), timezone.localtime(booked["ends_at"])
+def outside_hours(holiday: HolidayHours, visit: seams.BookedVisit) -> bool:
+    starts, ends = timezone.localtime(visit.starts_at), timezone.localtime(visit.ends_at)
     return not any(
         block.opens <= starts.time() and ends.time() <= block.closes and starts.date() == ends.date()
         for block in holiday.as_holiday().blocks
@@ -168,7 +191,8 @@ class HolidayHoursAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        affected = [booked for booked in booked_during(obj.first_day, obj.last_day) if outside_hours(obj, booked)]
+        # The appointments app tells which visits are booked then (clinic cannot import it: see clinic.seams).
+        affected = [visit for visit in seams.booked_visits(obj.first_day, obj.last_day) if outside_hours(obj, visit)]
         if affected:
             self.message_user(
                 request,
@@ -176,7 +200,7 @@ class HolidayHoursAdmin(admin.ModelAdmin):
                     "{} when the office is now closed. Nothing was cancelled: the front desk should call "
                     "the patients to move or cancel them. {}",
                     "1 booked visit falls" if len(affected) == 1 else f"{len(affected)} booked visits fall",
-                    format_html_join(", ", '<a href="{}">{}</a>', ((booked["admin_url"], booked["label"]) for booked in affected)),
+                    visit_links(affected),
                 ),
                 messages.WARNING,
             )

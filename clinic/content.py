@@ -5,20 +5,25 @@ header, footer, announcement bar and JSON-LD of every page. They change rarely,
 so they are read in one go and cached. Saving or deleting any of them clears
 the cache (see `clinic.apps`). Time windows are applied on every request, not
 when loading, so a scheduled announcement appears and disappears on time.
+
+Every save also starts a new *content generation*: a stamp in the shared cache that
+`clinic.page_cache` compares with the stamp of each cached page.
 """
 
+import time as clock
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from clinic.hours import Holiday, PracticeHours
+from clinic.hours import Holiday, PracticeHours, day_window
 from clinic.models import Announcement, HolidayHours, OfficeHours, Practice
 
 CACHE_KEY = "clinic:site-content:v1"
+GENERATION_KEY = "clinic:content-generation"
 # Holiday hours are shown on every page this many days before they apply.
 HOLIDAY_NOTICE_DAYS = 14
 
@@ -42,9 +47,7 @@ class SiteContent:
     def next_change_after(self, now: datetime) -> datetime:
         """The next moment pages change by themselves: an announcement starts or ends, or
         the date changes in the practice's time zone (this week's hours, holiday notices)."""
-        local = timezone.localtime(now)
-        midnight = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=local.tzinfo)
-        moments = [midnight]
+        moments = [day_window(timezone.localdate(now))[1]]  # the coming midnight
         for announcement in self.announcements:
             moments += [moment for moment in (announcement.starts_at, announcement.ends_at) if moment and moment > now]
         return min(moments)
@@ -54,7 +57,7 @@ def read_site_content(today: date | None = None, now: datetime | None = None) ->
     """Read the rows (four queries) without the cache."""
     now = now or timezone.now()
     today = today or timezone.localdate(now)
-    practice = Practice.load()
+    practice = Practice.load(fresh=True)
     weekly = {}
     for block in OfficeHours.objects.filter(practice_id=1):
         weekly.setdefault(block.weekday, []).append(block.as_block())
@@ -82,7 +85,20 @@ def forget_site_content(**kwargs):
 
 
 def _forget():
-    from clinic.page_cache import start_new_generation
-
     cache.delete(CACHE_KEY)
     start_new_generation()
+
+
+def current_generation() -> int:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        generation = clock.time_ns()
+        # add(): if two workers race here, both end up with the same stamp.
+        if not cache.add(GENERATION_KEY, generation, timeout=None):
+            generation = cache.get(GENERATION_KEY, generation)
+    return generation
+
+
+def start_new_generation():
+    """Make every cached page stale, in every process on every server sharing the cache."""
+    cache.set(GENERATION_KEY, clock.time_ns(), timeout=None)

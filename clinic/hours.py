@@ -3,6 +3,9 @@
 Everything here works on plain values and never touches the database, so the
 hours page, the footer, the JSON-LD and (later) booking availability all answer
 "is the practice open at time T" the same way. `clinic.content` loads the rows.
+
+The practice's time zone is defined here and nowhere else: `clinic.settings` takes
+TIME_ZONE from it, so `timezone.localdate()` and `PRACTICE_TIME_ZONE` always agree.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -10,8 +13,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-PRACTICE_TIME_ZONE = ZoneInfo("America/New_York")
+PRACTICE_TIME_ZONE_NAME = "America/New_York"
+PRACTICE_TIME_ZONE = ZoneInfo(PRACTICE_TIME_ZONE_NAME)
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def day_window(first_day: date, last_day: date | None = None, tz: ZoneInfo = PRACTICE_TIME_ZONE) -> tuple[datetime, datetime]:
+    """From midnight at the start of `first_day` to midnight after `last_day` (default: the
+    same day), as aware datetimes in the practice's time zone: 23 or 25 hours on DST days."""
+    last_day = first_day if last_day is None else last_day
+    return datetime.combine(first_day, time.min, tzinfo=tz), datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=tz)
 
 
 @dataclass(frozen=True, order=True)

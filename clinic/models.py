@@ -1,11 +1,17 @@
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from clinic.hours import Holiday, TimeBlock
 from clinic.phone import display_phone, normalise_phone
+from clinic.validators import validate_single_line
+
+# What the cache holds for a single-row model nobody has saved yet (None would read as "not cached").
+NO_ROW = "no-row"
 
 
 def paragraphs_of(text: str) -> list[str]:
@@ -13,11 +19,65 @@ def paragraphs_of(text: str) -> list[str]:
     return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
 
 
-class Practice(models.Model):
-    """The practice's own details. There is exactly one row (pk=1); see `Practice.load`."""
+class SingleRowModel(models.Model):
+    """A model with exactly one row (pk=1): the practice's details, the booking settings,
+    the telehealth page's text. All three load, cache and create themselves this way.
+
+    `load()` reads the row through the shared cache; saving or deleting it clears the
+    cached copy for every process, now and again when the transaction commits. Reading
+    never writes: before anyone has saved the row, `load()` answers `missing_row()`
+    (None, or for settings an unsaved row with the defaults), and staff create it in the
+    admin (see `clinic.admin.SingleRowAdmin`).
+    """
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+        self.forget_cached()
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        self.forget_cached()
+        return deleted
+
+    @classmethod
+    def cache_key(cls) -> str:
+        return f"clinic:single-row:{cls._meta.label_lower}"
+
+    @classmethod
+    def forget_cached(cls):
+        key = cls.cache_key()
+        cache.delete(key)
+        # A request between the save and the commit may have cached the old row.
+        transaction.on_commit(lambda: cache.delete(key))
+
+    @classmethod
+    def missing_row(cls):
+        """What `load()` gives before the row exists."""
+        return None
+
+    @classmethod
+    def load(cls, fresh: bool = False):
+        """The row (from the cache unless `fresh`), or `missing_row()`."""
+        row = None if fresh else cache.get(cls.cache_key())
+        if row is None:
+            row = cls.objects.filter(pk=1).first()
+            if not fresh:
+                cache.set(cls.cache_key(), NO_ROW if row is None else row, settings.SITE_CONTENT_CACHE_SECONDS)
+        elif row == NO_ROW:
+            row = None
+        return cls.missing_row() if row is None else row
+
+
+class Practice(SingleRowModel):
+    """The practice's own details, or None before anyone has entered them (see `SingleRowModel`)."""
 
     name = models.CharField(
         max_length=120,
+        validators=[validate_single_line],
         help_text="The practice's name as patients know it, e.g. “Pain, Spine & Rehab Associates”.",
     )
     specialties = models.CharField(
@@ -56,10 +116,6 @@ class Practice(models.Model):
     def __str__(self):
         return self.name
 
-    def save(self, *args, **kwargs):
-        self.pk = 1
-        super().save(*args, **kwargs)
-
     def clean(self):
         if self.phone:
             try:
@@ -68,11 +124,6 @@ class Practice(models.Model):
                 raise ValidationError({"phone": error}) from None
         if self.state:
             self.state = self.state.upper()
-
-    @classmethod
-    def load(cls):
-        """The practice, or None before anyone has entered it."""
-        return cls.objects.filter(pk=1).first()
 
     @property
     def phone_display(self):

@@ -10,7 +10,6 @@ render: they may see drafts, which must never be cached for patients.
 """
 
 import hashlib
-import time
 from dataclasses import dataclass
 from functools import wraps
 
@@ -19,9 +18,8 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
 
+from clinic.content import GENERATION_KEY, current_generation
 from clinic.context_processors import page_context
-
-GENERATION_KEY = "clinic:content-generation"
 
 
 @dataclass(frozen=True)
@@ -30,21 +28,6 @@ class CachedPage:
     content_type: str
     valid_until: float  # Unix time after which the page must be rendered again
     generation: int  # the content generation it was rendered under
-
-
-def current_generation() -> int:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        generation = time.time_ns()
-        # add(): if two workers race here, both end up with the same stamp.
-        if not cache.add(GENERATION_KEY, generation, timeout=None):
-            generation = cache.get(GENERATION_KEY, generation)
-    return generation
-
-
-def start_new_generation():
-    """Make every cached page stale, in every process on every server sharing the cache."""
-    cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
 
 
 def page_key(request) -> str:

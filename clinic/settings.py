@@ -13,6 +13,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from clinic.hours import PRACTICE_TIME_ZONE_NAME
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -185,7 +187,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "America/New_York"
+TIME_ZONE = PRACTICE_TIME_ZONE_NAME  # defined once, in clinic.hours
 USE_I18N = True
 USE_TZ = True
 

@@ -1,19 +1,14 @@
-from django.apps import apps
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from clinic import views
+from clinic import seams, views
 from clinic.sitemaps import NoticeSitemap, StaticPageSitemap, TeamSitemap
 
-# Each app may add sitemaps of its own (an AppConfig.sitemaps() method); the project
-# package imports neither app.
-SITEMAPS = {"pages": StaticPageSitemap, "team": TeamSitemap, "notices": NoticeSitemap}
-for app_config in apps.get_app_configs():
-    if hasattr(app_config, "sitemaps"):
-        SITEMAPS.update(app_config.sitemaps())
+# The apps add sitemaps of their own through clinic.seams; the project package imports neither app.
+SITEMAPS = {"pages": StaticPageSitemap, "team": TeamSitemap, "notices": NoticeSitemap, **seams.app_sitemaps()}
 
 clinic_patterns = (
     [

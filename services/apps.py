@@ -7,8 +7,14 @@ class ServicesConfig(AppConfig):
     verbose_name = "Treatment pages"
 
     def ready(self):
+        from clinic import seams
         from clinic.content import forget_site_content
+        from services.demo import load_demo_services
         from services.models import Condition, Question, Service
+        from services.sitemaps import ConditionSitemap, IndexSitemap, ServiceSitemap
+
+        seams.provide_demo(load_demo_services)
+        seams.provide_sitemaps({"treatment-lists": IndexSitemap, "services": ServiceSitemap, "conditions": ConditionSitemap})
 
         # Cached pages show treatments and conditions: any change makes them stale.
         for model in (Service, Question, Condition):
@@ -16,15 +22,3 @@ class ServicesConfig(AppConfig):
             post_delete.connect(forget_site_content, sender=model, dispatch_uid=f"forget-pages-delete-{model.__name__}")
         for through in (Service.conditions.through, Service.combined_with.through):
             m2m_changed.connect(forget_site_content, sender=through, dispatch_uid=f"forget-pages-m2m-{through.__name__}")
-
-    def sitemaps(self):
-        """Collected by the root URLconf, which may not import this app."""
-        from services.sitemaps import ConditionSitemap, IndexSitemap, ServiceSitemap
-
-        return {"treatment-lists": IndexSitemap, "services": ServiceSitemap, "conditions": ConditionSitemap}
-
-    def load_demo(self, today):
-        """Called by `manage.py seed_demo`."""
-        from services.demo import load_demo_services
-
-        return load_demo_services(today)

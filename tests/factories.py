@@ -156,3 +156,14 @@ def make_appointment(**overrides):
     fields.update(overrides)
     fields.setdefault("ends_at", fields["starts_at"] + fields["visit_type"].duration)
     return Appointment.objects.create(**fields)
+
+
+def set_booking_settings(**fields):
+    """Change the booking settings as staff do in the admin: saved, so every cached copy is replaced."""
+    from appointments.models import BookingSettings
+
+    booking_settings = BookingSettings.load(fresh=True)
+    for name, value in fields.items():
+        setattr(booking_settings, name, value)
+    booking_settings.save()
+    return booking_settings

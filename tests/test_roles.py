@@ -14,10 +14,11 @@ import pytest
 from auditlog.models import LogEntry
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
-from appointments.models import Appointment, BookingSettings, OutboxMessage, TelehealthPage, TimeOff
+from appointments.models import Appointment, OutboxMessage, TelehealthPage, TimeOff
 from clinic.roles import CONTENT_EDITORS, FRONT_DESK
 from tests.appointments.test_telehealth_admin import make_telehealth_request
 from tests.factories import (
+    set_booking_settings,
     make_announcement,
     make_appointment,
     make_condition,
@@ -152,7 +153,7 @@ def objects():
     visit_type = make_visit_type(providers=[provider])
     appointment = make_appointment(visit_type=visit_type, provider=provider, status=Appointment.Status.REQUESTED)
     time_off = TimeOff.objects.create(provider=provider, starts_at=appointment.starts_at, ends_at=appointment.ends_at)
-    BookingSettings.load()
+    set_booking_settings()
     TelehealthPage.objects.create(intro="<p>Video visits.</p>")
     users = {
         "superuser": make_staff("boss", superuser=True),

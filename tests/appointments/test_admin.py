@@ -4,8 +4,8 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.utils import timezone
 
-from appointments import admin as appointments_admin
-from appointments.models import Appointment, OutboxMessage, TimeOff, WorkingHours
+from appointments import booking
+from appointments.models import Appointment, BookingSettings, OutboxMessage, TimeOff, WorkingHours
 from clinic.hours import PRACTICE_TIME_ZONE
 from clinic.roles import CONTENT_EDITORS, FRONT_DESK
 from tests.factories import (
@@ -17,6 +17,7 @@ from tests.factories import (
     make_staff,
     make_visit_type,
     make_working_hours,
+    set_booking_settings,
 )
 
 pytestmark = pytest.mark.django_db
@@ -323,18 +324,18 @@ def test_a_booking_the_database_refuses_after_the_check_is_still_a_form_error(de
     # Two desks booking the same time at once: both pass the check, the database refuses the second.
     monday = next_monday()
     existing = make_appointment(visit_type=visit_type, provider=provider, starts_at=at(monday, 10))
-    real_check = appointments_admin.why_staff_cannot_book
+    real_check = booking.staff_problem
     calls = []
 
-    def check_that_misses_once(*args, **kwargs):
+    def check_that_misses_twice(*args, **kwargs):
         calls.append(args)
-        return "" if len(calls) == 1 else real_check(*args, **kwargs)
+        return None if len(calls) <= 2 else real_check(*args, **kwargs)
 
-    monkeypatch.setattr(appointments_admin, "why_staff_cannot_book", check_that_misses_once)
+    monkeypatch.setattr(booking, "staff_problem", check_that_misses_twice)
 
     response = desk_client.post(ADD_URL, booking_form(provider, visit_type, at(monday, 10)))
 
-    assert len(calls) == 2  # the database refused the first attempt; the form was checked again
+    assert len(calls) == 3  # the form's check and the booking's missed, the database refused; the form was checked again
     assert response.status_code == 200
     assert existing.reference in form_errors(response)["starts_at"][0]
     assert list(Appointment.objects.all()) == [existing]
@@ -352,7 +353,7 @@ def test_a_booking_the_database_refuses_after_the_check_is_still_a_form_error(de
         ("not offered", "provider", "Pat"),
         ("not by video", "modality", "“Follow-up visit” is not offered this way."),
         ("bad phone", "phone", "Enter a full phone number"),
-        ("future birth", "date_of_birth", "Enter the patient's date of birth"),
+        ("future birth", "date_of_birth", "The date of birth must be in the past."),
     ],
 )
 def test_staff_booking_obeys_the_office_and_provider_rules(desk_client, visit_type, provider, case, expected_field, expected_start):
@@ -546,7 +547,14 @@ def test_overlapping_working_hours_are_refused(desk_client, provider):
     assert WorkingHours.objects.filter(provider=provider, weekday=0).count() == 1
 
 
-def test_the_booking_settings_list_opens_the_one_row(desk_client):
+def test_the_booking_settings_list_opens_the_one_row_or_the_form_to_create_it(desk_client):
+    response = desk_client.get("/admin/appointments/bookingsettings/")
+    assert response.status_code == 302 and response["Location"].endswith("/admin/appointments/bookingsettings/add/")
+    add_form = desk_client.get(response["Location"]).context["adminform"].form
+    assert add_form["minimum_notice_minutes"].value() == 120  # the defaults that apply until staff save
+    assert not BookingSettings.objects.exists()  # looking wrote nothing
+
+    set_booking_settings()
     response = desk_client.get("/admin/appointments/bookingsettings/")
     assert response.status_code == 302 and response["Location"].endswith("/admin/appointments/bookingsettings/1/change/")
 

@@ -12,7 +12,7 @@ import pytest
 from django.db import IntegrityError, connection, connections
 from django.utils import timezone
 
-from appointments.booking import JUST_TAKEN, PatientDetails, SlotUnavailable, book
+from appointments.booking import JUST_TAKEN, SlotUnavailable, book
 from appointments.models import Appointment, VisitType, WorkingHours
 from clinic.models import Provider
 from tests.factories import make_office_hours, make_practice
@@ -47,7 +47,7 @@ def clinic_day():
 
 
 def patient(number):
-    return PatientDetails(
+    return dict(
         first_name=f"Pat{number}", last_name="Racer", date_of_birth=date(1970, 1, 1),
         phone="+13015550100", email=f"pat{number}@example.com", is_new_patient=True, consent_to_contact=True,
     )

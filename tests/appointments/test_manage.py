@@ -8,9 +8,9 @@ from html import unescape
 import pytest
 from django.utils import timezone
 
-from appointments.models import Appointment, BookingSettings, OutboxMessage
+from appointments.models import Appointment, OutboxMessage
 from tests.appointments.test_booking_flow import at, build_clinic, time_buttons, weekday_after
-from tests.factories import make_appointment
+from tests.factories import make_appointment, set_booking_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -148,7 +148,7 @@ def test_within_the_cut_off_the_page_says_to_call_and_cancel_is_refused(client, 
 
 
 def test_the_cut_off_follows_the_booking_settings(client, clinic):
-    BookingSettings.objects.update(cancellation_cutoff_hours=2)
+    set_booking_settings(cancellation_cutoff_hours=2)
     soon, token = booked(clinic, timezone.now() + timedelta(hours=10))
     assert "Cancel this appointment</button>" in client.get(manage_url(token)).content.decode()
 

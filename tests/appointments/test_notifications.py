@@ -11,8 +11,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments import booking, notifications
-from appointments.booking import PatientDetails, book
+from appointments import booking, notifications, outbox
+from appointments.booking import book
 from appointments.models import Appointment, BookingSettings, OutboxMessage
 from clinic.hours import PRACTICE_TIME_ZONE
 from tests.factories import (
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 PRACTICE_NAME = "Pain, Spine & Rehab Associates"
 VISIT_NAME = "Trigger point injection"
-PATIENT = PatientDetails(
+PATIENT = dict(
     first_name="Rosalind",
     last_name="Quigley",
     date_of_birth=date(1958, 7, 14),
@@ -101,7 +101,7 @@ def test_it_saves_the_booking_and_two_messages_together_and_sends_them_after_com
     assert sorted(OutboxMessage.objects.values_list("kind", "status")) == [
         ("patient_received", "sent"), ("staff_new_booking", "sent"),
     ]
-    assert sorted(email.to[0] for email in mailoutbox) == ["frontdesk@clinic.test", PATIENT.email]
+    assert sorted(email.to[0] for email in mailoutbox) == ["frontdesk@clinic.test", PATIENT["email"]]
     assert all(message.sent_at and message.attempts == 0 for message in OutboxMessage.objects.all())
 
 
@@ -121,7 +121,7 @@ def test_it_writes_no_message_and_sends_nothing_when_the_booking_rolls_back(
 def test_it_tells_the_patient_what_when_where_and_how_to_cancel(visit_type, mailoutbox, django_capture_on_commit_callbacks):
     day = weekday_ahead(3)
     result = book_and_send(visit_type, django_capture_on_commit_callbacks, starts_at=at(day, 10))
-    email = next(email for email in mailoutbox if email.to == [PATIENT.email])
+    email = next(email for email in mailoutbox if email.to == [PATIENT["email"]])
     assert email.subject == f"Your appointment request at {PRACTICE_NAME}"
     manage_url = "https://clinic.test" + reverse("appointments:manage", kwargs={"token": result.manage_token})
     for expected in [
@@ -146,17 +146,17 @@ def test_it_tells_the_patient_what_when_where_and_how_to_cancel(visit_type, mail
 def test_it_says_confirmed_when_the_practice_confirms_bookings_at_once(visit_type, mailoutbox, django_capture_on_commit_callbacks):
     BookingSettings.objects.update_or_create(pk=1, defaults={"requires_confirmation": False})
     book_and_send(visit_type, django_capture_on_commit_callbacks)
-    email = next(email for email in mailoutbox if email.to == [PATIENT.email])
+    email = next(email for email in mailoutbox if email.to == [PATIENT["email"]])
     assert email.subject == f"Appointment confirmed — {PRACTICE_NAME}"
     assert "is confirmed" in email.body
-    assert OutboxMessage.objects.get(to=PATIENT.email).kind == "patient_confirmed"
-    assert parse_calendar(OutboxMessage.objects.get(to=PATIENT.email)).walk("VEVENT")[0]["status"] == "CONFIRMED"
+    assert OutboxMessage.objects.get(to=PATIENT["email"]).kind == "patient_confirmed"
+    assert parse_calendar(OutboxMessage.objects.get(to=PATIENT["email"])).walk("VEVENT")[0]["status"] == "CONFIRMED"
 
 
 def test_it_attaches_a_calendar_file_with_the_visit(visit_type, mailoutbox, django_capture_on_commit_callbacks):
     result = book_and_send(visit_type, django_capture_on_commit_callbacks)
     appointment = result.appointment
-    email = next(email for email in mailoutbox if email.to == [PATIENT.email])
+    email = next(email for email in mailoutbox if email.to == [PATIENT["email"]])
     [(name, content, mimetype)] = email.attachments
     assert (name, mimetype) == ("appointment.ics", "text/calendar")
     calendar = icalendar.Calendar.from_ical(content)
@@ -175,7 +175,7 @@ def test_it_attaches_a_calendar_file_with_the_visit(visit_type, mailoutbox, djan
 
 def test_a_video_visit_says_how_joining_works_and_has_no_address(visit_type, mailoutbox, django_capture_on_commit_callbacks):
     book_and_send(visit_type, django_capture_on_commit_callbacks, modality=Appointment.Modality.VIDEO)
-    message = OutboxMessage.objects.get(to=PATIENT.email)
+    message = OutboxMessage.objects.get(to=PATIENT["email"])
     assert "Video visit. We will send the link to join once your visit is confirmed." in message.body
     assert "1 Test Street" not in message.body.split("Reference:")[0]
     assert str(parse_calendar(message).walk("VEVENT")[0]["location"]) == "Video visit"
@@ -223,7 +223,7 @@ def test_a_mail_server_that_is_down_loses_nothing_and_send_outbox_sends_each_mes
     out = StringIO()
     call_command("send_outbox", stdout=out)
     assert "Sent 1." in out.getvalue()
-    assert sorted(email.to[0] for email in mailoutbox) == ["frontdesk@clinic.test", PATIENT.email]
+    assert sorted(email.to[0] for email in mailoutbox) == ["frontdesk@clinic.test", PATIENT["email"]]
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
 
     call_command("send_outbox", stdout=StringIO())
@@ -241,19 +241,19 @@ def test_send_outbox_retry_now_sends_failed_messages_without_waiting_and_only_on
     out = StringIO()
     call_command("send_outbox", "--retry-now", stdout=out)
     assert "Sent 2." in out.getvalue()
-    assert sorted(email.to[0] for email in mailoutbox) == ["frontdesk@clinic.test", PATIENT.email]
+    assert sorted(email.to[0] for email in mailoutbox) == ["frontdesk@clinic.test", PATIENT["email"]]
     call_command("send_outbox", "--retry-now", stdout=StringIO())
     assert len(mailoutbox) == 2
 
 
 def test_every_attempt_at_a_message_carries_the_same_message_id(visit_type, settings, mailoutbox):
     message = OutboxMessage.objects.create(kind="patient_confirmed", to="someone@example.com", subject="s", body="b")
-    header = notifications.message_id_header(message)
+    header = outbox.message_id_header(message)
     assert header == f"<outbox.{message.pk}.{int(message.created_at.timestamp())}@clinic.test>"
     settings.EMAIL_BACKEND = "tests.appointments.test_notifications.DisconnectedBackend"
-    assert notifications.send_pending() == 0
+    assert outbox.send_pending() == 0
     settings.EMAIL_BACKEND = LOCMEM
-    assert notifications.send_pending(retry_now=True) == 1
+    assert outbox.send_pending(retry_now=True) == 1
     assert mailoutbox[0].message()["Message-ID"] == header
 
 
@@ -262,7 +262,7 @@ def test_each_failure_waits_longer_before_the_next_try(visit_type, settings, dja
     settings.FRONT_DESK_EMAIL = ""
     book_and_send(visit_type, django_capture_on_commit_callbacks)
     later = timezone.now() + timedelta(minutes=2)
-    assert notifications.send_pending(now=later) == 0
+    assert outbox.send_pending(now=later) == 0
     message = OutboxMessage.objects.get()
     assert (message.status, message.attempts, message.next_attempt_at) == ("failed", 2, later + timedelta(minutes=5))
     assert message.claimed_until is None
@@ -274,15 +274,15 @@ def test_a_message_claimed_by_another_sender_is_left_alone(mailoutbox):
         kind="patient_confirmed", to="someone@example.com", subject="s", body="b",
         status="sending", claimed_until=now + timedelta(minutes=3),
     )
-    assert notifications.send_pending(now=now) == 0
+    assert outbox.send_pending(now=now) == 0
     call_command("send_outbox", stdout=StringIO())
     assert mailoutbox == []
     claimed.refresh_from_db()
     assert claimed.status == "sending"
 
     # The other sender died mid-way: once its claim runs out, the message goes out, once.
-    assert notifications.send_pending(now=now + timedelta(minutes=6)) == 1
-    assert notifications.send_pending(now=now + timedelta(minutes=20)) == 0
+    assert outbox.send_pending(now=now + timedelta(minutes=6)) == 1
+    assert outbox.send_pending(now=now + timedelta(minutes=20)) == 0
     assert len(mailoutbox) == 1
     claimed.refresh_from_db()
     assert claimed.status == "sent"
@@ -291,8 +291,8 @@ def test_a_message_claimed_by_another_sender_is_left_alone(mailoutbox):
 def test_a_claim_wins_only_once():
     message = OutboxMessage.objects.create(kind="patient_confirmed", to="someone@example.com", subject="s", body="b")
     now = timezone.now()
-    assert notifications._claim(message.pk, now) is True
-    assert notifications._claim(message.pk, now) is False  # what a second sender at the same moment gets
+    assert outbox._claim(message.pk, now) is True
+    assert outbox._claim(message.pk, now) is False  # what a second sender at the same moment gets
 
 
 def test_the_confirmation_tells_the_patient_and_updates_the_calendar_event(
@@ -305,7 +305,7 @@ def test_the_confirmation_tells_the_patient_and_updates_the_calendar_event(
         appointment.save(update_fields=["status", "updated_at"])
         notifications.queue_confirmed(appointment)
     [email] = mailoutbox
-    assert email.to == [PATIENT.email]
+    assert email.to == [PATIENT["email"]]
     assert email.subject == f"Appointment confirmed — {PRACTICE_NAME}"
     assert "email we sent when you booked" in email.body
     [event] = icalendar.Calendar.from_ical(email.attachments[0].content).walk("VEVENT")
@@ -318,7 +318,7 @@ def test_moving_a_visit_sends_an_updated_calendar_event_and_alerts_the_front_des
     appointment = book_and_send(visit_type, django_capture_on_commit_callbacks).appointment
     new_start = at(weekday_ahead(5), 14, 30)
     with django_capture_on_commit_callbacks(execute=True):
-        booking.reschedule(appointment, starts_at=new_start)
+        booking.move(appointment, by_patient=True, starts_at=new_start)
     moved = OutboxMessage.objects.get(kind="patient_rescheduled")
     assert moved.subject == f"Appointment changed — {PRACTICE_NAME}"
     assert "2:30 PM" in moved.body
@@ -380,7 +380,7 @@ def test_no_subject_names_the_visit(visit_type, django_capture_on_commit_callbac
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         notifications.queue_confirmed(appointment)
         notifications.queue_reminder(appointment)
-    booking.reschedule(appointment, starts_at=at(weekday_ahead(6), 9))
+    booking.move(appointment, by_patient=True, starts_at=at(weekday_ahead(6), 9))
     booking.cancel(appointment, by_patient=True)
     subjects = list(OutboxMessage.objects.values_list("subject", flat=True))
     assert len(subjects) == 8
@@ -396,7 +396,7 @@ def test_logs_hold_message_ids_and_kinds_but_no_patient_details(
     settings.EMAIL_BACKEND = "tests.appointments.test_notifications.DisconnectedBackend"
     book_and_send(visit_type, django_capture_on_commit_callbacks)
     settings.EMAIL_BACKEND = LOCMEM
-    notifications.send_pending(now=timezone.now() + timedelta(minutes=2))
+    outbox.send_pending(now=timezone.now() + timedelta(minutes=2))
     assert "patient_received" in caplog.text and "SMTPServerDisconnected" in caplog.text
     for detail in [*PATIENT_DETAILS, "frontdesk@clinic.test", "Connection unexpectedly closed"]:
         assert detail not in caplog.text, detail
@@ -404,16 +404,15 @@ def test_logs_hold_message_ids_and_kinds_but_no_patient_details(
 
 def test_a_visit_the_front_desk_moved_itself_raises_no_alert(visit_type, django_capture_on_commit_callbacks):
     appointment = book_and_send(visit_type, django_capture_on_commit_callbacks).appointment
-    with transaction.atomic():
-        notifications.queue_rescheduled(appointment, by_patient=False)
+    booking.move(appointment, starts_at=at(weekday_ahead(3), 14), by_patient=False)
     assert OutboxMessage.objects.filter(kind="patient_rescheduled").count() == 1
     assert not OutboxMessage.objects.filter(kind="staff_rescheduled").exists()
 
 
 def test_a_booking_the_front_desk_made_itself_raises_no_alert(visit_type, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        book(
-            visit_type=visit_type, modality=Appointment.Modality.IN_OFFICE, starts_at=at(weekday_ahead(3), 10),
-            patient=PATIENT, source=Appointment.Source.STAFF,
+        booking.book_for_staff(
+            provider=visit_type.providers.get(), visit_type=visit_type, modality=Appointment.Modality.IN_OFFICE,
+            starts_at=at(weekday_ahead(3), 10), patient=PATIENT,
         )
-    assert list(OutboxMessage.objects.values_list("kind", flat=True)) == ["patient_received"]
+    assert list(OutboxMessage.objects.values_list("kind", flat=True)) == ["patient_confirmed"]

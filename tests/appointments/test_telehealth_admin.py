@@ -8,9 +8,8 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.utils import timezone
 
-from appointments import admin as appointments_admin
 from appointments.models import Appointment, BookingSettings, OutboxMessage, TelehealthPage, TelehealthRequest
-from appointments.telehealth_admin import waiting_time
+from appointments.admin.telehealth import waiting_time
 from clinic.hours import PRACTICE_TIME_ZONE
 from tests.factories import (
     make_appointment,
@@ -44,6 +43,9 @@ def make_telehealth_request(waited=None, **overrides):
         "consent_to_contact": True,
     }
     fields.update(overrides)
+    if fields.get("status") == TelehealthRequest.Status.SCHEDULED and "appointment" not in fields:
+        # A scheduled request always has its visit (the database holds the rule).
+        fields["appointment"] = make_appointment(modality=Appointment.Modality.VIDEO)
     telehealth_request = TelehealthRequest.objects.create(**fields)
     if waited is not None:
         TelehealthRequest.objects.filter(pk=telehealth_request.pk).update(created_at=timezone.now() - waited)
@@ -337,14 +339,14 @@ def test_a_request_scheduled_meanwhile_rolls_the_whole_booking_back(desk_client,
     telehealth_request = make_telehealth_request()
     first = make_appointment(visit_type=visit_type, provider=provider, starts_at=at(monday, 9))
     TelehealthRequest.objects.filter(pk=telehealth_request.pk).update(status="scheduled", appointment=first)
-    real_open_requests = appointments_admin.open_telehealth_requests
+    real_open = TelehealthRequest.objects.open
     calls = []
 
     def still_open_until_the_save(*args):
         calls.append(args)
-        return TelehealthRequest.objects.all() if len(calls) <= 2 else real_open_requests()
+        return TelehealthRequest.objects.all() if len(calls) <= 2 else real_open()
 
-    monkeypatch.setattr(appointments_admin, "open_telehealth_requests", still_open_until_the_save)
+    monkeypatch.setattr(TelehealthRequest.objects, "open", still_open_until_the_save)
 
     response = schedule(desk_client, telehealth_request, booking_from(telehealth_request, provider, visit_type, at(monday, 14)))
 
@@ -409,7 +411,8 @@ def test_the_page_text_list_opens_the_one_page_with_a_view_on_site_link(editor_c
 
 
 def test_an_editor_writes_the_first_page_text_on_a_new_site(editor_client):
-    assert editor_client.get("/admin/appointments/telehealthpage/").status_code == 200
+    list_page = editor_client.get("/admin/appointments/telehealthpage/")
+    assert list_page.status_code == 302 and list_page["Location"] == "/admin/appointments/telehealthpage/add/"
 
     response = editor_client.post(
         "/admin/appointments/telehealthpage/add/",

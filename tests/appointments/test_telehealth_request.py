@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from appointments import antispam, notifications
 from appointments.models import BookingSettings, OutboxMessage, TelehealthPage, TelehealthRequest
-from appointments.telehealth_forms import CHOOSE_A_STATE, REQUEST_REFUSED
+from appointments.forms.telehealth import CHOOSE_A_STATE, REQUEST_REFUSED
 from tests.appointments.test_booking_flow import stamp_issued, years_ago
 from tests.appointments.test_privacy import PATIENT as PRIVACY_PATIENT
 from tests.appointments.test_privacy import leaks

@@ -13,10 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from appointments import booking, notifications
-from appointments.booking import PatientDetails
 from appointments.models import Appointment, BookingSettings, OutboxMessage
 from clinic.hours import PRACTICE_TIME_ZONE
 from tests.factories import (
+    set_booking_settings,
     make_appointment,
     make_office_hours,
     make_practice,
@@ -33,7 +33,7 @@ NOT_YET = "We will send the link to join once your visit is confirmed."
 HOW_TO_JOIN = "How to join your video visit"
 LIST_URL = "/admin/appointments/appointment/"
 ADD_URL = "/admin/appointments/appointment/add/"
-PATIENT = PatientDetails(
+PATIENT = dict(
     first_name="Rosalind",
     last_name="Quigley",
     date_of_birth=date(1958, 7, 14),
@@ -174,7 +174,7 @@ def test_the_front_desk_confirming_a_video_visit_sends_the_link_in_the_email_and
 
     assert response.status_code == 200
     [email] = mailoutbox
-    assert email.to == [PATIENT.email]
+    assert email.to == [PATIENT["email"]]
     assert HOW_TO_JOIN in email.body and ROOM in email.body
     assert NOT_YET not in email.body
     [(name, content, mimetype)] = email.attachments
@@ -199,7 +199,7 @@ def test_queue_confirmed_carries_the_link_of_a_confirmed_video_visit(visit_type)
 
 
 def test_a_booking_confirmed_at_once_carries_the_link_but_the_staff_alert_does_not(visit_type):
-    BookingSettings.objects.filter(pk=1).update(requires_confirmation=False)
+    set_booking_settings(requires_confirmation=False)
     booked = book_online(visit_type)
     assert booked.appointment.status == Appointment.Status.CONFIRMED
 
@@ -226,7 +226,7 @@ def test_staff_booking_a_video_visit_with_its_own_link_emails_that_link(desk_cli
         "last_name": "Quigley",
         "date_of_birth": "1958-07-14",
         "phone": "(301) 555-0188",
-        "email": PATIENT.email,
+        "email": PATIENT["email"],
         "reason": "",
     })
 
@@ -255,17 +255,17 @@ def test_the_reminder_of_a_confirmed_video_visit_has_the_link_and_of_a_requested
 
 
 def test_a_confirmed_video_visit_moved_online_carries_the_link_only_if_it_stays_confirmed(visit_type):
-    BookingSettings.objects.filter(pk=1).update(requires_confirmation=False)
+    set_booking_settings(requires_confirmation=False)
     appointment = make_appointment(visit_type=visit_type, modality="video", starts_at=at(weekday_ahead(3), 10))
-    booking.reschedule(appointment, starts_at=at(weekday_ahead(3), 14))
+    booking.move(appointment, by_patient=True, starts_at=at(weekday_ahead(3), 14))
     moved = patient_message("patient_rescheduled")
     assert ROOM in moved.body
     assert_calendar_has_the_link(moved, ROOM)
     assert_no_link_anywhere(patient_message("staff_rescheduled").body)
 
     OutboxMessage.objects.all().delete()
-    BookingSettings.objects.filter(pk=1).update(requires_confirmation=True)  # a new time is a new request
-    booking.reschedule(appointment, starts_at=at(weekday_ahead(3), 15))
+    set_booking_settings(requires_confirmation=True)  # a new time is a new request
+    booking.move(appointment, by_patient=True, starts_at=at(weekday_ahead(3), 15))
     moved = patient_message("patient_rescheduled")
     assert NOT_YET in moved.body
     assert_no_link_anywhere(moved.body + moved.attachment_content)
@@ -298,7 +298,7 @@ def test_a_visits_own_link_overrides_the_practice_room(client, visit_type):
 
 
 def test_without_any_room_link_a_confirmed_video_visit_promises_the_link_by_email(client, visit_type):
-    BookingSettings.objects.filter(pk=1).update(video_room_url="")
+    set_booking_settings(video_room_url="")
     appointment = make_appointment(visit_type=visit_type, modality="video")
     token = with_manage_link(appointment)
     with transaction.atomic():
@@ -331,12 +331,12 @@ def test_an_office_visit_never_shows_a_video_link(client, visit_type):
 
 
 def test_no_staff_alert_ever_carries_the_link(visit_type):
-    BookingSettings.objects.filter(pk=1).update(requires_confirmation=False)
+    set_booking_settings(requires_confirmation=False)
     first = book_online(visit_type).appointment
     second = book_online(visit_type, starts_at=at(weekday_ahead(3), 11)).appointment
     Appointment.objects.filter(pk=second.pk).update(video_link=OWN_ROOM)
     second.refresh_from_db()
-    booking.reschedule(first, starts_at=at(weekday_ahead(3), 14))
+    booking.move(first, by_patient=True, starts_at=at(weekday_ahead(3), 14))
     booking.cancel(second, by_patient=True)
 
     alerts = OutboxMessage.objects.filter(to="frontdesk@clinic.test")

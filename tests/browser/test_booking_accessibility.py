@@ -10,8 +10,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from appointments import booking
-from appointments.booking import PatientDetails
-from appointments.forms import parse_start
+from appointments.forms.booking import parse_start
 from appointments.models import Appointment, BookingSettings, VisitType
 from tests.appointments.test_booking_flow import stamp_issued
 from tests.browser.test_accessibility import WCAG_TAGS, WIDTHS, describe
@@ -38,9 +37,9 @@ def book_directly(page, base_url):
         visit_type=VisitType.objects.get(slug=VISIT),
         modality=Appointment.Modality.IN_OFFICE,
         starts_at=parse_start(start),
-        patient=PatientDetails(
-            "Zebedee", "Quillfeather", date(1961, 7, 19), "+13015550187", "zebedee.q@example.com",
-            is_new_patient=True, consent_to_contact=True,
+        patient=dict(
+            first_name="Zebedee", last_name="Quillfeather", date_of_birth=date(1961, 7, 19), phone="+13015550187",
+            email="zebedee.q@example.com", is_new_patient=True, consent_to_contact=True,
         ),
     )
     return booked.manage_token

@@ -12,7 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from appointments import antispam
-from appointments.forms import start_value
+from appointments.forms.booking import start_value
 from appointments.models import Appointment, BookingSettings, OutboxMessage
 
 PHONE = {"width": 390, "height": 844}

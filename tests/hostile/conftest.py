@@ -27,7 +27,7 @@ class DemoSite:
 def demo_site(db, settings):
     """The demo practice, with the per-address post limit out of the way (tested in
     tests/appointments/test_abuse.py) and emails kept in memory."""
-    from appointments.forms import start_value
+    from appointments.forms.booking import start_value
     from appointments.loader import load_slots, providers_for
     from appointments.models import Appointment, VisitType
     from clinic.models import Announcement

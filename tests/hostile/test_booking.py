@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from appointments import antispam, notifications
-from appointments.forms import PatientDetailsForm, parse_start
+from appointments.forms.booking import PatientDetailsForm, parse_start
 from appointments.models import Appointment, OutboxMessage
 from tests.appointments.test_booking_flow import PATIENT, stamp_issued
 from tests.hostile.checks import assert_fits_the_database, assert_passed_the_traps, row_counts, send

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from appointments import booking, notifications
-from appointments.forms import parse_start
+from appointments.forms.booking import parse_start
 from appointments.loader import load_slots
 from appointments.models import Appointment, OutboxMessage, VisitType
 from tests.hostile.checks import assert_fits_the_database, row_counts, send
@@ -31,7 +31,7 @@ from tests.hostile.strategies import (
 
 pytestmark = pytest.mark.django_db
 
-PATIENT = booking.PatientDetails(
+PATIENT = dict(
     first_name="Imogen", last_name="Tarrant", date_of_birth=date(1970, 5, 17),
     phone="+13015550123", email="imogen.tarrant@example.com", is_new_patient=False, consent_to_contact=True,
 )

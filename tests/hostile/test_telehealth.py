@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from appointments.models import BookingSettings, OutboxMessage, TelehealthRequest
-from appointments.telehealth_forms import TIME_OF_DAY_CHOICES, WEEKDAY_CHOICES, TelehealthRequestForm
+from appointments.forms.telehealth import TIME_OF_DAY_CHOICES, WEEKDAY_CHOICES, TelehealthRequestForm
 from tests.appointments.test_booking_flow import PATIENT, stamp_issued
 from tests.hostile.checks import assert_fits_the_database, assert_passed_the_traps, row_counts, send
 from tests.hostile.profiles import examples
@@ -36,7 +36,7 @@ def assert_requested_completely(sent, before):
     allowed_states = BookingSettings.load().telehealth_state_codes
     form = TelehealthRequestForm(QueryDict(urlencode(sent, doseq=True)), allowed_states=allowed_states)
     assert form.is_valid(), form.errors
-    expected = form.new_request()
+    expected = TelehealthRequest(**form.request_details())
     for field in TelehealthRequest._meta.concrete_fields:
         if field.name not in ("id", "reference", "created_at", "updated_at"):
             assert getattr(request, field.attname) == getattr(expected, field.attname), field.name

@@ -19,12 +19,12 @@ import pytest
 from django.apps import apps
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from appointments import booking, notifications, staff_booking
+from appointments import booking, outbox, telehealth
 from appointments.loader import load_slots, providers_for
-from appointments.models import Appointment, OutboxMessage, TelehealthRequest, VisitType
+from appointments.models import Appointment, OutboxMessage, VisitType
 
 # Serialized rollback puts back what the migrations made after the flush (see tests/appointments/test_concurrency.py).
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -53,7 +53,7 @@ class DisconnectedBackend(BaseEmailBackend):
 
 
 def patient(number):
-    return booking.PatientDetails(
+    return dict(
         first_name=f"Robin{number}", last_name="Backup", date_of_birth=date(1960 + number, 2, 3 + number),
         phone=f"+1301555010{number}", email=f"robin{number}@example.com", is_new_patient=False,
         reason=f"Low back pain, visit {number}", consent_to_contact=number % 2 == 0,
@@ -79,33 +79,29 @@ def make_bookings_with_emails_in_every_state(settings):
     settings.EMAIL_BACKEND = LOCMEM
 
     confirmed = book(follow_up, Appointment.Modality.IN_OFFICE, 3, 1)
-    with transaction.atomic():
-        staff_booking.confirm_appointment(Appointment.objects.get(pk=confirmed.pk))
+    booking.confirm(confirmed)
 
     moved = book(dry_needling, Appointment.Modality.IN_OFFICE, 4, 2)
     later = timezone.localdate(moved.starts_at) + timedelta(days=2)
-    booking.reschedule(moved, starts_at=free_time(dry_needling, Appointment.Modality.IN_OFFICE, later))
+    booking.move(moved, by_patient=True, starts_at=free_time(dry_needling, Appointment.Modality.IN_OFFICE, later))
 
     completed = book(follow_up, Appointment.Modality.IN_OFFICE, 5, 3)
-    with transaction.atomic():
-        staff_booking.status_setter(Appointment.Status.COMPLETED)(Appointment.objects.get(pk=completed.pk))
+    booking.record_outcome(completed, Appointment.Status.COMPLETED, now=completed.ends_at)  # as if the visit were over
 
     settings.EMAIL_BACKEND = "tests.ops.test_backup_restore.DisconnectedBackend"
     # The patient's email fails at once; the front desk's alert is left pending for send_outbox.
     video = book(follow_up, Appointment.Modality.VIDEO, 6, 4)
     failed_twice = OutboxMessage.objects.get(appointment=video, status=OutboxMessage.Status.FAILED)
-    notifications.send_pending(now=timezone.now() + timedelta(minutes=2), message_ids=[failed_twice.pk])
+    outbox.send_pending(now=timezone.now() + timedelta(minutes=2), message_ids=[failed_twice.pk])
 
     cancelled = book(follow_up, Appointment.Modality.IN_OFFICE, 7, 5)
     booking.cancel(cancelled, by_patient=False)
 
     # Emails about no appointment, the second one pending as well.
-    with transaction.atomic():
-        telehealth_request = TelehealthRequest.objects.create(
-            first_name="Sam", last_name="Caller", date_of_birth=date(1975, 5, 6), phone="+13015550199",
-            email="sam@example.com", is_new_patient=True, state="MD",
-        )
-        notifications.queue_telehealth_request_received(telehealth_request)
+    telehealth.request_call_back(dict(
+        first_name="Sam", last_name="Caller", date_of_birth=date(1975, 5, 6), phone="+13015550199",
+        email="sam@example.com", is_new_patient=True, state="MD",
+    ))
     settings.EMAIL_BACKEND = LOCMEM
 
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from appointments.models import OutboxMessage
-from appointments.notifications import count_due, send_pending
+from appointments.outbox import count_due, send_pending
 
 # At most this many batches per run, so one run always ends; the next run picks up the rest.
 MAX_BATCHES = 50

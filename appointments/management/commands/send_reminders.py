@@ -1,7 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from appointments.notifications import queue_due_reminders
+from appointments.booking import send_due_reminders
 
 
 class Command(BaseCommand):
@@ -13,6 +13,6 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        queued = queue_due_reminders()
+        queued = send_due_reminders()
         self.stdout.write(f"Queued {queued} reminder(s).")
         call_command("send_outbox", stdout=self.stdout, stderr=self.stderr)

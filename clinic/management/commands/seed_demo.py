@@ -1,13 +1,13 @@
 from datetime import timedelta
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from clinic import demo
+from clinic import demo, seams
+from clinic.content import forget_site_content
 from clinic.models import Announcement, HolidayHours, OfficeHours, Practice, Provider
 from clinic.roles import CONTENT_EDITORS, FRONT_DESK
 
@@ -65,13 +65,9 @@ class Command(BaseCommand):
                 slug=fields["slug"], defaults={**fields, "starts_at": timezone.now() - timedelta(days=1)}
             )
             added_announcements += made
-        # Each app may bring demo content of its own (clinic imports neither app).
-        for app_config in apps.get_app_configs():
-            if hasattr(app_config, "load_demo"):
-                app_config.load_demo(today)
+        # Each app brings demo content of its own (clinic imports neither app: see clinic.seams).
+        seams.load_demo(today)
         # Bulk inserts bypass the signals that clear the page cache.
-        from clinic.content import forget_site_content
-
         forget_site_content()
         if options["verbosity"]:
             self.stdout.write(

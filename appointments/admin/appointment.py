@@ -1,58 +1,48 @@
+"""Appointments in the admin: the front desk's list, booking by phone (also from a
+telehealth request), moving a visit, the status actions, and the day schedule. Every
+change goes through `appointments.booking` (or `appointments.telehealth` for a visit
+booked from a request); this module only turns their refusals into form errors and messages."""
+
 from datetime import timedelta
 from itertools import groupby
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import SEARCH_VAR
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-
 from auditlog.signals import accessed
 
-from appointments import notifications
-from appointments.staff_booking import (
-    cancel_by_staff,
-    confirm_appointment,
-    local_day_window,
-    status_setter,
-    why_staff_cannot_book,
-)
-from appointments.models import Appointment, TelehealthRequest
-from clinic.admin import FRIENDLY_FIELDS
+from appointments import booking, telehealth
+from appointments.admin.patient_record import PatientRecordAdmin
+from appointments.booking import BookingRefused, SlotUnavailable
+from appointments.models import CONTACT_FIELDS, Appointment, TelehealthRequest
+from clinic.admin import FRIENDLY_FIELDS, FilterWithDefault
+from clinic.hours import day_window
 from clinic.models import Provider
-from clinic.phone import display_phone, normalise_phone
+from clinic.phone import display_phone
 
-PATIENT_FIELDS = [
-    "first_name", "last_name", "date_of_birth", "phone", "email", "is_new_patient", "reason", "consent_to_contact",
-]
 VISIT_FIELDS = ["provider", "visit_type", "modality", "starts_at"]
-OLDEST_PATIENT_YEARS = 120
-# A telehealth request still waiting for a visit to be booked (see telehealth_admin.py).
-OPEN_TELEHEALTH_STATUSES = [TelehealthRequest.Status.NEW, TelehealthRequest.Status.CONTACTED]
+# The address of "Schedule a video visit" on a telehealth request: the booking form, filled in from it.
 SCHEDULE_PARAMETER = "telehealth_request"
 
 
-class TimeTakenMeanwhile(Exception):
-    """The database refused a staff booking that passed the form's check: someone else took the time in between."""
+class RefusedMeanwhile(Exception):
+    """The booking functions refused a change the form's check let through: someone else
+    took the time (or scheduled the request) in between. Everything was rolled back."""
 
-
-class RequestScheduledMeanwhile(Exception):
-    """Another desk booked a visit for the same telehealth request while this booking was being filled in."""
-
-
-def open_telehealth_requests():
-    return TelehealthRequest.objects.filter(status__in=OPEN_TELEHEALTH_STATUSES)
+    def __init__(self, refusal):
+        super().__init__(refusal.message)
+        self.refusal = refusal
 
 
 class AppointmentForm(forms.ModelForm):
-    """Staff booking (add) and moving a visit (change): the same rules either way."""
+    """Staff booking (add) and moving a visit (change), checked on the staff rules of
+    `booking.staff_problem`; the patient's details on the model's own rules."""
 
     # Set when the front desk books from a telehealth request ("Schedule"): saving links the two.
     telehealth_request = forms.ModelChoiceField(
@@ -60,15 +50,14 @@ class AppointmentForm(forms.ModelForm):
         required=False,
         widget=forms.HiddenInput,
         help_text="The telehealth request this visit answers.",
-        error_messages={
-            "invalid_choice": "This telehealth request already has a visit booked or was closed. "
-            "Open the request to see what happened; nothing was saved."
-        },
+        error_messages={"invalid_choice": telehealth.NO_LONGER_OPEN},
     )
+    # A refusal from the booking functions on the first try, shown if the form's own check misses it.
+    refused_meanwhile = None
 
     class Meta:
         model = Appointment
-        fields = VISIT_FIELDS + PATIENT_FIELDS
+        fields = [*VISIT_FIELDS, *CONTACT_FIELDS]
         help_texts = {
             "provider": "Who sees the patient. They must offer this visit and be working at that time.",
             "visit_type": "What the visit is for. Its length comes from the visit type.",
@@ -97,59 +86,45 @@ class AppointmentForm(forms.ModelForm):
             current = self.instance.provider_id if self.instance.pk else None
             self.fields["provider"].queryset = Provider.objects.filter(is_active=True) | Provider.objects.filter(pk=current)
         if "telehealth_request" in self.fields:
-            self.fields["telehealth_request"].queryset = open_telehealth_requests()
-
-    def clean_phone(self):
-        return normalise_phone(self.cleaned_data["phone"])
-
-    def clean_date_of_birth(self):
-        born = self.cleaned_data["date_of_birth"]
-        today = timezone.localdate()
-        if born >= today or born.year < today.year - OLDEST_PATIENT_YEARS:
-            raise ValidationError("Enter the patient's date of birth, e.g. 1958-04-23.")
-        return born
+            self.fields["telehealth_request"].queryset = TelehealthRequest.objects.open()
 
     def clean(self):
         cleaned_data = super().clean()
         if "telehealth_request" in self.errors:
             # The field is hidden, so its error would not show: say it at the top of the form.
             self.add_error(None, self.errors.pop("telehealth_request"))
-        if not set(VISIT_FIELDS) <= set(self.fields) or any(name in self.errors for name in VISIT_FIELDS):
-            return cleaned_data  # a visit that can no longer move, or a field error shown already
-        if self.instance.pk and not set(VISIT_FIELDS) & set(self.changed_data):
-            return cleaned_data
-        provider, visit_type, modality = (cleaned_data[name] for name in ("provider", "visit_type", "modality"))
-        if not visit_type.allows(modality):
-            self.add_error("modality", f"“{visit_type}” is not offered this way. Choose the other place.")
-        elif not visit_type.providers.filter(pk=provider.pk).exists():
-            self.add_error("provider", f"{provider} does not offer “{visit_type}”. Choose another provider or visit.")
-        elif modality == Appointment.Modality.VIDEO and not provider.offers_telehealth:
-            self.add_error("provider", f"{provider} does not see patients by video.")
-        else:
-            problem = why_staff_cannot_book(provider, visit_type, cleaned_data["starts_at"], self.instance.pk)
+        if self.moves_the_visit() and not any(name in self.errors for name in VISIT_FIELDS):
+            provider, visit_type, modality, starts_at = (cleaned_data[name] for name in VISIT_FIELDS)
+            problem = booking.staff_problem(provider, visit_type, modality, starts_at, exclude_appointment_id=self.instance.pk)
             if problem:
-                self.add_error("starts_at", problem)
+                self.add_error(problem.field, problem.message)
+        if self.refused_meanwhile is not None and not self.errors:
+            refusal = self.refused_meanwhile
+            self.add_error(refusal.field if getattr(refusal, "field", None) in self.fields else None, refusal.message)
         return cleaned_data
 
+    def moves_the_visit(self) -> bool:
+        """A new booking, or a change of provider, visit, place or time (not when those are fixed)."""
+        if not set(VISIT_FIELDS) <= set(self.fields):
+            return False
+        return not self.instance.pk or bool(set(VISIT_FIELDS) & set(self.changed_data))
 
-class WhenFilter(admin.SimpleListFilter):
+
+class WhenFilter(FilterWithDefault):
     """Today and later unless asked otherwise; a search or a date picked in the date bar looks at all dates."""
 
     title = "when"
     parameter_name = "when"
+    default = "upcoming"
 
-    def __init__(self, request, params, model, model_admin):
-        super().__init__(request, params, model, model_admin)
-        self.looking_everywhere = bool(request.GET.get(SEARCH_VAR)) or any(key.startswith("starts_at__") for key in request.GET)
+    def looks_everywhere(self, request):
+        return any(key.startswith("starts_at__") for key in request.GET)
 
     def lookups(self, request, model_admin):
         return [("today", "Today"), ("upcoming", "Today and later"), ("past", "Past"), ("all", "All dates")]
 
-    def value(self):
-        return super().value() or ("all" if self.looking_everywhere else "upcoming")
-
     def queryset(self, request, queryset):
-        today_starts, today_ends = local_day_window(timezone.localdate())
+        today_starts, today_ends = day_window(timezone.localdate())
         if self.value() == "today":
             return queryset.filter(starts_at__gte=today_starts, starts_at__lt=today_ends)
         if self.value() == "upcoming":
@@ -158,12 +133,6 @@ class WhenFilter(admin.SimpleListFilter):
             return queryset.filter(starts_at__lt=today_starts)
         return queryset
 
-    def choices(self, changelist):
-        # No "All" entry of Django's: "All dates" is a choice of its own, since no choice means "Today and later".
-        for choice in super().choices(changelist):
-            if choice["query_string"] != changelist.get_query_string(remove=[self.parameter_name]):
-                yield choice
-
 
 class DayScheduleForm(forms.Form):
     provider = forms.ModelChoiceField(Provider.objects.all(), required=False, empty_label="Everyone")
@@ -171,7 +140,7 @@ class DayScheduleForm(forms.Form):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(PatientRecordAdmin):
     formfield_overrides = FRIENDLY_FIELDS
     form = AppointmentForm
     list_display = ["reference", "when", "provider", "visit_type", "modality", "status_display", "last_name"]
@@ -187,9 +156,9 @@ class AppointmentAdmin(admin.ModelAdmin):
             return [
                 ("Visit", {"fields": [*VISIT_FIELDS, "video_link"], "description": "The patient gets an email with the time, a calendar "
                            "file and a link to cancel or change online. Staff bookings are confirmed at once."}),
-                ("Patient", {"fields": [*PATIENT_FIELDS, "telehealth_request"]}),
+                ("Patient", {"fields": [*CONTACT_FIELDS, "telehealth_request"]}),
             ]
-        patient = [name if name != "phone" else "phone_number" for name in PATIENT_FIELDS]
+        patient = [name if name != "phone" else "phone_number" for name in CONTACT_FIELDS]
         visit_description = (
             "To move the visit, change the provider, place or time and save: the patient is emailed the new details. "
             "To confirm or cancel, or to record that the patient came or did not, use the actions on the appointment list."
@@ -205,32 +174,27 @@ class AppointmentAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        fixed = ["reference", "status", "source", "ends_at", "phone_number", "emails", *PATIENT_FIELDS]
-        if not obj.is_active or obj.ends_at <= timezone.now():
+        fixed = ["reference", "status", "source", "ends_at", "phone_number", "emails", *CONTACT_FIELDS]
+        if not obj.is_active or obj.is_over(timezone.now()):
             fixed += VISIT_FIELDS
         return fixed
 
-    def has_delete_permission(self, request, obj=None):
-        # Cancel instead: the patient is told, and the history stays.
-        return request.user.is_superuser and super().has_delete_permission(request, obj)
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, "appointment_refused_meanwhile", None)
+        if refusal is not None:
+            form = type(form.__name__, (form,), {"refused_meanwhile": refusal})
+        return form
 
     def get_ordering(self, request):
         return ["starts_at"] if request.GET.get("when", "upcoming") in ("today", "upcoming") else ["-starts_at"]
-
-    def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        try:
-            phone = normalise_phone(search_term)
-        except ValidationError:
-            return results, may_have_duplicates
-        return results | queryset.filter(phone=phone), may_have_duplicates
 
     def telehealth_request_to_schedule(self, request):
         """The open telehealth request named in the address (“Schedule” on the request), or None."""
         pk = request.GET.get(SCHEDULE_PARAMETER, "")
         if not pk.isdigit() or not request.user.has_perm("appointments.view_telehealthrequest"):
             return None
-        return open_telehealth_requests().filter(pk=pk).first()
+        return TelehealthRequest.objects.open().filter(pk=pk).first()
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
@@ -240,7 +204,7 @@ class AppointmentAdmin(admin.ModelAdmin):
             initial.update({
                 "modality": Appointment.Modality.VIDEO,
                 "telehealth_request": telehealth_request.pk,
-                **{name: getattr(telehealth_request, name) for name in PATIENT_FIELDS},
+                **telehealth_request.contact_details(),
                 "phone": display_phone(telehealth_request.phone),
             })
         return initial
@@ -261,12 +225,6 @@ class AppointmentAdmin(admin.ModelAdmin):
                 extra_context = {**(extra_context or {}), "subtitle": subtitle}
         return super().add_view(request, form_url, extra_context)
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None:
-            # The audit trail records every time staff open a patient's record (appointments/audit.py).
-            accessed.send(type(obj), instance=obj)
-        return super().render_change_form(request, context, add, change, form_url, obj)
-
     @admin.display(description="when", ordering="starts_at")
     def when(self, obj):
         return date_format(timezone.localtime(obj.starts_at), "D M j, Y, H:i")
@@ -276,10 +234,6 @@ class AppointmentAdmin(admin.ModelAdmin):
         if obj.status == Appointment.Status.REQUESTED:
             return format_html("<strong>{}</strong>", obj.get_status_display())
         return obj.get_status_display()
-
-    @admin.display(description="mobile phone")
-    def phone_number(self, obj):
-        return display_phone(obj.phone)
 
     @admin.display(description="emails")
     def emails(self, obj):
@@ -291,43 +245,34 @@ class AppointmentAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        moved = change and bool(set(VISIT_FIELDS) & set(form.changed_data))
-        if not change or moved:
-            obj.ends_at = obj.starts_at + obj.visit_type.duration
-        if not change:
-            obj.source = Appointment.Source.STAFF
-            obj.status = Appointment.Status.CONFIRMED
-            token = obj.issue_manage_token()
-        elif moved:
-            obj.reminder_sent_at = None
+        """Book or change through the booking functions, then go on with the saved row."""
         try:
-            with transaction.atomic():
-                if change:
-                    obj.save(update_fields=[*VISIT_FIELDS, "ends_at", "video_link", "reminder_sent_at", "updated_at"])
-                else:
-                    obj.save()
-                    if form.cleaned_data.get("telehealth_request"):
-                        self.link_telehealth_request(request, form.cleaned_data["telehealth_request"].pk, obj)
-        except IntegrityError:
-            raise TimeTakenMeanwhile from None
-        if not change:
-            notifications.queue_booking_received(obj, token)
-        elif moved:
-            notifications.queue_rescheduled(obj, by_patient=False)
+            appointment = self.save_changes(obj, form) if change else self.book(request, obj, form)
+        except (BookingRefused, SlotUnavailable) as refusal:
+            raise RefusedMeanwhile(refusal) from None
+        obj.pk = appointment.pk  # the admin logs and redirects with `obj`
+        obj.refresh_from_db()
+        obj._state.adding = False
 
-    def link_telehealth_request(self, request, telehealth_request_id, appointment):
-        """Mark the request scheduled with this visit, in the booking's transaction.
-
-        The row is locked and checked again: if another desk scheduled it meanwhile, the
-        whole booking is rolled back and the form says so.
-        """
-        telehealth_request = open_telehealth_requests().select_for_update().filter(pk=telehealth_request_id).first()
+    def book(self, request, obj, form):
+        data = form.cleaned_data
+        visit = {name: data[name] for name in VISIT_FIELDS}
+        # The patient's details as the model cleaned them (e.g. the phone number in +1 format).
+        patient, video_link = obj.contact_details(), data.get("video_link", "")
+        telehealth_request = data.get("telehealth_request")
         if telehealth_request is None:
-            raise RequestScheduledMeanwhile
-        telehealth_request.appointment = appointment
-        telehealth_request.status = TelehealthRequest.Status.SCHEDULED
-        telehealth_request.save(update_fields=["appointment", "status", "updated_at"])
+            return booking.book_for_staff(**visit, patient=patient, video_link=video_link).appointment
+        booked = telehealth.schedule_from_request(telehealth_request, **visit, patient=patient, video_link=video_link)
         self.message_user(request, f"Telehealth request {telehealth_request.reference} is now scheduled.")
+        return booked.appointment
+
+    def save_changes(self, obj, form):
+        data, appointment = form.cleaned_data, obj
+        if "video_link" in form.changed_data:
+            appointment = booking.change_video_link(appointment, data["video_link"])
+        if form.moves_the_visit():
+            appointment = booking.move(appointment, by_patient=False, **{name: data[name] for name in VISIT_FIELDS})
+        return appointment
 
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)
@@ -339,55 +284,45 @@ class AppointmentAdmin(admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except (TimeTakenMeanwhile, RequestScheduledMeanwhile):
-            # Possible between the form's check and the insert; everything was rolled back.
-            # Validating again now shows the clash as a form error, typed values kept.
+        except RefusedMeanwhile as meanwhile:
+            # Possible between the form's check and the booking's own; everything was rolled back.
+            # Validating again shows the clash as a form error, with everything typed kept.
+            request.appointment_refused_meanwhile = meanwhile.refusal
             return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def _change_status(self, request, queryset, eligible, change_one, done, rule):
-        """Apply `change_one` to the chosen rows that are `eligible`, all in one transaction, and say how many changed."""
-        total = queryset.count()
-        with transaction.atomic():
-            rows = Appointment.objects.select_for_update().filter(eligible, pk__in=queryset.values("pk")).order_by("starts_at")
-            changed = 0
-            for appointment in rows:
-                change_one(appointment)
+    def _apply(self, request, queryset, change, done):
+        """Apply `change` to each chosen appointment; say how many changed, and why the others did not."""
+        changed, refusals = 0, []
+        for appointment in queryset.order_by("starts_at"):
+            try:
+                change(appointment)
+            except BookingRefused as refusal:
+                refusals.append(refusal.message)
+            else:
                 changed += 1
         text = f"{changed} appointment{'' if changed == 1 else 's'} {done}."
-        if changed < total:
-            left = total - changed
-            text += f" {left} left as {'it was' if left == 1 else 'they were'}: {rule}"
-        self.message_user(request, text, messages.SUCCESS if changed == total else messages.WARNING)
+        if refusals:
+            rules = " ".join(dict.fromkeys(refusals))
+            text += f" {len(refusals)} left as {'it was' if len(refusals) == 1 else 'they were'}: {rules[0].lower()}{rules[1:]}"
+        self.message_user(request, text, messages.WARNING if refusals else messages.SUCCESS)
 
     @admin.action(description="Confirm selected requests (emails the patient)", permissions=["change"])
     def confirm(self, request, queryset):
-        self._change_status(
-            request, queryset, Q(status=Appointment.Status.REQUESTED, ends_at__gt=timezone.now()), confirm_appointment,
-            "confirmed", "only requests for visits that are not over yet can be confirmed.",
-        )
+        self._apply(request, queryset, booking.confirm, "confirmed")
 
     @admin.action(description="Cancel selected appointments (emails the patient)", permissions=["change"])
     def cancel(self, request, queryset):
-        self._change_status(
-            request, queryset, Q(status__in=Appointment.ACTIVE_STATUSES, ends_at__gt=timezone.now()), cancel_by_staff,
-            "cancelled", "only requested or confirmed visits that are not over yet can be cancelled.",
-        )
+        self._apply(request, queryset, lambda appointment: booking.cancel(appointment, by_patient=False), "cancelled")
 
     @admin.action(description="Mark selected as completed (the patient came)", permissions=["change"])
     def mark_completed(self, request, queryset):
-        self._change_status(
-            request, queryset, Q(status__in=Appointment.ACTIVE_STATUSES, starts_at__lte=timezone.now()),
-            status_setter(Appointment.Status.COMPLETED), "marked completed",
-            "only requested or confirmed visits that have started can be marked completed.",
-        )
+        outcome = Appointment.Status.COMPLETED
+        self._apply(request, queryset, lambda appointment: booking.record_outcome(appointment, outcome), "marked completed")
 
     @admin.action(description="Mark selected as no-show (the patient did not come)", permissions=["change"])
     def mark_no_show(self, request, queryset):
-        self._change_status(
-            request, queryset, Q(status__in=Appointment.ACTIVE_STATUSES, starts_at__lte=timezone.now()),
-            status_setter(Appointment.Status.NO_SHOW), "marked no-show",
-            "only requested or confirmed visits that have started can be marked no-show.",
-        )
+        outcome = Appointment.Status.NO_SHOW
+        self._apply(request, queryset, lambda appointment: booking.record_outcome(appointment, outcome), "marked no-show")
 
     def get_urls(self):
         day_view = self.admin_site.admin_view(self.day_schedule_view)
@@ -402,7 +337,7 @@ class AppointmentAdmin(admin.ModelAdmin):
         if form.is_valid():
             day = form.cleaned_data["date"] or day
             provider = form.cleaned_data["provider"]
-        starts, ends = local_day_window(day)
+        starts, ends = day_window(day)
         appointments = (
             Appointment.objects.active()
             .filter(starts_at__gte=starts, starts_at__lt=ends)
@@ -430,6 +365,3 @@ class AppointmentAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/appointments/appointment/day_schedule.html", context)
 
-
-
-from appointments import outbox_admin, schedule_admin, telehealth_admin  # noqa: E402,F401

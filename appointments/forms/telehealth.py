@@ -4,8 +4,8 @@ checks, plus where the patient will be during the visit and when suits them."""
 from django import forms
 from django.core.exceptions import ValidationError
 
-from appointments.forms import PatientDetailsForm
-from appointments.models import US_STATES, TelehealthRequest
+from appointments.forms.booking import PatientDetailsForm
+from appointments.models import US_STATES
 
 WEEKDAY_CHOICES = [(day, day) for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")]
 TIME_OF_DAY_CHOICES = [("Morning", "Morning"), ("Afternoon", "Afternoon")]
@@ -105,20 +105,12 @@ class TelehealthRequestForm(PatientDetailsForm):
                 raise ValidationError(REQUEST_REFUSED, code="spam") from None
             raise
 
-    def new_request(self) -> TelehealthRequest:
-        """The request to save, from the checked values (not saved here)."""
+    def request_details(self) -> dict:
+        """What `appointments.telehealth.request_call_back` saves: the patient's details and preferences."""
         data = self.cleaned_data
-        patient = self.patient()
-        return TelehealthRequest(
-            first_name=patient.first_name,
-            last_name=patient.last_name,
-            date_of_birth=patient.date_of_birth,
-            phone=patient.phone,
-            email=patient.email,
-            is_new_patient=patient.is_new_patient,
-            state=data["state"],
-            preferred_days=",".join(data["preferred_days"]),
-            preferred_times=",".join(data["preferred_times"]),
-            reason=patient.reason,
-            consent_to_contact=patient.consent_to_contact,
-        )
+        return {
+            **self.contact_details(),
+            "state": data["state"],
+            "preferred_days": ",".join(data["preferred_days"]),
+            "preferred_times": ",".join(data["preferred_times"]),
+        }

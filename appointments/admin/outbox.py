@@ -1,4 +1,4 @@
-"""The outbox in the admin: what each email is waiting for. Imported by appointments/admin.py."""
+"""The outbox in the admin: what each email is waiting for."""
 
 from django.contrib import admin
 from django.utils import timezone
@@ -61,7 +61,3 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         waiting = [OutboxMessage.Status.PENDING, OutboxMessage.Status.FAILED]
         count = OutboxMessage.objects.filter(pk__in=queryset.values("pk"), status__in=waiting).update(next_attempt_at=timezone.now())
         self.message_user(request, f"{count} message{'' if count == 1 else 's'} will be sent on the next run of the outbox, within a few minutes.")
-
-
-# Schedules, visit types and booking settings are registered in their own module, and so are
-# telehealth requests and the telehealth page text.

@@ -1,41 +1,17 @@
 """Admin for what makes times bookable: providers' working hours, time off, visit
-types and the practice-wide booking settings. Imported by appointments/admin.py."""
+types and the practice-wide booking settings. Their rules live in the models."""
 
-from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from appointments.staff_booking import linked_appointments
-from appointments.models import Appointment, BookingSettings, TimeOff, VisitType, WorkingHours
-from clinic.admin import FRIENDLY_FIELDS
-from clinic.hours import TimeBlock
-
-
-class WorkingHoursForm(forms.ModelForm):
-    def clean(self):
-        cleaned_data = super().clean()
-        provider, weekday = cleaned_data.get("provider"), cleaned_data.get("weekday")
-        starts, ends = cleaned_data.get("starts"), cleaned_data.get("ends")
-        if provider is None or weekday is None or not starts or not ends or ends <= starts:
-            return cleaned_data
-        new_block = TimeBlock(starts, ends)
-        others = WorkingHours.objects.filter(provider=provider, weekday=weekday).exclude(pk=self.instance.pk)
-        clash = next((other for other in others if other.as_block().overlaps(new_block)), None)
-        if clash is not None:
-            raise ValidationError(
-                f"{provider} already works {clash.starts:%H:%M}–{clash.ends:%H:%M} on {clash.get_weekday_display()}s. "
-                "Make the blocks separate, e.g. 8:30–12:30 and 13:30–17:00, or change the existing block."
-            )
-        return cleaned_data
+from appointments.loader import booked_between
+from appointments.models import BookingSettings, TimeOff, VisitType, WorkingHours
+from clinic.admin import FRIENDLY_FIELDS, SingleRowAdmin, visit_links
 
 
 @admin.register(WorkingHours)
 class WorkingHoursAdmin(admin.ModelAdmin):
-    form = WorkingHoursForm
     formfield_overrides = FRIENDLY_FIELDS
     list_display = ["provider", "weekday", "starts", "ends"]
     list_filter = ["provider", "weekday"]
@@ -82,17 +58,13 @@ class TimeOffAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        clashes = list(
-            Appointment.objects.active()
-            .filter(provider=obj.provider, starts_at__lt=obj.ends_at, ends_at__gt=max(obj.starts_at, timezone.now()))
-            .select_related("provider")
-        )
+        clashes = booked_between(obj.starts_at, obj.ends_at, provider_id=obj.provider_id)
         if clashes:
             self.message_user(
                 request,
                 format_html(
                     "{} already has {} appointment(s) during this time off. Call the patients to move or cancel them: {}",
-                    obj.provider, len(clashes), linked_appointments(clashes),
+                    obj.provider, len(clashes), visit_links(clashes),
                 ),
                 messages.WARNING,
             )
@@ -122,7 +94,7 @@ class VisitTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(BookingSettings)
-class BookingSettingsAdmin(admin.ModelAdmin):
+class BookingSettingsAdmin(SingleRowAdmin):
     formfield_overrides = FRIENDLY_FIELDS
     fieldsets = [
         ("Online booking", {"fields": ["minimum_notice_minutes", "horizon_days", "slot_step_minutes"],
@@ -131,15 +103,3 @@ class BookingSettingsAdmin(admin.ModelAdmin):
         ("After booking", {"fields": ["requires_confirmation", "cancellation_cutoff_hours"]}),
         ("Video visits", {"fields": ["video_room_url", "telehealth_states"]}),
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        # There is only one row of settings: go straight to it.
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        return redirect(reverse("admin:appointments_bookingsettings_change", args=[BookingSettings.load().pk]))

@@ -3,18 +3,17 @@ a call back to arrange one. The form has the booking form's protections: honeypo
 time-trap, per-address limit, no patient fields in error reports, never stored by
 browsers, and POST → redirect → GET with the request id kept in the session only."""
 
-from django.db import transaction
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
-from appointments import antispam, notifications
-from appointments.models import BookingSettings, TelehealthPage, TelehealthRequest
+from appointments import antispam
+from appointments.forms.telehealth import TelehealthRequestForm
+from appointments.models import CONTACT_FIELDS, BookingSettings, TelehealthPage, TelehealthRequest
 from appointments.ratelimit import limit_posts
-from appointments.telehealth_forms import TelehealthRequestForm
-from appointments.views import CONFIRMATION_SHOWN_FOR, PATIENT_FIELDS
+from appointments.telehealth import request_call_back
+from appointments.views.flow import recall, remember_for_a_while
 from clinic.context_processors import page_context
 from clinic.page_cache import cached_patient_page
 
@@ -28,7 +27,7 @@ def telehealth(request):
 
 
 @never_cache
-@sensitive_post_parameters(*PATIENT_FIELDS, "state")
+@sensitive_post_parameters(*CONTACT_FIELDS, "state", "preferred_days", "preferred_times")
 @require_http_methods(["GET", "HEAD", "POST"])
 @limit_posts("telehealth-request", "BOOKING_RATE_LIMIT", "BOOKING_RATE_WINDOW_SECONDS")
 def telehealth_request(request):
@@ -40,12 +39,7 @@ def telehealth_request(request):
         phone_display=practice.phone_display if practice else "",
     )
     if posted and form.is_valid():
-        # The request and its emails are saved together or not at all.
-        with transaction.atomic():
-            telehealth_request = form.new_request()
-            telehealth_request.save()
-            notifications.queue_telehealth_request_received(telehealth_request)
-        request.session[SENT_SESSION_KEY] = {"id": telehealth_request.pk, "at": timezone.now().timestamp()}
+        remember_for_a_while(request, SENT_SESSION_KEY, request_call_back(form.request_details()))
         return redirect("appointments:telehealth_request_sent")
     return render(request, "appointments/telehealth_request.html", {
         "form": form,
@@ -56,12 +50,7 @@ def telehealth_request(request):
 @never_cache
 @require_safe
 def telehealth_request_sent(request):
-    sent = request.session.get(SENT_SESSION_KEY)
-    sent = sent if isinstance(sent, dict) else {}
-    telehealth_request = None
-    # Only for a while: on a shared computer the next person must not find it.
-    if timezone.now().timestamp() - sent.get("at", 0) < CONFIRMATION_SHOWN_FOR.total_seconds():
-        telehealth_request = TelehealthRequest.objects.filter(pk=sent.get("id")).first()
+    telehealth_request = recall(request, SENT_SESSION_KEY, TelehealthRequest.objects.all())
     if telehealth_request is None:
         return redirect("appointments:telehealth_request")
     return render(request, "appointments/telehealth_request_sent.html", {"telehealth_request": telehealth_request})

@@ -1,24 +1,24 @@
-"""Admin for telehealth: the front desk's list of call-back requests, with “Schedule”
-to book the video visit, and the text of /telehealth/ for content editors.
-Imported by appointments/admin.py, whose booking form does the scheduling."""
+"""Admin for telehealth: the front desk's list of call-back requests and their follow-up,
+with “Schedule” to book the visit (on the appointment booking form, see
+`appointments.admin.appointment`), and the text of /telehealth/ for content editors.
+Every change goes through `appointments.telehealth`."""
 
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from auditlog.signals import accessed
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import SEARCH_VAR
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
-from appointments.admin import OPEN_TELEHEALTH_STATUSES, SCHEDULE_PARAMETER
+from appointments import telehealth
+from appointments.admin.appointment import SCHEDULE_PARAMETER
+from appointments.admin.patient_record import PatientRecordAdmin
 from appointments.models import US_STATES, TelehealthPage, TelehealthRequest
-from clinic.phone import display_phone, normalise_phone
+from clinic.admin import FilterWithDefault, SingleRowAdmin
 
 # What the patient sent: staff read it, never change it.
 SUBMITTED_FIELDS = [
@@ -46,38 +46,22 @@ def schedule_url(telehealth_request) -> str:
     return f"{reverse('admin:appointments_appointment_add')}?{urlencode({SCHEDULE_PARAMETER: telehealth_request.pk})}"
 
 
-def is_open(telehealth_request) -> bool:
-    return telehealth_request.status in OPEN_TELEHEALTH_STATUSES
-
-
-class StatusFilter(admin.SimpleListFilter):
+class StatusFilter(FilterWithDefault):
     """Open requests (new or contacted) unless asked otherwise; a search looks at all of them."""
 
     title = "status"
     parameter_name = "status"
-
-    def __init__(self, request, params, model, model_admin):
-        super().__init__(request, params, model, model_admin)
-        self.searching = bool(request.GET.get(SEARCH_VAR))
+    default = "open"
 
     def lookups(self, request, model_admin):
         return [("open", "Open (new or contacted)"), *TelehealthRequest.Status.choices, ("all", "All")]
 
-    def value(self):
-        return super().value() or ("all" if self.searching else "open")
-
     def queryset(self, request, queryset):
         if self.value() == "open":
-            return queryset.filter(status__in=OPEN_TELEHEALTH_STATUSES)
+            return queryset.open()
         if self.value() in TelehealthRequest.Status.values:
             return queryset.filter(status=self.value())
         return queryset
-
-    def choices(self, changelist):
-        # No "All" entry of Django's: "All" is a choice of its own, since no choice means "Open".
-        for choice in super().choices(changelist):
-            if choice["query_string"] != changelist.get_query_string(remove=[self.parameter_name]):
-                yield choice
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -108,7 +92,10 @@ class NewOrReturningFilter(admin.SimpleListFilter):
         return queryset
 
 
-class TelehealthRequestForm(forms.ModelForm):
+class FollowUpForm(forms.ModelForm):
+    """The front desk's follow-up of a request. The rules (a reason to close, a visit to be
+    scheduled) are the model's; saving goes through `appointments.telehealth`."""
+
     class Meta:
         model = TelehealthRequest
         fields = ["status", "close_reason", "notes"]
@@ -120,8 +107,8 @@ class TelehealthRequestForm(forms.ModelForm):
 
     def clean_status(self):
         status = self.cleaned_data["status"]
-        if status == TelehealthRequest.Status.SCHEDULED and self.instance.appointment_id is None:
-            raise ValidationError(
+        if status == TelehealthRequest.Status.SCHEDULED and "status" in self.changed_data:
+            raise forms.ValidationError(
                 "Book the visit with “Schedule a video visit” at the top of this page: "
                 "the request is marked scheduled when the visit is saved."
             )
@@ -129,8 +116,8 @@ class TelehealthRequestForm(forms.ModelForm):
 
 
 @admin.register(TelehealthRequest)
-class TelehealthRequestAdmin(admin.ModelAdmin):
-    form = TelehealthRequestForm
+class TelehealthRequestAdmin(PatientRecordAdmin):
+    form = FollowUpForm
     list_display = ["reference", "status_display", "waiting", "preferences", "state"]
     list_filter = [StatusFilter, StateFilter, NewOrReturningFilter]
     search_fields = ["=reference", "last_name", "phone"]
@@ -153,29 +140,27 @@ class TelehealthRequestAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # requests come from patients, through the form on /telehealth/
 
-    def has_delete_permission(self, request, obj=None):
-        # Close with a reason instead: the history stays.
-        return request.user.is_superuser and super().has_delete_permission(request, obj)
-
     def get_ordering(self, request):
         # Open requests: the one waiting longest first. Finished ones: the latest first.
         return ["created_at"] if request.GET.get("status", "open") in ("open", "new", "contacted") else ["-created_at"]
 
-    def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        try:
-            phone = normalise_phone(search_term)
-        except ValidationError:
-            return results, may_have_duplicates
-        return results | queryset.filter(phone=phone), may_have_duplicates
-
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None:
-            # The audit trail records every time staff open a patient's record (appointments/audit.py).
-            accessed.send(type(obj), instance=obj)
-            if is_open(obj) and request.user.has_perm("appointments.add_appointment"):
-                context["schedule_url"] = schedule_url(obj)
+        if obj is not None and obj.is_open and request.user.has_perm("appointments.add_appointment"):
+            context["schedule_url"] = schedule_url(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_model(self, request, obj, form, change):
+        """The follow-up, through `appointments.telehealth` (the form has checked the model's rules)."""
+        data = form.cleaned_data
+        if "status" not in form.changed_data:
+            telehealth.save_notes(obj, notes=data["notes"])
+        elif obj.status == TelehealthRequest.Status.CLOSED:
+            telehealth.close(obj, reason=data["close_reason"], notes=data["notes"])
+        elif obj.status == TelehealthRequest.Status.CONTACTED:
+            telehealth.mark_contacted(obj, notes=data["notes"])
+        else:  # new: the form offers no other change (scheduled comes from booking the visit)
+            telehealth.reopen(obj, notes=data["notes"])
+        obj.refresh_from_db()
 
     @admin.display(description="status", ordering="status")
     def status_display(self, obj):
@@ -185,7 +170,7 @@ class TelehealthRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="waiting", ordering="created_at")
     def waiting(self, obj):
-        if not is_open(obj):
+        if not obj.is_open:
             return "—"
         now = timezone.now()
         text = waiting_time(obj.created_at, now)
@@ -201,10 +186,6 @@ class TelehealthRequestAdmin(admin.ModelAdmin):
     def received(self, obj):
         return date_format(timezone.localtime(obj.created_at), "D M j, Y, H:i")
 
-    @admin.display(description="mobile phone")
-    def phone_number(self, obj):
-        return display_phone(obj.phone)
-
     @admin.display(description="video visit")
     def visit(self, obj):
         if obj.appointment is None:
@@ -217,7 +198,7 @@ class TelehealthRequestAdmin(admin.ModelAdmin):
         if len(chosen) != 1:
             self.message_user(request, "Choose one request to schedule.", messages.WARNING)
             return None
-        if not is_open(chosen[0]):
+        if not chosen[0].is_open:
             self.message_user(request, f"Request {chosen[0].reference} is {chosen[0].get_status_display().lower()}: "
                               "only new or contacted requests can be scheduled.", messages.WARNING)
             return None
@@ -225,7 +206,7 @@ class TelehealthRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(TelehealthPage)
-class TelehealthPageAdmin(admin.ModelAdmin):
+class TelehealthPageAdmin(SingleRowAdmin):
     fieldsets = [
         (None, {
             "fields": ["intro", "who_it_suits", "what_you_need", "how_to_join"],
@@ -233,18 +214,3 @@ class TelehealthPageAdmin(admin.ModelAdmin):
             "use “View on site” to check them.",
         }),
     ]
-
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and not TelehealthPage.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        # There is only one page text: go straight to it (or to "add" on a new site).
-        if not self.has_view_or_change_permission(request):
-            raise PermissionDenied
-        page = TelehealthPage.load()
-        if page is not None:
-            return redirect(reverse("admin:appointments_telehealthpage_change", args=[page.pk]))
-        return super().changelist_view(request, extra_context)

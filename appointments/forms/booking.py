@@ -2,22 +2,22 @@
 decides whether a time can be booked, and makes every change."""
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from appointments import antispam
-from appointments.booking import BookingRefused, PatientDetails, check_request
-from appointments.models import Appointment, VisitType
+from appointments.booking import BookingRefused, check_request
+from appointments.models import CONTACT_FIELDS, Appointment, VisitType, validate_date_of_birth
 from clinic.hours import PRACTICE_TIME_ZONE
 from clinic.phone import normalise_phone
+from clinic.validators import validate_single_line
 
 CHOOSE_A_SHOWN_TIME = "Please choose one of the times shown."
 # Far beyond any booking horizon, and far inside the range of datetime arithmetic.
 FARTHEST_START = timedelta(days=3650)
-OLDEST_PATIENT_YEARS = 120
 
 
 def parse_start(value: str) -> datetime:
@@ -122,30 +122,28 @@ class PlainTextField(forms.CharField):
         return super().to_python(value).replace("\r\n", "\n")
 
 
-def years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 class PatientDetailsForm(forms.Form):
+    """The patient's details (`PatientContact`), with the model's rules and words for patients."""
+
     first_name = forms.CharField(
         label="First name", max_length=60, widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-        error_messages={"required": "Please enter your first name."},
+        validators=[validate_single_line], error_messages={"required": "Please enter your first name."},
     )
     last_name = forms.CharField(
         label="Last name", max_length=60, widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-        error_messages={"required": "Please enter your last name."},
+        validators=[validate_single_line], error_messages={"required": "Please enter your last name."},
     )
     date_of_birth = forms.DateField(
         label="Date of birth",
         input_formats=["%m/%d/%Y", "%m-%d-%Y", "%Y-%m-%d"],
         help_text="Month, day and year, for example 03/27/1958.",
         widget=forms.DateInput(format="%m/%d/%Y", attrs={"autocomplete": "bday"}),
+        validators=[validate_date_of_birth],
         error_messages={
             "required": "Please enter your date of birth.",
             "invalid": "Enter your date of birth as month/day/year, for example 03/27/1958.",
+            "date_of_birth_not_past": "Your date of birth must be in the past.",
+            "date_of_birth_too_old": "Please check the year of your date of birth.",
         },
     )
     phone = forms.CharField(
@@ -195,15 +193,6 @@ class PatientDetailsForm(forms.Form):
     )
     form_stamp = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def clean_date_of_birth(self):
-        born = self.cleaned_data["date_of_birth"]
-        today = timezone.localdate()
-        if born >= today:
-            raise ValidationError("Your date of birth must be in the past.")
-        if born <= years_before(today, OLDEST_PATIENT_YEARS):
-            raise ValidationError("Please check the year of your date of birth.")
-        return born
-
     def clean_phone(self):
         return normalise_phone(self.cleaned_data["phone"])
 
@@ -217,15 +206,6 @@ class PatientDetailsForm(forms.Form):
             raise ValidationError(problem, code="form_stamp")
         return data
 
-    def patient(self) -> PatientDetails:
-        data = self.cleaned_data
-        return PatientDetails(
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            date_of_birth=data["date_of_birth"],
-            phone=data["phone"],
-            email=data["email"],
-            is_new_patient=data["is_new_patient"],
-            reason=data["reason"],
-            consent_to_contact=data["consent_to_contact"],
-        )
+    def contact_details(self) -> dict:
+        """The patient's details for `appointments.booking` (`CONTACT_FIELDS` as keys)."""
+        return {name: self.cleaned_data[name] for name in CONTACT_FIELDS}

@@ -1,0 +1,178 @@
+"""What patients book (visit types) and what they booked (appointments)."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from appointments.models.booking_settings import BookingSettings
+from appointments.models.patient import PatientContact
+from clinic.models import Provider
+from services.models import Service
+
+# Letters and digits that cannot be misread over the phone (no 0/O, 1/I/L, 5/S).
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXYZ2346789"
+REFERENCE_LENGTH = 8
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class VisitTypeQuerySet(models.QuerySet):
+    def bookable(self):
+        return self.filter(is_active=True)
+
+
+class VisitType(models.Model):
+    """What a patient books, e.g. “Dry needling session”, with its length and who offers it."""
+
+    name = models.CharField(max_length=100, help_text="As patients see it, e.g. “New patient consultation”.")
+    slug = models.SlugField(max_length=100, unique=True, help_text="Used in booking links. Filled in from the name.")
+    description = models.CharField(max_length=300, blank=True, help_text="One plain sentence shown when patients choose.")
+    duration_minutes = models.PositiveIntegerField("length (minutes)", help_text="How long the visit takes, e.g. 30.")
+    service = models.ForeignKey(
+        Service,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="visit_types",
+        help_text="The treatment page this visit belongs to, so “Book this treatment” offers it first.",
+    )
+    providers = models.ManyToManyField(Provider, related_name="visit_types", help_text="Who offers this visit.")
+    in_office = models.BooleanField("in the office", default=True, help_text="Tick if it can happen in the office.")
+    by_video = models.BooleanField("by video", default=False, help_text="Tick if it can happen as a video visit.")
+    new_patients_only = models.BooleanField(
+        default=False, help_text="Tick if only patients who have not been seen here before may book it."
+    )
+    is_active = models.BooleanField("bookable online", default=True, help_text="Untick to stop offering it online.")
+    order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers are listed first.")
+
+    objects = VisitTypeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(duration_minutes__gte=5), name="visit_type_at_least_5_minutes"),
+            models.CheckConstraint(condition=Q(in_office=True) | Q(by_video=True), name="visit_type_has_a_place"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if not self.in_office and not self.by_video:
+            raise ValidationError("A visit must be possible in the office, by video, or both.")
+
+    @property
+    def duration(self):
+        return timedelta(minutes=self.duration_minutes)
+
+    def allows(self, modality):
+        return self.in_office if modality == Appointment.Modality.IN_OFFICE else self.by_video
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=Appointment.ACTIVE_STATUSES)
+
+    def overlapping(self, provider_id, starts_at, ends_at):
+        return self.active().filter(provider_id=provider_id, starts_at__lt=ends_at, ends_at__gt=starts_at)
+
+
+class Appointment(PatientContact):
+    """A booked visit. Two active appointments of one provider never overlap: the
+    database refuses it (see migration 0002), whatever saves the row. Every change of
+    one is made by a function of `appointments.booking`."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested (to confirm)"
+        CONFIRMED = "confirmed", "Confirmed"
+        CANCELLED = "cancelled", "Cancelled"
+        COMPLETED = "completed", "Completed"
+        NO_SHOW = "no_show", "No-show"
+
+    class Modality(models.TextChoices):
+        IN_OFFICE = "in_office", "In the office"
+        VIDEO = "video", "Video visit"
+
+    class Source(models.TextChoices):
+        ONLINE = "online", "Booked online"
+        STAFF = "staff", "Booked by staff"
+
+    ACTIVE_STATUSES = (Status.REQUESTED, Status.CONFIRMED)
+
+    reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="appointments")
+    visit_type = models.ForeignKey(VisitType, on_delete=models.PROTECT, related_name="appointments")
+    modality = models.CharField("where", max_length=12, choices=Modality.choices, default=Modality.IN_OFFICE)
+    starts_at = models.DateTimeField(db_index=True)
+    ends_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED, db_index=True)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.ONLINE, editable=False)
+
+    video_link = models.URLField(
+        "video link for this visit",
+        blank=True,
+        help_text="Only for video visits, if this one should not use the practice's video room link.",
+    )
+
+    manage_token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="appointment_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} — {timezone.localtime(self.starts_at):%a %b %d, %H:%M}"
+
+    @property
+    def is_active(self):
+        return self.status in self.ACTIVE_STATUSES
+
+    def is_over(self, now) -> bool:
+        return self.ends_at <= now
+
+    def has_started(self, now) -> bool:
+        return self.starts_at <= now
+
+    def join_link(self, settings=None) -> str:
+        """How to join a video visit: only for confirmed video visits ("" otherwise)."""
+        if self.modality != self.Modality.VIDEO or self.status != self.Status.CONFIRMED:
+            return ""
+        return self.video_link or (settings or BookingSettings.load()).video_room_url
+
+    def issue_manage_token(self) -> str:
+        """A new secret for the patient's manage link; only its hash is stored."""
+        token = secrets.token_urlsafe(32)  # 256 bits
+        self.manage_token_hash = hash_token(token)
+        return token
+
+    @classmethod
+    def from_manage_token(cls, token):
+        """The appointment a manage link belongs to, or None if it is unknown or expired."""
+        if not token or len(token) > 100:
+            return None
+        appointment = cls.objects.select_related("provider", "visit_type").filter(manage_token_hash=hash_token(token)).first()
+        if appointment is None or appointment.is_over(timezone.now()):
+            return None
+        return appointment
+
+    def get_admin_url(self):
+        return reverse("admin:appointments_appointment_change", args=[self.pk])

@@ -1,0 +1,73 @@
+from datetime import timedelta
+
+from django.db import models
+from django.db.models import Q
+
+from clinic.models import SingleRowModel
+
+
+class BookingSettings(SingleRowModel):
+    """Practice-wide booking rules: one row (see `SingleRowModel`); the defaults apply until staff save it."""
+
+    minimum_notice_minutes = models.PositiveIntegerField(
+        "minimum notice (minutes)", default=120, help_text="Online bookings must start at least this long from now."
+    )
+    horizon_days = models.PositiveIntegerField(
+        "how far ahead (days)", default=60, help_text="Patients can book online up to this many days ahead."
+    )
+    slot_step_minutes = models.PositiveIntegerField(
+        "time step (minutes)", default=15, help_text="Times offered start every this many minutes (e.g. 9:00, 9:15, 9:30)."
+    )
+    cancellation_cutoff_hours = models.PositiveIntegerField(
+        "cancellation cut-off (hours)",
+        default=24,
+        help_text="Patients can cancel or change online until this many hours before the visit; after that they must call.",
+    )
+    video_room_url = models.URLField(
+        "video room link",
+        blank=True,
+        help_text="The practice's video room that patients join for video visits. Each appointment can have its own "
+        "link instead. Patients only see it once their appointment is confirmed.",
+    )
+    telehealth_states = models.CharField(
+        "states for video visits",
+        max_length=200,
+        default="MD,VA,DC",
+        help_text="Two-letter codes of the states where our providers are licensed, separated by commas, e.g. MD,VA,DC. "
+        "Patients must be in one of them during a video visit.",
+    )
+    requires_confirmation = models.BooleanField(
+        "front desk confirms bookings",
+        default=True,
+        help_text="Ticked: online bookings are “requested” until the front desk confirms them. Unticked: confirmed at once.",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "booking settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="booking_settings_single_row"),
+            models.CheckConstraint(condition=Q(slot_step_minutes__gte=5), name="booking_settings_step_at_least_5"),
+        ]
+
+    def __str__(self):
+        return "Booking settings"
+
+    @classmethod
+    def missing_row(cls):
+        return cls()
+
+    @property
+    def telehealth_state_codes(self):
+        return [code.strip().upper() for code in self.telehealth_states.split(",") if code.strip()]
+
+    @property
+    def minimum_notice(self):
+        return timedelta(minutes=self.minimum_notice_minutes)
+
+    @property
+    def slot_step(self):
+        return timedelta(minutes=self.slot_step_minutes)
+
+    @property
+    def cancellation_cutoff(self):
+        return timedelta(hours=self.cancellation_cutoff_hours)

@@ -1,0 +1,60 @@
+"""Who the patient is and how to reach them: defined once, for appointments and telehealth requests."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from clinic.phone import normalise_phone
+from clinic.validators import validate_single_line
+
+OLDEST_PATIENT_YEARS = 120
+
+
+def years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def validate_date_of_birth(born: date):
+    """In the past, and not more than 120 years ago: the same rule for patients and staff.
+    Forms word the messages for their readers by the codes."""
+    today = timezone.localdate()
+    if born >= today:
+        raise ValidationError("The date of birth must be in the past.", code="date_of_birth_not_past")
+    if born <= years_before(today, OLDEST_PATIENT_YEARS):
+        raise ValidationError("Please check the year of the date of birth.", code="date_of_birth_too_old")
+
+
+class PatientContact(models.Model):
+    """The patient's details as they gave them, on every appointment and telehealth request."""
+
+    first_name = models.CharField(max_length=60, validators=[validate_single_line])
+    last_name = models.CharField(max_length=60, validators=[validate_single_line])
+    date_of_birth = models.DateField(validators=[validate_date_of_birth])
+    phone = models.CharField("mobile phone", max_length=20)
+    email = models.EmailField(max_length=254)
+    is_new_patient = models.BooleanField("new patient")
+    reason = models.CharField(max_length=500, blank=True)
+    consent_to_contact = models.BooleanField(default=False)
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        if self.phone:
+            try:
+                self.phone = normalise_phone(self.phone)
+            except ValidationError as error:
+                raise ValidationError({"phone": error}) from None
+
+    def contact_details(self) -> dict:
+        """The patient's details, to copy onto another record (`CONTACT_FIELDS` as keys)."""
+        return {name: getattr(self, name) for name in CONTACT_FIELDS}
+
+
+CONTACT_FIELDS = tuple(field.name for field in PatientContact._meta.fields)

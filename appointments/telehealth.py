@@ -1,0 +1,95 @@
+"""Every change to a telehealth request, each made by one function here:
+
+- `request_call_back`: a patient asks to be called back to arrange a video visit;
+- `mark_contacted`, `close` (with a reason), `reopen` and `save_notes`: the front desk's follow-up;
+- `schedule_from_request`: the front desk books the visit (`booking.book_for_staff`), usually
+  by video, and links it to the request, in one transaction.
+
+Like `appointments.booking`, each is atomic, re-checks the request under a lock, queues
+its emails in the same transaction, and raises `BookingRefused` for the caller to show.
+The rules themselves (a closed request has a reason, a scheduled one has its visit)
+live in the model, where the database holds them too.
+"""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from appointments import booking, notifications
+from appointments.booking import Booking, BookingRefused
+from appointments.models import Appointment, TelehealthRequest, VisitType
+from clinic.models import Provider
+
+NO_LONGER_OPEN = (
+    "This telehealth request already has a visit booked or was closed. Open the request to see what happened; nothing was saved."
+)
+
+
+def request_call_back(details: dict) -> TelehealthRequest:
+    """Save a patient's request (the patient's `CONTACT_FIELDS`, `state`, `preferred_days`,
+    `preferred_times`) with its emails, or nothing at all."""
+    telehealth_request = TelehealthRequest(**details)
+    with transaction.atomic():
+        telehealth_request.save()
+        notifications.queue_telehealth_request_received(telehealth_request)
+    return telehealth_request
+
+
+def _follow_up(telehealth_request: TelehealthRequest, notes: str | None, **changes) -> TelehealthRequest:
+    with transaction.atomic():
+        telehealth_request = TelehealthRequest.objects.select_for_update().get(pk=telehealth_request.pk)
+        for name, value in changes.items():
+            setattr(telehealth_request, name, value)
+        if notes is not None:
+            telehealth_request.notes = notes
+        try:
+            telehealth_request.full_clean(exclude=["appointment"], validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            field, problems = next(iter(error.message_dict.items()))
+            raise BookingRefused(problems[0], None if field == "__all__" else field) from None
+        telehealth_request.save(update_fields=[*changes, "notes", "updated_at"])
+    return telehealth_request
+
+
+def mark_contacted(telehealth_request: TelehealthRequest, *, notes: str | None = None) -> TelehealthRequest:
+    """The front desk called the patient (or left a message)."""
+    return _follow_up(telehealth_request, notes, status=TelehealthRequest.Status.CONTACTED, close_reason="")
+
+
+def close(telehealth_request: TelehealthRequest, *, reason: str, notes: str | None = None) -> TelehealthRequest:
+    """No visit is needed, or the patient could not be reached: closed, with the reason."""
+    return _follow_up(telehealth_request, notes, status=TelehealthRequest.Status.CLOSED, close_reason=reason)
+
+
+def reopen(telehealth_request: TelehealthRequest, *, notes: str | None = None) -> TelehealthRequest:
+    """Back to new, e.g. a request closed by mistake."""
+    return _follow_up(telehealth_request, notes, status=TelehealthRequest.Status.NEW, close_reason="")
+
+
+def save_notes(telehealth_request: TelehealthRequest, *, notes: str) -> TelehealthRequest:
+    """Staff's notes on the request; only staff ever see them."""
+    return _follow_up(telehealth_request, notes)
+
+
+def schedule_from_request(telehealth_request: TelehealthRequest, *, provider: Provider, visit_type: VisitType, starts_at: datetime,
+                          patient: dict, modality: str = Appointment.Modality.VIDEO, video_link: str = "",
+                          now: datetime | None = None) -> Booking:
+    """Book the visit for an open request and mark the request scheduled with it.
+
+    The request is locked and checked again: if another desk scheduled or closed it
+    meanwhile, nothing is booked (`BookingRefused`). A clash with another visit is
+    refused as any staff booking is, and nothing is saved either.
+    """
+    with transaction.atomic():
+        telehealth_request = TelehealthRequest.objects.open().select_for_update().filter(pk=telehealth_request.pk).first()
+        if telehealth_request is None:
+            raise BookingRefused(NO_LONGER_OPEN)
+        booked = booking.book_for_staff(
+            provider=provider, visit_type=visit_type, modality=modality, starts_at=starts_at,
+            patient=patient, video_link=video_link, now=now,
+        )
+        telehealth_request.appointment = booked.appointment
+        telehealth_request.status = TelehealthRequest.Status.SCHEDULED
+        telehealth_request.save(update_fields=["appointment", "status", "updated_at"])
+    return booked

@@ -1,0 +1,122 @@
+"""What the steps of the booking flow (and the manage and telehealth pages) share: the
+week of free times, the summary box, links between steps, the page for a bad address,
+and remembering for a while what this browser has just booked or sent."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
+
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from appointments.availability import Slot
+from appointments.forms.booking import start_value
+from appointments.loader import practice_hours
+from appointments.models import Appointment, VisitType
+
+DAYS_SHOWN = 7
+# The confirmation pages show what was booked or sent only this long after (a shared computer).
+CONFIRMATION_SHOWN_FOR = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class VisitSummary:
+    """What the summary box shows: never the patient's own details."""
+
+    visit_type: VisitType
+    starts_at: datetime
+    provider: object  # a Provider, or None for "first available"
+    video: bool
+
+    @classmethod
+    def of(cls, appointment):
+        return cls(appointment.visit_type, appointment.starts_at, appointment.provider, appointment.modality == Appointment.Modality.VIDEO)
+
+
+@dataclass(frozen=True)
+class TimeChoice:
+    starts_at: datetime
+    value: str  # what the button sends
+
+
+@dataclass(frozen=True)
+class DayOfTimes:
+    day: date
+    times: list[TimeChoice]
+    closed_for: str  # a holiday's label when the practice is closed that day
+
+
+@dataclass(frozen=True)
+class Week:
+    first_day: date
+    previous_day: date | None
+    next_day: date | None
+    days: list[DayOfTimes]
+
+    @property
+    def last_day(self):
+        return self.first_day + timedelta(days=DAYS_SHOWN - 1)
+
+    @property
+    def has_times(self):
+        return any(day.times for day in self.days)
+
+
+def time_choices(slots) -> list[TimeChoice]:
+    return [TimeChoice(slot.starts_at, start_value(slot.starts_at)) for slot in slots]
+
+
+def week_of(first_day: date, today: date, last_day: date, slots: list[Slot]) -> Week:
+    """The week from `first_day` with each day's times, and where the previous/next links go."""
+    hours = practice_hours()
+    by_day: dict[date, list[Slot]] = {}
+    for slot in slots:
+        by_day.setdefault(timezone.localtime(slot.starts_at).date(), []).append(slot)
+    days = []
+    for offset in range(DAYS_SHOWN):
+        day = first_day + timedelta(days=offset)
+        day_hours = hours.hours_on(day)
+        closed_for = day_hours.holiday.label if day_hours.is_closed and day_hours.holiday else ""
+        days.append(DayOfTimes(day, time_choices(by_day.get(day, [])), closed_for))
+    previous_day = max(first_day - timedelta(days=DAYS_SHOWN), today) if first_day > today else None
+    next_day = first_day + timedelta(days=DAYS_SHOWN)
+    return Week(first_day, previous_day, next_day if next_day <= last_day else None, days)
+
+
+def first_day_of_week(asked: date | None, today: date, last_day: date) -> date | None:
+    """The week asked for, from today at the earliest; None when it is beyond the horizon."""
+    first_day = max(asked or today, today)
+    return first_day if first_day <= last_day else None
+
+
+def flow_url(name: str, **params) -> str:
+    """A URL of the booking flow with its query string (visit, mode, provider, week...)."""
+    return f"{reverse(name)}?{urlencode({key: value for key, value in params.items() if value is not None})}"
+
+
+def choice_problem(request, form, back_url=None):
+    """A friendly page for values in the address that are missing, out of date or tampered with."""
+    problems = [error for errors in form.errors.values() for error in errors]
+    return render(
+        request,
+        "appointments/booking_problem.html",
+        {"problems": problems, "back_url": back_url or reverse("appointments:book")},
+        status=400,
+    )
+
+
+def remember_for_a_while(request, key: str, record):
+    """Keep the id of what this browser just booked or sent, for its confirmation page.
+    Only the id, in the session: nothing about the patient travels in an address."""
+    request.session[key] = {"id": record.pk, "at": timezone.now().timestamp()}
+
+
+def recall(request, key: str, queryset):
+    """What `remember_for_a_while` kept, or None once it is older than CONFIRMATION_SHOWN_FOR:
+    on a shared computer the next person must not find it."""
+    remembered = request.session.get(key)
+    remembered = remembered if isinstance(remembered, dict) else {}
+    if timezone.now().timestamp() - remembered.get("at", 0) >= CONFIRMATION_SHOWN_FOR.total_seconds():
+        return None
+    return queryset.filter(pk=remembered.get("id")).first()

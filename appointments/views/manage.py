@@ -1,0 +1,105 @@
+"""The patient's own appointment, from the link in their emails: see it, cancel it, move it.
+An unknown or expired link is any other unknown address (404); cancelling is a POST from
+this page, never a link a mail scanner could follow."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from appointments import booking
+from appointments.availability import booking_window
+from appointments.booking import BookingRefused, SlotUnavailable
+from appointments.forms.booking import NewTimeForm, WeekForm
+from appointments.loader import rules_for
+from appointments.models import Appointment, BookingSettings
+from appointments.views.flow import DAYS_SHOWN, VisitSummary, Week, first_day_of_week, time_choices, week_of
+
+
+def appointment_for(token) -> Appointment:
+    """The appointment of a manage link; an unknown or expired token is any other unknown address."""
+    appointment = Appointment.from_manage_token(token)
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+@never_cache
+@require_safe
+def manage(request, token):
+    appointment = appointment_for(token)
+    settings = BookingSettings.load()
+    return render(request, "appointments/manage.html", {
+        "appointment": appointment,
+        "summary": VisitSummary.of(appointment),
+        "token": token,
+        "can_change": booking.can_change_online(appointment, settings=settings),
+        "cutoff_hours": settings.cancellation_cutoff_hours,
+        # "" unless the video visit is confirmed: a requested visit never shows the link.
+        "join_link": appointment.join_link(settings),
+    })
+
+
+@never_cache
+@require_POST
+def manage_cancel(request, token):
+    appointment = appointment_for(token)
+    try:
+        booking.cancel(appointment, by_patient=True)
+    except BookingRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, "Your appointment is cancelled. The time is free for someone else; we have emailed you to confirm.")
+    return redirect("appointments:manage", token=token)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def manage_reschedule(request, token):
+    appointment = appointment_for(token)
+    if not booking.can_change_online(appointment):
+        return redirect("appointments:manage", token=token)
+    problem, nearest = "", []
+    if request.method == "POST":
+        form = NewTimeForm(request.POST)
+        if form.is_valid():
+            try:
+                booking.move(appointment, starts_at=form.cleaned_data["start"], by_patient=True)
+            except BookingRefused as refusal:
+                messages.error(request, refusal.message)
+                return redirect("appointments:manage", token=token)
+            except SlotUnavailable as unavailable:
+                problem, nearest = unavailable.message, time_choices(unavailable.nearest)
+            else:
+                messages.success(request, "Your appointment has been moved to the new time. We have emailed you the details.")
+                return redirect("appointments:manage", token=token)
+        else:
+            problem = form.errors["start"][0]
+    return render(request, "appointments/manage_reschedule.html", {
+        "appointment": appointment,
+        "summary": VisitSummary.of(appointment),
+        "token": token,
+        "problem": problem,
+        "nearest": nearest,
+        "week": times_to_move_to(request, appointment),
+        "week_url": reverse("appointments:manage_reschedule", args=[token]) + "?week=",
+    })
+
+
+def times_to_move_to(request, appointment) -> Week | None:
+    """The week asked for, with the free times `booking.move` would accept (None if the visit can no longer be booked)."""
+    form = WeekForm(request.GET)
+    asked = form.cleaned_data["week"] if form.is_valid() else None
+    now = timezone.now()
+    today = timezone.localdate(now)
+    settings = BookingSettings.load()
+    last_day = booking_window(now, rules_for(appointment.visit_type, settings))[1]
+    first_day = first_day_of_week(asked, today, last_day) or today
+    try:
+        slots = booking.times_to_move_to(appointment, first_day, DAYS_SHOWN, now, settings)
+    except BookingRefused:
+        return None
+    return week_of(first_day, today, last_day, slots)

@@ -1,0 +1,64 @@
+"""Where `clinic` learns from the apps above it, which it may not import.
+
+Imports run one way: clinic ← services ← appointments. `clinic` (the practice, its
+hours, the project's URLs and commands) imports neither app. Where it needs something
+only they know, the app hands a function to this module from its `AppConfig.ready()`
+and `clinic` calls it through here. These are all the seams there are:
+
+- `booked_visits(first_day, last_day)`: the visits booked on those days, for the
+  warning staff get when they post holiday hours (provided by `appointments`);
+- `load_demo(today)`: each app's demo content, for `manage.py seed_demo`, in the
+  order of INSTALLED_APPS (provided by `services` and `appointments`);
+- `app_sitemaps()`: each app's sitemaps, for /sitemap.xml (provided by `services`).
+
+With no app registered, each answers as if there were nothing (no visits, no demo, no
+sitemaps), so `clinic` works on its own.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class BookedVisit:
+    """What the holiday-hours warning shows of a visit: never a patient's details."""
+
+    label: str  # reference, time and provider
+    starts_at: datetime
+    ends_at: datetime
+    admin_url: str
+
+
+_booked_visits: list[Callable[[date, date], list[BookedVisit]]] = []
+_demo_loaders: list[Callable[[date], object]] = []
+_sitemaps: dict[str, type] = {}
+
+
+def provide_booked_visits(function: Callable[[date, date], list[BookedVisit]]):
+    """Register `function(first_day, last_day)`: the active visits not over yet on those days."""
+    if function not in _booked_visits:
+        _booked_visits.append(function)
+
+
+def booked_visits(first_day: date, last_day: date) -> list[BookedVisit]:
+    return [visit for function in _booked_visits for visit in function(first_day, last_day)]
+
+
+def provide_demo(loader: Callable[[date], object]):
+    """Register `loader(today)`, which adds the app's demo content where it is missing."""
+    if loader not in _demo_loaders:
+        _demo_loaders.append(loader)
+
+
+def load_demo(today: date):
+    for loader in _demo_loaders:
+        loader(today)
+
+
+def provide_sitemaps(sitemaps: dict[str, type]):
+    _sitemaps.update(sitemaps)
+
+
+def app_sitemaps() -> dict[str, type]:
+    return dict(_sitemaps)
