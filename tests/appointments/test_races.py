@@ -1,0 +1,106 @@
+"""Races through the functions that change data, with a real second transaction on its own
+connection: another desk's change is made and held uncommitted while this one is tried.
+
+On SQLite every transaction takes the write lock when it begins, so this one waits for the
+other to commit and then its own check sees the change. On PostgreSQL its check runs before
+the other commits and sees nothing; the database then makes it wait (on the no-overlap
+constraint, or on the row's lock) and refuses it. Either way: refused, nothing half-saved."""
+
+import threading
+import time
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection, transaction
+
+from appointments import booking, telehealth
+from appointments.booking import BookingRefused, SlotUnavailable
+from appointments.models import Appointment, OutboxMessage, TelehealthRequest
+from tests.factories import (
+    at,
+    make_appointment,
+    make_office_hours,
+    make_practice,
+    make_provider,
+    make_telehealth_request,
+    make_visit_type,
+    make_working_hours,
+    next_monday,
+)
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+HELD_FOR_SECONDS = 1.0
+
+
+@pytest.fixture
+def provider():
+    make_office_hours(make_practice())
+    provider = make_provider(name="Dana Whitfield")
+    make_working_hours(provider)
+    return provider
+
+
+@pytest.fixture
+def visit_type(provider):
+    return make_visit_type(providers=[provider], name="Follow-up visit", duration_minutes=30)
+
+
+def held_by_another_desk(change):
+    """Run `change` in a transaction of another thread and connection; return once it is made, still uncommitted."""
+    made = threading.Event()
+    failures = []
+
+    def run():
+        try:
+            with transaction.atomic():
+                change()
+                made.set()
+                time.sleep(HELD_FOR_SECONDS)
+        except Exception as error:  # noqa: BLE001 - reported to the test below
+            failures.append(error)
+            made.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert made.wait(timeout=30)
+    return thread, failures
+
+
+def test_a_staff_booking_racing_another_booking_of_the_time_is_refused(visit_type, provider):
+    starts_at = at(next_monday(), 10)
+    thread, failures = held_by_another_desk(lambda: make_appointment(visit_type=visit_type, provider=provider, starts_at=starts_at))
+    with pytest.raises((BookingRefused, SlotUnavailable)):
+        booking.book_for_staff(
+            provider=provider, visit_type=visit_type, modality="in_office", starts_at=starts_at + timedelta(minutes=15),
+            patient={"first_name": "Ann", "last_name": "Other", "date_of_birth": date(1970, 1, 2),
+                     "phone": "+13015550100", "email": "ann@example.com", "is_new_patient": True},
+        )
+    thread.join()
+    assert not failures
+    assert Appointment.objects.count() == 1
+    assert not OutboxMessage.objects.exists()
+
+
+def test_scheduling_a_request_another_desk_is_scheduling_books_nothing(visit_type, provider):
+    request = make_telehealth_request()
+
+    def schedule_it():
+        locked = TelehealthRequest.objects.select_for_update().get(pk=request.pk)
+        locked.appointment = make_appointment(visit_type=visit_type, provider=provider, starts_at=at(next_monday(), 9))
+        locked.status = TelehealthRequest.Status.SCHEDULED
+        locked.save()
+
+    thread, failures = held_by_another_desk(schedule_it)
+    with pytest.raises(BookingRefused) as refusal:
+        telehealth.schedule_from_request(
+            request, provider=provider, visit_type=visit_type, starts_at=at(next_monday(), 14), patient=request.contact_details(),
+        )
+    thread.join()
+    assert not failures
+    assert refusal.value.message == telehealth.NO_LONGER_OPEN
+    assert Appointment.objects.count() == 1
+    assert TelehealthRequest.objects.get().appointment.starts_at == at(next_monday(), 9)
+    assert not OutboxMessage.objects.exists()
