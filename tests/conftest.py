@@ -1,6 +1,9 @@
 import pytest
 from django.core.cache import cache
 
+# The shared helpers assert too: let pytest explain their failures as it does in test modules.
+pytest.register_assert_rewrite("tests.factories", "tests.pages")
+
 
 @pytest.fixture(autouse=True)
 def empty_cache():

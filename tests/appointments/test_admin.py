@@ -1,4 +1,4 @@
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -6,9 +6,9 @@ from django.utils import timezone
 
 from appointments import admin as appointments_admin
 from appointments.models import Appointment, OutboxMessage, TimeOff, WorkingHours
-from clinic.hours import PRACTICE_TIME_ZONE
 from clinic.roles import CONTENT_EDITORS, FRONT_DESK
 from tests.factories import (
+    at,
     make_appointment,
     make_holiday,
     make_office_hours,
@@ -17,23 +17,15 @@ from tests.factories import (
     make_staff,
     make_visit_type,
     make_working_hours,
+    next_monday,
 )
+from tests.pages import form_errors, messages_of, references_in, run_appointment_action
 
 pytestmark = pytest.mark.django_db
 
 LIST_URL = "/admin/appointments/appointment/"
 ADD_URL = "/admin/appointments/appointment/add/"
 DAY_URL = "/admin/appointments/appointment/day/"
-
-
-def next_monday():
-    today = timezone.localdate()
-    return today + timedelta(days=7 - today.weekday())
-
-
-def at(day, hour, minute=0):
-    return datetime.combine(day, time(hour, minute), tzinfo=PRACTICE_TIME_ZONE)
-
 
 
 @pytest.fixture
@@ -53,22 +45,6 @@ def provider(practice):
 @pytest.fixture
 def visit_type(provider):
     return make_visit_type(providers=[provider], name="Follow-up visit", duration_minutes=30)
-
-
-def references_in(response):
-    return [appointment.reference for appointment in response.context["cl"].result_list]
-
-
-def run_action(client, action, appointments, query="?when=all"):
-    return client.post(
-        LIST_URL + query,
-        {"action": action, ACTION_CHECKBOX_NAME: [a.pk for a in appointments], "index": "0"},
-        follow=True,
-    )
-
-
-def messages_of(response):
-    return [str(message) for message in response.context["messages"]]
 
 
 # --- The list -------------------------------------------------------------------------
@@ -135,7 +111,7 @@ def test_confirming_requests_confirms_them_and_emails_each_patient(desk_client, 
         starts_at=at(timezone.localdate() + timedelta(days=4), 10),
     )
 
-    response = run_action(desk_client, "confirm", [requested, cancelled])
+    response = run_appointment_action(desk_client, "confirm", [requested, cancelled])
 
     requested.refresh_from_db()
     cancelled.refresh_from_db()
@@ -148,7 +124,7 @@ def test_confirming_requests_confirms_them_and_emails_each_patient(desk_client, 
 def test_cancelling_frees_the_time_and_emails_the_patient_but_not_the_front_desk(desk_client, visit_type, provider):
     appointment = make_appointment(visit_type=visit_type, provider=provider)
 
-    response = run_action(desk_client, "cancel", [appointment])
+    response = run_appointment_action(desk_client, "cancel", [appointment])
 
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CANCELLED
@@ -164,7 +140,7 @@ def test_visits_that_started_can_be_marked_completed_or_no_show_without_emails(d
     yesterday = make_appointment(visit_type=visit_type, provider=provider, starts_at=earlier_today - timedelta(days=1))
     future = make_appointment(visit_type=visit_type, provider=provider, starts_at=timezone.now() + timedelta(days=2))
 
-    response = run_action(desk_client, action, [started, yesterday, future])
+    response = run_appointment_action(desk_client, action, [started, yesterday, future])
 
     assert dict(Appointment.objects.values_list("pk", "status")) == {
         started.pk: status, yesterday.pk: status, future.pk: "confirmed",
@@ -180,8 +156,8 @@ def test_a_visit_that_is_over_cannot_be_confirmed_or_cancelled(desk_client, visi
         starts_at=timezone.now() - timedelta(days=1),
     )
 
-    run_action(desk_client, "confirm", [over])
-    run_action(desk_client, "cancel", [over])
+    run_appointment_action(desk_client, "confirm", [over])
+    run_appointment_action(desk_client, "cancel", [over])
 
     over.refresh_from_db()
     assert over.status == Appointment.Status.REQUESTED
@@ -283,10 +259,6 @@ def booking_form(provider, visit_type, starts_at, **overrides):
     }
     data.update(overrides)
     return data
-
-
-def form_errors(response):
-    return response.context["adminform"].form.errors
 
 
 def test_staff_book_a_free_time_even_too_soon_for_online_booking(desk_client, visit_type, provider):

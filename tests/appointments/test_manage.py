@@ -9,15 +9,10 @@ import pytest
 from django.utils import timezone
 
 from appointments.models import Appointment, BookingSettings, OutboxMessage
-from tests.appointments.test_booking_flow import at, build_clinic, time_buttons, weekday_after
-from tests.factories import make_appointment
+from tests.factories import at, make_appointment, weekday_after
+from tests.pages import time_buttons
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
 
 
 def booked(clinic, starts_at, **overrides):

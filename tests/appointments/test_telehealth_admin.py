@@ -2,7 +2,7 @@
 “Schedule”, which books the video visit with the staff booking form and links it."""
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -13,13 +13,17 @@ from appointments.models import Appointment, BookingSettings, OutboxMessage, Tel
 from appointments.telehealth_admin import waiting_time
 from clinic.hours import PRACTICE_TIME_ZONE
 from tests.factories import (
+    at,
     make_appointment,
     make_office_hours,
     make_practice,
     make_provider,
+    make_telehealth_request,
     make_visit_type,
     make_working_hours,
+    next_monday,
 )
+from tests.pages import form_errors, messages_of, references_in
 
 pytestmark = pytest.mark.django_db
 
@@ -28,49 +32,8 @@ ADD_APPOINTMENT_URL = "/admin/appointments/appointment/add/"
 ROOM = "https://video.clinic.test/room/practice"
 
 
-def make_telehealth_request(waited=None, **overrides):
-    """A request as the patient form saves it; `waited` backdates it (created_at is set on insert)."""
-    fields = {
-        "first_name": "Rosalind",
-        "last_name": "Quigley",
-        "date_of_birth": date(1958, 7, 14),
-        "phone": "+13015550188",
-        "email": "rosalind.quigley@example.com",
-        "is_new_patient": True,
-        "state": "MD",
-        "preferred_days": "Monday,Wednesday",
-        "preferred_times": "Morning",
-        "reason": "Left knee pain since March",
-        "consent_to_contact": True,
-    }
-    fields.update(overrides)
-    telehealth_request = TelehealthRequest.objects.create(**fields)
-    if waited is not None:
-        TelehealthRequest.objects.filter(pk=telehealth_request.pk).update(created_at=timezone.now() - waited)
-        telehealth_request.refresh_from_db()
-    return telehealth_request
-
-
 def change_url(telehealth_request):
     return f"{LIST_URL}{telehealth_request.pk}/change/"
-
-
-def next_monday():
-    today = timezone.localdate()
-    return today + timedelta(days=7 - today.weekday())
-
-
-def at(day, hour, minute=0):
-    return datetime.combine(day, time(hour, minute), tzinfo=PRACTICE_TIME_ZONE)
-
-
-def references_in(response):
-    return [row.reference for row in response.context["cl"].result_list]
-
-
-def messages_of(response):
-    return [str(message) for message in response.context["messages"]]
-
 
 
 @pytest.fixture
@@ -191,7 +154,7 @@ def test_closing_a_request_needs_a_reason(desk_client):
 
     refused = desk_client.post(change_url(telehealth_request), follow_up(status="closed"))
     assert refused.status_code == 200
-    assert refused.context["adminform"].form.errors["close_reason"] == ["Choose why the request is closed."]
+    assert form_errors(refused)["close_reason"] == ["Choose why the request is closed."]
 
     closed = desk_client.post(change_url(telehealth_request), follow_up(status="closed", close_reason="not_suitable"))
     assert closed.status_code == 302
@@ -205,7 +168,7 @@ def test_scheduled_is_set_by_booking_the_visit_not_by_hand(desk_client):
     response = desk_client.post(change_url(telehealth_request), follow_up(status="scheduled"))
 
     assert response.status_code == 200
-    assert "Schedule a video visit" in response.context["adminform"].form.errors["status"][0]
+    assert "Schedule a video visit" in form_errors(response)["status"][0]
     telehealth_request.refresh_from_db()
     assert telehealth_request.status == "new"
 
@@ -308,7 +271,7 @@ def test_scheduling_over_another_visit_is_refused_and_the_request_stays_open(des
     response = schedule(desk_client, telehealth_request, booking_from(telehealth_request, provider, visit_type, at(monday, 10, 15)))
 
     assert response.status_code == 200
-    assert existing.reference in response.context["adminform"].form.errors["starts_at"][0]
+    assert existing.reference in form_errors(response)["starts_at"][0]
     assert response.context["adminform"].form["telehealth_request"].value() == str(telehealth_request.pk)
     telehealth_request.refresh_from_db()
     assert (telehealth_request.status, telehealth_request.appointment) == ("new", None)
@@ -366,7 +329,7 @@ def test_opening_schedule_for_a_finished_request_goes_back_to_the_list_with_a_wa
     assert messages_of(response) == ["That telehealth request already has a visit booked or was closed."]
 
 
-def run_action(client, requests, query=""):
+def run_schedule_action(client, requests, query=""):
     return client.post(LIST_URL + query, {"action": "schedule", ACTION_CHECKBOX_NAME: [r.pk for r in requests], "index": "0"})
 
 
@@ -374,12 +337,12 @@ def test_the_schedule_action_opens_the_booking_form_for_one_open_request(desk_cl
     first, second = make_telehealth_request(), make_telehealth_request()
     closed = make_telehealth_request(status=TelehealthRequest.Status.CLOSED, close_reason="duplicate")
 
-    response = run_action(desk_client, [first])
+    response = run_schedule_action(desk_client, [first])
     assert response.status_code == 302 and response["Location"] == f"{ADD_APPOINTMENT_URL}?telehealth_request={first.pk}"
 
-    two = desk_client.get(run_action(desk_client, [first, second])["Location"])
+    two = desk_client.get(run_schedule_action(desk_client, [first, second])["Location"])
     assert messages_of(two) == ["Choose one request to schedule."]
-    finished = desk_client.get(run_action(desk_client, [closed], "?status=all")["Location"])
+    finished = desk_client.get(run_schedule_action(desk_client, [closed], "?status=all")["Location"])
     assert messages_of(finished) == [f"Request {closed.reference} is closed: only new or contacted requests can be scheduled."]
 
 

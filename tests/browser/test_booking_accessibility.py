@@ -13,7 +13,7 @@ from appointments import booking
 from appointments.booking import PatientDetails
 from appointments.forms import parse_start
 from appointments.models import Appointment, BookingSettings, VisitType
-from tests.appointments.test_booking_flow import stamp_issued
+from tests.factories import stamp_issued
 from tests.browser.test_accessibility import WCAG_TAGS, WIDTHS, describe
 
 VISIT = "dry-needling-session"

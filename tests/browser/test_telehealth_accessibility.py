@@ -8,7 +8,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from appointments.models import TelehealthRequest
-from tests.appointments.test_booking_flow import stamp_issued
+from tests.factories import stamp_issued
 from tests.browser.test_accessibility import WCAG_TAGS, WIDTHS, describe
 
 PATIENT = {

@@ -7,7 +7,6 @@ Runs on the database the suite runs on: SQLite (the TEST_SQLITE_FILE file) or Po
 """
 
 import os
-import smtplib
 import sqlite3
 import subprocess
 from datetime import UTC, date, datetime, timedelta
@@ -17,7 +16,6 @@ from urllib.parse import quote
 
 import pytest
 from django.apps import apps
-from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
@@ -25,12 +23,12 @@ from django.utils import timezone
 from appointments import booking, notifications, staff_booking
 from appointments.loader import load_slots, providers_for
 from appointments.models import Appointment, OutboxMessage, TelehealthRequest, VisitType
+from tests.factories import MAIL_IN_MEMORY, MAIL_SERVER_DOWN
 
 # Serialized rollback puts back what the migrations made after the flush (see tests/appointments/test_concurrency.py).
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 OPS = Path(__file__).resolve().parents[2] / "ops"
-LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 
 APPOINTMENT_COLUMNS = [
     "id", "reference", "status", "starts_at", "ends_at", "provider_id", "visit_type_id", "modality", "source",
@@ -43,13 +41,6 @@ SQLITE_TYPES = {
     "starts_at": "datetime", "ends_at": "datetime", "next_attempt_at": "datetime", "sent_at": "datetime",
     "date_of_birth": "date", "is_new_patient": "bool", "consent_to_contact": "bool",
 }
-
-
-class DisconnectedBackend(BaseEmailBackend):
-    """A mail server that hangs up."""
-
-    def send_messages(self, email_messages):
-        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
 
 
 def patient(number):
@@ -76,7 +67,7 @@ def make_bookings_with_emails_in_every_state(settings):
     """Appointments requested, confirmed, moved, cancelled and completed, and their emails sent, pending and failed."""
     follow_up = VisitType.objects.get(slug="follow-up-visit")
     dry_needling = VisitType.objects.get(slug="dry-needling-session")
-    settings.EMAIL_BACKEND = LOCMEM
+    settings.EMAIL_BACKEND = MAIL_IN_MEMORY
 
     confirmed = book(follow_up, Appointment.Modality.IN_OFFICE, 3, 1)
     with transaction.atomic():
@@ -90,7 +81,7 @@ def make_bookings_with_emails_in_every_state(settings):
     with transaction.atomic():
         staff_booking.status_setter(Appointment.Status.COMPLETED)(Appointment.objects.get(pk=completed.pk))
 
-    settings.EMAIL_BACKEND = "tests.ops.test_backup_restore.DisconnectedBackend"
+    settings.EMAIL_BACKEND = MAIL_SERVER_DOWN
     # The patient's email fails at once; the front desk's alert is left pending for send_outbox.
     video = book(follow_up, Appointment.Modality.VIDEO, 6, 4)
     failed_twice = OutboxMessage.objects.get(appointment=video, status=OutboxMessage.Status.FAILED)
@@ -106,7 +97,7 @@ def make_bookings_with_emails_in_every_state(settings):
             email="sam@example.com", is_new_patient=True, state="MD",
         )
         notifications.queue_telehealth_request_received(telehealth_request)
-    settings.EMAIL_BACKEND = LOCMEM
+    settings.EMAIL_BACKEND = MAIL_IN_MEMORY
 
 
 def database_url(settings_dict):
