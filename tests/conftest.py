@@ -21,6 +21,14 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture
+def demo(db):
+    """The demo practice of `manage.py seed_demo`: its treatments, team, hours, notices and visit types."""
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)
+
+
+@pytest.fixture
 def desk_client(client):
     """A test client signed in as a member of the Front desk group."""
     from clinic.roles import FRONT_DESK

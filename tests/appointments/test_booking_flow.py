@@ -410,10 +410,7 @@ def test_the_confirmation_page_is_shown_for_two_hours_only(client, clinic):
     assert client.get("/book/confirmed/")["Location"] == "/book/"
 
 
-def test_booking_a_video_visit_lists_only_visits_that_can_happen_by_video(client):
-    from django.core.management import call_command
-
-    call_command("seed_demo", verbosity=0)
+def test_booking_a_video_visit_lists_only_visits_that_can_happen_by_video(client, demo):
     html = client.get("/book/?mode=video").content.decode()
     assert "Follow-up visit" in html and "New patient consultation" in html
     assert "Dry needling session" not in html and "Trigger point injection" not in html

@@ -10,13 +10,11 @@ import os
 import sqlite3
 import subprocess
 from datetime import UTC, date, datetime, timedelta
-from io import StringIO
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -207,9 +205,10 @@ def duplicate_of_an_active_appointment_sql(placeholder):
     )
 
 
-def test_a_backup_restored_into_an_empty_database_has_every_appointment_and_its_outbox_state(settings, tmp_path, restored_database):
+def test_a_backup_restored_into_an_empty_database_has_every_appointment_and_its_outbox_state(
+    demo, settings, tmp_path, restored_database
+):
     settings.FRONT_DESK_EMAIL = "frontdesk@clinic.test"
-    call_command("seed_demo", stdout=StringIO())
     make_bookings_with_emails_in_every_state(settings)
     appointments = original(Appointment, APPOINTMENT_COLUMNS)
     outbox = original(OutboxMessage, OUTBOX_COLUMNS)

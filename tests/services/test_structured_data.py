@@ -2,7 +2,6 @@ import json
 import re
 
 import pytest
-from django.core.management import call_command
 
 from services.models import Service
 from services.rich_text import render_rich_text
@@ -15,8 +14,7 @@ def json_ld_blocks(html):
 
 
 @pytest.fixture
-def dry_needling(client):
-    call_command("seed_demo", verbosity=0)
+def dry_needling(client, demo):
     service = Service.objects.get(slug="dry-needling")
     return service, json_ld_blocks(client.get(service.get_absolute_url()).content.decode())
 
