@@ -284,6 +284,15 @@ TRACED_PATIENT = {
     "consent_to_contact": "on",
 }
 
+# TRACED_PATIENT's boxes as a browser fills them in, by their labels.
+TRACED_PATIENT_BY_LABEL = {
+    "First name": TRACED_PATIENT["first_name"],
+    "Last name": TRACED_PATIENT["last_name"],
+    "Date of birth": TRACED_PATIENT["date_of_birth"],
+    "Mobile phone": TRACED_PATIENT["phone"],
+}
+
+
 def details_form(visit_type, starts_at, *, mode="in_office", provider="any", **overrides):
     """What the booking details page posts: the hidden choices, PATIENT's details and a stamp from
     10 seconds ago. An override of None leaves the field out."""

@@ -1,6 +1,6 @@
 """Reading what the site answers in tests: the times offered, the errors and messages shown,
-the rows an admin list shows, the patient's details wherever they must not be.
-Also the booking pages' addresses and the appointment list's actions."""
+the rows an admin list shows, the patient's details wherever they must not be, and what axe
+finds in a browser page. Also the booking pages' addresses and the appointment list's actions."""
 
 import re
 from html import unescape
@@ -106,3 +106,25 @@ def leaks(text: str) -> list[tuple[str, str]]:
         if any(needle.lower() in haystack for haystack in haystacks)
     ]
 
+
+# --- Accessibility, in the browser tests --------------------------------------------------------
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]
+
+
+def wcag_violations(page) -> list[dict]:
+    """What axe-core finds against WCAG 2.2 A and AA on a Playwright page (opened with bypass_csp:
+    axe is injected as an inline script, which the site's CSP would block)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}}).response["violations"]
+
+
+def describe(violations) -> str:
+    """axe's violations, one line each, with the elements at fault under it."""
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"]:
+            lines.append(f"    {' '.join(map(str, node['target']))}")
+    return "\n".join(lines)
