@@ -1,10 +1,12 @@
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection, transaction
 from django.utils import timezone
 
-from appointments import admin as appointments_admin
 from appointments.models import Appointment, OutboxMessage, TimeOff, WorkingHours
 from clinic.roles import CONTENT_EDITORS, FRONT_DESK
 from tests.factories import (
@@ -291,24 +293,40 @@ def test_staff_booking_over_another_visit_is_a_form_error_and_nothing_is_saved(d
     assert not OutboxMessage.objects.exists()
 
 
-def test_a_booking_the_database_refuses_after_the_check_is_still_a_form_error(desk_client, visit_type, provider, monkeypatch):
-    # Two desks booking the same time at once: both pass the check, the database refuses the second.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_time_another_desk_books_meanwhile_is_a_form_error_and_nothing_is_saved(desk_client, visit_type, provider):
+    # Two desks book the same time at once. The other desk's transaction has inserted its visit and
+    # commits a second later; this desk's form is sent in that second. On SQLite this desk's
+    # transaction waits for the other's commit and its check sees the clash; on PostgreSQL the check
+    # cannot see the uncommitted visit, the insert waits on the exclusion constraint and is refused,
+    # and the form is checked again.
     monday = next_monday()
-    existing = make_appointment(visit_type=visit_type, provider=provider, starts_at=at(monday, 10))
-    real_check = appointments_admin.why_staff_cannot_book
-    calls = []
+    other_desks_visit = []
+    inserted = threading.Event()
 
-    def check_that_misses_once(*args, **kwargs):
-        calls.append(args)
-        return "" if len(calls) == 1 else real_check(*args, **kwargs)
+    def book_at_the_other_desk():
+        try:
+            with transaction.atomic():
+                other_desks_visit.append(make_appointment(visit_type=visit_type, provider=provider, starts_at=at(monday, 10)))
+                inserted.set()
+                time.sleep(1)
+        finally:
+            inserted.set()
+            connection.close()
 
-    monkeypatch.setattr(appointments_admin, "why_staff_cannot_book", check_that_misses_once)
+    other_desk = threading.Thread(target=book_at_the_other_desk)
+    other_desk.start()
+    assert inserted.wait(timeout=30)
 
     response = desk_client.post(ADD_URL, booking_form(provider, visit_type, at(monday, 10)))
 
-    assert len(calls) == 2  # the database refused the first attempt; the form was checked again
+    other_desk.join(timeout=30)
+    [existing] = other_desks_visit
     assert response.status_code == 200
-    assert existing.reference in form_errors(response)["starts_at"][0]
+    assert form_errors(response)["starts_at"] == [
+        f"{provider} already has appointment {existing.reference} from 10:00 to 10:30."
+    ]
+    assert response.context["adminform"].form["last_name"].value() == "Quigley"
     assert list(Appointment.objects.all()) == [existing]
     assert not OutboxMessage.objects.exists()
 

@@ -2,13 +2,15 @@
 “Schedule”, which books the video visit with the staff booking form and links it."""
 
 import re
+import threading
+import time
 from datetime import date, datetime, timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection, transaction
 from django.utils import timezone
 
-from appointments import admin as appointments_admin
 from appointments.models import Appointment, BookingSettings, OutboxMessage, TelehealthPage, TelehealthRequest
 from appointments.telehealth_admin import waiting_time
 from clinic.hours import PRACTICE_TIME_ZONE
@@ -294,29 +296,46 @@ def test_a_request_scheduled_by_another_desk_first_is_not_booked_twice(desk_clie
     assert not OutboxMessage.objects.exists()
 
 
-def test_a_request_scheduled_meanwhile_rolls_the_whole_booking_back(desk_client, provider, visit_type, monkeypatch):
-    # Two desks schedule the same request at once: both forms pass, the second link finds it taken.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_request_another_desk_schedules_meanwhile_rolls_the_whole_booking_back(desk_client, provider, visit_type):
+    # Two desks schedule the same request at once. The other desk's transaction has locked the request,
+    # booked its visit and marked the request scheduled, and commits a second later; this desk's form
+    # is sent in that second. On SQLite this desk's transaction waits for the other's commit and the
+    # form finds the request taken; on PostgreSQL the form still sees it open, this desk's visit is
+    # inserted, the locked re-check waits for the other desk's commit, finds the request scheduled and
+    # rolls everything back, and the form is checked again.
     monday = next_monday()
     telehealth_request = make_telehealth_request()
-    first = make_appointment(visit_type=visit_type, provider=provider, starts_at=at(monday, 9))
-    TelehealthRequest.objects.filter(pk=telehealth_request.pk).update(status="scheduled", appointment=first)
-    real_open_requests = appointments_admin.open_telehealth_requests
-    calls = []
+    other_desks_visit = []
+    scheduled = threading.Event()
 
-    def still_open_until_the_save(*args):
-        calls.append(args)
-        return TelehealthRequest.objects.all() if len(calls) <= 2 else real_open_requests()
+    def schedule_at_the_other_desk():
+        try:
+            with transaction.atomic():
+                locked = TelehealthRequest.objects.select_for_update().get(pk=telehealth_request.pk)
+                locked.appointment = make_appointment(visit_type=visit_type, provider=provider, starts_at=at(monday, 9))
+                locked.status = TelehealthRequest.Status.SCHEDULED
+                locked.save(update_fields=["appointment", "status", "updated_at"])
+                other_desks_visit.append(locked.appointment)
+                scheduled.set()
+                time.sleep(1)
+        finally:
+            scheduled.set()
+            connection.close()
 
-    monkeypatch.setattr(appointments_admin, "open_telehealth_requests", still_open_until_the_save)
+    other_desk = threading.Thread(target=schedule_at_the_other_desk)
+    other_desk.start()
+    assert scheduled.wait(timeout=30)
 
     response = schedule(desk_client, telehealth_request, booking_from(telehealth_request, provider, visit_type, at(monday, 14)))
 
-    assert len(calls) == 4  # the address and the form saw it open; the locked re-check refused; the form again
+    other_desk.join(timeout=30)
+    [first] = other_desks_visit
     assert response.status_code == 200
     assert response.context["adminform"].form.non_field_errors()[0].startswith("This telehealth request already has")
     assert list(Appointment.objects.all()) == [first]
     telehealth_request.refresh_from_db()
-    assert telehealth_request.appointment == first
+    assert (telehealth_request.status, telehealth_request.appointment) == ("scheduled", first)
     assert not OutboxMessage.objects.exists()
 
 
