@@ -411,7 +411,7 @@ def test_content_editors_cannot_open_one_appointment_or_run_actions(client, visi
     "url",
     ["/admin/appointments/workinghours/add/", "/admin/appointments/timeoff/add/", "/admin/appointments/visittype/add/"],
 )
-def test_the_front_desk_manages_schedules_and_visit_types(desk_client, url):
+def test_the_front_desk_may_open_the_forms_to_add_working_hours_time_off_and_visit_types(desk_client, url):
     assert desk_client.get(url).status_code == 200
 
 

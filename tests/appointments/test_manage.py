@@ -216,7 +216,7 @@ def test_reschedule_to_a_time_that_cannot_be_booked_changes_nothing(client, clin
     assert snapshot() == before
 
 
-def test_the_reschedule_week_links_and_garbage_weeks(client, clinic):
+def test_the_reschedule_page_links_to_later_weeks_only_at_first_and_answers_any_week(client, clinic):
     appointment, token = booked(clinic, at(weekday_after(3), 10))
     url = manage_url(token) + "reschedule/"
     html = client.get(url).content.decode()

@@ -191,7 +191,9 @@ def test_an_open_request_has_a_schedule_button_and_a_finished_one_has_not(desk_c
 
     button = f'href="{ADD_APPOINTMENT_URL}?telehealth_request={waiting.pk}"'
     assert button in desk_client.get(change_url(waiting)).content.decode()
-    assert "Schedule a video visit</a>" not in desk_client.get(change_url(closed)).content.decode()
+    closed_page = desk_client.get(change_url(closed))
+    assert closed_page.status_code == 200 and closed.reference in closed_page.content.decode()
+    assert "Schedule a video visit</a>" not in closed_page.content.decode()
 
 
 def test_schedule_opens_the_booking_form_filled_in_from_the_request(desk_client, provider):
@@ -372,7 +374,10 @@ def test_a_booking_form_without_a_request_books_as_before(desk_client, provider,
     response = desk_client.post(ADD_APPOINTMENT_URL, data)
 
     assert response.status_code == 302 and response["Location"] == "/admin/appointments/appointment/"
-    assert TelehealthRequest.objects.get().status == "new"
+    appointment = Appointment.objects.get()
+    assert (appointment.starts_at, appointment.modality, appointment.status) == (at(next_monday(), 10), "video", "confirmed")
+    assert (TelehealthRequest.objects.get().status, TelehealthRequest.objects.get().appointment) == ("new", None)
+    assert list(OutboxMessage.objects.values_list("kind", flat=True)) == ["patient_confirmed"]
 
 
 # --- The telehealth page text -------------------------------------------------------------

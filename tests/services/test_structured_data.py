@@ -55,7 +55,7 @@ def test_a_page_without_questions_has_no_faq_block(client):
     assert "lastReviewed" not in only(blocks, "MedicalWebPage")
 
 
-def test_the_followup_keeps_a_space_between_paragraphs():
+def test_plain_text_keeps_a_space_between_paragraphs_and_list_items():
     from services.structured_data import plain_text
 
     assert plain_text("<p>One.</p><p>Two <strong>bold</strong>.</p><ul><li>a</li><li>b</li></ul>") == "One. Two bold. a b"
