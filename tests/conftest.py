@@ -4,6 +4,16 @@ from django.core.cache import cache
 # The shared helpers assert too: let pytest explain their failures as it does in test modules.
 pytest.register_assert_rewrite("tests.factories", "tests.pages")
 
+# Tests that use one of these fixtures are slow (marked `slow`): `demo` loads the whole demo
+# practice, `run_django` starts manage.py in a new Python process.
+SLOW_FIXTURES = {"demo", "run_django"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(autouse=True)
 def empty_cache():

@@ -293,6 +293,7 @@ def test_staff_booking_over_another_visit_is_a_form_error_and_nothing_is_saved(d
     assert not OutboxMessage.objects.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_time_another_desk_books_meanwhile_is_a_form_error_and_nothing_is_saved(desk_client, visit_type, provider):
     # Two desks book the same time at once. The other desk's transaction has inserted its visit and

@@ -70,6 +70,7 @@ def book_at_once(requests):
     return outcomes
 
 
+@pytest.mark.slow
 def test_twenty_patients_booking_the_same_slot_get_one_appointment(clinic_day):
     provider, short, _, day = clinic_day
     starts_at = at(day, 10)
@@ -79,6 +80,7 @@ def test_twenty_patients_booking_the_same_slot_get_one_appointment(clinic_day):
     assert Appointment.objects.filter(provider=provider).count() == 1
 
 
+@pytest.mark.slow
 def test_overlapping_visits_of_different_lengths_get_one_appointment(clinic_day):
     provider, short, long, day = clinic_day
     at_ten = at(day, 10)

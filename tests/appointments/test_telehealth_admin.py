@@ -298,6 +298,7 @@ def test_a_request_scheduled_by_another_desk_first_is_not_booked_twice(desk_clie
     assert not OutboxMessage.objects.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_request_another_desk_schedules_meanwhile_rolls_the_whole_booking_back(desk_client, provider, visit_type):
     # Two desks schedule the same request at once. The other desk's transaction has locked the request,

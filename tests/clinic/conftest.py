@@ -13,7 +13,7 @@ STARTUP_SETTINGS = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT
 @pytest.fixture
 def run_django():
     """Run `manage.py` with these arguments in a new process, with the test environment plus the
-    variables given (as keyword arguments); returns the finished process."""
+    variables given (as keyword arguments); returns the finished process. Tests that use it are slow."""
 
     def run_django(*args, **env):
         environment = {key: value for key, value in os.environ.items() if key not in STARTUP_SETTINGS}

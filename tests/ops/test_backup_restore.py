@@ -24,7 +24,8 @@ from appointments.models import Appointment, OutboxMessage, TelehealthRequest, V
 from tests.factories import MAIL_IN_MEMORY, MAIL_SERVER_DOWN
 
 # Serialized rollback puts back what the migrations made after the flush (see tests/appointments/test_concurrency.py).
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Slow: the scripts run in their own processes.
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
 OPS = Path(__file__).resolve().parents[2] / "ops"
 
