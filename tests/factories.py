@@ -271,8 +271,8 @@ PATIENT = {
     "consent_to_contact": "on",
 }
 
-# A patient with details found nowhere else in the tests, so that `tests.pages.leaks` can look
-# for them (in every way they can be written) in logs, addresses and emails.
+# A patient with unusual details (not PATIENT's, not the demo's), so that `tests.pages.leaks` can
+# look for them, in every way they can be written, in logs, addresses and emails.
 TRACED_PATIENT = {
     "first_name": "Zebedee",
     "last_name": "Quillfeather",
