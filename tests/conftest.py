@@ -1,6 +1,23 @@
 import pytest
 from django.core.cache import cache
 
+# The shared helpers assert too: let pytest explain their failures as it does in test modules.
+pytest.register_assert_rewrite("tests.factories", "tests.pages")
+
+# Tests that use one of these fixtures are slow (marked `slow`): `demo` loads the whole demo
+# practice, `run_django` starts manage.py in a new Python process.
+SLOW_FIXTURES = {"demo", "run_django"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+        database = item.get_closest_marker("django_db")
+        if database and database.kwargs.get("transaction") and not database.kwargs.get("serialized_rollback"):
+            # Its flush re-creates content types that the next serialized restore then collides with.
+            raise pytest.UsageError(f"{item.nodeid}: a transactional test needs serialized_rollback=True as well")
+
 
 @pytest.fixture(autouse=True)
 def empty_cache():
@@ -15,6 +32,14 @@ def fast_password_hashing(settings):
     """Hashing with the production hasher takes most of the time of tests that make users.
     Password rules are still checked (validators, not hashers, enforce them)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def demo(db):
+    """The demo practice of `manage.py seed_demo`: its treatments, team, hours, notices and visit types."""
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)
 
 
 @pytest.fixture

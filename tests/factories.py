@@ -1,14 +1,49 @@
-"""Small factory functions: each makes one valid row, with keyword overrides."""
+"""What tests build with: small factory functions that each make one valid row (with
+keyword overrides), the practice most booking tests book with, times in the practice's
+time zone, and what the patient forms send (details, spam-trap stamps)."""
 
-from datetime import time, timedelta
+import smtplib
+import time as clock
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core import signing
+from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
+from clinic.hours import PRACTICE_TIME_ZONE
 from clinic.models import Announcement, HolidayHours, OfficeHours, Practice
 
 PASSWORD = "a-long-test-password-42"
+
+
+# --- Times ------------------------------------------------------------------------------
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    """`day` at `hour`:`minute` on the practice's wall clock (New York), as an aware datetime."""
+    return datetime.combine(day, time(hour, minute), tzinfo=PRACTICE_TIME_ZONE)
+
+
+def weekday_after(days: int) -> date:
+    """The first Monday-to-Friday day at least `days` days from today (New York)."""
+    day = timezone.localdate() + timedelta(days=days)
+    while day.weekday() > 4:
+        day += timedelta(days=1)
+    return day
+
+
+def next_monday() -> date:
+    """The Monday of next week (New York): one to seven days away."""
+    today = timezone.localdate()
+    return today + timedelta(days=7 - today.weekday())
+
+
+def years_ago(years: int, days: int = 0) -> date:
+    """Today `years` years ago, `days` days earlier still (later for a negative `days`)."""
+    today = timezone.localdate()
+    return today.replace(year=today.year - years) - timedelta(days=days)
 
 
 def make_practice(**overrides):
@@ -133,10 +168,7 @@ def make_working_hours(provider, weekdays=range(5), blocks=((time(9), time(17)),
 
 def make_appointment(**overrides):
     """An appointment saved directly (no availability check), by default confirmed, three days ahead at 10:00 Eastern."""
-    from datetime import datetime
-
     from appointments.models import Appointment
-    from clinic.hours import PRACTICE_TIME_ZONE
 
     number = next(_slugs)
     if "visit_type" not in overrides:
@@ -144,11 +176,11 @@ def make_appointment(**overrides):
     if "provider" not in overrides:
         overrides["provider"] = overrides["visit_type"].providers.first() or make_provider()
     fields = {
-        "starts_at": datetime.combine(timezone.localdate() + timedelta(days=3), time(10), tzinfo=PRACTICE_TIME_ZONE),
+        "starts_at": at(timezone.localdate() + timedelta(days=3), 10),
         "status": Appointment.Status.CONFIRMED,
         "first_name": "Jordan",
         "last_name": f"Patient{number}",
-        "date_of_birth": datetime(1960, 4, 12).date(),
+        "date_of_birth": date(1960, 4, 12),
         "phone": "+13015550199",
         "email": f"patient{number}@example.com",
         "is_new_patient": False,
@@ -156,6 +188,142 @@ def make_appointment(**overrides):
     fields.update(overrides)
     fields.setdefault("ends_at", fields["starts_at"] + fields["visit_type"].duration)
     return Appointment.objects.create(**fields)
+
+
+def make_telehealth_request(waited=None, **overrides):
+    """A telehealth request as the patient form saves it; `waited` backdates it (created_at is set on insert)."""
+    from appointments.models import TelehealthRequest
+
+    fields = {
+        "first_name": "Rosalind",
+        "last_name": "Quigley",
+        "date_of_birth": date(1958, 7, 14),
+        "phone": "+13015550188",
+        "email": "rosalind.quigley@example.com",
+        "is_new_patient": True,
+        "state": "MD",
+        "preferred_days": "Monday,Wednesday",
+        "preferred_times": "Morning",
+        "reason": "Left knee pain since March",
+        "consent_to_contact": True,
+    }
+    fields.update(overrides)
+    if fields.get("status") == TelehealthRequest.Status.SCHEDULED and "appointment" not in fields:
+        # A scheduled request always has its visit (the database holds the rule).
+        fields["appointment"] = make_appointment(modality="video")
+    telehealth_request = TelehealthRequest.objects.create(**fields)
+    if waited is not None:
+        TelehealthRequest.objects.filter(pk=telehealth_request.pk).update(created_at=timezone.now() - waited)
+        telehealth_request.refresh_from_db()
+    return telehealth_request
+
+
+# --- The practice most booking tests book with ------------------------------------------
+
+@dataclass
+class Clinic:
+    dana: object
+    marcus: object
+    outsider: object  # works here, but does not offer the visits below
+    needling: object  # a VisitType: in the office only, Dana and Marcus
+    follow_up: object  # a VisitType: in the office or by video, Dana only
+
+
+def build_clinic() -> Clinic:
+    """Open Monday to Friday 9–12 and 13–17; three providers working 9–17; two visit types."""
+    from appointments.models import BookingSettings
+
+    practice = make_practice()
+    make_office_hours(practice)
+    BookingSettings.load()
+    dana = make_provider(name="Dana Whitfield", order=1)
+    marcus = make_provider(name="Marcus Ellery", order=2)
+    outsider = make_provider(name="Olive Outsider", order=3)
+    for provider in (dana, marcus, outsider):
+        make_working_hours(provider)
+    service = make_service(title="Dry needling", slug="dry-needling")
+    needling = make_visit_type(
+        [dana, marcus], name="Dry needling session", slug="dry-needling-session", in_office=True, by_video=False, service=service, order=2
+    )
+    follow_up = make_visit_type([dana], name="Follow-up visit", slug="follow-up-visit", in_office=True, by_video=True, order=1)
+    return Clinic(dana, marcus, outsider, needling, follow_up)
+
+
+# --- What the patient forms send --------------------------------------------------------
+
+def stamp_issued(seconds_ago: int) -> str:
+    """A form stamp (the spam time-trap) as the booking and request pages would have signed it `seconds_ago` seconds ago."""
+    from appointments import antispam
+
+    class SignerOfThePast(signing.TimestampSigner):
+        def timestamp(self):
+            return signing.b62_encode(int(clock.time()) - seconds_ago)
+
+    return SignerOfThePast(salt=antispam.SALT).sign(antispam.STAMP_VALUE)
+
+
+# The patient's details as the booking form sends them.
+PATIENT = {
+    "first_name": "Rosalind",
+    "last_name": "Quigley",
+    "date_of_birth": "07/14/1958",
+    "phone": "(301) 555-0188",
+    "email": "rosalind.quigley@example.com",
+    "is_new_patient": "yes",
+    "reason": "Sciatica down the left leg",
+    "consent_to_contact": "on",
+}
+
+# A patient with unusual details (not PATIENT's, not the demo's), so that `tests.pages.leaks` can
+# look for them, in every way they can be written, in logs, addresses and emails.
+TRACED_PATIENT = {
+    "first_name": "Zebedee",
+    "last_name": "Quillfeather",
+    "date_of_birth": "07/19/1961",
+    "phone": "(301) 555-0187",
+    "email": "zebedee.q@example.com",
+    "is_new_patient": "yes",
+    "reason": "left shoulder knot since March",
+    "consent_to_contact": "on",
+}
+
+# TRACED_PATIENT's boxes as a browser fills them in, by their labels.
+TRACED_PATIENT_BY_LABEL = {
+    "First name": TRACED_PATIENT["first_name"],
+    "Last name": TRACED_PATIENT["last_name"],
+    "Date of birth": TRACED_PATIENT["date_of_birth"],
+    "Mobile phone": TRACED_PATIENT["phone"],
+}
+
+
+def details_form(visit_type, starts_at, *, mode="in_office", provider="any", **overrides):
+    """What the booking details page posts: the hidden choices, PATIENT's details and a stamp from
+    10 seconds ago. An override of None leaves the field out."""
+    data = {
+        "visit": visit_type.slug,
+        "mode": mode,
+        "provider": provider,
+        "start": starts_at if isinstance(starts_at, str) else starts_at.astimezone(PRACTICE_TIME_ZONE).isoformat(),
+        **PATIENT,
+        "website": "",
+        "form_stamp": stamp_issued(10),
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+# --- Mail servers ----------------------------------------------------------------------
+
+# Django's test mail backend: what is sent is kept in django.core.mail.outbox (the `mailoutbox` fixture).
+MAIL_IN_MEMORY = "django.core.mail.backends.locmem.EmailBackend"
+MAIL_SERVER_DOWN = "tests.factories.DisconnectedBackend"
+
+
+class DisconnectedBackend(BaseEmailBackend):
+    """A mail server that hangs up, as a real one does when it is down or overloaded (MAIL_SERVER_DOWN)."""
+
+    def send_messages(self, email_messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
 
 
 def set_booking_settings(**fields):

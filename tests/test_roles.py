@@ -16,7 +16,6 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
 from appointments.models import Appointment, OutboxMessage, TelehealthPage, TimeOff
 from clinic.roles import CONTENT_EDITORS, FRONT_DESK
-from tests.appointments.test_telehealth_admin import make_telehealth_request
 from tests.factories import (
     set_booking_settings,
     make_announcement,
@@ -28,6 +27,7 @@ from tests.factories import (
     make_provider,
     make_service,
     make_staff,
+    make_telehealth_request,
     make_visit_type,
     make_working_hours,
 )
@@ -135,12 +135,6 @@ PAGES = [
 # fmt: on
 
 ROLES = ["superuser", "front_desk", "editors", "anonymous"]
-
-
-@pytest.fixture(autouse=True)
-def quick_passwords(settings):
-    # Three users a test: the production hasher would spend most of the time hashing their passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -6,14 +6,10 @@ import pytest
 
 from appointments import antispam
 from appointments.models import Appointment
-from tests.appointments.test_booking_flow import DETAILS, assert_refused_with, at, build_clinic, details_form, stamp_issued, weekday_after
+from tests.factories import at, details_form, stamp_issued, weekday_after
+from tests.pages import DETAILS, assert_refused_with, form_stamp_in
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
 
 
 def test_a_filled_in_honeypot_is_refused(client, clinic):
@@ -33,7 +29,7 @@ def test_a_form_sent_back_too_fast_is_refused_then_accepted_on_the_next_try(clie
     response = client.post(DETAILS, details_form(clinic.needling, at(day, 10), form_stamp=antispam.new_form_stamp()))
     html = assert_refused_with(response, antispam.TOO_FAST)
     # The page keeps the original stamp, so once a few seconds have passed the same form goes through.
-    kept = re.search(r'name="form_stamp" value="([^"]+)"', html).group(1)
+    kept = form_stamp_in(html)
     assert antispam.stamp_problem(kept) == antispam.TOO_FAST
     assert client.post(DETAILS, details_form(clinic.needling, at(day, 10), form_stamp=stamp_issued(5))).status_code == 302
 
@@ -45,7 +41,7 @@ def test_a_missing_tampered_or_stale_stamp_is_refused_and_replaced(client, clini
         stamp = good[:-1] + ("A" if good[-1] != "A" else "B")
     response = client.post(DETAILS, details_form(clinic.needling, at(weekday_after(3), 10), form_stamp=stamp))
     html = assert_refused_with(response, antispam.STALE)
-    fresh = re.search(r'name="form_stamp" value="([^"]+)"', html).group(1)
+    fresh = form_stamp_in(html)
     assert fresh != stamp and antispam.stamp_problem(fresh) == antispam.TOO_FAST
 
 

@@ -1,14 +1,17 @@
-from datetime import datetime, time, timedelta
+import threading
+import time
+from datetime import timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection, transaction
 from django.utils import timezone
 
-from appointments import booking
 from appointments.models import Appointment, BookingSettings, OutboxMessage, TimeOff, WorkingHours
-from clinic.hours import PRACTICE_TIME_ZONE
 from clinic.roles import CONTENT_EDITORS, FRONT_DESK
 from tests.factories import (
+    set_booking_settings,
+    at,
     make_appointment,
     make_holiday,
     make_office_hours,
@@ -17,24 +20,15 @@ from tests.factories import (
     make_staff,
     make_visit_type,
     make_working_hours,
-    set_booking_settings,
+    next_monday,
 )
+from tests.pages import form_errors, messages_of, references_in, run_appointment_action
 
 pytestmark = pytest.mark.django_db
 
 LIST_URL = "/admin/appointments/appointment/"
 ADD_URL = "/admin/appointments/appointment/add/"
 DAY_URL = "/admin/appointments/appointment/day/"
-
-
-def next_monday():
-    today = timezone.localdate()
-    return today + timedelta(days=7 - today.weekday())
-
-
-def at(day, hour, minute=0):
-    return datetime.combine(day, time(hour, minute), tzinfo=PRACTICE_TIME_ZONE)
-
 
 
 @pytest.fixture
@@ -54,22 +48,6 @@ def provider(practice):
 @pytest.fixture
 def visit_type(provider):
     return make_visit_type(providers=[provider], name="Follow-up visit", duration_minutes=30)
-
-
-def references_in(response):
-    return [appointment.reference for appointment in response.context["cl"].result_list]
-
-
-def run_action(client, action, appointments, query="?when=all"):
-    return client.post(
-        LIST_URL + query,
-        {"action": action, ACTION_CHECKBOX_NAME: [a.pk for a in appointments], "index": "0"},
-        follow=True,
-    )
-
-
-def messages_of(response):
-    return [str(message) for message in response.context["messages"]]
 
 
 # --- The list -------------------------------------------------------------------------
@@ -136,7 +114,7 @@ def test_confirming_requests_confirms_them_and_emails_each_patient(desk_client, 
         starts_at=at(timezone.localdate() + timedelta(days=4), 10),
     )
 
-    response = run_action(desk_client, "confirm", [requested, cancelled])
+    response = run_appointment_action(desk_client, "confirm", [requested, cancelled])
 
     requested.refresh_from_db()
     cancelled.refresh_from_db()
@@ -149,7 +127,7 @@ def test_confirming_requests_confirms_them_and_emails_each_patient(desk_client, 
 def test_cancelling_frees_the_time_and_emails_the_patient_but_not_the_front_desk(desk_client, visit_type, provider):
     appointment = make_appointment(visit_type=visit_type, provider=provider)
 
-    response = run_action(desk_client, "cancel", [appointment])
+    response = run_appointment_action(desk_client, "cancel", [appointment])
 
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CANCELLED
@@ -165,7 +143,7 @@ def test_visits_that_started_can_be_marked_completed_or_no_show_without_emails(d
     yesterday = make_appointment(visit_type=visit_type, provider=provider, starts_at=earlier_today - timedelta(days=1))
     future = make_appointment(visit_type=visit_type, provider=provider, starts_at=timezone.now() + timedelta(days=2))
 
-    response = run_action(desk_client, action, [started, yesterday, future])
+    response = run_appointment_action(desk_client, action, [started, yesterday, future])
 
     assert dict(Appointment.objects.values_list("pk", "status")) == {
         started.pk: status, yesterday.pk: status, future.pk: "confirmed",
@@ -181,8 +159,8 @@ def test_a_visit_that_is_over_cannot_be_confirmed_or_cancelled(desk_client, visi
         starts_at=timezone.now() - timedelta(days=1),
     )
 
-    run_action(desk_client, "confirm", [over])
-    run_action(desk_client, "cancel", [over])
+    run_appointment_action(desk_client, "confirm", [over])
+    run_appointment_action(desk_client, "cancel", [over])
 
     over.refresh_from_db()
     assert over.status == Appointment.Status.REQUESTED
@@ -286,10 +264,6 @@ def booking_form(provider, visit_type, starts_at, **overrides):
     return data
 
 
-def form_errors(response):
-    return response.context["adminform"].form.errors
-
-
 def test_staff_book_a_free_time_even_too_soon_for_online_booking(desk_client, visit_type, provider):
     # Online booking needs two hours' notice and the 15-minute grid; staff do not.
     starts_at = at(next_monday(), 9, 10)
@@ -320,24 +294,41 @@ def test_staff_booking_over_another_visit_is_a_form_error_and_nothing_is_saved(d
     assert not OutboxMessage.objects.exists()
 
 
-def test_a_booking_the_database_refuses_after_the_check_is_still_a_form_error(desk_client, visit_type, provider, monkeypatch):
-    # Two desks booking the same time at once: both pass the check, the database refuses the second.
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_time_another_desk_books_meanwhile_is_a_form_error_and_nothing_is_saved(desk_client, visit_type, provider):
+    # Two desks book the same time at once. The other desk's transaction has inserted its visit and
+    # commits a second later; this desk's form is sent in that second. On SQLite this desk's
+    # transaction waits for the other's commit and its check sees the clash; on PostgreSQL the check
+    # cannot see the uncommitted visit, the insert waits on the exclusion constraint and is refused,
+    # and the form is checked again.
     monday = next_monday()
-    existing = make_appointment(visit_type=visit_type, provider=provider, starts_at=at(monday, 10))
-    real_check = booking.staff_problem
-    calls = []
+    other_desks_visit = []
+    inserted = threading.Event()
 
-    def check_that_misses_twice(*args, **kwargs):
-        calls.append(args)
-        return None if len(calls) <= 2 else real_check(*args, **kwargs)
+    def book_at_the_other_desk():
+        try:
+            with transaction.atomic():
+                other_desks_visit.append(make_appointment(visit_type=visit_type, provider=provider, starts_at=at(monday, 10)))
+                inserted.set()
+                time.sleep(1)
+        finally:
+            inserted.set()
+            connection.close()
 
-    monkeypatch.setattr(booking, "staff_problem", check_that_misses_twice)
+    other_desk = threading.Thread(target=book_at_the_other_desk)
+    other_desk.start()
+    assert inserted.wait(timeout=30)
 
     response = desk_client.post(ADD_URL, booking_form(provider, visit_type, at(monday, 10)))
 
-    assert len(calls) == 3  # the form's check and the booking's missed, the database refused; the form was checked again
+    other_desk.join(timeout=30)
+    [existing] = other_desks_visit
     assert response.status_code == 200
-    assert existing.reference in form_errors(response)["starts_at"][0]
+    assert form_errors(response)["starts_at"] == [
+        f"{provider} already has appointment {existing.reference} from 10:00 to 10:30."
+    ]
+    assert response.context["adminform"].form["last_name"].value() == "Quigley"
     assert list(Appointment.objects.all()) == [existing]
     assert not OutboxMessage.objects.exists()
 
@@ -422,7 +413,7 @@ def test_content_editors_cannot_open_one_appointment_or_run_actions(client, visi
     "url",
     ["/admin/appointments/workinghours/add/", "/admin/appointments/timeoff/add/", "/admin/appointments/visittype/add/"],
 )
-def test_the_front_desk_manages_schedules_and_visit_types(desk_client, url):
+def test_the_front_desk_may_open_the_forms_to_add_working_hours_time_off_and_visit_types(desk_client, url):
     assert desk_client.get(url).status_code == 200
 
 

@@ -2,7 +2,7 @@
 deletion of an appointment or telehealth request is recorded with who and when, and no
 entry holds a patient's details. Only superusers can read it."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 import pytest
 from auditlog.models import LogEntry
@@ -11,18 +11,19 @@ from django.test import override_settings
 from django.utils import timezone
 
 from appointments.models import Appointment, TelehealthRequest
-from clinic.hours import PRACTICE_TIME_ZONE
 from clinic.middleware import AuditlogMiddleware
 from clinic.roles import CONTENT_EDITORS, FRONT_DESK
-from tests.appointments.test_telehealth_admin import make_telehealth_request
 from tests.factories import (
+    at,
     make_appointment,
     make_office_hours,
     make_practice,
     make_provider,
     make_staff,
+    make_telehealth_request,
     make_visit_type,
     make_working_hours,
+    next_monday,
 )
 
 pytestmark = pytest.mark.django_db
@@ -72,11 +73,6 @@ def provider():
 def appointment(provider):
     visit_type = make_visit_type(providers=[provider])
     return make_appointment(visit_type=visit_type, provider=provider, **PATIENT)
-
-
-def next_monday_at(hour):
-    today = timezone.localdate()
-    return datetime.combine(today + timedelta(days=7 - today.weekday()), time(hour), tzinfo=PRACTICE_TIME_ZONE)
 
 
 # --- Views --------------------------------------------------------------------------------
@@ -142,7 +138,7 @@ def test_a_change_by_staff_records_who_and_masks_the_patients_fields(client, des
 
 
 def test_moving_a_visit_records_who_moved_it_and_from_when_to_when(client, desk, appointment):
-    local = timezone.localtime(next_monday_at(14))
+    local = timezone.localtime(at(next_monday(), 14))
     client.post(f"/admin/appointments/appointment/{appointment.pk}/change/", {
         "provider": str(appointment.provider_id), "visit_type": str(appointment.visit_type_id), "modality": "in_office",
         "starts_at_0": local.strftime("%Y-%m-%d"), "starts_at_1": local.strftime("%H:%M:%S"), "video_link": "",
@@ -157,7 +153,7 @@ def test_moving_a_visit_records_who_moved_it_and_from_when_to_when(client, desk,
 def test_a_staff_booking_from_a_request_records_both_rows_with_every_patient_field_hidden(client, desk, provider):
     telehealth_request = make_telehealth_request(**PATIENT)
     visit_type = make_visit_type(providers=[provider], by_video=True)
-    local = timezone.localtime(next_monday_at(10))
+    local = timezone.localtime(at(next_monday(), 10))
 
     response = client.post(f"/admin/appointments/appointment/add/?telehealth_request={telehealth_request.pk}", {
         "provider": str(provider.pk), "visit_type": str(visit_type.pk), "modality": "video",

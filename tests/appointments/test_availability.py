@@ -13,16 +13,13 @@ from appointments.availability import (
     first_step_at_or_after,
 )
 from clinic.hours import PRACTICE_TIME_ZONE, Holiday, PracticeHours, TimeBlock
+from tests.factories import at
 
 NY = PRACTICE_TIME_ZONE
 MONDAY = date(2027, 3, 1)
 WEEKDAYS_9_TO_5 = {weekday: (TimeBlock(time(9), time(12)), TimeBlock(time(13), time(17))) for weekday in range(5)}
 RULES = BookingRules(duration=timedelta(minutes=30), step=timedelta(minutes=15), minimum_notice=timedelta(hours=2), horizon_days=60)
 LONG_AGO = datetime(2027, 1, 1, 8, tzinfo=NY)
-
-
-def at(day, hour, minute=0):
-    return datetime.combine(day, time(hour, minute), tzinfo=NY)
 
 
 def starts(slots):

@@ -9,15 +9,10 @@ import pytest
 from django.utils import timezone
 
 from appointments.models import Appointment, OutboxMessage
-from tests.appointments.test_booking_flow import at, build_clinic, time_buttons, weekday_after
-from tests.factories import make_appointment, set_booking_settings
+from tests.factories import at, make_appointment, weekday_after, set_booking_settings
+from tests.pages import time_buttons
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clinic():
-    return build_clinic()
 
 
 def booked(clinic, starts_at, **overrides):
@@ -221,7 +216,7 @@ def test_reschedule_to_a_time_that_cannot_be_booked_changes_nothing(client, clin
     assert snapshot() == before
 
 
-def test_the_reschedule_week_links_and_garbage_weeks(client, clinic):
+def test_the_reschedule_page_links_to_later_weeks_only_at_first_and_answers_any_week(client, clinic):
     appointment, token = booked(clinic, at(weekday_after(3), 10))
     url = manage_url(token) + "reschedule/"
     html = client.get(url).content.decode()

@@ -1,11 +1,9 @@
 import logging
-import smtplib
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from io import StringIO
 
 import icalendar
 import pytest
-from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
@@ -14,17 +12,20 @@ from django.utils import timezone
 from appointments import booking, notifications, outbox
 from appointments.booking import book
 from appointments.models import Appointment, BookingSettings, OutboxMessage
-from clinic.hours import PRACTICE_TIME_ZONE
 from tests.factories import (
+    MAIL_IN_MEMORY,
+    MAIL_SERVER_DOWN,
+    at,
     make_appointment,
     make_office_hours,
     make_practice,
     make_provider,
     make_visit_type,
     make_working_hours,
+    weekday_after,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_and_mail")]
 
 PRACTICE_NAME = "Pain, Spine & Rehab Associates"
 VISIT_NAME = "Trigger point injection"
@@ -41,21 +42,6 @@ PATIENT_DETAILS = [
     "Rosalind", "Quigley", "rosalind.quigley@example.com", "1958", "07/14", "July 14",
     "3015550188", "555-0188", "Sciatica", VISIT_NAME,
 ]
-LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
-
-
-class DisconnectedBackend(BaseEmailBackend):
-    """A mail server that hangs up, as a real one does when it is down or overloaded."""
-
-    def send_messages(self, email_messages):
-        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-
-
-@pytest.fixture(autouse=True)
-def site(settings):
-    settings.SITE_URL = "https://clinic.test"
-    settings.FRONT_DESK_EMAIL = "frontdesk@clinic.test"
-    settings.EMAIL_BACKEND = LOCMEM
 
 
 @pytest.fixture
@@ -67,19 +53,8 @@ def visit_type():
     return make_visit_type(providers=[provider], name=VISIT_NAME, slug="trigger-point-injection")
 
 
-def weekday_ahead(days):
-    day = timezone.localdate() + timedelta(days=days)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
-
-
-def at(day, hour, minute=0):
-    return datetime.combine(day, time(hour, minute), tzinfo=PRACTICE_TIME_ZONE)
-
-
 def book_visit(visit_type, starts_at=None, modality=Appointment.Modality.IN_OFFICE):
-    return book(visit_type=visit_type, modality=modality, starts_at=starts_at or at(weekday_ahead(3), 10), patient=PATIENT)
+    return book(visit_type=visit_type, modality=modality, starts_at=starts_at or at(weekday_after(3), 10), patient=PATIENT)
 
 
 def book_and_send(visit_type, capture, **kwargs):
@@ -119,7 +94,7 @@ def test_it_writes_no_message_and_sends_nothing_when_the_booking_rolls_back(
 
 
 def test_it_tells_the_patient_what_when_where_and_how_to_cancel(visit_type, mailoutbox, django_capture_on_commit_callbacks):
-    day = weekday_ahead(3)
+    day = weekday_after(3)
     result = book_and_send(visit_type, django_capture_on_commit_callbacks, starts_at=at(day, 10))
     email = next(email for email in mailoutbox if email.to == [PATIENT["email"]])
     assert email.subject == f"Your appointment request at {PRACTICE_NAME}"
@@ -201,7 +176,7 @@ def test_no_staff_alert_is_queued_without_a_front_desk_address(visit_type, setti
 def test_a_mail_server_that_is_down_loses_nothing_and_send_outbox_sends_each_message_once(
     visit_type, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
-    settings.EMAIL_BACKEND = "tests.appointments.test_notifications.DisconnectedBackend"
+    settings.EMAIL_BACKEND = MAIL_SERVER_DOWN
     appointment = book_and_send(visit_type, django_capture_on_commit_callbacks).appointment
 
     assert Appointment.objects.filter(pk=appointment.pk, status="requested").exists()
@@ -215,7 +190,7 @@ def test_a_mail_server_that_is_down_loses_nothing_and_send_outbox_sends_each_mes
     untried = OutboxMessage.objects.get(kind="staff_new_booking")
     assert (untried.status, untried.attempts) == ("pending", 0)
 
-    settings.EMAIL_BACKEND = LOCMEM
+    settings.EMAIL_BACKEND = MAIL_IN_MEMORY
     call_command("send_outbox", stdout=StringIO())
     assert [email.to for email in mailoutbox] == [["frontdesk@clinic.test"]]  # the patient's retry is not due yet
 
@@ -233,11 +208,11 @@ def test_a_mail_server_that_is_down_loses_nothing_and_send_outbox_sends_each_mes
 def test_send_outbox_retry_now_sends_failed_messages_without_waiting_and_only_once(
     visit_type, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
-    settings.EMAIL_BACKEND = "tests.appointments.test_notifications.DisconnectedBackend"
+    settings.EMAIL_BACKEND = MAIL_SERVER_DOWN
     book_and_send(visit_type, django_capture_on_commit_callbacks)
     assert OutboxMessage.objects.get(kind="patient_received").next_attempt_at > timezone.now()
 
-    settings.EMAIL_BACKEND = LOCMEM  # the mail server is back
+    settings.EMAIL_BACKEND = MAIL_IN_MEMORY  # the mail server is back
     out = StringIO()
     call_command("send_outbox", "--retry-now", stdout=out)
     assert "Sent 2." in out.getvalue()
@@ -250,15 +225,15 @@ def test_every_attempt_at_a_message_carries_the_same_message_id(visit_type, sett
     message = OutboxMessage.objects.create(kind="patient_confirmed", to="someone@example.com", subject="s", body="b")
     header = outbox.message_id_header(message)
     assert header == f"<outbox.{message.pk}.{int(message.created_at.timestamp())}@clinic.test>"
-    settings.EMAIL_BACKEND = "tests.appointments.test_notifications.DisconnectedBackend"
+    settings.EMAIL_BACKEND = MAIL_SERVER_DOWN
     assert outbox.send_pending() == 0
-    settings.EMAIL_BACKEND = LOCMEM
+    settings.EMAIL_BACKEND = MAIL_IN_MEMORY
     assert outbox.send_pending(retry_now=True) == 1
     assert mailoutbox[0].message()["Message-ID"] == header
 
 
 def test_each_failure_waits_longer_before_the_next_try(visit_type, settings, django_capture_on_commit_callbacks):
-    settings.EMAIL_BACKEND = "tests.appointments.test_notifications.DisconnectedBackend"
+    settings.EMAIL_BACKEND = MAIL_SERVER_DOWN
     settings.FRONT_DESK_EMAIL = ""
     book_and_send(visit_type, django_capture_on_commit_callbacks)
     later = timezone.now() + timedelta(minutes=2)
@@ -316,7 +291,7 @@ def test_moving_a_visit_sends_an_updated_calendar_event_and_alerts_the_front_des
     visit_type, mailoutbox, django_capture_on_commit_callbacks
 ):
     appointment = book_and_send(visit_type, django_capture_on_commit_callbacks).appointment
-    new_start = at(weekday_ahead(5), 14, 30)
+    new_start = at(weekday_after(5), 14, 30)
     with django_capture_on_commit_callbacks(execute=True):
         booking.move(appointment, by_patient=True, starts_at=new_start)
     moved = OutboxMessage.objects.get(kind="patient_rescheduled")
@@ -380,7 +355,7 @@ def test_no_subject_names_the_visit(visit_type, django_capture_on_commit_callbac
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         notifications.queue_confirmed(appointment)
         notifications.queue_reminder(appointment)
-    booking.move(appointment, by_patient=True, starts_at=at(weekday_ahead(6), 9))
+    booking.move(appointment, by_patient=True, starts_at=at(weekday_after(6), 9))
     booking.cancel(appointment, by_patient=True)
     subjects = list(OutboxMessage.objects.values_list("subject", flat=True))
     assert len(subjects) == 8
@@ -393,9 +368,9 @@ def test_logs_hold_message_ids_and_kinds_but_no_patient_details(
     visit_type, settings, caplog, django_capture_on_commit_callbacks
 ):
     caplog.set_level(logging.INFO, logger="appointments")
-    settings.EMAIL_BACKEND = "tests.appointments.test_notifications.DisconnectedBackend"
+    settings.EMAIL_BACKEND = MAIL_SERVER_DOWN
     book_and_send(visit_type, django_capture_on_commit_callbacks)
-    settings.EMAIL_BACKEND = LOCMEM
+    settings.EMAIL_BACKEND = MAIL_IN_MEMORY
     outbox.send_pending(now=timezone.now() + timedelta(minutes=2))
     assert "patient_received" in caplog.text and "SMTPServerDisconnected" in caplog.text
     for detail in [*PATIENT_DETAILS, "frontdesk@clinic.test", "Connection unexpectedly closed"]:
@@ -404,7 +379,7 @@ def test_logs_hold_message_ids_and_kinds_but_no_patient_details(
 
 def test_a_visit_the_front_desk_moved_itself_raises_no_alert(visit_type, django_capture_on_commit_callbacks):
     appointment = book_and_send(visit_type, django_capture_on_commit_callbacks).appointment
-    booking.move(appointment, starts_at=at(weekday_ahead(3), 14), by_patient=False)
+    booking.move(appointment, starts_at=at(weekday_after(3), 14), by_patient=False)
     assert OutboxMessage.objects.filter(kind="patient_rescheduled").count() == 1
     assert not OutboxMessage.objects.filter(kind="staff_rescheduled").exists()
 
@@ -413,6 +388,6 @@ def test_a_booking_the_front_desk_made_itself_raises_no_alert(visit_type, django
     with django_capture_on_commit_callbacks(execute=True):
         booking.book_for_staff(
             provider=visit_type.providers.get(), visit_type=visit_type, modality=Appointment.Modality.IN_OFFICE,
-            starts_at=at(weekday_ahead(3), 10), patient=PATIENT,
+            starts_at=at(weekday_after(3), 10), patient=PATIENT,
         )
     assert list(OutboxMessage.objects.values_list("kind", flat=True)) == ["patient_confirmed"]

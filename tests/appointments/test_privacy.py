@@ -7,56 +7,18 @@ alerts are searched for the patient's name, date of birth, phone, email and reas
 """
 
 import logging
-import re
-from urllib.parse import unquote_plus
 
 import pytest
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 from appointments.models import Appointment
 from appointments.models import CONTACT_FIELDS as PATIENT_FIELDS
-from tests.appointments.test_booking_flow import build_clinic, stamp_issued, time_buttons, weekday_after
+from tests.factories import TRACED_PATIENT, stamp_issued, weekday_after
+from tests.pages import DETAILS, MANAGE_LINK, leaks, time_buttons
 
 pytestmark = pytest.mark.django_db
 
-PATIENT = {
-    "first_name": "Zebedee",
-    "last_name": "Quillfeather",
-    "date_of_birth": "07/19/1961",
-    "phone": "(301) 555-0187",
-    "email": "zebedee.q@example.com",
-    "is_new_patient": "yes",
-    "reason": "left shoulder knot since March",
-    "consent_to_contact": "on",
-}
-# Each detail in the ways it is typed, stored, printed or encoded (compared in lower case).
-PERSONAL = {
-    "first name": ["Zebedee"],
-    "last name": ["Quillfeather"],
-    "date of birth": [
-        "07/19/1961", "7/19/1961", "1961-07-19", "07-19-1961", "1961/07/19", "19/07/1961", "19.07.1961",
-        "19610719", "07191961", "1961, 7, 19", "July 19, 1961", "Jul 19, 1961", "19 July 1961", "Jul. 19, 1961",
-    ],
-    "phone": [
-        "(301) 555-0187", "301-555-0187", "301.555.0187", "301 555 0187", "3015550187", "+13015550187", "555-0187", "5550187",
-    ],
-    "email": ["zebedee.q@example.com", "zebedee.q%40example.com", "example.com"],
-    "reason": ["left shoulder knot since March", "shoulder knot", "knot since"],
-}
 VISIT = "dry-needling-session"
-DETAILS = "/book/details/"
-MANAGE_LINK = re.compile(r"https?://[^/\s]+(/appointments/manage/[A-Za-z0-9_-]+/)")
-
-
-def leaks(text):
-    """The patient's details found in `text` (also once URL-decoded): [(what, how it was written), ...]."""
-    haystacks = [text.lower(), unquote_plus(text).lower()]
-    return [
-        (what, needle)
-        for what, needles in PERSONAL.items()
-        for needle in needles
-        if any(needle.lower() in haystack for haystack in haystacks)
-    ]
 
 
 class Journey:
@@ -128,7 +90,7 @@ def book_move_and_cancel(journey, mailoutbox):
     assert 'name="form_stamp"' in html
 
     # A first try with a mistake: the details come back in the page, never in an address.
-    form = {**choice, "start": starts[0], **PATIENT, "website": "", "form_stamp": stamp_issued(10)}
+    form = {**choice, "start": starts[0], **TRACED_PATIENT, "website": "", "form_stamp": stamp_issued(10)}
     response = journey.post(DETAILS, {**form, "email": "zebedee.q@example"})
     assert response.status_code == 200 and "Enter an email address like name@example.com." in response.content.decode()
     assert not Appointment.objects.exists()
@@ -139,7 +101,7 @@ def book_move_and_cancel(journey, mailoutbox):
     assert appointment.first_name == "Zebedee" and appointment.date_of_birth.isoformat() == "1961-07-19"
     assert appointment.reference in journey.get("/book/confirmed/").content.decode()
 
-    [received] = [message for message in mailoutbox if message.to == [PATIENT["email"]]]
+    [received] = [message for message in mailoutbox if message.to == [TRACED_PATIENT["email"]]]
     manage = MANAGE_LINK.search(received.body).group(1)
     assert journey.get(manage).status_code == 200
     html = journey.get(manage + "reschedule/", {"week": day.isoformat()}).content.decode()
@@ -156,9 +118,8 @@ def book_move_and_cancel(journey, mailoutbox):
 
 
 def test_no_personal_detail_reaches_logs_addresses_or_the_front_desk(
-    client, every_logger_at_debug, mailoutbox, front_desk, settings, django_capture_on_commit_callbacks
+    client, clinic, every_logger_at_debug, mailoutbox, front_desk, settings, django_capture_on_commit_callbacks
 ):
-    build_clinic()
     journey = Journey(client, django_capture_on_commit_callbacks)
     appointment = book_move_and_cancel(journey, mailoutbox)
 
@@ -185,13 +146,12 @@ def test_no_personal_detail_reaches_logs_addresses_or_the_front_desk(
         assert appointment.reference in alert.body and admin_link in alert.body
         assert not alert.attachments
     # The patient's own emails carry their details in the body only, never in the subject.
-    patient_emails = [message for message in mailoutbox if message.to == [PATIENT["email"]]]
+    patient_emails = [message for message in mailoutbox if message.to == [TRACED_PATIENT["email"]]]
     assert len(patient_emails) == 3
     assert [message.subject for message in patient_emails if leaks(message.subject)] == []
 
 
-def test_booking_and_manage_pages_are_never_stored(client, mailoutbox, front_desk, django_capture_on_commit_callbacks):
-    build_clinic()
+def test_booking_and_manage_pages_are_never_stored(client, clinic, mailoutbox, front_desk, django_capture_on_commit_callbacks):
     journey = Journey(client, django_capture_on_commit_callbacks)
     book_move_and_cancel(journey, mailoutbox)
     # Step 1 carries no form token and nothing of the patient's: it is a cached public page.
@@ -206,12 +166,11 @@ def test_booking_and_manage_pages_are_never_stored(client, mailoutbox, front_des
     assert {("GET", "book"), ("POST", "book"), ("GET", "appointments"), ("POST", "appointments")} <= methods_and_pages
 
 
-def test_the_details_form_hides_the_patients_details_from_error_reports(client):
-    clinic = build_clinic()
+def test_the_details_form_hides_the_patients_details_from_error_reports(client, clinic):
     day = weekday_after(3)
     choice = {"visit": clinic.needling.slug, "mode": "in_office", "provider": "any"}
     starts = time_buttons(client.get("/book/time/", {**choice, "week": day.isoformat()}).content.decode())
-    form = {**choice, "start": starts[0], **PATIENT, "website": "", "form_stamp": stamp_issued(10)}
+    form = {**choice, "start": starts[0], **TRACED_PATIENT, "website": "", "form_stamp": stamp_issued(10)}
     for data in ({**form, "email": "zebedee.q@example"}, form):  # a page with a mistake, then a booking
         request = client.post(DETAILS, data).wsgi_request
 

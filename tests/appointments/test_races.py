@@ -28,7 +28,8 @@ from tests.factories import (
     next_monday,
 )
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+# Serialized rollback, as every transactional test here: see tests/appointments/test_concurrency.py.
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
 HELD_FOR_SECONDS = 1.0
 

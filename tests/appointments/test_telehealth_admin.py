@@ -2,23 +2,30 @@
 “Schedule”, which books the video visit with the staff booking form and links it."""
 
 import re
-from datetime import date, datetime, time, timedelta
+import threading
+import time
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection, transaction
 from django.utils import timezone
 
 from appointments.models import Appointment, BookingSettings, OutboxMessage, TelehealthPage, TelehealthRequest
 from appointments.admin.telehealth import waiting_time
 from clinic.hours import PRACTICE_TIME_ZONE
 from tests.factories import (
+    at,
     make_appointment,
     make_office_hours,
     make_practice,
     make_provider,
+    make_telehealth_request,
     make_visit_type,
     make_working_hours,
+    next_monday,
 )
+from tests.pages import form_errors, messages_of, references_in
 
 pytestmark = pytest.mark.django_db
 
@@ -27,52 +34,8 @@ ADD_APPOINTMENT_URL = "/admin/appointments/appointment/add/"
 ROOM = "https://video.clinic.test/room/practice"
 
 
-def make_telehealth_request(waited=None, **overrides):
-    """A request as the patient form saves it; `waited` backdates it (created_at is set on insert)."""
-    fields = {
-        "first_name": "Rosalind",
-        "last_name": "Quigley",
-        "date_of_birth": date(1958, 7, 14),
-        "phone": "+13015550188",
-        "email": "rosalind.quigley@example.com",
-        "is_new_patient": True,
-        "state": "MD",
-        "preferred_days": "Monday,Wednesday",
-        "preferred_times": "Morning",
-        "reason": "Left knee pain since March",
-        "consent_to_contact": True,
-    }
-    fields.update(overrides)
-    if fields.get("status") == TelehealthRequest.Status.SCHEDULED and "appointment" not in fields:
-        # A scheduled request always has its visit (the database holds the rule).
-        fields["appointment"] = make_appointment(modality=Appointment.Modality.VIDEO)
-    telehealth_request = TelehealthRequest.objects.create(**fields)
-    if waited is not None:
-        TelehealthRequest.objects.filter(pk=telehealth_request.pk).update(created_at=timezone.now() - waited)
-        telehealth_request.refresh_from_db()
-    return telehealth_request
-
-
 def change_url(telehealth_request):
     return f"{LIST_URL}{telehealth_request.pk}/change/"
-
-
-def next_monday():
-    today = timezone.localdate()
-    return today + timedelta(days=7 - today.weekday())
-
-
-def at(day, hour, minute=0):
-    return datetime.combine(day, time(hour, minute), tzinfo=PRACTICE_TIME_ZONE)
-
-
-def references_in(response):
-    return [row.reference for row in response.context["cl"].result_list]
-
-
-def messages_of(response):
-    return [str(message) for message in response.context["messages"]]
-
 
 
 @pytest.fixture
@@ -193,7 +156,7 @@ def test_closing_a_request_needs_a_reason(desk_client):
 
     refused = desk_client.post(change_url(telehealth_request), follow_up(status="closed"))
     assert refused.status_code == 200
-    assert refused.context["adminform"].form.errors["close_reason"] == ["Choose why the request is closed."]
+    assert form_errors(refused)["close_reason"] == ["Choose why the request is closed."]
 
     closed = desk_client.post(change_url(telehealth_request), follow_up(status="closed", close_reason="not_suitable"))
     assert closed.status_code == 302
@@ -207,7 +170,7 @@ def test_scheduled_is_set_by_booking_the_visit_not_by_hand(desk_client):
     response = desk_client.post(change_url(telehealth_request), follow_up(status="scheduled"))
 
     assert response.status_code == 200
-    assert "Schedule a video visit" in response.context["adminform"].form.errors["status"][0]
+    assert "Schedule a video visit" in form_errors(response)["status"][0]
     telehealth_request.refresh_from_db()
     assert telehealth_request.status == "new"
 
@@ -228,7 +191,9 @@ def test_an_open_request_has_a_schedule_button_and_a_finished_one_has_not(desk_c
 
     button = f'href="{ADD_APPOINTMENT_URL}?telehealth_request={waiting.pk}"'
     assert button in desk_client.get(change_url(waiting)).content.decode()
-    assert "Schedule a video visit</a>" not in desk_client.get(change_url(closed)).content.decode()
+    closed_page = desk_client.get(change_url(closed))
+    assert closed_page.status_code == 200 and closed.reference in closed_page.content.decode()
+    assert "Schedule a video visit</a>" not in closed_page.content.decode()
 
 
 def test_schedule_opens_the_booking_form_filled_in_from_the_request(desk_client, provider):
@@ -310,7 +275,7 @@ def test_scheduling_over_another_visit_is_refused_and_the_request_stays_open(des
     response = schedule(desk_client, telehealth_request, booking_from(telehealth_request, provider, visit_type, at(monday, 10, 15)))
 
     assert response.status_code == 200
-    assert existing.reference in response.context["adminform"].form.errors["starts_at"][0]
+    assert existing.reference in form_errors(response)["starts_at"][0]
     assert response.context["adminform"].form["telehealth_request"].value() == str(telehealth_request.pk)
     telehealth_request.refresh_from_db()
     assert (telehealth_request.status, telehealth_request.appointment) == ("new", None)
@@ -333,29 +298,47 @@ def test_a_request_scheduled_by_another_desk_first_is_not_booked_twice(desk_clie
     assert not OutboxMessage.objects.exists()
 
 
-def test_a_request_scheduled_meanwhile_rolls_the_whole_booking_back(desk_client, provider, visit_type, monkeypatch):
-    # Two desks schedule the same request at once: both forms pass, the second link finds it taken.
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_request_another_desk_schedules_meanwhile_rolls_the_whole_booking_back(desk_client, provider, visit_type):
+    # Two desks schedule the same request at once. The other desk's transaction has locked the request,
+    # booked its visit and marked the request scheduled, and commits a second later; this desk's form
+    # is sent in that second. On SQLite this desk's transaction waits for the other's commit and the
+    # form finds the request taken; on PostgreSQL the form still sees it open, this desk's visit is
+    # inserted, the locked re-check waits for the other desk's commit, finds the request scheduled and
+    # rolls everything back, and the form is checked again.
     monday = next_monday()
     telehealth_request = make_telehealth_request()
-    first = make_appointment(visit_type=visit_type, provider=provider, starts_at=at(monday, 9))
-    TelehealthRequest.objects.filter(pk=telehealth_request.pk).update(status="scheduled", appointment=first)
-    real_open = TelehealthRequest.objects.open
-    calls = []
+    other_desks_visit = []
+    scheduled = threading.Event()
 
-    def still_open_until_the_save(*args):
-        calls.append(args)
-        return TelehealthRequest.objects.all() if len(calls) <= 2 else real_open()
+    def schedule_at_the_other_desk():
+        try:
+            with transaction.atomic():
+                locked = TelehealthRequest.objects.select_for_update().get(pk=telehealth_request.pk)
+                locked.appointment = make_appointment(visit_type=visit_type, provider=provider, starts_at=at(monday, 9))
+                locked.status = TelehealthRequest.Status.SCHEDULED
+                locked.save(update_fields=["appointment", "status", "updated_at"])
+                other_desks_visit.append(locked.appointment)
+                scheduled.set()
+                time.sleep(1)
+        finally:
+            scheduled.set()
+            connection.close()
 
-    monkeypatch.setattr(TelehealthRequest.objects, "open", still_open_until_the_save)
+    other_desk = threading.Thread(target=schedule_at_the_other_desk)
+    other_desk.start()
+    assert scheduled.wait(timeout=30)
 
     response = schedule(desk_client, telehealth_request, booking_from(telehealth_request, provider, visit_type, at(monday, 14)))
 
-    assert len(calls) == 4  # the address and the form saw it open; the locked re-check refused; the form again
+    other_desk.join(timeout=30)
+    [first] = other_desks_visit
     assert response.status_code == 200
     assert response.context["adminform"].form.non_field_errors()[0].startswith("This telehealth request already has")
     assert list(Appointment.objects.all()) == [first]
     telehealth_request.refresh_from_db()
-    assert telehealth_request.appointment == first
+    assert (telehealth_request.status, telehealth_request.appointment) == ("scheduled", first)
     assert not OutboxMessage.objects.exists()
 
 
@@ -368,7 +351,7 @@ def test_opening_schedule_for_a_finished_request_goes_back_to_the_list_with_a_wa
     assert messages_of(response) == ["That telehealth request already has a visit booked or was closed."]
 
 
-def run_action(client, requests, query=""):
+def run_schedule_action(client, requests, query=""):
     return client.post(LIST_URL + query, {"action": "schedule", ACTION_CHECKBOX_NAME: [r.pk for r in requests], "index": "0"})
 
 
@@ -376,12 +359,12 @@ def test_the_schedule_action_opens_the_booking_form_for_one_open_request(desk_cl
     first, second = make_telehealth_request(), make_telehealth_request()
     closed = make_telehealth_request(status=TelehealthRequest.Status.CLOSED, close_reason="duplicate")
 
-    response = run_action(desk_client, [first])
+    response = run_schedule_action(desk_client, [first])
     assert response.status_code == 302 and response["Location"] == f"{ADD_APPOINTMENT_URL}?telehealth_request={first.pk}"
 
-    two = desk_client.get(run_action(desk_client, [first, second])["Location"])
+    two = desk_client.get(run_schedule_action(desk_client, [first, second])["Location"])
     assert messages_of(two) == ["Choose one request to schedule."]
-    finished = desk_client.get(run_action(desk_client, [closed], "?status=all")["Location"])
+    finished = desk_client.get(run_schedule_action(desk_client, [closed], "?status=all")["Location"])
     assert messages_of(finished) == [f"Request {closed.reference} is closed: only new or contacted requests can be scheduled."]
 
 
@@ -392,7 +375,10 @@ def test_a_booking_form_without_a_request_books_as_before(desk_client, provider,
     response = desk_client.post(ADD_APPOINTMENT_URL, data)
 
     assert response.status_code == 302 and response["Location"] == "/admin/appointments/appointment/"
-    assert TelehealthRequest.objects.get().status == "new"
+    appointment = Appointment.objects.get()
+    assert (appointment.starts_at, appointment.modality, appointment.status) == (at(next_monday(), 10), "video", "confirmed")
+    assert (TelehealthRequest.objects.get().status, TelehealthRequest.objects.get().appointment) == ("new", None)
+    assert list(OutboxMessage.objects.values_list("kind", flat=True)) == ["patient_confirmed"]
 
 
 # --- The telehealth page text -------------------------------------------------------------

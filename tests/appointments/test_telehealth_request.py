@@ -12,10 +12,8 @@ from django.utils import timezone
 from appointments import antispam, notifications
 from appointments.models import BookingSettings, OutboxMessage, TelehealthPage, TelehealthRequest
 from appointments.forms.telehealth import CHOOSE_A_STATE, REQUEST_REFUSED
-from tests.appointments.test_booking_flow import stamp_issued, years_ago
-from tests.appointments.test_privacy import PATIENT as PRIVACY_PATIENT
-from tests.appointments.test_privacy import leaks
-from tests.factories import make_practice, make_provider, make_visit_type
+from tests.factories import MAIL_SERVER_DOWN, TRACED_PATIENT, make_practice, make_provider, make_visit_type, stamp_issued, years_ago
+from tests.pages import form_stamp_in, leaks
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +22,9 @@ FORM = "/telehealth/request/"
 SENT = "/telehealth/request/sent/"
 PRACTICE_PHONE = "(301) 555-0142"  # make_practice's number, as patients read it
 
-# The privacy test's patient (its `leaks` knows every way their details can be written), by video from Virginia.
+# The patient whose details `leaks` knows in every way they can be written, by video from Virginia.
 PATIENT = {
-    **PRIVACY_PATIENT,
+    **TRACED_PATIENT,
     "state": "VA",
     "preferred_days": ["Monday", "Thursday"],
     "preferred_times": ["Morning"],
@@ -88,7 +86,7 @@ def assert_typed_values_kept(html, but=()):
 def test_it_saves_a_request_emails_both_and_shows_the_reference(client, practice, mailoutbox, django_capture_on_commit_callbacks):
     html = client.get(FORM).content.decode()
     assert '<form method="post" action="/telehealth/request/"' in html
-    stamp = re.search(r'name="form_stamp" value="([^"]+)"', html).group(1)
+    stamp = form_stamp_in(html)
     assert antispam.stamp_problem(stamp) == antispam.TOO_FAST  # just shown
     assert "Our providers are licensed in Maryland, Virginia and the District of Columbia" in html
 
@@ -279,7 +277,7 @@ def test_a_form_sent_back_too_fast_is_refused_then_accepted_on_the_next_try(clie
     assert antispam.TOO_FAST in html
     assert_typed_values_kept(html)
     assert_nothing_saved(mailoutbox)
-    kept = re.search(r'name="form_stamp" value="([^"]+)"', html).group(1)
+    kept = form_stamp_in(html)
     assert antispam.stamp_problem(kept) == antispam.TOO_FAST  # the same stamp, still running
     assert send(client, django_capture_on_commit_callbacks, request_form(form_stamp=stamp_issued(5))).status_code == 302
 
@@ -290,7 +288,7 @@ def test_a_missing_forged_or_stale_stamp_is_refused_and_replaced(client, practic
     html = unescape(response.content.decode())
     assert antispam.STALE in html
     assert_nothing_saved(mailoutbox)
-    fresh = re.search(r'name="form_stamp" value="([^"]+)"', html).group(1)
+    fresh = form_stamp_in(html)
     assert fresh != stamp and antispam.stamp_problem(fresh) == antispam.TOO_FAST
 
 
@@ -358,20 +356,12 @@ def test_no_staff_alert_is_queued_without_a_front_desk_address(client, practice,
 
 
 def test_a_mail_server_that_is_down_loses_nothing(client, practice, settings, django_capture_on_commit_callbacks):
-    settings.EMAIL_BACKEND = "tests.appointments.test_telehealth_request.BrokenEmailBackend"
+    settings.EMAIL_BACKEND = MAIL_SERVER_DOWN
     response = send(client, django_capture_on_commit_callbacks, request_form())
     assert response.status_code == 302
     assert TelehealthRequest.objects.exists()
     assert OutboxMessage.objects.filter(status=OutboxMessage.Status.FAILED).count() == 1  # the rest wait for send_outbox
     assert OutboxMessage.objects.count() == 2
-
-
-class BrokenEmailBackend:
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def send_messages(self, messages):
-        raise ConnectionRefusedError("mail server down")
 
 
 # --- The page with the reference ----------------------------------------------------

@@ -2,36 +2,36 @@
 the manage page and the calendar file once the visit is confirmed; never before, never for a
 visit in the office, never in a staff alert."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from io import StringIO
 
 import icalendar
 import pytest
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
 from appointments import booking, notifications
 from appointments.models import Appointment, BookingSettings, OutboxMessage
-from clinic.hours import PRACTICE_TIME_ZONE
 from tests.factories import (
     set_booking_settings,
+    at,
     make_appointment,
     make_office_hours,
     make_practice,
     make_provider,
     make_visit_type,
     make_working_hours,
+    weekday_after,
 )
+from tests.pages import run_appointment_action
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_and_mail")]
 
 ROOM = "https://video.clinic.test/room/practice"
 OWN_ROOM = "https://video.clinic.test/room/dr-whitfield-4711"
 NOT_YET = "We will send the link to join once your visit is confirmed."
 HOW_TO_JOIN = "How to join your video visit"
-LIST_URL = "/admin/appointments/appointment/"
 ADD_URL = "/admin/appointments/appointment/add/"
 PATIENT = dict(
     first_name="Rosalind",
@@ -41,13 +41,6 @@ PATIENT = dict(
     email="rosalind.quigley@example.com",
     is_new_patient=False,
 )
-
-
-@pytest.fixture(autouse=True)
-def site(settings):
-    settings.SITE_URL = "https://clinic.test"
-    settings.FRONT_DESK_EMAIL = "frontdesk@clinic.test"
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
 @pytest.fixture
@@ -66,20 +59,9 @@ def visit_type(provider):
 
 
 
-def weekday_ahead(days):
-    day = timezone.localdate() + timedelta(days=days)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
-
-
-def at(day, hour, minute=0):
-    return datetime.combine(day, time(hour, minute), tzinfo=PRACTICE_TIME_ZONE)
-
-
 def book_online(visit_type, modality=Appointment.Modality.VIDEO, starts_at=None):
     return booking.book(
-        visit_type=visit_type, modality=modality, starts_at=starts_at or at(weekday_ahead(3), 10), patient=PATIENT
+        visit_type=visit_type, modality=modality, starts_at=starts_at or at(weekday_after(3), 10), patient=PATIENT
     )
 
 
@@ -102,12 +84,6 @@ def patient_message(kind):
 def event_of(message):
     [event] = icalendar.Calendar.from_ical(message.attachment_content).walk("VEVENT")
     return event
-
-
-def run_action(client, action, appointments):
-    return client.post(
-        LIST_URL + "?when=all", {"action": action, ACTION_CHECKBOX_NAME: [a.pk for a in appointments], "index": "0"}, follow=True
-    )
 
 
 def assert_calendar_has_the_link(message, link):
@@ -170,7 +146,7 @@ def test_the_front_desk_confirming_a_video_visit_sends_the_link_in_the_email_and
     mailoutbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = run_action(desk_client, "confirm", [booked.appointment])
+        response = run_appointment_action(desk_client, "confirm", [booked.appointment])
 
     assert response.status_code == 200
     [email] = mailoutbox
@@ -213,7 +189,7 @@ def test_a_booking_confirmed_at_once_carries_the_link_but_the_staff_alert_does_n
 
 
 def test_staff_booking_a_video_visit_with_its_own_link_emails_that_link(desk_client, visit_type, provider):
-    starts_at = at(weekday_ahead(3), 11)
+    starts_at = at(weekday_after(3), 11)
     local = timezone.localtime(starts_at)
     response = desk_client.post(ADD_URL, {
         "provider": str(provider.pk),
@@ -256,8 +232,8 @@ def test_the_reminder_of_a_confirmed_video_visit_has_the_link_and_of_a_requested
 
 def test_a_confirmed_video_visit_moved_online_carries_the_link_only_if_it_stays_confirmed(visit_type):
     set_booking_settings(requires_confirmation=False)
-    appointment = make_appointment(visit_type=visit_type, modality="video", starts_at=at(weekday_ahead(3), 10))
-    booking.move(appointment, by_patient=True, starts_at=at(weekday_ahead(3), 14))
+    appointment = make_appointment(visit_type=visit_type, modality="video", starts_at=at(weekday_after(3), 10))
+    booking.move(appointment, by_patient=True, starts_at=at(weekday_after(3), 14))
     moved = patient_message("patient_rescheduled")
     assert ROOM in moved.body
     assert_calendar_has_the_link(moved, ROOM)
@@ -265,7 +241,7 @@ def test_a_confirmed_video_visit_moved_online_carries_the_link_only_if_it_stays_
 
     OutboxMessage.objects.all().delete()
     set_booking_settings(requires_confirmation=True)  # a new time is a new request
-    booking.move(appointment, by_patient=True, starts_at=at(weekday_ahead(3), 15))
+    booking.move(appointment, by_patient=True, starts_at=at(weekday_after(3), 15))
     moved = patient_message("patient_rescheduled")
     assert NOT_YET in moved.body
     assert_no_link_anywhere(moved.body + moved.attachment_content)
@@ -333,10 +309,10 @@ def test_an_office_visit_never_shows_a_video_link(client, visit_type):
 def test_no_staff_alert_ever_carries_the_link(visit_type):
     set_booking_settings(requires_confirmation=False)
     first = book_online(visit_type).appointment
-    second = book_online(visit_type, starts_at=at(weekday_ahead(3), 11)).appointment
+    second = book_online(visit_type, starts_at=at(weekday_after(3), 11)).appointment
     Appointment.objects.filter(pk=second.pk).update(video_link=OWN_ROOM)
     second.refresh_from_db()
-    booking.move(first, by_patient=True, starts_at=at(weekday_ahead(3), 14))
+    booking.move(first, by_patient=True, starts_at=at(weekday_after(3), 14))
     booking.cancel(second, by_patient=True)
 
     alerts = OutboxMessage.objects.filter(to="frontdesk@clinic.test")
@@ -353,7 +329,7 @@ def test_no_staff_alert_ever_carries_the_link(visit_type):
 
 
 def test_staff_set_a_visits_own_link_in_the_admin_without_moving_it(desk_client, visit_type):
-    appointment = make_appointment(visit_type=visit_type, modality="video", starts_at=at(weekday_ahead(3), 10))
+    appointment = make_appointment(visit_type=visit_type, modality="video", starts_at=at(weekday_after(3), 10))
     url = f"/admin/appointments/appointment/{appointment.pk}/change/"
     form = desk_client.get(url).context["adminform"].form
     assert "video_link" in form.fields

@@ -34,6 +34,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.path.is_relative_to(HERE):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
 
 
 class WaitingWSGIServer(ThreadedWSGIServer):
@@ -184,3 +185,26 @@ def open_page(browser, console, live_site):
 @pytest.fixture
 def page(open_page):
     return open_page()
+
+
+@pytest.fixture(params=[390, 1280], ids=lambda width: f"{width}px")
+def width(request):
+    """The width of a phone's screen and of a desktop's: a test that takes `width` runs at both."""
+    return request.param
+
+
+@pytest.fixture
+def sign_in(live_site):
+    """Signs a page in to the admin as `username` (a user of tests.factories.make_staff), as staff do."""
+    from playwright.sync_api import expect
+
+    from tests.factories import PASSWORD
+
+    def sign_in(page, username):
+        page.goto(f"{live_site}/admin/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("heading", name="What would you like to update?")).to_be_visible()
+
+    return sign_in

@@ -5,24 +5,17 @@ from datetime import date
 from urllib.parse import urlencode
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from appointments import booking
 from appointments.forms.booking import parse_start
 from appointments.models import Appointment, BookingSettings, VisitType
-from tests.appointments.test_booking_flow import stamp_issued
-from tests.browser.test_accessibility import WCAG_TAGS, WIDTHS, describe
+from tests.factories import TRACED_PATIENT_BY_LABEL, stamp_issued
+from tests.pages import describe, wcag_violations
 
 VISIT = "dry-needling-session"
 TIME_PATH = "/book/time/?" + urlencode({"visit": VISIT, "mode": "in_office", "provider": "any"})
-PATIENT = {
-    "First name": "Zebedee",
-    "Last name": "Quillfeather",
-    "Date of birth": "07/19/1961",
-    "Mobile phone": "(301) 555-0187",
-}
 
 
 def first_free_time(page, base_url):
@@ -71,7 +64,7 @@ def details_page(page, base_url):
 
 def details_page_with_errors(page, base_url):
     details_page(page, base_url)
-    page.get_by_label("First name").fill(PATIENT["First name"])
+    page.get_by_label("First name").fill(TRACED_PATIENT_BY_LABEL["First name"])
     page.get_by_label("Date of birth").fill("31/31/1961")  # and every other box left empty
     with page.expect_navigation() as navigation:
         page.get_by_role("button", name="Book this appointment").click()
@@ -81,7 +74,7 @@ def details_page_with_errors(page, base_url):
 
 def confirmation_page(page, base_url):
     details_page(page, base_url)
-    for label, value in PATIENT.items():
+    for label, value in TRACED_PATIENT_BY_LABEL.items():
         page.get_by_label(label).fill(value)
     page.get_by_role("textbox", name="Email").fill("zebedee.q@example.com")
     page.get_by_role("radio", name="No, I am a new patient").check()
@@ -129,7 +122,6 @@ STEPS = [
 ]
 
 
-@pytest.mark.parametrize("width", WIDTHS, ids=lambda width: f"{width}px")
 @pytest.mark.parametrize("step, status", STEPS, ids=[step.__name__ for step, _ in STEPS])
 def test_booking_step_has_no_wcag_violations(live_site, open_page, step, status, width):
     call_command("seed_demo", verbosity=0)
@@ -141,9 +133,7 @@ def test_booking_step_has_no_wcag_violations(live_site, open_page, step, status,
     page = open_page(bypass_csp=True, viewport={"width": width, "height": 900})
     assert step(page, live_site) == status
 
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-
-    violations = results.response["violations"]
+    violations = wcag_violations(page)
     name = step.__name__.replace("_", " ")
     where = f"the {name} ({page.url}) at {width}px"
     assert violations == [], f"{len(violations)} axe violation(s) on {where}:\n{describe(violations)}"

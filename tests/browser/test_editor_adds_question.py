@@ -7,7 +7,6 @@ from playwright.sync_api import expect
 
 from clinic.roles import CONTENT_EDITORS
 from services.models import Question, Service
-from tests.browser.test_staff_posts_notices import sign_in
 from tests.factories import make_staff
 
 SERVICE_TITLE = "Dry needling"
@@ -60,14 +59,14 @@ def structured_data(page):
     return [json.loads(text) for text in page.locator('script[type="application/ld+json"]').all_text_contents()]
 
 
-def test_content_editor_adds_a_question_that_patients_see_on_the_treatment_page(live_site, open_page, console):
+def test_content_editor_adds_a_question_that_patients_see_on_the_treatment_page(live_site, open_page, console, sign_in):
     call_command("seed_demo", verbosity=0)
     make_staff("editor", group=CONTENT_EDITORS)
     service = Service.objects.get(title=SERVICE_TITLE)
     demo_questions = list(service.questions.values_list("question", flat=True))
 
     staff = open_page()
-    sign_in(staff, live_site, "editor")
+    sign_in(staff, "editor")
     open_service(staff, SERVICE_TITLE)
     add_question(staff, form_index=len(demo_questions))
     # Checked first: the admin allows the editor's import map (script) and base stylesheet (style)

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from appointments import antispam
 from appointments.forms.booking import start_value
 from appointments.models import Appointment, BookingSettings, OutboxMessage
+from tests.pages import MANAGE_LINK
 
 PHONE = {"width": 390, "height": 844}
 VISIT = "dry-needling-session"
@@ -25,7 +26,6 @@ PATIENT = {
     "email": "zebedee.q@example.com",
     "reason": "Left shoulder knot since March",
 }
-MANAGE_LINK = re.compile(r"https?://[^/\s]+(/appointments/manage/[A-Za-z0-9_-]+/)")
 
 
 def is_focused(locator):

@@ -7,20 +7,12 @@ from playwright.sync_api import expect
 
 from clinic.models import Announcement, HolidayHours
 from clinic.roles import CONTENT_EDITORS
-from tests.factories import PASSWORD, make_office_hours, make_practice, make_staff
+from tests.factories import make_office_hours, make_practice, make_staff
 
 HOLIDAY_LABEL = "Staff retreat"
 NOTICE_TITLE = "Flu and COVID-19 visits this winter"
 NOTICE_SLUG = "flu-and-covid-19-visits-this-winter"
 NOTICE_MESSAGE = "If you have a fever or a new cough, call us before you come in: we will offer a video visit."
-
-
-def sign_in(page, base_url, username):
-    page.goto(f"{base_url}/admin/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="What would you like to update?")).to_be_visible()
 
 
 def open_add_form(page, model_name, add_link_name):
@@ -53,14 +45,14 @@ def add_covid_announcement(page):
     expect(page.locator("#result_list")).to_contain_text(NOTICE_TITLE)
 
 
-def test_content_editor_posts_holiday_hours_and_covid_notice_that_patients_see(live_site, open_page, console):
+def test_content_editor_posts_holiday_hours_and_covid_notice_that_patients_see(live_site, open_page, console, sign_in):
     practice = make_practice()
     make_office_hours(practice)
     make_staff("editor", group=CONTENT_EDITORS)
     day = timezone.localdate() + timedelta(days=5)  # TIME_ZONE is America/New_York
 
     staff = open_page()
-    sign_in(staff, live_site, "editor")
+    sign_in(staff, "editor")
     add_holiday_hours(staff, day)
     add_covid_announcement(staff)
 
@@ -91,10 +83,10 @@ def test_content_editor_posts_holiday_hours_and_covid_notice_that_patients_see(l
     assert admin_csp == [], "CSP messages on admin pages:\n" + "\n".join(map(str, admin_csp))
 
 
-def test_sign_in_keeps_the_secure_host_cookies_on_http_loopback(live_site, page):
+def test_sign_in_keeps_the_secure_host_cookies_on_http_loopback(page, sign_in):
     """The production cookie settings (Secure, __Host- names) work on the plain-http live server."""
     make_staff("editor", group=CONTENT_EDITORS)
-    sign_in(page, live_site, "editor")
+    sign_in(page, "editor")
     cookies = {cookie["name"]: cookie for cookie in page.context.cookies()}
     assert {"__Host-sessionid", "__Host-csrftoken"} <= cookies.keys()
     assert all(cookie["secure"] and cookie["httpOnly"] for cookie in cookies.values())

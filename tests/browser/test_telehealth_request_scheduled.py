@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 from appointments.models import BookingSettings, TelehealthRequest
 from clinic.models import HolidayHours, Provider
 from clinic.roles import FRONT_DESK
-from tests.browser.test_staff_posts_notices import sign_in
 from tests.factories import make_staff
 
 
@@ -22,7 +21,7 @@ def a_working_monday():
     return day
 
 
-def test_front_desk_schedules_a_telehealth_request_as_a_video_visit(live_site, open_page, console, settings):
+def test_front_desk_schedules_a_telehealth_request_as_a_video_visit(live_site, open_page, console, settings, sign_in):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     call_command("seed_demo", verbosity=0)
     make_staff("desk", group=FRONT_DESK)
@@ -46,7 +45,7 @@ def test_front_desk_schedules_a_telehealth_request_as_a_video_visit(live_site, o
     expect(patient.locator("main")).to_contain_text(telehealth_request.reference)
 
     desk = open_page()
-    sign_in(desk, live_site, "desk")
+    sign_in(desk, "desk")
     desk.goto(f"{live_site}/admin/appointments/telehealthrequest/")
     desk.get_by_role("link", name=telehealth_request.reference).click()
     desk.get_by_role("link", name="Schedule a video visit").click()

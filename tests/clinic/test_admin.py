@@ -6,9 +6,9 @@ from django.utils import timezone
 from clinic.models import Announcement, HolidayHours, OfficeHours
 from clinic.roles import CONTENT_EDITORS, FRONT_DESK
 from tests.factories import make_announcement, make_practice, make_staff
+from tests.pages import form_errors
 
 pytestmark = pytest.mark.django_db
-
 
 
 def announcement_form(**overrides):
@@ -32,10 +32,6 @@ def announcement_form(**overrides):
     return data
 
 
-def error_for(response, field):
-    return response.context["adminform"].form.errors.get(field)
-
-
 def test_an_editor_posts_an_announcement_that_goes_live(editor_client):
     response = editor_client.post("/admin/clinic/announcement/add/", announcement_form())
     assert response.status_code == 302
@@ -50,7 +46,7 @@ def test_an_announcement_ending_before_it_starts_is_refused_with_everything_kept
         announcement_form(ends_at_0=(today - timedelta(days=1)).isoformat(), ends_at_1="10:00:00"),
     )
     assert response.status_code == 200
-    assert error_for(response, "ends_at") == ["“Show until” must be after “Show from”."]
+    assert form_errors(response).get("ends_at") == ["“Show until” must be after “Show from”."]
     assert response.context["adminform"].form["message"].value() == "Closed today because of snow."
     assert not Announcement.objects.exists()
 
@@ -71,13 +67,13 @@ def test_a_single_day_holiday_gets_its_last_day_filled_in(editor_client):
 def test_special_hours_closing_before_opening_are_refused(editor_client):
     response = editor_client.post("/admin/clinic/holidayhours/add/", holiday_form(is_closed="", opens="14:00", closes="09:00"))
     assert response.status_code == 200
-    assert error_for(response, "closes") == ["Closing time must be after the opening time."]
+    assert form_errors(response).get("closes") == ["Closing time must be after the opening time."]
     assert not HolidayHours.objects.exists()
 
 
 def test_special_hours_need_both_times(editor_client):
     response = editor_client.post("/admin/clinic/holidayhours/add/", holiday_form(is_closed="", opens="09:00"))
-    assert error_for(response, "closes") == ["Enter the special closing time, or tick “closed all day”."]
+    assert form_errors(response).get("closes") == ["Enter the special closing time, or tick “closed all day”."]
     assert not HolidayHours.objects.exists()
 
 
@@ -86,7 +82,7 @@ def test_a_last_day_before_the_first_is_refused(editor_client):
     response = editor_client.post(
         "/admin/clinic/holidayhours/add/", holiday_form(first_day=first.isoformat(), last_day=(first - timedelta(days=1)).isoformat())
     )
-    assert error_for(response, "last_day") == ["The last day cannot be before the first day."]
+    assert form_errors(response).get("last_day") == ["The last day cannot be before the first day."]
     assert not HolidayHours.objects.exists()
 
 
@@ -95,7 +91,7 @@ def test_overlapping_holiday_dates_are_refused(editor_client):
     editor_client.post("/admin/clinic/holidayhours/add/", holiday_form(label="Winter break", first_day=first.isoformat(), last_day=(first + timedelta(days=4)).isoformat()))
     response = editor_client.post("/admin/clinic/holidayhours/add/", holiday_form(first_day=(first + timedelta(days=2)).isoformat()))
     assert response.status_code == 200
-    assert "overlap" in error_for(response, "first_day")[0]
+    assert "overlap" in form_errors(response).get("first_day")[0]
     assert HolidayHours.objects.count() == 1
 
 
@@ -142,7 +138,7 @@ def test_a_bad_practice_phone_number_is_refused(editor_client):
     data = practice_form(practice, [])
     data["phone"] = "555"
     response = editor_client.post(f"/admin/clinic/practice/{practice.pk}/change/", data)
-    assert error_for(response, "phone") == ["Enter a full phone number with area code, for example (301) 555-0142."]
+    assert form_errors(response).get("phone") == ["Enter a full phone number with area code, for example (301) 555-0142."]
 
 
 def test_the_announcement_list_says_which_are_live_now(editor_client):

@@ -1,14 +1,8 @@
 import re
 
 import pytest
-from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo", verbosity=0)
 
 
 def test_every_page_header_offers_booking_telehealth_and_the_phone(client, demo):

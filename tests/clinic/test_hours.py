@@ -86,7 +86,7 @@ def test_upcoming_holidays_leave_out_past_ones_and_can_be_limited():
     assert hours.upcoming_holidays(today, within_days=14) == [soon]
 
 
-def test_find_overlap():
+def test_find_overlap_finds_blocks_that_overlap_but_not_blocks_that_touch():
     assert find_overlap([MORNING, AFTERNOON]) is None
     assert find_overlap([AFTERNOON, TimeBlock(time(11), time(14))]) is not None
     assert find_overlap([TimeBlock(time(9), time(12)), TimeBlock(time(12), time(13))]) is None

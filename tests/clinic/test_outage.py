@@ -9,7 +9,6 @@ driver raises exactly what it raises when the server is down.
 from contextlib import contextmanager
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
@@ -39,11 +38,6 @@ def database_unreachable():
 def patient():
     # The test client re-raises errors by default; a real server shows the error page instead.
     return Client(raise_request_exception=False)
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo", verbosity=0)
 
 
 def test_an_uncached_page_answers_a_friendly_503_with_the_phone_number_while_the_database_is_down(patient, demo):

@@ -6,9 +6,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from clinic.models import Announcement, HolidayHours
 from clinic.page_cache import page_key
-
-from clinic.models import HolidayHours
 from tests.factories import make_announcement, make_holiday, make_office_hours, make_practice, make_staff
 
 pytestmark = pytest.mark.django_db
@@ -23,13 +22,17 @@ def test_a_staff_preview_is_never_served_to_patients(client):
     assert client.get(draft.get_absolute_url()).status_code == 404
 
 
-def test_staff_browsing_a_live_notice_does_not_leave_the_preview_banner_behind(client):
-    notice = make_announcement()
-    client.get(notice.get_absolute_url())  # cached for patients
+def test_staff_browsing_a_draft_does_not_leave_the_preview_banner_behind_once_it_is_published(client, rf):
+    notice = make_announcement(is_published=False)
     client.force_login(make_staff())
-    client.get(notice.get_absolute_url())
+    assert b"Preview for staff" in client.get(notice.get_absolute_url()).content
+    assert cache.get(page_key(rf.get(notice.get_absolute_url()))) is None
+    # Published without a save, so no new content generation: only a page stored for staff could still show.
+    Announcement.objects.filter(pk=notice.pk).update(is_published=True)
     client.logout()
-    assert b"Preview for staff" not in client.get(notice.get_absolute_url()).content
+    response = client.get(notice.get_absolute_url())
+    assert response.status_code == 200
+    assert b"Preview for staff" not in response.content
 
 
 def test_saving_holiday_hours_or_practice_details_shows_on_the_next_request(client):

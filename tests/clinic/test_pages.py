@@ -13,11 +13,6 @@ pytestmark = pytest.mark.django_db
 PATIENT_PAGES = ["/", "/hours/", "/notices/covid-19/"]
 
 
-@pytest.fixture
-def demo():
-    call_command("seed_demo", verbosity=0)
-
-
 def head_values(html):
     return {
         "title": re.search(r"<title>(.*?)</title>", html, re.S).group(1).strip(),
@@ -145,10 +140,9 @@ def test_only_get_and_head_are_accepted_on_pages(client, demo):
     assert client.head("/hours/").status_code == 200
 
 
-def test_seed_demo_is_idempotent_and_always_has_an_upcoming_holiday_and_a_live_notice(client):
+def test_seed_demo_is_idempotent_and_always_has_an_upcoming_holiday_and_a_live_notice(client, demo):
     from clinic.models import Announcement, HolidayHours, OfficeHours
 
-    call_command("seed_demo", verbosity=0)
     counts = [Practice.objects.count(), OfficeHours.objects.count(), HolidayHours.objects.count(), Announcement.objects.count()]
     call_command("seed_demo", verbosity=0)
     assert [Practice.objects.count(), OfficeHours.objects.count(), HolidayHours.objects.count(), Announcement.objects.count()] == counts

@@ -1,8 +1,3 @@
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.test import override_settings
 
@@ -10,7 +5,6 @@ from tests.factories import PASSWORD, make_announcement, make_staff
 
 pytestmark = pytest.mark.django_db
 
-REPO = Path(__file__).resolve().parents[2]
 PAGES = ["/", "/hours/", "/admin/login/", "/no-such-page/"]
 
 
@@ -92,15 +86,7 @@ def test_plain_http_is_redirected_except_the_health_check(client):
     assert client.get("/hours/", headers={"X-Forwarded-Proto": "https"}).status_code == 200
 
 
-def run_django(*args, **env):
-    environment = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT"}}
-    environment.update(env)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=REPO, env=environment, capture_output=True, text=True, timeout=120
-    )
-
-
-def test_check_deploy_is_clean_with_production_settings():
+def test_check_deploy_is_clean_with_production_settings(run_django):
     result = run_django(
         "check", "--deploy", "--fail-level", "WARNING",
         DEBUG="0", SECRET_KEY="k" * 20 + "a-real-looking-random-secret-9f8e7d6c5b4a3", ALLOWED_HOSTS="clinic.example",
@@ -110,7 +96,7 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
-def test_check_deploy_warns_when_app_servers_would_not_share_a_cache():
+def test_check_deploy_warns_when_app_servers_would_not_share_a_cache(run_django):
     result = run_django(
         "check", "--deploy",
         DEBUG="0", SECRET_KEY="k" * 20 + "a-real-looking-random-secret-9f8e7d6c5b4a3", ALLOWED_HOSTS="clinic.example",
@@ -119,13 +105,13 @@ def test_check_deploy_warns_when_app_servers_would_not_share_a_cache():
     assert "clinic.W001" in result.stdout + result.stderr
 
 
-def test_production_refuses_to_start_without_a_secret_key():
+def test_production_refuses_to_start_without_a_secret_key(run_django):
     result = run_django("check", DEBUG="0", SECRET_KEY="")
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
 
 
-def test_a_bad_boolean_setting_is_a_clear_error():
+def test_a_bad_boolean_setting_is_a_clear_error(run_django):
     result = run_django("check", DEBUG="maybe")
     assert result.returncode != 0
     assert "DEBUG must be true/false" in result.stderr

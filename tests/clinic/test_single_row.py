@@ -2,7 +2,7 @@
 cache and create themselves one way (clinic.models.SingleRowModel); the practice's time zone
 and its days come from one place (clinic.hours)."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from django.conf import settings as django_settings
@@ -79,10 +79,11 @@ def test_the_settings_time_zone_is_the_practices():
 def test_a_local_day_is_a_window_from_midnight_to_midnight_across_dst(day, hours):
     starts, ends = day_window(day)
     assert (starts.hour, ends.hour, ends.date()) == (0, 0, day + timedelta(days=1))
-    assert ends - starts == timedelta(hours=hours)
+    # Subtracting in UTC: Python subtracts two times of one zone on the wall clock.
+    assert ends.astimezone(UTC) - starts.astimezone(UTC) == timedelta(hours=hours)
 
 
 def test_a_window_of_several_days_ends_at_midnight_after_the_last():
     starts, ends = day_window(date(2027, 3, 13), date(2027, 3, 15))
     assert (starts.date(), ends.date()) == (date(2027, 3, 13), date(2027, 3, 16))
-    assert ends - starts == timedelta(hours=71)
+    assert ends.astimezone(UTC) - starts.astimezone(UTC) == timedelta(hours=71)

@@ -9,14 +9,12 @@ from django.contrib.sessions.backends.db import SessionStore
 
 from clinic.middleware import StaffIdleTimeoutMiddleware
 from clinic.roles import FRONT_DESK
-from tests.clinic.test_security import run_django
 from tests.factories import PASSWORD, make_staff
 
 pytestmark = pytest.mark.django_db
 
 LAST_ACTIVITY = StaffIdleTimeoutMiddleware.SESSION_KEY
 PAGE = "/admin/appointments/appointment/"
-
 
 
 def idle_for(client, seconds):
@@ -94,7 +92,7 @@ def test_public_pages_neither_sign_staff_out_nor_count_as_admin_activity(desk_cl
     assert desk_client.get(PAGE).status_code == 302
 
 
-def test_a_timeout_below_one_minute_is_refused_at_start():
+def test_a_timeout_below_one_minute_is_refused_at_start(run_django):
     result = run_django("check", DEBUG="1", STAFF_IDLE_TIMEOUT_MINUTES="0")
     assert result.returncode != 0
     assert "STAFF_IDLE_TIMEOUT_MINUTES must be at least 1" in result.stderr

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from tests.hostile import profiles  # noqa: F401  registers and loads the Hypothesis profiles
@@ -24,7 +23,7 @@ class DemoSite:
 
 
 @pytest.fixture
-def demo_site(db, settings):
+def demo_site(demo, settings):
     """The demo practice, with the per-address post limit out of the way (tested in
     tests/appointments/test_abuse.py) and emails kept in memory."""
     from appointments.forms.booking import start_value
@@ -33,7 +32,6 @@ def demo_site(db, settings):
     from clinic.models import Announcement
     from services.models import Condition, Service
 
-    call_command("seed_demo", verbosity=0)
     settings.BOOKING_RATE_LIMIT = 10**9
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     follow_up = VisitType.objects.get(slug="follow-up-visit")

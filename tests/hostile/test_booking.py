@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from appointments import antispam, notifications
 from appointments.forms.booking import PatientDetailsForm, parse_start
 from appointments.models import Appointment, OutboxMessage
-from tests.appointments.test_booking_flow import PATIENT, stamp_issued
+from tests.factories import PATIENT, stamp_issued
 from tests.hostile.checks import assert_fits_the_database, assert_passed_the_traps, row_counts, send
 from tests.hostile.profiles import examples
 from tests.hostile.strategies import (

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from appointments.models import BookingSettings, OutboxMessage, TelehealthRequest
 from appointments.forms.telehealth import TIME_OF_DAY_CHOICES, WEEKDAY_CHOICES, TelehealthRequestForm
-from tests.appointments.test_booking_flow import PATIENT, stamp_issued
+from tests.factories import PATIENT, stamp_issued
 from tests.hostile.checks import assert_fits_the_database, assert_passed_the_traps, row_counts, send
 from tests.hostile.profiles import examples
 from tests.hostile.strategies import hostile_query, mutations_of, with_query

@@ -7,30 +7,27 @@ Runs on the database the suite runs on: SQLite (the TEST_SQLITE_FILE file) or Po
 """
 
 import os
-import smtplib
 import sqlite3
 import subprocess
 from datetime import UTC, date, datetime, timedelta
-from io import StringIO
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.apps import apps
-from django.core.mail.backends.base import BaseEmailBackend
-from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
 from appointments import booking, outbox, telehealth
 from appointments.loader import load_slots, providers_for
 from appointments.models import Appointment, OutboxMessage, VisitType
+from tests.factories import MAIL_IN_MEMORY, MAIL_SERVER_DOWN
 
 # Serialized rollback puts back what the migrations made after the flush (see tests/appointments/test_concurrency.py).
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Slow: the scripts run in their own processes.
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
 OPS = Path(__file__).resolve().parents[2] / "ops"
-LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 
 APPOINTMENT_COLUMNS = [
     "id", "reference", "status", "starts_at", "ends_at", "provider_id", "visit_type_id", "modality", "source",
@@ -43,13 +40,6 @@ SQLITE_TYPES = {
     "starts_at": "datetime", "ends_at": "datetime", "next_attempt_at": "datetime", "sent_at": "datetime",
     "date_of_birth": "date", "is_new_patient": "bool", "consent_to_contact": "bool",
 }
-
-
-class DisconnectedBackend(BaseEmailBackend):
-    """A mail server that hangs up."""
-
-    def send_messages(self, email_messages):
-        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
 
 
 def patient(number):
@@ -76,7 +66,7 @@ def make_bookings_with_emails_in_every_state(settings):
     """Appointments requested, confirmed, moved, cancelled and completed, and their emails sent, pending and failed."""
     follow_up = VisitType.objects.get(slug="follow-up-visit")
     dry_needling = VisitType.objects.get(slug="dry-needling-session")
-    settings.EMAIL_BACKEND = LOCMEM
+    settings.EMAIL_BACKEND = MAIL_IN_MEMORY
 
     confirmed = book(follow_up, Appointment.Modality.IN_OFFICE, 3, 1)
     booking.confirm(confirmed)
@@ -88,7 +78,7 @@ def make_bookings_with_emails_in_every_state(settings):
     completed = book(follow_up, Appointment.Modality.IN_OFFICE, 5, 3)
     booking.record_outcome(completed, Appointment.Status.COMPLETED, now=completed.ends_at)  # as if the visit were over
 
-    settings.EMAIL_BACKEND = "tests.ops.test_backup_restore.DisconnectedBackend"
+    settings.EMAIL_BACKEND = MAIL_SERVER_DOWN
     # The patient's email fails at once; the front desk's alert is left pending for send_outbox.
     video = book(follow_up, Appointment.Modality.VIDEO, 6, 4)
     failed_twice = OutboxMessage.objects.get(appointment=video, status=OutboxMessage.Status.FAILED)
@@ -102,7 +92,7 @@ def make_bookings_with_emails_in_every_state(settings):
         first_name="Sam", last_name="Caller", date_of_birth=date(1975, 5, 6), phone="+13015550199",
         email="sam@example.com", is_new_patient=True, state="MD",
     ))
-    settings.EMAIL_BACKEND = LOCMEM
+    settings.EMAIL_BACKEND = MAIL_IN_MEMORY
 
 
 def database_url(settings_dict):
@@ -212,9 +202,10 @@ def duplicate_of_an_active_appointment_sql(placeholder):
     )
 
 
-def test_a_backup_restored_into_an_empty_database_has_every_appointment_and_its_outbox_state(settings, tmp_path, restored_database):
+def test_a_backup_restored_into_an_empty_database_has_every_appointment_and_its_outbox_state(
+    demo, settings, tmp_path, restored_database
+):
     settings.FRONT_DESK_EMAIL = "frontdesk@clinic.test"
-    call_command("seed_demo", stdout=StringIO())
     make_bookings_with_emails_in_every_state(settings)
     appointments = original(Appointment, APPOINTMENT_COLUMNS)
     outbox = original(OutboxMessage, OUTBOX_COLUMNS)

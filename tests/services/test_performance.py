@@ -1,16 +1,10 @@
 import pytest
-from django.core.management import call_command
 
 from clinic.content import load_site_content
 
 pytestmark = pytest.mark.django_db
 
 PAGE = "/services/dry-needling/"
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo", verbosity=0)
 
 
 def test_a_treatment_page_needs_at_most_six_queries_once_practice_content_is_cached(client, demo, django_assert_max_num_queries):

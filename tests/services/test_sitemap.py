@@ -33,5 +33,6 @@ def test_published_treatments_conditions_and_their_lists_are_listed_with_lastmod
 def test_drafts_are_not_listed(client):
     draft_service, draft_condition = make_service(is_published=False), make_condition(is_published=False)
     urls = sitemap(client)
+    assert "/services/" in urls and "/conditions/" in urls
     assert draft_service.get_absolute_url() not in urls
     assert draft_condition.get_absolute_url() not in urls

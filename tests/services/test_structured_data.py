@@ -2,7 +2,6 @@ import json
 import re
 
 import pytest
-from django.core.management import call_command
 
 from services.models import Service
 from services.rich_text import render_rich_text
@@ -15,8 +14,7 @@ def json_ld_blocks(html):
 
 
 @pytest.fixture
-def dry_needling(client):
-    call_command("seed_demo", verbosity=0)
+def dry_needling(client, demo):
     service = Service.objects.get(slug="dry-needling")
     return service, json_ld_blocks(client.get(service.get_absolute_url()).content.decode())
 
@@ -57,7 +55,7 @@ def test_a_page_without_questions_has_no_faq_block(client):
     assert "lastReviewed" not in only(blocks, "MedicalWebPage")
 
 
-def test_the_followup_keeps_a_space_between_paragraphs():
+def test_plain_text_keeps_a_space_between_paragraphs_and_list_items():
     from services.structured_data import plain_text
 
     assert plain_text("<p>One.</p><p>Two <strong>bold</strong>.</p><ul><li>a</li><li>b</li></ul>") == "One. Two bold. a b"
