@@ -1,3 +1,6 @@
+import socket
+import threading
+
 import pytest
 from django.core.cache import cache
 
@@ -25,6 +28,33 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def mail_server_that_hangs_up():
+    """A real port on this machine that accepts each connection and closes it at once, as a
+    mail server that is down or overloaded does: smtplib says "Connection unexpectedly closed"."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def hang_up_on_everyone():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:  # the listener was closed: the test session is over
+                return
+            connection.close()
+
+    threading.Thread(target=hang_up_on_everyone, daemon=True).start()
+    yield listener.getsockname()[1]
+    listener.close()
+
+
+@pytest.fixture(autouse=True)
+def no_real_mail_server(settings, mail_server_that_hangs_up):
+    """Tests that use Django's SMTP backend (MAIL_SERVER_DOWN) reach that port, never a real mail server."""
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", mail_server_that_hangs_up
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
 
 
 @pytest.fixture(autouse=True)

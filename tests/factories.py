@@ -2,7 +2,6 @@
 keyword overrides), the practice most booking tests book with, times in the practice's
 time zone, and what the patient forms send (details, spam-trap stamps)."""
 
-import smtplib
 import time as clock
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -10,7 +9,6 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import signing
-from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
 from clinic.hours import PRACTICE_TIME_ZONE
@@ -316,14 +314,9 @@ def details_form(visit_type, starts_at, *, mode="in_office", provider="any", **o
 
 # Django's test mail backend: what is sent is kept in django.core.mail.outbox (the `mailoutbox` fixture).
 MAIL_IN_MEMORY = "django.core.mail.backends.locmem.EmailBackend"
-MAIL_SERVER_DOWN = "tests.factories.DisconnectedBackend"
-
-
-class DisconnectedBackend(BaseEmailBackend):
-    """A mail server that hangs up, as a real one does when it is down or overloaded (MAIL_SERVER_DOWN)."""
-
-    def send_messages(self, email_messages):
-        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+# Django's SMTP backend, which every test points at a real port that hangs up on each
+# connection, as a mail server that is down or overloaded does (tests/conftest.py).
+MAIL_SERVER_DOWN = "django.core.mail.backends.smtp.EmailBackend"
 
 
 def set_booking_settings(**fields):
