@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from clinic.hours import PRACTICE_TIME_ZONE, PracticeHours, TimeBlock, day_window
+from clinic.hours import PRACTICE_TIME_ZONE, DayHours, PracticeHours, TimeBlock, day_window
 
 Interval = tuple[datetime, datetime]
 
@@ -83,14 +83,15 @@ def first_step_at_or_after(moment: datetime, step: timedelta, tz=PRACTICE_TIME_Z
     return wall.replace(tzinfo=tz)
 
 
+def working_intervals(day: date, schedule: ProviderSchedule, tz=PRACTICE_TIME_ZONE) -> list[Interval]:
+    """The provider's working blocks on `day`, as aware start and end times."""
+    return DayHours(day, tuple(sorted(schedule.weekly.get(day.weekday(), ())))).intervals(tz)
+
+
 def provider_intervals(day: date, practice: PracticeHours, schedule: ProviderSchedule) -> list[Interval]:
     """When the provider is working and the practice is open on `day`, less time off and bookings."""
-    tz = practice.tz
-    open_hours = practice.hours_on(day).intervals(tz)
-    working = [
-        (datetime.combine(day, block.opens, tzinfo=tz), datetime.combine(day, block.closes, tzinfo=tz))
-        for block in schedule.weekly.get(day.weekday(), ())
-    ]
+    open_hours = practice.hours_on(day).intervals(practice.tz)
+    working = working_intervals(day, schedule, practice.tz)
     return subtract(intersect(open_hours, working), [*schedule.time_off, *schedule.busy])
 
 

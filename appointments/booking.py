@@ -15,11 +15,11 @@ and `SlotUnavailable` (the time is taken or not offered; `nearest` holds free ti
 
 Patients book on the online rules (`availability`: minimum notice, horizon, the time
 step); staff, who book by phone, on any minute from now on, when the office is open and
-the provider works, is not away and is free for the whole visit (`staff_problem`).
+the provider works, is not away and is free for the whole visit (`why_staff_cannot_book`).
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from appointments import notifications
-from appointments.availability import Slot, booking_window, explain_unavailable, find_slots, first_available
+from appointments.availability import Slot, booking_window, explain_unavailable, find_slots, first_available, working_intervals
 from appointments.loader import load_schedules, load_slots, practice_hours, providers_for, rules_for
 from appointments.models import Appointment, BookingSettings, VisitType, new_reference
 from clinic.hours import PRACTICE_TIME_ZONE, day_window
@@ -96,7 +96,7 @@ def _hours_text(blocks) -> str:
     return " and ".join(f"{block.opens:%H:%M}–{block.closes:%H:%M}" for block in blocks)
 
 
-def staff_problem(provider: Provider, visit_type: VisitType, modality: str, starts_at: datetime, *,
+def why_staff_cannot_book(provider: Provider, visit_type: VisitType, modality: str, starts_at: datetime, *,
                   exclude_appointment_id=None, now: datetime | None = None) -> BookingRefused | None:
     """Why staff cannot book (or move a visit to) this, or None if they can.
 
@@ -136,7 +136,7 @@ def staff_problem(provider: Provider, visit_type: VisitType, modality: str, star
     blocks = sorted(schedule.weekly.get(day.weekday(), ()))
     if not blocks:
         return refused(f"{provider} does not work on {local:%A}s.")
-    if not fits((datetime.combine(day, b.opens, tzinfo=PRACTICE_TIME_ZONE), datetime.combine(day, b.closes, tzinfo=PRACTICE_TIME_ZONE)) for b in blocks):
+    if not fits(working_intervals(day, schedule)):
         return refused(f"{provider} works {_hours_text(blocks)} on {local:%A}s: {length} does not fit.")
     if any(start < ends_at and starts_at < end for start, end in schedule.time_off):
         return refused(f"{provider} has time off then.")
@@ -155,8 +155,7 @@ def nearest_slots(visit_type, providers, starts_at, now, settings, exclude_appoi
     minimum notice or past the horizon (a page left open overnight) counts from the
     nearest bookable moment, so the patient still gets times to choose from."""
     earliest, last_day = booking_window(now, rules_for(visit_type, settings))
-    latest = datetime.combine(last_day, time.max, tzinfo=PRACTICE_TIME_ZONE)
-    starts_at = min(max(starts_at, earliest), latest)
+    starts_at = min(max(starts_at, earliest), day_window(last_day)[1])
     day = timezone.localtime(starts_at).date()
     first_day = max(day - timedelta(days=NEAREST_SEARCH_DAYS), timezone.localtime(now).date())
     days = (day - first_day).days + NEAREST_SEARCH_DAYS + 1
@@ -217,6 +216,12 @@ def _free_provider(visit_type, providers, starts_at, now, settings, exclude_appo
 # --- Booking ----------------------------------------------------------------
 
 
+def refusal_from(error: ValidationError) -> BookingRefused:
+    """The model's first objection, with the field it is about, as the functions here raise it."""
+    field, problems = next(iter(error.message_dict.items()))
+    return BookingRefused(problems[0], None if field == "__all__" else field)
+
+
 def _new_appointment(patient: dict, **visit) -> Appointment:
     """An unsaved appointment with the patient's details (`CONTACT_FIELDS` as keys), checked
     by the same model rules the admin uses, so staff and patients obey one rule."""
@@ -226,8 +231,7 @@ def _new_appointment(patient: dict, **visit) -> Appointment:
             exclude=["provider", "visit_type", "reference", "manage_token_hash"], validate_unique=False, validate_constraints=False
         )
     except ValidationError as error:
-        field, problems = next(iter(error.message_dict.items()))
-        raise BookingRefused(problems[0], None if field == "__all__" else field) from None
+        raise refusal_from(error) from None
     return appointment
 
 
@@ -253,21 +257,21 @@ def book(*, visit_type: VisitType, modality: str, starts_at: datetime, patient: 
     """A patient books online (any free provider unless `provider_id`). Requested until the
     front desk confirms it, or confirmed at once, as the booking settings say."""
     now = now or timezone.now()
-    settings = BookingSettings.load(fresh=True)
-    providers = check_request(visit_type, modality, provider_id, patient.get("is_new_patient"))
-    status = Appointment.Status.REQUESTED if settings.requires_confirmation else Appointment.Status.CONFIRMED
     appointment = _new_appointment(
         patient, visit_type=visit_type, modality=modality, starts_at=starts_at, ends_at=starts_at + visit_type.duration,
-        status=status, source=Appointment.Source.ONLINE,
+        source=Appointment.Source.ONLINE,
     )
     with transaction.atomic():
+        settings = BookingSettings.load(fresh=True)
+        providers = check_request(visit_type, modality, provider_id, patient.get("is_new_patient"))
+        appointment.status = Appointment.Status.REQUESTED if settings.requires_confirmation else Appointment.Status.CONFIRMED
         appointment.provider = _free_provider(visit_type, providers, starts_at, now, settings)
         return _insert(appointment, lambda: nearest_slots(visit_type, providers, starts_at, now, settings))
 
 
 def book_for_staff(*, provider: Provider, visit_type: VisitType, modality: str, starts_at: datetime, patient: dict,
                    video_link: str = "", now: datetime | None = None) -> Booking:
-    """The front desk books by phone: confirmed at once, on the staff rules (`staff_problem`)."""
+    """The front desk books by phone: confirmed at once, on the staff rules (`why_staff_cannot_book`)."""
     now = now or timezone.now()
     appointment = _new_appointment(
         patient, provider=provider, visit_type=visit_type, modality=modality, starts_at=starts_at,
@@ -275,7 +279,7 @@ def book_for_staff(*, provider: Provider, visit_type: VisitType, modality: str, 
         status=Appointment.Status.CONFIRMED, source=Appointment.Source.STAFF,
     )
     with transaction.atomic():
-        problem = staff_problem(provider, visit_type, modality, starts_at, now=now)
+        problem = why_staff_cannot_book(provider, visit_type, modality, starts_at, now=now)
         if problem:
             raise problem
         return _insert(appointment, lambda: [])
@@ -285,7 +289,9 @@ def book_for_staff(*, provider: Provider, visit_type: VisitType, modality: str, 
 
 
 def _locked(appointment: Appointment) -> Appointment:
-    return Appointment.objects.select_for_update().select_related("provider", "visit_type").get(pk=appointment.pk)
+    """The appointment's row, locked until the transaction ends. Only that row: locking the
+    provider and visit type joined to it would make unrelated changes wait, and could deadlock."""
+    return Appointment.objects.select_for_update(of=("self",)).select_related("provider", "visit_type").get(pk=appointment.pk)
 
 
 def move(appointment: Appointment, *, starts_at: datetime, by_patient: bool, provider: Provider | None = None,
@@ -311,7 +317,7 @@ def move(appointment: Appointment, *, starts_at: datetime, by_patient: bool, pro
                 raise BookingRefused("Only requested or confirmed visits that are not over yet can be moved.")
             provider, visit_type = provider or appointment.provider, visit_type or appointment.visit_type
             appointment.visit_type, appointment.modality = visit_type, modality or appointment.modality
-            problem = staff_problem(provider, visit_type, appointment.modality, starts_at, exclude_appointment_id=appointment.pk, now=now)
+            problem = why_staff_cannot_book(provider, visit_type, appointment.modality, starts_at, exclude_appointment_id=appointment.pk, now=now)
             if problem:
                 raise problem
         appointment.provider = provider

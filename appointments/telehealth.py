@@ -17,12 +17,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from appointments import booking, notifications
-from appointments.booking import Booking, BookingRefused
+from appointments.booking import Booking, BookingRefused, refusal_from
 from appointments.models import Appointment, TelehealthRequest, VisitType
 from clinic.models import Provider
 
 NO_LONGER_OPEN = (
     "This telehealth request already has a visit booked or was closed. Open the request to see what happened; nothing was saved."
+)
+HAS_A_VISIT = (
+    "This request's visit is booked. To change the request, cancel the visit first (on the appointment); "
+    "the request keeps its status until then."
 )
 
 
@@ -30,6 +34,10 @@ def request_call_back(details: dict) -> TelehealthRequest:
     """Save a patient's request (the patient's `CONTACT_FIELDS`, `state`, `preferred_days`,
     `preferred_times`) with its emails, or nothing at all."""
     telehealth_request = TelehealthRequest(**details)
+    try:
+        telehealth_request.full_clean(exclude=["reference"], validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        raise refusal_from(error) from None
     with transaction.atomic():
         telehealth_request.save()
         notifications.queue_telehealth_request_received(telehealth_request)
@@ -37,23 +45,34 @@ def request_call_back(details: dict) -> TelehealthRequest:
 
 
 def _follow_up(telehealth_request: TelehealthRequest, notes: str | None, **changes) -> TelehealthRequest:
+    """Record the follow-up on the locked row. A request whose visit is booked keeps its status
+    (its visit is cancelled first); only the fields changed here are checked, so a request saved
+    under older rules can still be followed up."""
     with transaction.atomic():
-        telehealth_request = TelehealthRequest.objects.select_for_update().get(pk=telehealth_request.pk)
+        telehealth_request = TelehealthRequest.objects.select_for_update(of=("self",)).select_related("appointment").get(
+            pk=telehealth_request.pk
+        )
+        visit = telehealth_request.appointment
+        if changes and visit is not None and visit.is_active:
+            raise BookingRefused(HAS_A_VISIT, "status")
         for name, value in changes.items():
             setattr(telehealth_request, name, value)
         if notes is not None:
             telehealth_request.notes = notes
+        checked = {*changes, "notes"}
         try:
-            telehealth_request.full_clean(exclude=["appointment"], validate_unique=False, validate_constraints=False)
+            telehealth_request.full_clean(
+                exclude=[field.name for field in TelehealthRequest._meta.fields if field.name not in checked],
+                validate_unique=False, validate_constraints=False,
+            )
         except ValidationError as error:
-            field, problems = next(iter(error.message_dict.items()))
-            raise BookingRefused(problems[0], None if field == "__all__" else field) from None
+            raise refusal_from(error) from None
         telehealth_request.save(update_fields=[*changes, "notes", "updated_at"])
     return telehealth_request
 
 
 def mark_contacted(telehealth_request: TelehealthRequest, *, notes: str | None = None) -> TelehealthRequest:
-    """The front desk called the patient (or left a message)."""
+    """The front desk called the patient (or left a message); also takes a closed request back up."""
     return _follow_up(telehealth_request, notes, status=TelehealthRequest.Status.CONTACTED, close_reason="")
 
 
@@ -63,7 +82,7 @@ def close(telehealth_request: TelehealthRequest, *, reason: str, notes: str | No
 
 
 def reopen(telehealth_request: TelehealthRequest, *, notes: str | None = None) -> TelehealthRequest:
-    """Back to new, e.g. a request closed by mistake."""
+    """Back to new, e.g. a request closed by mistake, or whose visit was cancelled."""
     return _follow_up(telehealth_request, notes, status=TelehealthRequest.Status.NEW, close_reason="")
 
 
@@ -79,10 +98,11 @@ def schedule_from_request(telehealth_request: TelehealthRequest, *, provider: Pr
 
     The request is locked and checked again: if another desk scheduled or closed it
     meanwhile, nothing is booked (`BookingRefused`). A clash with another visit is
-    refused as any staff booking is, and nothing is saved either.
+    refused as any staff booking is, and nothing is saved either. A request reopened after
+    its visit was cancelled is linked to the new visit instead.
     """
     with transaction.atomic():
-        telehealth_request = TelehealthRequest.objects.open().select_for_update().filter(pk=telehealth_request.pk).first()
+        telehealth_request = TelehealthRequest.objects.open().select_for_update(of=("self",)).filter(pk=telehealth_request.pk).first()
         if telehealth_request is None:
             raise BookingRefused(NO_LONGER_OPEN)
         booked = booking.book_for_staff(

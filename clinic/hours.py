@@ -1,7 +1,7 @@
 """When the practice is open: weekly office hours, overridden by dated holiday hours.
 
 Everything here works on plain values and never touches the database, so the
-hours page, the footer, the JSON-LD and (later) booking availability all answer
+hours page, the footer, the JSON-LD and booking availability all answer
 "is the practice open at time T" the same way. `clinic.content` loads the rows.
 
 The practice's time zone is defined here and nowhere else: `clinic.settings` takes
@@ -65,10 +65,6 @@ class DayHours:
     @property
     def is_closed(self) -> bool:
         return not self.blocks
-
-    @property
-    def weekday_name(self) -> str:
-        return WEEKDAY_NAMES[self.day.weekday()]
 
     def intervals(self, tz: ZoneInfo = PRACTICE_TIME_ZONE) -> list[tuple[datetime, datetime]]:
         """Aware start and end datetimes of each block, correct across DST changes."""

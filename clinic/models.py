@@ -392,7 +392,7 @@ class ProviderQuerySet(models.QuerySet):
 
 
 class Provider(models.Model):
-    """A clinician of the practice, shown on the team page (and, later, bookable online)."""
+    """A clinician of the practice, shown on the team page and bookable online."""
 
     name = models.CharField(max_length=100, help_text="Full name as patients see it, e.g. “Dana Whitfield”.")
     slug = models.SlugField(max_length=100, unique=True, help_text="Used in web addresses. Filled in from the name.")

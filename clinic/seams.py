@@ -9,10 +9,11 @@ and `clinic` calls it through here. These are all the seams there are:
   warning staff get when they post holiday hours (provided by `appointments`);
 - `load_demo(today)`: each app's demo content, for `manage.py seed_demo`, in the
   order of INSTALLED_APPS (provided by `services` and `appointments`);
-- `app_sitemaps()`: each app's sitemaps, for /sitemap.xml (provided by `services`).
+- `app_sitemaps()`: each app's sitemaps, for /sitemap.xml (provided by `services` and
+  `appointments`).
 
 With no app registered, each answers as if there were nothing (no visits, no demo, no
-sitemaps), so `clinic` works on its own.
+sitemaps). (The project's URLconf and templates still link to the apps' pages by name.)
 """
 
 from collections.abc import Callable

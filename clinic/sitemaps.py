@@ -8,7 +8,7 @@ class StaticPageSitemap(Sitemap):
     changefreq = "weekly"
 
     def items(self):
-        return ["clinic:home", "clinic:hours", "appointments:book", "appointments:telehealth"]
+        return ["clinic:home", "clinic:hours"]
 
     def location(self, item):
         return reverse(item)

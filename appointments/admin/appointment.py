@@ -19,7 +19,7 @@ from auditlog.signals import accessed
 
 from appointments import booking, telehealth
 from appointments.admin.patient_record import PatientRecordAdmin
-from appointments.booking import BookingRefused, SlotUnavailable
+from appointments.booking import BookingRefused
 from appointments.models import CONTACT_FIELDS, Appointment, TelehealthRequest
 from clinic.admin import FRIENDLY_FIELDS, FilterWithDefault
 from clinic.hours import day_window
@@ -31,18 +31,9 @@ VISIT_FIELDS = ["provider", "visit_type", "modality", "starts_at"]
 SCHEDULE_PARAMETER = "telehealth_request"
 
 
-class RefusedMeanwhile(Exception):
-    """The booking functions refused a change the form's check let through: someone else
-    took the time (or scheduled the request) in between. Everything was rolled back."""
-
-    def __init__(self, refusal):
-        super().__init__(refusal.message)
-        self.refusal = refusal
-
-
 class AppointmentForm(forms.ModelForm):
     """Staff booking (add) and moving a visit (change), checked on the staff rules of
-    `booking.staff_problem`; the patient's details on the model's own rules."""
+    `booking.why_staff_cannot_book`; the patient's details on the model's own rules."""
 
     # Set when the front desk books from a telehealth request ("Schedule"): saving links the two.
     telehealth_request = forms.ModelChoiceField(
@@ -52,8 +43,6 @@ class AppointmentForm(forms.ModelForm):
         help_text="The telehealth request this visit answers.",
         error_messages={"invalid_choice": telehealth.NO_LONGER_OPEN},
     )
-    # A refusal from the booking functions on the first try, shown if the form's own check misses it.
-    refused_meanwhile = None
 
     class Meta:
         model = Appointment
@@ -95,12 +84,9 @@ class AppointmentForm(forms.ModelForm):
             self.add_error(None, self.errors.pop("telehealth_request"))
         if self.moves_the_visit() and not any(name in self.errors for name in VISIT_FIELDS):
             provider, visit_type, modality, starts_at = (cleaned_data[name] for name in VISIT_FIELDS)
-            problem = booking.staff_problem(provider, visit_type, modality, starts_at, exclude_appointment_id=self.instance.pk)
+            problem = booking.why_staff_cannot_book(provider, visit_type, modality, starts_at, exclude_appointment_id=self.instance.pk)
             if problem:
                 self.add_error(problem.field, problem.message)
-        if self.refused_meanwhile is not None and not self.errors:
-            refusal = self.refused_meanwhile
-            self.add_error(refusal.field if getattr(refusal, "field", None) in self.fields else None, refusal.message)
         return cleaned_data
 
     def moves_the_visit(self) -> bool:
@@ -179,13 +165,6 @@ class AppointmentAdmin(PatientRecordAdmin):
             fixed += VISIT_FIELDS
         return fixed
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        refusal = getattr(request, "appointment_refused_meanwhile", None)
-        if refusal is not None:
-            form = type(form.__name__, (form,), {"refused_meanwhile": refusal})
-        return form
-
     def get_ordering(self, request):
         return ["starts_at"] if request.GET.get("when", "upcoming") in ("today", "upcoming") else ["-starts_at"]
 
@@ -244,15 +223,8 @@ class AppointmentAdmin(PatientRecordAdmin):
             ", ", "{} ({})", ((message.kind, message.get_status_display()) for message in rows)
         )
 
-    def save_model(self, request, obj, form, change):
-        """Book or change through the booking functions, then go on with the saved row."""
-        try:
-            appointment = self.save_changes(obj, form) if change else self.book(request, obj, form)
-        except (BookingRefused, SlotUnavailable) as refusal:
-            raise RefusedMeanwhile(refusal) from None
-        obj.pk = appointment.pk  # the admin logs and redirects with `obj`
-        obj.refresh_from_db()
-        obj._state.adding = False
+    def save_changes(self, request, obj, form, change):
+        return self.move(obj, form) if change else self.book(request, obj, form)
 
     def book(self, request, obj, form):
         data = form.cleaned_data
@@ -266,7 +238,7 @@ class AppointmentAdmin(PatientRecordAdmin):
         self.message_user(request, f"Telehealth request {telehealth_request.reference} is now scheduled.")
         return booked.appointment
 
-    def save_changes(self, obj, form):
+    def move(self, obj, form):
         data, appointment = form.cleaned_data, obj
         if "video_link" in form.changed_data:
             appointment = booking.change_video_link(appointment, data["video_link"])
@@ -280,15 +252,6 @@ class AppointmentAdmin(PatientRecordAdmin):
         if scheduled is not None and "_save" in request.POST:
             return redirect(scheduled.get_admin_url())  # back to the request, now showing “Scheduled”
         return response
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except RefusedMeanwhile as meanwhile:
-            # Possible between the form's check and the booking's own; everything was rolled back.
-            # Validating again shows the clash as a form error, with everything typed kept.
-            request.appointment_refused_meanwhile = meanwhile.refusal
-            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def _apply(self, request, queryset, change, done):
         """Apply `change` to each chosen appointment; say how many changed, and why the others did not."""

@@ -2,13 +2,66 @@ from auditlog.signals import accessed
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from appointments.booking import BookingRefused, SlotUnavailable
 from clinic.phone import display_phone, normalise_phone
 
 
+class RefusedMeanwhile(Exception):
+    """A booking or follow-up function refused a change the form let through, e.g. another
+    desk took the time or scheduled the request in between. Everything was rolled back."""
+
+    def __init__(self, refusal):
+        super().__init__(refusal.message)
+        self.refusal = refusal
+
+
 class PatientRecordAdmin(admin.ModelAdmin):
-    """What the admins of appointments and telehealth requests share: every opening of a
-    record is audited, a search also finds a phone number however it is typed, and only
-    superusers may delete (staff cancel or close instead, so the history stays)."""
+    """What the admins of appointments and telehealth requests share.
+
+    - Saving goes through the functions of `appointments.booking` and `appointments.telehealth`:
+      a subclass's `save_changes` calls them and returns the saved row. When one refuses, the
+      form is shown again with its message next to the field, everything typed kept.
+    - Every opening of a record is audited.
+    - A search also finds a phone number however it is typed.
+    - Only superusers may delete (staff cancel or close instead, so the history stays).
+    """
+
+    def save_changes(self, request, obj, form, change):
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        try:
+            saved = self.save_changes(request, obj, form, change)
+        except (BookingRefused, SlotUnavailable) as refusal:
+            raise RefusedMeanwhile(refusal) from None
+        obj.pk = saved.pk  # the admin logs and redirects with `obj`
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except RefusedMeanwhile as meanwhile:
+            # The admin's transaction was rolled back. Validating again usually finds the
+            # problem by itself; if not, the form shows the refusal (see get_form).
+            request.refused_meanwhile = meanwhile.refusal
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, "refused_meanwhile", None)
+        if refusal is None:
+            return form
+
+        class ShowingTheRefusal(form):
+            def clean(self):
+                cleaned_data = super().clean()
+                if not self.errors:
+                    field = getattr(refusal, "field", None)
+                    self.add_error(field if field in self.fields else None, refusal.message)
+                return cleaned_data
+
+        return ShowingTheRefusal
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser and super().has_delete_permission(request, obj)

@@ -93,8 +93,8 @@ class NewOrReturningFilter(admin.SimpleListFilter):
 
 
 class FollowUpForm(forms.ModelForm):
-    """The front desk's follow-up of a request. The rules (a reason to close, a visit to be
-    scheduled) are the model's; saving goes through `appointments.telehealth`."""
+    """The front desk's follow-up of a request. The rules (a reason to close; a request whose
+    visit is booked keeps its status) are the model's and `appointments.telehealth`'s."""
 
     class Meta:
         model = TelehealthRequest
@@ -105,14 +105,16 @@ class FollowUpForm(forms.ModelForm):
             "close_reason": "Needed when you close the request without a visit.",
         }
 
-    def clean_status(self):
-        status = self.cleaned_data["status"]
-        if status == TelehealthRequest.Status.SCHEDULED and "status" in self.changed_data:
-            raise forms.ValidationError(
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "status" in self.fields and self.instance.status != TelehealthRequest.Status.SCHEDULED:
+            # Only booking the visit schedules a request.
+            status = self.fields["status"]
+            status.choices = [choice for choice in status.choices if choice[0] != TelehealthRequest.Status.SCHEDULED]
+            status.error_messages["invalid_choice"] = (
                 "Book the visit with “Schedule a video visit” at the top of this page: "
                 "the request is marked scheduled when the visit is saved."
             )
-        return status
 
 
 @admin.register(TelehealthRequest)
@@ -149,18 +151,16 @@ class TelehealthRequestAdmin(PatientRecordAdmin):
             context["schedule_url"] = schedule_url(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def save_model(self, request, obj, form, change):
-        """The follow-up, through `appointments.telehealth` (the form has checked the model's rules)."""
-        data = form.cleaned_data
-        if "status" not in form.changed_data:
-            telehealth.save_notes(obj, notes=data["notes"])
-        elif obj.status == TelehealthRequest.Status.CLOSED:
-            telehealth.close(obj, reason=data["close_reason"], notes=data["notes"])
-        elif obj.status == TelehealthRequest.Status.CONTACTED:
-            telehealth.mark_contacted(obj, notes=data["notes"])
-        else:  # new: the form offers no other change (scheduled comes from booking the visit)
-            telehealth.reopen(obj, notes=data["notes"])
-        obj.refresh_from_db()
+    def save_changes(self, request, obj, form, change):
+        """The follow-up, through `appointments.telehealth`."""
+        data, changed = form.cleaned_data, set(form.changed_data)
+        if data["status"] == TelehealthRequest.Status.CLOSED and changed & {"status", "close_reason"}:
+            return telehealth.close(obj, reason=data["close_reason"], notes=data["notes"])
+        if "status" not in changed:
+            return telehealth.save_notes(obj, notes=data["notes"])
+        if data["status"] == TelehealthRequest.Status.CONTACTED:
+            return telehealth.mark_contacted(obj, notes=data["notes"])
+        return telehealth.reopen(obj, notes=data["notes"])  # new: the only other choice the form offers
 
     @admin.display(description="status", ordering="status")
     def status_display(self, obj):

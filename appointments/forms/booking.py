@@ -10,12 +10,18 @@ from django.utils import timezone
 
 from appointments import antispam
 from appointments.booking import BookingRefused, check_request
-from appointments.models import CONTACT_FIELDS, Appointment, VisitType, validate_date_of_birth
+from appointments.models import CONTACT_FIELDS, Appointment, PatientContact, VisitType, validate_date_of_birth
 from clinic.hours import PRACTICE_TIME_ZONE
 from clinic.phone import normalise_phone
 from clinic.validators import validate_single_line
 
 CHOOSE_A_SHOWN_TIME = "Please choose one of the times shown."
+
+
+def longest(name: str) -> int:
+    """How long the patient's `name` may be: the model's column decides (PatientContact)."""
+    return PatientContact._meta.get_field(name).max_length
+
 # Far beyond any booking horizon, and far inside the range of datetime arithmetic.
 FARTHEST_START = timedelta(days=3650)
 
@@ -126,11 +132,11 @@ class PatientDetailsForm(forms.Form):
     """The patient's details (`PatientContact`), with the model's rules and words for patients."""
 
     first_name = forms.CharField(
-        label="First name", max_length=60, widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+        label="First name", max_length=longest("first_name"), widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
         validators=[validate_single_line], error_messages={"required": "Please enter your first name."},
     )
     last_name = forms.CharField(
-        label="Last name", max_length=60, widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+        label="Last name", max_length=longest("last_name"), widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
         validators=[validate_single_line], error_messages={"required": "Please enter your last name."},
     )
     date_of_birth = forms.DateField(
@@ -155,7 +161,7 @@ class PatientDetailsForm(forms.Form):
     )
     email = forms.EmailField(
         label="Email",
-        max_length=254,
+        max_length=longest("email"),
         help_text="We send your confirmation here.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         error_messages={
@@ -176,7 +182,7 @@ class PatientDetailsForm(forms.Form):
     reason = PlainTextField(
         label="Reason for the visit (optional)",
         required=False,
-        max_length=500,
+        max_length=longest("reason"),
         help_text="Optional, up to 500 characters: where it hurts and for how long.",
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"max_length": "Please shorten this to 500 characters or fewer (it has %(show_value)d)."},

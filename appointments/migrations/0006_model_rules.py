@@ -7,7 +7,14 @@ Safe with the previous release still running: validators and on_delete are not i
 database; requests marked scheduled without a visit (only possible if a superuser
 deleted the visit) go back to "contacted" before the constraint is added; html_body
 stays in the database with a default of "" so that both releases can insert rows
-(a later release may drop the column once no server runs this one's predecessor)."""
+(a later release may drop the column once no server runs this one's predecessor; until
+then a later migration that rebuilds this table on SQLite drops it too, which is fine).
+
+While both releases run: the previous one still deletes a visit with on_delete=SET_NULL,
+so a superuser deleting the visit of a scheduled request there gets an error instead (the
+new constraint refuses it; cancel the visit instead). And saves made by the previous
+release do not clear the new release's cached single-row settings: they show after at
+most SITE_CONTENT_CACHE_SECONDS."""
 
 import django.db.models.deletion
 from django.db import migrations, models

@@ -84,12 +84,12 @@ def manage_reschedule(request, token):
         "token": token,
         "problem": problem,
         "nearest": nearest,
-        "week": times_to_move_to(request, appointment),
+        "week": week_to_move_to(request, appointment),
         "week_url": reverse("appointments:manage_reschedule", args=[token]) + "?week=",
     })
 
 
-def times_to_move_to(request, appointment) -> Week | None:
+def week_to_move_to(request, appointment) -> Week | None:
     """The week asked for, with the free times `booking.move` would accept (None if the visit can no longer be booked)."""
     form = WeekForm(request.GET)
     asked = form.cleaned_data["week"] if form.is_valid() else None

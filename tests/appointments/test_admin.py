@@ -14,12 +14,9 @@ from tests.factories import (
     at,
     make_appointment,
     make_holiday,
-    make_office_hours,
-    make_practice,
     make_provider,
     make_staff,
     make_visit_type,
-    make_working_hours,
     next_monday,
 )
 from tests.pages import form_errors, messages_of, references_in, run_appointment_action
@@ -29,25 +26,6 @@ pytestmark = pytest.mark.django_db
 LIST_URL = "/admin/appointments/appointment/"
 ADD_URL = "/admin/appointments/appointment/add/"
 DAY_URL = "/admin/appointments/appointment/day/"
-
-
-@pytest.fixture
-def practice():
-    practice = make_practice()
-    make_office_hours(practice)  # Monday to Friday, 9–12 and 13–17
-    return practice
-
-
-@pytest.fixture
-def provider(practice):
-    provider = make_provider(name="Dana Whitfield")
-    make_working_hours(provider)  # Monday to Friday, 9–17
-    return provider
-
-
-@pytest.fixture
-def visit_type(provider):
-    return make_visit_type(providers=[provider], name="Follow-up visit", duration_minutes=30)
 
 
 # --- The list -------------------------------------------------------------------------

@@ -16,13 +16,9 @@ from clinic.roles import CONTENT_EDITORS, FRONT_DESK
 from tests.factories import (
     at,
     make_appointment,
-    make_office_hours,
-    make_practice,
-    make_provider,
     make_staff,
     make_telehealth_request,
     make_visit_type,
-    make_working_hours,
     next_monday,
 )
 
@@ -58,15 +54,6 @@ def desk(client):
     user = make_staff("desk", group=FRONT_DESK)
     client.force_login(user)
     return user
-
-
-@pytest.fixture
-def provider():
-    practice = make_practice()
-    make_office_hours(practice)
-    provider = make_provider(name="Dana Whitfield", offers_telehealth=True)
-    make_working_hours(provider)
-    return provider
 
 
 @pytest.fixture

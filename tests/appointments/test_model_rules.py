@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from appointments import booking
+from appointments import booking, telehealth
 from appointments.audit import MASKED_FIELDS
 from appointments.forms.booking import PatientDetailsForm
 from appointments.forms.telehealth import TelehealthRequestForm
@@ -172,3 +172,22 @@ def test_appointments_requests_forms_and_the_audit_log_share_the_patients_detail
 def test_a_request_hands_its_patient_to_the_visit_booked_for_it():
     request = make_telehealth_request(date_of_birth=date(1958, 7, 14))
     assert request.contact_details() == {name: getattr(request, name) for name in CONTACT_FIELDS}
+
+
+def test_a_closed_requests_reason_can_be_corrected_in_the_admin(desk_client):
+    request = make_telehealth_request(status="closed", close_reason="duplicate")
+    url = f"/admin/appointments/telehealthrequest/{request.pk}/change/"
+    assert desk_client.post(url, {"status": "closed", "close_reason": "not_reached", "notes": ""}).status_code == 302
+    assert TelehealthRequest.objects.get().close_reason == "not_reached"
+
+
+def test_the_admin_shows_why_a_request_with_a_booked_visit_keeps_its_status(desk_client):
+    visit = make_appointment(modality="video")
+    request = make_telehealth_request(status="scheduled", appointment=visit)
+    url = f"/admin/appointments/telehealthrequest/{request.pk}/change/"
+    response = desk_client.post(url, {"status": "contacted", "close_reason": "", "notes": "Typed notes"})
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors["status"] == [telehealth.HAS_A_VISIT]
+    assert form["notes"].value() == "Typed notes"
+    assert TelehealthRequest.objects.values_list("status", "notes").get() == ("scheduled", "")

@@ -15,16 +15,12 @@ from django.db import connection, transaction
 
 from appointments import booking, telehealth
 from appointments.booking import BookingRefused, SlotUnavailable
-from appointments.models import Appointment, OutboxMessage, TelehealthRequest
+from appointments.models import Appointment, OutboxMessage, TelehealthRequest, VisitType
+from clinic.models import Provider
 from tests.factories import (
     at,
     make_appointment,
-    make_office_hours,
-    make_practice,
-    make_provider,
     make_telehealth_request,
-    make_visit_type,
-    make_working_hours,
     next_monday,
 )
 
@@ -32,19 +28,6 @@ from tests.factories import (
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
 HELD_FOR_SECONDS = 1.0
-
-
-@pytest.fixture
-def provider():
-    make_office_hours(make_practice())
-    provider = make_provider(name="Dana Whitfield")
-    make_working_hours(provider)
-    return provider
-
-
-@pytest.fixture
-def visit_type(provider):
-    return make_visit_type(providers=[provider], name="Follow-up visit", duration_minutes=30)
 
 
 def held_by_another_desk(change):
@@ -89,10 +72,9 @@ def test_scheduling_a_request_another_desk_is_scheduling_books_nothing(visit_typ
     request = make_telehealth_request()
 
     def schedule_it():
-        locked = TelehealthRequest.objects.select_for_update().get(pk=request.pk)
-        locked.appointment = make_appointment(visit_type=visit_type, provider=provider, starts_at=at(next_monday(), 9))
-        locked.status = TelehealthRequest.Status.SCHEDULED
-        locked.save()
+        telehealth.schedule_from_request(
+            request, provider=provider, visit_type=visit_type, starts_at=at(next_monday(), 9), patient=request.contact_details(),
+        )
 
     thread, failures = held_by_another_desk(schedule_it)
     with pytest.raises(BookingRefused) as refusal:
@@ -104,4 +86,20 @@ def test_scheduling_a_request_another_desk_is_scheduling_books_nothing(visit_typ
     assert refusal.value.message == telehealth.NO_LONGER_OPEN
     assert Appointment.objects.count() == 1
     assert TelehealthRequest.objects.get().appointment.starts_at == at(next_monday(), 9)
-    assert not OutboxMessage.objects.exists()
+    assert list(OutboxMessage.objects.values_list("kind", flat=True)) == ["patient_confirmed"]  # the other desk's only
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite locks the whole database for every write")
+def test_changing_a_visit_locks_only_its_row_not_the_provider_or_the_visit_type(visit_type, provider):
+    appointment = make_appointment(visit_type=visit_type, provider=provider)
+    thread, failures = held_by_another_desk(lambda: booking.change_video_link(appointment, "https://video.example/room/1"))
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '200ms'")  # a lock held by the other desk would fail this at once
+        Provider.objects.filter(pk=provider.pk).update(role="Physician")
+        VisitType.objects.filter(pk=visit_type.pk).update(description="Checked")
+        other = make_appointment(visit_type=visit_type, provider=provider, starts_at=at(next_monday(), 15), status="requested")
+        booking.confirm(other)
+    thread.join()
+    assert not failures
+    assert Appointment.objects.get(pk=other.pk).status == "confirmed"

@@ -15,12 +15,8 @@ from appointments.models import Appointment, OutboxMessage, TelehealthRequest
 from tests.factories import (
     at,
     make_appointment,
-    make_office_hours,
-    make_practice,
-    make_provider,
     make_telehealth_request,
     make_visit_type,
-    make_working_hours,
     next_monday,
 )
 
@@ -30,19 +26,6 @@ PATIENT = {
     "first_name": "Rosalind", "last_name": "Quigley", "date_of_birth": date(1958, 7, 14), "phone": "+13015550188",
     "email": "rosalind.quigley@example.com", "is_new_patient": True, "consent_to_contact": True,
 }
-
-
-@pytest.fixture
-def provider():
-    make_office_hours(make_practice())  # Monday to Friday, 9–12 and 13–17
-    provider = make_provider(name="Dana Whitfield", offers_telehealth=True)
-    make_working_hours(provider)
-    return provider
-
-
-@pytest.fixture
-def visit_type(provider):
-    return make_visit_type(providers=[provider], name="Follow-up visit", duration_minutes=30)
 
 
 def kinds():
@@ -255,3 +238,36 @@ def test_scheduling_at_a_taken_time_leaves_the_request_open(visit_type, provider
     request.refresh_from_db()
     assert (request.status, request.appointment) == ("new", None)
     assert Appointment.objects.count() == 1
+
+
+def test_a_request_whose_visit_is_booked_keeps_its_status_until_the_visit_is_cancelled(visit_type, provider):
+    request = make_telehealth_request()
+    booked = telehealth.schedule_from_request(
+        request, provider=provider, visit_type=visit_type, starts_at=at(next_monday(), 10), patient=request.contact_details(),
+    )
+    for follow_up in (telehealth.reopen, telehealth.mark_contacted, lambda r: telehealth.close(r, reason="duplicate")):
+        assert refused(follow_up, request).message == telehealth.HAS_A_VISIT
+    assert TelehealthRequest.objects.values_list("status", "appointment").get() == ("scheduled", booked.appointment.pk)
+    telehealth.save_notes(request, notes="Patient asked for a morning")  # notes are always welcome
+
+    booking.cancel(booked.appointment, by_patient=False)
+    telehealth.reopen(request)
+    again = telehealth.schedule_from_request(
+        request, provider=provider, visit_type=visit_type, starts_at=at(next_monday(), 14), patient=request.contact_details(),
+    )
+    request.refresh_from_db()
+    assert (request.status, request.appointment, request.notes) == ("scheduled", again.appointment, "Patient asked for a morning")
+    assert Appointment.objects.active().get() == again.appointment
+
+
+def test_a_request_saved_under_older_rules_can_still_be_followed_up():
+    request = make_telehealth_request()
+    TelehealthRequest.objects.filter(pk=request.pk).update(first_name="Ann\nMarie")  # before names had to be on one line
+    telehealth.close(request, reason="not_reached", notes="Spam?")
+    assert TelehealthRequest.objects.values_list("status", "first_name").get() == ("closed", "Ann\nMarie")
+
+
+def test_a_call_back_request_obeys_the_models_rules_whoever_sends_it():
+    refusal = refused(telehealth.request_call_back, {**PATIENT, "date_of_birth": date(2090, 1, 1), "state": "MD"})
+    assert (refusal.field, refusal.message) == ("date_of_birth", "The date of birth must be in the past.")
+    assert not TelehealthRequest.objects.exists() and not OutboxMessage.objects.exists()

@@ -1,10 +1,12 @@
-"""The pure hours logic: no database."""
+"""The pure hours logic (no database), the practice's one time zone and its days as windows."""
 
-from datetime import date, datetime, time, timedelta, timezone as dt_timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone as dt_timezone
 
 import pytest
+from django.conf import settings as django_settings
+from django.utils import timezone
 
-from clinic.hours import PRACTICE_TIME_ZONE, Holiday, PracticeHours, TimeBlock, find_overlap
+from clinic.hours import PRACTICE_TIME_ZONE, Holiday, PracticeHours, TimeBlock, day_window, find_overlap
 
 NY = PRACTICE_TIME_ZONE
 MORNING = TimeBlock(time(9), time(12))
@@ -90,3 +92,27 @@ def test_find_overlap_finds_blocks_that_overlap_but_not_blocks_that_touch():
     assert find_overlap([MORNING, AFTERNOON]) is None
     assert find_overlap([AFTERNOON, TimeBlock(time(11), time(14))]) is not None
     assert find_overlap([TimeBlock(time(9), time(12)), TimeBlock(time(12), time(13))]) is None
+
+
+# --- One time zone, and a local day as a window -----------------------------------------
+
+
+def test_the_settings_time_zone_is_the_practices():
+    assert django_settings.TIME_ZONE == PRACTICE_TIME_ZONE.key
+    assert timezone.localdate(timezone.now()) == timezone.now().astimezone(PRACTICE_TIME_ZONE).date()
+
+
+@pytest.mark.parametrize(
+    "day, hours", [(date(2027, 3, 14), 23), (date(2026, 11, 1), 25), (date(2027, 3, 15), 24)], ids=["spring", "autumn", "plain"]
+)
+def test_a_local_day_is_a_window_from_midnight_to_midnight_across_dst(day, hours):
+    starts, ends = day_window(day)
+    assert (starts.hour, ends.hour, ends.date()) == (0, 0, day + timedelta(days=1))
+    # Subtracting in UTC: Python subtracts two times of one zone on the wall clock.
+    assert ends.astimezone(UTC) - starts.astimezone(UTC) == timedelta(hours=hours)
+
+
+def test_a_window_of_several_days_ends_at_midnight_after_the_last():
+    starts, ends = day_window(date(2027, 3, 13), date(2027, 3, 15))
+    assert (starts.date(), ends.date()) == (date(2027, 3, 13), date(2027, 3, 16))
+    assert ends.astimezone(UTC) - starts.astimezone(UTC) == timedelta(hours=71)

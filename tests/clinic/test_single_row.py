@@ -1,15 +1,9 @@
 """The single-row models (practice details, booking settings, the telehealth page's text) load,
-cache and create themselves one way (clinic.models.SingleRowModel); the practice's time zone
-and its days come from one place (clinic.hours)."""
-
-from datetime import UTC, date, timedelta
+cache and create themselves one way (clinic.models.SingleRowModel)."""
 
 import pytest
-from django.conf import settings as django_settings
-from django.utils import timezone
 
 from appointments.models import BookingSettings, TelehealthPage
-from clinic.hours import PRACTICE_TIME_ZONE, day_window
 from clinic.models import Practice
 from tests.factories import build_clinic, make_practice, set_booking_settings, weekday_after
 
@@ -66,24 +60,3 @@ def test_the_admin_list_of_a_single_row_opens_the_form_to_create_it_then_the_row
     assert admin_client.get(list_url)["Location"] == f"{list_url}1/change/"
     assert admin_client.get(add_url).status_code == 403  # one row only
     assert admin_client.get(f"{list_url}1/delete/").status_code == 403
-
-
-def test_the_settings_time_zone_is_the_practices():
-    assert django_settings.TIME_ZONE == PRACTICE_TIME_ZONE.key
-    assert timezone.localdate(timezone.now()) == timezone.now().astimezone(PRACTICE_TIME_ZONE).date()
-
-
-@pytest.mark.parametrize(
-    "day, hours", [(date(2027, 3, 14), 23), (date(2026, 11, 1), 25), (date(2027, 3, 15), 24)], ids=["spring", "autumn", "plain"]
-)
-def test_a_local_day_is_a_window_from_midnight_to_midnight_across_dst(day, hours):
-    starts, ends = day_window(day)
-    assert (starts.hour, ends.hour, ends.date()) == (0, 0, day + timedelta(days=1))
-    # Subtracting in UTC: Python subtracts two times of one zone on the wall clock.
-    assert ends.astimezone(UTC) - starts.astimezone(UTC) == timedelta(hours=hours)
-
-
-def test_a_window_of_several_days_ends_at_midnight_after_the_last():
-    starts, ends = day_window(date(2027, 3, 13), date(2027, 3, 15))
-    assert (starts.date(), ends.date()) == (date(2027, 3, 13), date(2027, 3, 16))
-    assert ends.astimezone(UTC) - starts.astimezone(UTC) == timedelta(hours=71)

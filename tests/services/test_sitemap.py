@@ -36,3 +36,8 @@ def test_drafts_are_not_listed(client):
     assert "/services/" in urls and "/conditions/" in urls
     assert draft_service.get_absolute_url() not in urls
     assert draft_condition.get_absolute_url() not in urls
+
+
+def test_every_app_adds_its_pages_to_the_one_sitemap(client):
+    urls = sitemap(client)
+    assert {"/", "/hours/", "/team/", "/services/", "/conditions/", "/book/", "/telehealth/"} <= set(urls)

@@ -1,0 +1,20 @@
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from appointments.models import TelehealthPage
+
+
+class BookingSitemap(Sitemap):
+    """Online booking and the telehealth page; handed to the root URLconf through clinic.seams."""
+
+    changefreq = "weekly"
+
+    def items(self):
+        return ["appointments:book", "appointments:telehealth"]
+
+    def location(self, item):
+        return reverse(item)
+
+    def lastmod(self, item):
+        page = TelehealthPage.load() if item == "appointments:telehealth" else None
+        return page.updated_at if page else None
