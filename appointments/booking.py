@@ -32,6 +32,7 @@ from appointments.loader import load_schedules, load_slots, practice_hours, prov
 from appointments.models import Appointment, BookingSettings, VisitType, new_reference
 from clinic.hours import PRACTICE_TIME_ZONE, day_window
 from clinic.models import Provider
+from clinic.validators import validate_plausible_date
 
 NEAREST_COUNT = 6
 NEAREST_SEARCH_DAYS = 14
@@ -106,6 +107,10 @@ def why_staff_cannot_book(provider: Provider, visit_type: VisitType, modality: s
     visit. The database has the last word.
     """
     now = now or timezone.now()
+    try:
+        validate_plausible_date(starts_at)
+    except ValidationError as error:
+        return BookingRefused(error.messages[0], "starts_at")
     if not visit_type.allows(modality):
         return BookingRefused(f"“{visit_type}” is not offered this way. Choose the other place.", "modality")
     if not visit_type.providers.filter(pk=provider.pk).exists():

@@ -43,6 +43,17 @@ FRIENDLY_FIELDS = {
 }
 
 
+class NoDateTimesFromTheAddress:
+    """The admin fills an add form from its address (?field=value), but a date-and-time field
+    given that way cannot be shown (a server error): no page of ours links with one, so those
+    are left out."""
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        date_times = {field.name for field in self.opts.fields if isinstance(field, models.DateTimeField)}
+        return {name: value for name, value in initial.items() if name not in date_times}
+
+
 class FilterWithDefault(admin.SimpleListFilter):
     """A list filter that applies `default` when nothing is chosen, and "all" while staff
     search (or when `looks_everywhere` says so): a search must find every record. "all" is
@@ -237,7 +248,7 @@ class AnnouncementStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(admin.ModelAdmin):
+class AnnouncementAdmin(NoDateTimesFromTheAddress, admin.ModelAdmin):
     formfield_overrides = FRIENDLY_FIELDS
     list_display = ["title", "status", "kind", "priority", "starts_at", "ends_at", "view_link"]
     list_filter = [AnnouncementStatusFilter, "kind", "priority"]

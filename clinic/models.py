@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from clinic.hours import Holiday, TimeBlock
 from clinic.phone import display_phone, normalise_phone
-from clinic.validators import validate_single_line
+from clinic.validators import validate_plausible_date, validate_single_line
 
 # What the cache holds for a single-row model nobody has saved yet (None would read as "not cached").
 NO_ROW = "no-row"
@@ -190,9 +190,10 @@ class HolidayHours(models.Model):
     """Dated hours that replace the weekly office hours, e.g. closed for Thanksgiving."""
 
     label = models.CharField(max_length=80, help_text="What patients see, e.g. “Thanksgiving” or “Christmas Eve”.")
-    first_day = models.DateField(help_text="The first (or only) day these hours apply.")
+    first_day = models.DateField(help_text="The first (or only) day these hours apply.", validators=[validate_plausible_date])
     last_day = models.DateField(
         blank=True,
+        validators=[validate_plausible_date],
         help_text="The last day these hours apply. Leave empty for a single day.",
     )
     is_closed = models.BooleanField(
@@ -336,12 +337,14 @@ class Announcement(models.Model):
         max_length=80, blank=True, help_text="Words for the extra link, e.g. “Maryland health department guidance”."
     )
     starts_at = models.DateTimeField(
-        "show from", default=timezone.now, help_text="When the notice appears on the site (Eastern time)."
+        "show from", default=timezone.now, help_text="When the notice appears on the site (Eastern time).",
+        validators=[validate_plausible_date],
     )
     ends_at = models.DateTimeField(
         "show until",
         null=True,
         blank=True,
+        validators=[validate_plausible_date],
         help_text="When it disappears by itself (Eastern time). Leave empty to show it until you remove it.",
     )
     priority = models.PositiveSmallIntegerField(

@@ -25,6 +25,7 @@ from clinic.admin import FRIENDLY_FIELDS, FilterWithDefault
 from clinic.hours import day_window
 from clinic.models import Provider
 from clinic.phone import display_phone
+from clinic.validators import validate_plausible_date
 
 VISIT_FIELDS = ["provider", "visit_type", "modality", "starts_at"]
 # The address of "Schedule a video visit" on a telehealth request: the booking form, filled in from it.
@@ -122,7 +123,9 @@ class WhenFilter(FilterWithDefault):
 
 class DayScheduleForm(forms.Form):
     provider = forms.ModelChoiceField(Provider.objects.all(), required=False, empty_label="Everyone")
-    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), validators=[validate_plausible_date]
+    )
 
 
 @admin.register(Appointment)
@@ -171,7 +174,7 @@ class AppointmentAdmin(PatientRecordAdmin):
     def telehealth_request_to_schedule(self, request):
         """The open telehealth request named in the address (“Schedule” on the request), or None."""
         pk = request.GET.get(SCHEDULE_PARAMETER, "")
-        if not pk.isdigit() or not request.user.has_perm("appointments.view_telehealthrequest"):
+        if not (pk.isascii() and pk.isdigit()) or not request.user.has_perm("appointments.view_telehealthrequest"):
             return None
         return TelehealthRequest.objects.open().filter(pk=pk).first()
 

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from appointments.booking import BookingRefused, SlotUnavailable
+from clinic.admin import NoDateTimesFromTheAddress
 from clinic.phone import display_phone, normalise_phone
 
 
@@ -15,7 +16,7 @@ class RefusedMeanwhile(Exception):
         self.refusal = refusal
 
 
-class PatientRecordAdmin(admin.ModelAdmin):
+class PatientRecordAdmin(NoDateTimesFromTheAddress, admin.ModelAdmin):
     """What the admins of appointments and telehealth requests share.
 
     - Saving goes through the functions of `appointments.booking` and `appointments.telehealth`:

@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -13,11 +13,13 @@ from django.utils import timezone
 from appointments.models.booking_settings import BookingSettings
 from appointments.models.patient import PatientContact
 from clinic.models import Provider
+from clinic.validators import validate_plausible_date
 from services.models import Service
 
 # Letters and digits that cannot be misread over the phone (no 0/O, 1/I/L, 5/S).
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXYZ2346789"
 REFERENCE_LENGTH = 8
+AT_LEAST_5_MINUTES = "A visit takes at least 5 minutes."
 
 
 def new_reference() -> str:
@@ -39,7 +41,10 @@ class VisitType(models.Model):
     name = models.CharField(max_length=100, help_text="As patients see it, e.g. “New patient consultation”.")
     slug = models.SlugField(max_length=100, unique=True, help_text="Used in booking links. Filled in from the name.")
     description = models.CharField(max_length=300, blank=True, help_text="One plain sentence shown when patients choose.")
-    duration_minutes = models.PositiveIntegerField("length (minutes)", help_text="How long the visit takes, e.g. 30.")
+    duration_minutes = models.PositiveIntegerField(
+        "length (minutes)", validators=[MinValueValidator(5, AT_LEAST_5_MINUTES), MaxValueValidator(8 * 60, "At most 480 (8 hours).")],
+        help_text="How long the visit takes, e.g. 30: 5 to 480 minutes.",
+    )
     service = models.ForeignKey(
         Service,
         null=True,
@@ -62,16 +67,18 @@ class VisitType(models.Model):
     class Meta:
         ordering = ["order", "name"]
         constraints = [
-            models.CheckConstraint(condition=Q(duration_minutes__gte=5), name="visit_type_at_least_5_minutes"),
-            models.CheckConstraint(condition=Q(in_office=True) | Q(by_video=True), name="visit_type_has_a_place"),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=5), name="visit_type_at_least_5_minutes",
+                violation_error_message=AT_LEAST_5_MINUTES,
+            ),
+            models.CheckConstraint(
+                condition=Q(in_office=True) | Q(by_video=True), name="visit_type_has_a_place",
+                violation_error_message="A visit must be possible in the office, by video, or both.",
+            ),
         ]
 
     def __str__(self):
         return self.name
-
-    def clean(self):
-        if not self.in_office and not self.by_video:
-            raise ValidationError("A visit must be possible in the office, by video, or both.")
 
     @property
     def duration(self):
@@ -115,7 +122,7 @@ class Appointment(PatientContact):
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="appointments")
     visit_type = models.ForeignKey(VisitType, on_delete=models.PROTECT, related_name="appointments")
     modality = models.CharField("where", max_length=12, choices=Modality.choices, default=Modality.IN_OFFICE)
-    starts_at = models.DateTimeField(db_index=True)
+    starts_at = models.DateTimeField(db_index=True, validators=[validate_plausible_date])
     ends_at = models.DateTimeField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED, db_index=True)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.ONLINE, editable=False)

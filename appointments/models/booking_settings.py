@@ -1,27 +1,38 @@
 from datetime import timedelta
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from clinic.models import SingleRowModel
 
 
+def at_most(limit: int, meaning: str) -> MaxValueValidator:
+    return MaxValueValidator(limit, f"At most {limit} ({meaning}).")
+
+
 class BookingSettings(SingleRowModel):
     """Practice-wide booking rules: one row (see `SingleRowModel`); the defaults apply until staff save it."""
 
     minimum_notice_minutes = models.PositiveIntegerField(
-        "minimum notice (minutes)", default=120, help_text="Online bookings must start at least this long from now."
+        "minimum notice (minutes)", default=120, validators=[at_most(30 * 24 * 60, "30 days")],
+        help_text="Online bookings must start at least this long from now. At most 43200 (30 days).",
     )
     horizon_days = models.PositiveIntegerField(
-        "how far ahead (days)", default=60, help_text="Patients can book online up to this many days ahead."
+        "how far ahead (days)", default=60, validators=[MinValueValidator(1), at_most(730, "two years")],
+        help_text="Patients can book online up to this many days ahead: 1 to 730.",
     )
     slot_step_minutes = models.PositiveIntegerField(
-        "time step (minutes)", default=15, help_text="Times offered start every this many minutes (e.g. 9:00, 9:15, 9:30)."
+        "time step (minutes)", default=15,
+        validators=[MinValueValidator(5, "The time step must be at least 5 minutes."), at_most(240, "4 hours")],
+        help_text="Times offered start every this many minutes (e.g. 9:00, 9:15, 9:30): 5 to 240.",
     )
     cancellation_cutoff_hours = models.PositiveIntegerField(
         "cancellation cut-off (hours)",
         default=24,
-        help_text="Patients can cancel or change online until this many hours before the visit; after that they must call.",
+        validators=[at_most(30 * 24, "30 days")],
+        help_text="Patients can cancel or change online until this many hours before the visit; after that they must call. "
+        "At most 720 (30 days).",
     )
     video_room_url = models.URLField(
         "video room link",
@@ -46,7 +57,10 @@ class BookingSettings(SingleRowModel):
         verbose_name = verbose_name_plural = "booking settings"
         constraints = [
             models.CheckConstraint(condition=Q(pk=1), name="booking_settings_single_row"),
-            models.CheckConstraint(condition=Q(slot_step_minutes__gte=5), name="booking_settings_step_at_least_5"),
+            models.CheckConstraint(
+                condition=Q(slot_step_minutes__gte=5), name="booking_settings_step_at_least_5",
+                violation_error_message="The time step must be at least 5 minutes.",
+            ),
         ]
 
     def __str__(self):

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from clinic.hours import WEEKDAY_NAMES, TimeBlock
 from clinic.models import Provider
+from clinic.validators import validate_plausible_date
 
 
 class WorkingHours(models.Model):
@@ -51,8 +52,8 @@ class TimeOff(models.Model):
     """A stretch when a provider is away: no online bookings for them then."""
 
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="time_off")
-    starts_at = models.DateTimeField("from", help_text="When the time off starts (Eastern time).")
-    ends_at = models.DateTimeField("until", help_text="When the provider is back (Eastern time).")
+    starts_at = models.DateTimeField("from", help_text="When the time off starts (Eastern time).", validators=[validate_plausible_date])
+    ends_at = models.DateTimeField("until", help_text="When the provider is back (Eastern time).", validators=[validate_plausible_date])
     note = models.CharField(max_length=200, blank=True, help_text="Optional note for staff, e.g. “Conference”. Patients never see it.")
 
     class Meta:

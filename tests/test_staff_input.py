@@ -1,0 +1,90 @@
+"""Odd input on staff pages gets a message next to the field, never a server error, and saves nothing."""
+
+import pytest
+
+from appointments.models import Appointment, BookingSettings, TimeOff
+from clinic.models import Announcement, HolidayHours
+from tests.factories import make_practice, make_provider, make_visit_type, make_working_hours, set_booking_settings
+from tests.pages import form_errors
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def provider():
+    make_practice()
+    provider = make_provider(name="Dana Whitfield")
+    make_working_hours(provider)
+    return provider
+
+
+@pytest.mark.parametrize("year", ["9999", "0001"])
+def test_a_far_off_date_is_refused_on_every_staff_form(admin_client, provider, year):
+    visit_type = make_visit_type(providers=[provider])
+    booking = admin_client.post("/admin/appointments/appointment/add/", {
+        "provider": provider.pk, "visit_type": visit_type.pk, "modality": "in_office",
+        "starts_at_0": f"{year}-12-31", "starts_at_1": "10:00",
+        "first_name": "Ann", "last_name": "Other", "date_of_birth": "1970-01-02", "phone": "(301) 555-0100",
+        "email": "ann@example.com", "is_new_patient": "on",
+    })
+    assert form_errors(booking)["starts_at"] == ["Please check the year."]
+    time_off = admin_client.post("/admin/appointments/timeoff/add/", {
+        "provider": provider.pk, "starts_at_0": f"{year}-12-31", "starts_at_1": "10:00",
+        "ends_at_0": f"{year}-12-31", "ends_at_1": "23:00",
+    })
+    assert form_errors(time_off)["starts_at"] == ["Please check the year."]
+    holiday = admin_client.post("/admin/clinic/holidayhours/add/", {
+        "label": "Far away", "first_day": f"{year}-12-31", "last_day": f"{year}-12-31", "is_closed": "on",
+    })
+    assert form_errors(holiday)["first_day"] == ["Please check the year."]
+    notice = admin_client.post("/admin/clinic/announcement/add/", {
+        "title": "Far", "slug": "far", "kind": "general", "priority": "10", "message": "Far", "is_published": "on",
+        "starts_at_0": f"{year}-01-01", "starts_at_1": "10:00",
+    })
+    assert form_errors(notice)["starts_at"] == ["Please check the year."]
+    schedule = admin_client.get("/admin/appointments/appointment/day/", {"date": f"{year}-12-31"})
+    assert schedule.status_code == 200 and schedule.context["form"].errors["date"] == ["Please check the year."]
+    assert not Appointment.objects.exists() and not TimeOff.objects.exists()
+    assert not HolidayHours.objects.exists() and not Announcement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/appointments/appointment/add/?starts_at=x",
+        "/admin/appointments/appointment/add/?telehealth_request=%C2%B2",  # a superscript two: a digit, but not a number
+        "/admin/appointments/timeoff/add/?starts_at=x&ends_at=y",
+        "/admin/clinic/announcement/add/?starts_at=x",
+    ],
+)
+def test_an_add_page_opened_with_odd_values_in_its_address_still_opens(admin_client, url):
+    assert admin_client.get(url, follow=True).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("horizon_days", "3000000", "At most 730 (two years)."),
+        ("horizon_days", "0", "Ensure this value is greater than or equal to 1."),
+        ("slot_step_minutes", "3", "The time step must be at least 5 minutes."),
+        ("minimum_notice_minutes", "2147483647", "At most 43200 (30 days)."),
+        ("cancellation_cutoff_hours", "100000", "At most 720 (30 days)."),
+    ],
+)
+def test_booking_settings_out_of_range_are_refused_next_to_the_field(admin_client, field, value, message):
+    saved = set_booking_settings()
+    data = {
+        "minimum_notice_minutes": "120", "horizon_days": "60", "slot_step_minutes": "15", "cancellation_cutoff_hours": "24",
+        "requires_confirmation": "on", "video_room_url": "", "telehealth_states": "MD,VA,DC", field: value,
+    }
+    response = admin_client.post("/admin/appointments/bookingsettings/1/change/", data)
+    assert form_errors(response) == {field: [message]}  # next to the field, no database constraint's name at the top
+    assert getattr(BookingSettings.load(fresh=True), field) == getattr(saved, field)
+
+
+def test_a_visit_type_shorter_than_5_minutes_is_refused_next_to_its_length(admin_client, provider):
+    response = admin_client.post("/admin/appointments/visittype/add/", {
+        "name": "Quick", "slug": "quick", "description": "", "duration_minutes": "3", "order": "0",
+        "providers": [provider.pk], "in_office": "on", "is_active": "on",
+    })
+    assert form_errors(response) == {"duration_minutes": ["A visit takes at least 5 minutes."]}
