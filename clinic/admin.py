@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from clinic import seams
 from clinic.hours import TimeBlock, find_overlap
+from clinic.validators import PLAUSIBLE_YEARS
 from clinic.phone import display_phone
 from clinic.models import Announcement, HolidayHours, OfficeHours, Practice, Provider
 
@@ -43,15 +44,32 @@ FRIENDLY_FIELDS = {
 }
 
 
-class NoDateTimesFromTheAddress:
-    """The admin fills an add form from its address (?field=value), but a date-and-time field
-    given that way cannot be shown (a server error): no page of ours links with one, so those
-    are left out."""
+class DatesFromTheAddress:
+    """Dates that staff pages take from their address, made safe.
+
+    - The admin fills an add form from its address (?field=value), but a date-and-time field
+      given that way cannot be shown (a server error): no page of ours links with one, so
+      those are left out.
+    - The date bar of a list (date_hierarchy) takes ?field__year=…: a year Django cannot
+      count from (9999, 1) would be a server error, so an implausible year goes back to the
+      whole list with a message.
+    """
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         date_times = {field.name for field in self.opts.fields if isinstance(field, models.DateTimeField)}
         return {name: value for name, value in initial.items() if name not in date_times}
+
+    def changelist_view(self, request, extra_context=None):
+        prefix = f"{self.date_hierarchy}__" if self.date_hierarchy else None
+        year = request.GET.get(f"{prefix}year", "") if prefix else ""
+        if year and not (year.isascii() and year.isdigit() and abs(int(year) - timezone.localdate().year) <= PLAUSIBLE_YEARS):
+            self.message_user(request, "Please check the year.", messages.WARNING)
+            query = request.GET.copy()
+            for key in [key for key in query if key.startswith(prefix)]:
+                del query[key]
+            return redirect(f"{request.path}?{query.urlencode()}")
+        return super().changelist_view(request, extra_context)
 
 
 class FilterWithDefault(admin.SimpleListFilter):
@@ -182,7 +200,7 @@ def outside_hours(holiday: HolidayHours, visit: seams.BookedVisit) -> bool:
 
 
 @admin.register(HolidayHours)
-class HolidayHoursAdmin(admin.ModelAdmin):
+class HolidayHoursAdmin(DatesFromTheAddress, admin.ModelAdmin):
     formfield_overrides = FRIENDLY_FIELDS
     list_display = ["label", "dates", "hours_display", "note"]
     list_filter = [UpcomingHolidayFilter]
@@ -248,7 +266,7 @@ class AnnouncementStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(NoDateTimesFromTheAddress, admin.ModelAdmin):
+class AnnouncementAdmin(DatesFromTheAddress, admin.ModelAdmin):
     formfield_overrides = FRIENDLY_FIELDS
     list_display = ["title", "status", "kind", "priority", "starts_at", "ends_at", "view_link"]
     list_filter = [AnnouncementStatusFilter, "kind", "priority"]

@@ -88,3 +88,21 @@ def test_a_visit_type_shorter_than_5_minutes_is_refused_next_to_its_length(admin
         "providers": [provider.pk], "in_office": "on", "is_active": "on",
     })
     assert form_errors(response) == {"duration_minutes": ["A visit takes at least 5 minutes."]}
+
+
+@pytest.mark.parametrize(
+    "list_url",
+    [
+        "/admin/appointments/appointment/?starts_at__year={year}",
+        "/admin/appointments/timeoff/?starts_at__year={year}&starts_at__month=12",
+        "/admin/appointments/outboxmessage/?created_at__year={year}&created_at__month=12&created_at__day=31",
+        "/admin/clinic/holidayhours/?first_day__year={year}",
+        "/admin/clinic/announcement/?starts_at__year={year}",
+    ],
+)
+@pytest.mark.parametrize("year", ["9999", "1", "²"])
+def test_a_list_asked_for_an_impossible_year_goes_back_to_the_whole_list_with_a_message(admin_client, list_url, year):
+    response = admin_client.get(list_url.format(year=year), follow=True)
+    assert response.status_code == 200
+    assert "Please check the year." in [str(message) for message in response.context["messages"]]
+    assert not any("__year" in key for key in response.request["QUERY_STRING"].split("&"))

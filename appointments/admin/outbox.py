@@ -5,10 +5,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from appointments.models import OutboxMessage
+from clinic.admin import DatesFromTheAddress
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(DatesFromTheAddress, admin.ModelAdmin):
     """Read-only for everyone. Only superusers see who a message went to and what it said."""
 
     list_display = ["created_at", "kind", "reference", "status", "attempts", "last_error", "sent_at"]

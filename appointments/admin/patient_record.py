@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from appointments.booking import BookingRefused, SlotUnavailable
-from clinic.admin import NoDateTimesFromTheAddress
+from clinic.admin import DatesFromTheAddress
 from clinic.phone import display_phone, normalise_phone
 
 
@@ -16,7 +16,7 @@ class RefusedMeanwhile(Exception):
         self.refusal = refusal
 
 
-class PatientRecordAdmin(NoDateTimesFromTheAddress, admin.ModelAdmin):
+class PatientRecordAdmin(DatesFromTheAddress, admin.ModelAdmin):
     """What the admins of appointments and telehealth requests share.
 
     - Saving goes through the functions of `appointments.booking` and `appointments.telehealth`:

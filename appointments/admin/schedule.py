@@ -7,7 +7,7 @@ from django.utils.html import format_html
 
 from appointments.loader import booked_between
 from appointments.models import BookingSettings, TimeOff, VisitType, WorkingHours
-from clinic.admin import FRIENDLY_FIELDS, NoDateTimesFromTheAddress, SingleRowAdmin, visit_links
+from clinic.admin import FRIENDLY_FIELDS, DatesFromTheAddress, SingleRowAdmin, visit_links
 
 
 @admin.register(WorkingHours)
@@ -42,7 +42,7 @@ class UpcomingTimeOffFilter(admin.SimpleListFilter):
 
 
 @admin.register(TimeOff)
-class TimeOffAdmin(NoDateTimesFromTheAddress, admin.ModelAdmin):
+class TimeOffAdmin(DatesFromTheAddress, admin.ModelAdmin):
     list_display = ["provider", "starts_at", "ends_at", "note"]
     list_filter = [UpcomingTimeOffFilter, "provider"]
     list_select_related = ["provider"]
