@@ -13,9 +13,9 @@ right across daylight-saving changes.
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from clinic.hours import PRACTICE_TIME_ZONE, DayHours, PracticeHours, TimeBlock, day_window
+from clinic.hours import PRACTICE_TIME_ZONE, DayHours, PracticeHours, TimeBlock, day_window, exists_on_the_wall_clock, later_by
 
 Interval = tuple[datetime, datetime]
 
@@ -83,16 +83,22 @@ def first_step_at_or_after(moment: datetime, step: timedelta, tz=PRACTICE_TIME_Z
     return wall.replace(tzinfo=tz)
 
 
+def in_utc(intervals: Iterable[Interval]) -> list[Interval]:
+    """Intervals compared in real time: Python compares two times of one zone on the wall clock,
+    which is wrong across a daylight-saving change."""
+    return [(start.astimezone(UTC), end.astimezone(UTC)) for start, end in intervals]
+
+
 def working_intervals(day: date, schedule: ProviderSchedule, tz=PRACTICE_TIME_ZONE) -> list[Interval]:
-    """The provider's working blocks on `day`, as aware start and end times."""
-    return DayHours(day, tuple(sorted(schedule.weekly.get(day.weekday(), ())))).intervals(tz)
+    """The provider's working blocks on `day`, as start and end times in UTC."""
+    return in_utc(DayHours(day, tuple(sorted(schedule.weekly.get(day.weekday(), ())))).intervals(tz))
 
 
 def provider_intervals(day: date, practice: PracticeHours, schedule: ProviderSchedule) -> list[Interval]:
-    """When the provider is working and the practice is open on `day`, less time off and bookings."""
-    open_hours = practice.hours_on(day).intervals(practice.tz)
+    """When the provider is working and the practice is open on `day`, less time off and bookings (in UTC)."""
+    open_hours = in_utc(practice.hours_on(day).intervals(practice.tz))
     working = working_intervals(day, schedule, practice.tz)
-    return subtract(intersect(open_hours, working), [*schedule.time_off, *schedule.busy])
+    return subtract(intersect(open_hours, working), in_utc([*schedule.time_off, *schedule.busy]))
 
 
 def booking_window(now: datetime, rules: BookingRules, tz=PRACTICE_TIME_ZONE) -> tuple[datetime, date]:
@@ -118,16 +124,46 @@ def find_slots(
             break
         if day < earliest.astimezone(practice.tz).date():
             continue
+        clocks_change = clocks_change_on(day, practice.tz)
         for schedule in schedules:
             for start, end in provider_intervals(day, practice, schedule):
-                candidate = first_step_at_or_after(max(start, earliest), rules.step, practice.tz)
+                first = first_step_at_or_after(max(start, earliest), rules.step, practice.tz)
+                if clocks_change:
+                    slots += slots_across_a_clock_change(first, start, end, rules, schedule.provider_id)
+                    continue
+                # Any other day, a step on the wall clock is a step of real time: count in UTC, which is fast.
+                candidate = first.astimezone(UTC)
                 while candidate + rules.duration <= end:
                     slots.append(Slot(candidate, candidate + rules.duration, schedule.provider_id))
-                    # The next step on the wall-clock grid: adding to a datetime keeps its time
-                    # zone and adds on the wall clock, which is what first_step_at_or_after
-                    # would give (it is already on the grid), without its cost per slot.
                     candidate += rules.step
     return sorted(slots)
+
+
+def clocks_change_on(day: date, tz) -> bool:
+    """Whether the clocks go forward or back on `day` (its midnights differ in UTC offset)."""
+    midnight, next_midnight = day_window(day, tz=tz)
+    return midnight.utcoffset() != next_midnight.utcoffset()
+
+
+def slots_across_a_clock_change(first: datetime, start: datetime, end: datetime, rules: BookingRules, provider_id: int) -> list[Slot]:
+    """The slots of one free interval on the day the clocks change, stepping on the wall clock from `first`.
+
+    A time the clock skips (2:15 when clocks go forward) is never offered, nor measured (Python
+    would place it after the times that follow it); a time the clock shows twice (1:15 when
+    they go back) is offered once, the first time; every visit lasts its real length.
+    """
+    slots = []
+    candidate = first
+    while True:
+        if exists_on_the_wall_clock(candidate):
+            ends_at = later_by(candidate, rules.duration)
+            if ends_at > end:
+                return slots
+            if candidate >= start:
+                slots.append(Slot(candidate, ends_at, provider_id))
+        # The next step on the wall-clock grid: adding to a datetime keeps its time zone and adds
+        # on the wall clock, which is what first_step_at_or_after would give (it is already on the grid).
+        candidate += rules.step
 
 
 def first_available(slots: Iterable[Slot], provider_order: Sequence[int]) -> list[Slot]:
@@ -174,13 +210,13 @@ def explain_unavailable(
         return f"The office is closed on {local:%A, %B} {local.day}{label}. Please choose another day."
     if schedule is None:
         return "That provider does not offer this visit. Please choose another provider."
-    if first_step_at_or_after(starts_at, rules.step, tz) != starts_at:
+    if first_step_at_or_after(starts_at, rules.step, tz) != starts_at or not exists_on_the_wall_clock(local):
         return "Please choose one of the times shown."
     free = provider_intervals(local.date(), practice, schedule)
-    ends_at = starts_at + rules.duration
+    ends_at = later_by(starts_at, rules.duration)
     if any(start <= starts_at and ends_at <= end for start, end in free):
         return ""
-    opening = practice.hours_on(local.date()).intervals(tz)
+    opening = in_utc(practice.hours_on(local.date()).intervals(tz))
     if not any(start <= starts_at and ends_at <= end for start, end in opening):
         return "That time is outside our opening hours. Please choose one of the times shown."
     return "That time is not available. Please choose one of the times shown."

@@ -27,10 +27,18 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from appointments import notifications
-from appointments.availability import Slot, booking_window, explain_unavailable, find_slots, first_available, working_intervals
+from appointments.availability import (
+    Slot,
+    booking_window,
+    explain_unavailable,
+    find_slots,
+    first_available,
+    in_utc,
+    working_intervals,
+)
 from appointments.loader import load_schedules, load_slots, practice_hours, providers_for, rules_for
 from appointments.models import Appointment, BookingSettings, VisitType, new_reference
-from clinic.hours import PRACTICE_TIME_ZONE, day_window
+from clinic.hours import PRACTICE_TIME_ZONE, day_window, later_by
 from clinic.models import Provider
 from clinic.validators import validate_plausible_date
 
@@ -117,7 +125,7 @@ def why_staff_cannot_book(provider: Provider, visit_type: VisitType, modality: s
         return BookingRefused(f"{provider} does not offer “{visit_type}”. Choose another provider or visit.", "provider")
     if modality == Appointment.Modality.VIDEO and not provider.offers_telehealth:
         return BookingRefused(f"{provider} does not see patients by video.", "provider")
-    ends_at = starts_at + visit_type.duration
+    ends_at = later_by(starts_at, visit_type.duration)
     local = timezone.localtime(starts_at, PRACTICE_TIME_ZONE)
     day = local.date()
     when = date_format(local, "l, F j")
@@ -135,7 +143,7 @@ def why_staff_cannot_book(provider: Provider, visit_type: VisitType, modality: s
     if day_hours.is_closed:
         holiday = f" ({day_hours.holiday.label})" if day_hours.holiday else ""
         return refused(f"The office is closed on {when}{holiday}.")
-    if not fits(day_hours.intervals()):
+    if not fits(in_utc(day_hours.intervals())):
         return refused(f"The office is open {_hours_text(day_hours.blocks)} on {when}: {length} does not fit.")
     schedule = load_schedules([provider.pk], day, day, exclude_appointment_id)[0]
     blocks = sorted(schedule.weekly.get(day.weekday(), ()))
@@ -263,7 +271,7 @@ def book(*, visit_type: VisitType, modality: str, starts_at: datetime, patient: 
     front desk confirms it, or confirmed at once, as the booking settings say."""
     now = now or timezone.now()
     appointment = _new_appointment(
-        patient, visit_type=visit_type, modality=modality, starts_at=starts_at, ends_at=starts_at + visit_type.duration,
+        patient, visit_type=visit_type, modality=modality, starts_at=starts_at, ends_at=later_by(starts_at, visit_type.duration),
         source=Appointment.Source.ONLINE,
     )
     with transaction.atomic():
@@ -280,7 +288,7 @@ def book_for_staff(*, provider: Provider, visit_type: VisitType, modality: str, 
     now = now or timezone.now()
     appointment = _new_appointment(
         patient, provider=provider, visit_type=visit_type, modality=modality, starts_at=starts_at,
-        ends_at=starts_at + visit_type.duration, video_link=video_link,
+        ends_at=later_by(starts_at, visit_type.duration), video_link=video_link,
         status=Appointment.Status.CONFIRMED, source=Appointment.Source.STAFF,
     )
     with transaction.atomic():
@@ -327,7 +335,7 @@ def move(appointment: Appointment, *, starts_at: datetime, by_patient: bool, pro
                 raise problem
         appointment.provider = provider
         appointment.starts_at = starts_at
-        appointment.ends_at = starts_at + appointment.visit_type.duration
+        appointment.ends_at = later_by(starts_at, appointment.visit_type.duration)
         appointment.reminder_sent_at = None
         if by_patient and settings.requires_confirmation:
             appointment.status = Appointment.Status.REQUESTED

@@ -10,7 +10,7 @@ TIME_ZONE from it, so `timezone.localdate()` and `PRACTICE_TIME_ZONE` always agr
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 PRACTICE_TIME_ZONE_NAME = "America/New_York"
@@ -23,6 +23,17 @@ def day_window(first_day: date, last_day: date | None = None, tz: ZoneInfo = PRA
     same day), as aware datetimes in the practice's time zone: 23 or 25 hours on DST days."""
     last_day = first_day if last_day is None else last_day
     return datetime.combine(first_day, time.min, tzinfo=tz), datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=tz)
+
+
+def later_by(moment: datetime, length: timedelta) -> datetime:
+    """`length` of real time after `moment`, shown in `moment`'s time zone. (`moment + length`
+    adds on the wall clock: across a daylight-saving change a 30-minute visit would last 90.)"""
+    return (moment.astimezone(UTC) + length).astimezone(moment.tzinfo)
+
+
+def exists_on_the_wall_clock(moment: datetime) -> bool:
+    """False for a time the clock skips (2:30 on the night clocks go forward)."""
+    return moment.astimezone(UTC).astimezone(moment.tzinfo).replace(tzinfo=None) == moment.replace(tzinfo=None)
 
 
 @dataclass(frozen=True, order=True)

@@ -125,3 +125,51 @@ def test_explain_names_the_holiday():
 def test_a_provider_who_does_not_offer_the_visit():
     reason = explain_unavailable(at(MONDAY, 10), practice=PracticeHours(WEEKDAYS_9_TO_5), schedule=None, rules=RULES, now=LONG_AGO)
     assert "does not offer" in reason
+
+
+# --- Open overnight when the clocks change -------------------------------------------------
+
+SPRING_FORWARD, FALL_BACK = date(2027, 3, 14), date(2027, 11, 7)  # Sundays: 2:00 → 3:00, and 2:00 → 1:00
+
+
+def overnight(day):
+    """A practice and a provider open from midnight to 4:00 on `day` only."""
+    night = {day.weekday(): (TimeBlock(time(0), time(4)),)}
+    return PracticeHours(night), [ProviderSchedule(1, night)]
+
+
+def real_length(slot):
+    # In UTC: Python subtracts two times of one zone on the wall clock.
+    return slot.ends_at.astimezone(dt_timezone.utc) - slot.starts_at.astimezone(dt_timezone.utc)
+
+
+def a_week_before(day):
+    return datetime.combine(day - timedelta(days=7), time(12), tzinfo=NY)
+
+
+def test_times_the_clock_skips_are_never_offered():
+    practice, schedules = overnight(SPRING_FORWARD)
+    found = slots_on(SPRING_FORWARD, practice=practice, schedules=schedules, now=a_week_before(SPRING_FORWARD))
+    assert [slot for slot in found if slot.starts_at.astimezone(NY).hour == 2] == []
+    starts_offered = starts(found)
+    assert len(starts_offered) == len(set(starts_offered))  # 3:00 and later once each
+    assert all(real_length(slot) == timedelta(minutes=30) for slot in found)
+    assert "01:30" in starts_offered and "03:00" in starts_offered  # 1:30 EST ends at 3:00 EDT, 30 minutes later
+
+
+def test_times_the_clock_shows_twice_are_offered_once_and_last_their_real_length():
+    practice, schedules = overnight(FALL_BACK)
+    found = slots_on(FALL_BACK, practice=practice, schedules=schedules, now=a_week_before(FALL_BACK))
+    starts_offered = starts(found)
+    assert starts_offered.count("01:15") == 1 and starts_offered.count("01:45") == 1
+    assert all(real_length(slot) == timedelta(minutes=30) for slot in found)
+    at_1_45 = next(slot for slot in found if slot.starts_at.astimezone(NY).strftime("%H:%M") == "01:45")
+    assert at_1_45.starts_at.utcoffset() == timedelta(hours=-4)  # the first 1:45, daylight time
+    assert at_1_45.ends_at.astimezone(NY).strftime("%H:%M %Z") == "01:15 EST"
+
+
+def test_a_time_the_clock_skips_is_explained_as_not_shown():
+    practice, schedules = overnight(SPRING_FORWARD)
+    skipped = datetime(2027, 3, 14, 2, 30, tzinfo=NY)  # does not exist
+    reason = explain_unavailable(skipped, practice=practice, schedule=schedules[0], rules=RULES, now=a_week_before(SPRING_FORWARD))
+    assert reason == "Please choose one of the times shown."
