@@ -248,19 +248,38 @@ def _new_appointment(patient: dict, **visit) -> Appointment:
     return appointment
 
 
+# What the row holds until its time is secured (see _insert): no patient's value at all.
+NOBODY_YET = {
+    "first_name": "", "last_name": "", "date_of_birth": date(1900, 1, 1), "phone": "", "email": "",
+    "is_new_patient": False, "reason": "", "consent_to_contact": False,
+}
+
+
 def _insert(appointment: Appointment, nearest) -> Booking:
     """Save a new appointment with its manage token and queue its emails; the database
-    refuses an overlap, which becomes SlotUnavailable with `nearest()`. Run inside a transaction."""
+    refuses an overlap, which becomes SlotUnavailable with `nearest()`. Run inside a transaction.
+
+    The row is first inserted with no patient's value in it, and the patient's details and
+    the token's hash are written once the time is secured: PostgreSQL writes a statement it
+    refuses to its log whole (log_min_error_statement = error, the default), and with psycopg2
+    the values are part of the statement. An update of a row whose time is secured is never
+    refused."""
     token = appointment.issue_manage_token()
     # One in 10^11 per pair, but a repeated reference must not read as "time taken".
     while Appointment.objects.filter(reference=appointment.reference).exists():
         appointment.reference = new_reference()
+    details = {name: getattr(appointment, name) for name in [*NOBODY_YET, "manage_token_hash"]}
+    for name, value in {**NOBODY_YET, "manage_token_hash": None}.items():
+        setattr(appointment, name, value)
     try:
         with transaction.atomic():
             appointment.save()
     except IntegrityError:
         # Another booking won the race between our check and our insert.
         raise SlotUnavailable(JUST_TAKEN, nearest()) from None
+    for name, value in details.items():
+        setattr(appointment, name, value)
+    appointment.save(update_fields=[*details, "updated_at"])
     notifications.queue_booking_received(appointment, token)
     return Booking(appointment, token)
 

@@ -6,6 +6,7 @@ other to commit and then its own check sees the change. On PostgreSQL its check 
 the other commits and sees nothing; the database then makes it wait (on the no-overlap
 constraint, or on the row's lock) and refuses it. Either way: refused, nothing half-saved."""
 
+import re
 import threading
 import time
 from datetime import date, timedelta
@@ -15,7 +16,7 @@ from django.db import connection, transaction
 
 from appointments import booking, telehealth
 from appointments.booking import BookingRefused, SlotUnavailable
-from appointments.models import Appointment, OutboxMessage, TelehealthRequest, VisitType
+from appointments.models import CONTACT_FIELDS, Appointment, OutboxMessage, TelehealthRequest, VisitType
 from clinic.models import Provider
 from tests.factories import (
     at,
@@ -103,3 +104,50 @@ def test_changing_a_visit_locks_only_its_row_not_the_provider_or_the_visit_type(
     thread.join()
     assert not failures
     assert Appointment.objects.get(pk=other.pk).status == "confirmed"
+
+
+PATIENT_VALUES = {
+    "first_name": "Zebedee", "last_name": "Quillfeather", "date_of_birth": date(1961, 7, 19), "phone": "+13015550187",
+    "email": "zebedee.q@example.com", "is_new_patient": True, "reason": "left shoulder knot since March", "consent_to_contact": True,
+}
+
+
+def refused_statements():
+    """Every statement the database refuses on this connection, with its values (what its log would show)."""
+    refused = []
+
+    def record(execute, sql, params, many, context):
+        try:
+            return execute(sql, params, many, context)
+        except Exception:
+            refused.append(f"{sql} {params!r}")
+            raise
+
+    return refused, record
+
+
+@pytest.mark.parametrize("who", ["patient", "staff"])
+def test_a_booking_the_database_refuses_carries_no_patient_value(visit_type, provider, who):
+    starts_at = at(next_monday(), 10)
+    thread, failures = held_by_another_desk(lambda: make_appointment(visit_type=visit_type, provider=provider, starts_at=starts_at))
+    refused, record = refused_statements()
+    with connection.execute_wrapper(record), pytest.raises((BookingRefused, SlotUnavailable)):
+        if who == "patient":
+            booking.book(visit_type=visit_type, modality="in_office", starts_at=starts_at, patient=PATIENT_VALUES)
+        else:
+            booking.book_for_staff(provider=provider, visit_type=visit_type, modality="in_office", starts_at=starts_at,
+                                   patient=PATIENT_VALUES)
+    thread.join()
+    assert not failures
+    if connection.vendor == "postgresql":
+        # Its check ran before the other desk committed: the insert itself was refused.
+        assert refused, "the race did not reach the database's constraint"
+    for statement in refused:
+        for value in ("Zebedee", "Quillfeather", "1961, 7, 19", "1961-07-19", "5550187", "zebedee.q", "shoulder"):
+            assert value not in statement, statement
+        assert not re.search(r"[0-9a-f]{64}", statement), statement  # nor the hash of the patient's manage link
+    assert Appointment.objects.count() == 1
+
+
+def test_the_row_inserted_before_the_time_is_secured_leaves_out_every_patient_field():
+    assert set(booking.NOBODY_YET) == set(CONTACT_FIELDS)
