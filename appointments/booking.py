@@ -18,11 +18,13 @@ step); staff, who book by phone, on any minute from now on, when the office is o
 the provider works, is not away and is free for the whole visit (`why_staff_cannot_book`).
 """
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -228,6 +230,34 @@ def _free_provider(visit_type, providers, starts_at, now, settings, exclude_appo
 
 # --- Booking ----------------------------------------------------------------
 
+ALREADY_BOOKED_THEN = (
+    "We could not book this time online. If you already have a visit at this time, the link in your "
+    "confirmation email lets you change it; otherwise please choose another time, or call us."
+)
+
+
+def _same_patients_visit(appointment: Appointment, exclude_appointment_id=None) -> Appointment | None:
+    """An active visit of the same person (same email, or same name and date of birth) that
+    overlaps `appointment`'s time: nobody holds two visits at once (a double click with
+    "first available" would otherwise book two providers).
+
+    On PostgreSQL, bookings with the same email wait for each other here (a lock held until
+    the transaction ends), so two at once cannot both miss each other; SQLite runs one
+    booking transaction at a time anyway."""
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(hashlib.sha256(appointment.email.casefold().encode()).digest()[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+    same_person = Q(email__iexact=appointment.email) | Q(
+        first_name__iexact=appointment.first_name, last_name__iexact=appointment.last_name, date_of_birth=appointment.date_of_birth
+    )
+    return (
+        Appointment.objects.active()
+        .filter(same_person, starts_at__lt=appointment.ends_at, ends_at__gt=appointment.starts_at)
+        .exclude(pk=exclude_appointment_id)
+        .first()
+    )
+
 
 def refusal_from(error: ValidationError) -> BookingRefused:
     """The model's first objection, with the field it is about, as the functions here raise it."""
@@ -298,6 +328,9 @@ def book(*, visit_type: VisitType, modality: str, starts_at: datetime, patient: 
         providers = check_request(visit_type, modality, provider_id, patient.get("is_new_patient"))
         appointment.status = Appointment.Status.REQUESTED if settings.requires_confirmation else Appointment.Status.CONFIRMED
         appointment.provider = _free_provider(visit_type, providers, starts_at, now, settings)
+        if _same_patients_visit(appointment):
+            # Said without telling whether that person has a visit: anyone can type a name.
+            raise BookingRefused(ALREADY_BOOKED_THEN)
         return _insert(appointment, lambda: nearest_slots(visit_type, providers, starts_at, now, settings))
 
 
@@ -314,6 +347,9 @@ def book_for_staff(*, provider: Provider, visit_type: VisitType, modality: str, 
         problem = why_staff_cannot_book(provider, visit_type, modality, starts_at, now=now)
         if problem:
             raise problem
+        other = _same_patients_visit(appointment)
+        if other is not None:
+            raise BookingRefused(f"This patient already has appointment {other.reference} at that time.", "starts_at")
         return _insert(appointment, lambda: [])
 
 
@@ -355,6 +391,11 @@ def move(appointment: Appointment, *, starts_at: datetime, by_patient: bool, pro
         appointment.provider = provider
         appointment.starts_at = starts_at
         appointment.ends_at = later_by(starts_at, appointment.visit_type.duration)
+        other = _same_patients_visit(appointment, exclude_appointment_id=appointment.pk)
+        if other is not None and by_patient:
+            raise BookingRefused(ALREADY_BOOKED_THEN)
+        if other is not None:
+            raise BookingRefused(f"This patient already has appointment {other.reference} at that time.", "starts_at")
         appointment.reminder_sent_at = None
         if by_patient and settings.requires_confirmation:
             appointment.status = Appointment.Status.REQUESTED

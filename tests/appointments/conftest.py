@@ -32,6 +32,15 @@ def visit_type(provider):
 
 
 @pytest.fixture
+def second_provider(visit_type):
+    """Marcus Ellery, working the same hours, who offers the follow-up visit too."""
+    other = make_provider(name="Marcus Ellery")
+    make_working_hours(other)
+    visit_type.providers.add(other)
+    return other
+
+
+@pytest.fixture
 def site_and_mail(settings):
     """The site's address and the front desk's, as the Makefile's test environment sets them, and emails kept in memory."""
     from tests.factories import MAIL_IN_MEMORY

@@ -151,3 +151,26 @@ def test_a_booking_the_database_refuses_carries_no_patient_value(visit_type, pro
 
 def test_the_row_inserted_before_the_time_is_secured_leaves_out_every_patient_field():
     assert set(booking.NOBODY_YET) == set(CONTACT_FIELDS)
+
+
+def test_a_double_click_with_first_available_books_one_visit(visit_type, provider, second_provider):
+    starts_at = at(next_monday(), 10)
+    barrier, outcomes = threading.Barrier(2), []
+
+    def click():
+        try:
+            barrier.wait(timeout=30)
+            booking.book(visit_type=visit_type, modality="in_office", starts_at=starts_at, patient=PATIENT_VALUES)
+            outcomes.append("booked")
+        except (BookingRefused, SlotUnavailable) as refusal:
+            outcomes.append(refusal.message)
+        finally:
+            connection.close()
+
+    clicks = [threading.Thread(target=click) for _ in range(2)]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join()
+    assert sorted(outcomes) == sorted(["booked", booking.ALREADY_BOOKED_THEN])
+    assert Appointment.objects.count() == 1

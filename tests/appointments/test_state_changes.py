@@ -271,3 +271,40 @@ def test_a_call_back_request_obeys_the_models_rules_whoever_sends_it():
     refusal = refused(telehealth.request_call_back, {**PATIENT, "date_of_birth": date(2090, 1, 1), "state": "MD"})
     assert (refusal.field, refusal.message) == ("date_of_birth", "The date of birth must be in the past.")
     assert not TelehealthRequest.objects.exists() and not OutboxMessage.objects.exists()
+
+
+# --- Nobody holds two visits at once ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "same_person", [{"email": "ROSALIND.QUIGLEY@example.com"}, {"email": "other@example.com", "first_name": "rosalind"}],
+    ids=["same email", "same name and date of birth"],
+)
+def test_a_patient_cannot_book_a_second_visit_at_the_same_time(visit_type, provider, second_provider, same_person):
+    starts_at = at(next_monday() + timedelta(days=7), 10)
+    booking.book(visit_type=visit_type, modality="in_office", starts_at=starts_at, patient=PATIENT)
+    refusal = refused(booking.book, visit_type=visit_type, modality="in_office", starts_at=starts_at + timedelta(minutes=15),
+                      patient={**PATIENT, **same_person})
+    assert refusal.message == booking.ALREADY_BOOKED_THEN  # says nothing of whether that person has a visit
+    assert Appointment.objects.count() == 1
+    # Another time, or another person at the same time, is fine.
+    booking.book(visit_type=visit_type, modality="in_office", starts_at=starts_at + timedelta(hours=4), patient=PATIENT)
+    booking.book(visit_type=visit_type, modality="in_office", starts_at=starts_at,
+                 patient={**PATIENT, "first_name": "Ann", "email": "ann@example.com"})
+    assert Appointment.objects.count() == 3
+
+
+def test_staff_are_told_which_visit_the_patient_already_has(visit_type, provider, second_provider):
+    first = make_appointment(visit_type=visit_type, provider=provider, starts_at=at(next_monday(), 10), email=PATIENT["email"])
+    refusal = refused(
+        booking.book_for_staff, provider=second_provider, visit_type=visit_type, modality="in_office",
+        starts_at=at(next_monday(), 10), patient=PATIENT,
+    )
+    assert (refusal.field, refusal.message) == ("starts_at", f"This patient already has appointment {first.reference} at that time.")
+
+
+def test_a_visit_cannot_be_moved_onto_another_of_the_same_patient(visit_type, provider, second_provider):
+    make_appointment(visit_type=visit_type, provider=second_provider, starts_at=at(next_monday(), 14), email=PATIENT["email"])
+    moving = make_appointment(visit_type=visit_type, provider=provider, starts_at=at(next_monday(), 10), email=PATIENT["email"])
+    refused(booking.move, moving, starts_at=at(next_monday(), 14), by_patient=False)
+    assert Appointment.objects.get(pk=moving.pk).starts_at == at(next_monday(), 10)
