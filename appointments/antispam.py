@@ -1,48 +1,80 @@
-"""A honeypot field and a signed time-trap for the booking form, instead of a CAPTCHA.
+"""A honeypot field and a signed form stamp for the patient forms, instead of a CAPTCHA.
 
 Bots fill in every box, including one people never see, and post a form the moment
-they fetch it. The page carries a stamp signed with the site's key (TimestampSigner):
-a form sent back within MIN_SECONDS of being shown, or with a stamp that is older
-than MAX_AGE_SECONDS or was changed, is refused and nothing is saved.
-(django-honeypot, which did this, does not support Django 5.2.)
+they fetch it. Each form shown carries a stamp signed with the site's key
+(TimestampSigner) holding a random number and the browser it was shown to (a digest of
+the browser's CSRF cookie). A form sent back within MIN_SECONDS of being shown, with a
+stamp older than MAX_AGE_SECONDS, changed, or from another browser, is refused and
+nothing is saved.
+
+The random number also names the form (`form_key`): what one form books or sends is
+saved once, however often it is sent (a double click, a re-send after a lost connection,
+a replay), and a repeat answers with what the first one saved. Since the stamp only works
+in the browser it was shown to, that answer only ever reaches that browser.
+(django-honeypot, which did the honeypot, does not support Django 5.2.)
 """
 
+import hashlib
+import secrets
 import time
+from dataclasses import dataclass
 
 from django.core import signing
+from django.middleware.csrf import get_token
 
 HONEYPOT_FIELD = "website"
 SALT = "appointments.antispam.form-stamp"
-STAMP_VALUE = "booking-form"
 MIN_SECONDS = 3
 MAX_AGE_SECONDS = 2 * 60 * 60
 
 REFUSED = "We could not take this booking online. Please try again, or call us to book."
 TOO_FAST = "Please check your details, then press the button again."
 STALE = "This page was open for a long time. Please check your details, then press the button again."
+OTHER_BROWSER = "This form was opened in another window or browser. Please check your details, then press the button again."
 
 
-def new_form_stamp() -> str:
-    return signing.TimestampSigner(salt=SALT).sign(STAMP_VALUE)
+def key_of_secret(secret: str) -> str:
+    return hashlib.sha256(f"{SALT}:{secret}".encode()).hexdigest()[:24]
 
 
-def stamp_problem(stamp: str) -> str:
-    """Why a posted stamp is not acceptable, in words for the patient ("" if it is)."""
+def browser_key(request) -> str:
+    """What ties a form to the browser it was shown to: a digest of its CSRF cookie's secret
+    (which get_token gives the browser, if it has none yet, with this response)."""
+    get_token(request)
+    return key_of_secret(request.META.get("CSRF_COOKIE", ""))
+
+
+def new_form_stamp(request) -> str:
+    return signing.TimestampSigner(salt=SALT).sign(f"{secrets.token_urlsafe(16)}.{browser_key(request)}")
+
+
+@dataclass(frozen=True)
+class Stamp:
+    problem: str  # in words for the patient; "" if the stamp is good
+    form_key: str = ""  # names the form: the same for every sending of it
+
+
+def read_stamp(stamp: str, browser: str) -> Stamp:
+    """What a posted stamp says, for the browser (`browser_key`) that sent it."""
     signer = signing.TimestampSigner(salt=SALT)
     try:
-        signer.unsign(stamp or "", max_age=MAX_AGE_SECONDS)
+        value = signer.unsign(stamp or "", max_age=MAX_AGE_SECONDS)
     except signing.BadSignature:  # also SignatureExpired
-        return STALE
+        return Stamp(STALE)
+    number, _, shown_to = value.partition(".")
+    if shown_to != browser:
+        return Stamp(OTHER_BROWSER)
     # The signature is good, so the stamp is exactly "value:timestamp:signature".
     issued_at = signing.b62_decode(stamp.split(signer.sep)[1])
     if time.time() - issued_at < MIN_SECONDS:
-        return TOO_FAST
-    return ""
+        return Stamp(TOO_FAST)
+    return Stamp("", hashlib.sha256(number.encode()).hexdigest())
 
 
-def stamp_to_render(posted_stamp: str | None) -> str:
+def stamp_to_render(request, posted_stamp: str | None) -> str:
     """The stamp for a form shown again after an error: the posted one while it is still
-    good (its clock keeps running, so "too fast" passes on the next try), else a new one."""
-    if posted_stamp and stamp_problem(posted_stamp) in ("", TOO_FAST):
+    good (its clock keeps running, so "too fast" passes on the next try; it still names the
+    same form), else a new one."""
+    if posted_stamp and read_stamp(posted_stamp, browser_key(request)).problem in ("", TOO_FAST):
         return posted_stamp
-    return new_form_stamp()
+    return new_form_stamp(request)

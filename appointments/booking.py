@@ -39,7 +39,7 @@ from appointments.availability import (
     working_intervals,
 )
 from appointments.loader import load_schedules, load_slots, practice_hours, providers_for, rules_for
-from appointments.models import Appointment, BookingSettings, VisitType, new_reference
+from appointments.models import CONTACT_FIELDS, Appointment, BookingSettings, VisitType, insert_without_patient_values, new_reference
 from clinic.hours import PRACTICE_TIME_ZONE, day_window, later_by
 from clinic.models import Provider
 from clinic.validators import validate_plausible_date
@@ -58,6 +58,14 @@ class BookingRefused(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class AlreadyBooked(Exception):
+    """This form booked already (a double click, a re-send): `appointment` is what it booked."""
+
+    def __init__(self, appointment: Appointment):
+        super().__init__(appointment.reference)
+        self.appointment = appointment
 
 
 class SlotUnavailable(Exception):
@@ -236,18 +244,26 @@ ALREADY_BOOKED_THEN = (
 )
 
 
-def _same_patients_visit(appointment: Appointment, exclude_appointment_id=None) -> Appointment | None:
-    """An active visit of the same person (same email, or same name and date of birth) that
-    overlaps `appointment`'s time: nobody holds two visits at once (a double click with
-    "first available" would otherwise book two providers).
-
-    On PostgreSQL, bookings with the same email wait for each other here (a lock held until
-    the transaction ends), so two at once cannot both miss each other; SQLite runs one
-    booking transaction at a time anyway."""
+def _one_at_a_time_for(email: str):
+    """On PostgreSQL, bookings with the same email wait for each other from here until the
+    transaction ends, so that two at once (a double click) cannot both miss each other in the
+    checks below; SQLite runs one booking transaction at a time anyway."""
     if connection.vendor == "postgresql":
-        key = int.from_bytes(hashlib.sha256(appointment.email.casefold().encode()).digest()[:8], "big", signed=True)
+        key = int.from_bytes(hashlib.sha256(email.casefold().encode()).digest()[:8], "big", signed=True)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _refuse_a_form_sent_again(form_key: str | None):
+    """Raise AlreadyBooked when the form named `form_key` (appointments.antispam) has booked."""
+    booked = Appointment.objects.filter(form_key=form_key).first() if form_key else None
+    if booked is not None:
+        raise AlreadyBooked(booked)
+
+
+def _same_patients_visit(appointment: Appointment, exclude_appointment_id=None) -> Appointment | None:
+    """An active visit of the same person (same email, or same name and date of birth) that
+    overlaps `appointment`'s time: nobody holds two visits at once."""
     same_person = Q(email__iexact=appointment.email) | Q(
         first_name__iexact=appointment.first_name, last_name__iexact=appointment.last_name, date_of_birth=appointment.date_of_birth
     )
@@ -271,59 +287,46 @@ def _new_appointment(patient: dict, **visit) -> Appointment:
     appointment = Appointment(**patient, **visit)
     try:
         appointment.full_clean(
-            exclude=["provider", "visit_type", "reference", "manage_token_hash"], validate_unique=False, validate_constraints=False
+            exclude=["provider", "visit_type", "reference", "manage_token_hash", "form_key"], validate_unique=False,
+            validate_constraints=False,
         )
     except ValidationError as error:
         raise refusal_from(error) from None
     return appointment
 
 
-# What the row holds until its time is secured (see _insert): no patient's value at all.
-NOBODY_YET = {
-    "first_name": "", "last_name": "", "date_of_birth": date(1900, 1, 1), "phone": "", "email": "",
-    "is_new_patient": False, "reason": "", "consent_to_contact": False,
-}
-
-
 def _insert(appointment: Appointment, nearest) -> Booking:
     """Save a new appointment with its manage token and queue its emails; the database
-    refuses an overlap, which becomes SlotUnavailable with `nearest()`. Run inside a transaction.
-
-    The row is first inserted with no patient's value in it, and the patient's details and
-    the token's hash are written once the time is secured: PostgreSQL writes a statement it
-    refuses to its log whole (log_min_error_statement = error, the default), and with psycopg2
-    the values are part of the statement. An update of a row whose time is secured is never
-    refused."""
+    refuses an overlap, which becomes SlotUnavailable with `nearest()` (or AlreadyBooked when
+    the same form booked meanwhile). Run inside a transaction. The insert, the one statement
+    a race can refuse, carries no patient value and no token (`insert_without_patient_values`)."""
     token = appointment.issue_manage_token()
     # One in 10^11 per pair, but a repeated reference must not read as "time taken".
     while Appointment.objects.filter(reference=appointment.reference).exists():
         appointment.reference = new_reference()
-    details = {name: getattr(appointment, name) for name in [*NOBODY_YET, "manage_token_hash"]}
-    for name, value in {**NOBODY_YET, "manage_token_hash": None}.items():
-        setattr(appointment, name, value)
     try:
-        with transaction.atomic():
-            appointment.save()
+        insert_without_patient_values(appointment, private=[*CONTACT_FIELDS, "manage_token_hash"])
     except IntegrityError:
+        _refuse_a_form_sent_again(appointment.form_key)
         # Another booking won the race between our check and our insert.
         raise SlotUnavailable(JUST_TAKEN, nearest()) from None
-    for name, value in details.items():
-        setattr(appointment, name, value)
-    appointment.save(update_fields=[*details, "updated_at"])
     notifications.queue_booking_received(appointment, token)
     return Booking(appointment, token)
 
 
 def book(*, visit_type: VisitType, modality: str, starts_at: datetime, patient: dict, provider_id: int | None = None,
-         now: datetime | None = None) -> Booking:
+         form_key: str | None = None, now: datetime | None = None) -> Booking:
     """A patient books online (any free provider unless `provider_id`). Requested until the
-    front desk confirms it, or confirmed at once, as the booking settings say."""
+    front desk confirms it, or confirmed at once, as the booking settings say. `form_key` names
+    the form it was sent with: sent again, it raises AlreadyBooked with what it booked."""
     now = now or timezone.now()
     appointment = _new_appointment(
         patient, visit_type=visit_type, modality=modality, starts_at=starts_at, ends_at=later_by(starts_at, visit_type.duration),
-        source=Appointment.Source.ONLINE,
+        source=Appointment.Source.ONLINE, form_key=form_key or None,
     )
     with transaction.atomic():
+        _one_at_a_time_for(appointment.email)
+        _refuse_a_form_sent_again(appointment.form_key)
         settings = BookingSettings.load(fresh=True)
         providers = check_request(visit_type, modality, provider_id, patient.get("is_new_patient"))
         appointment.status = Appointment.Status.REQUESTED if settings.requires_confirmation else Appointment.Status.CONFIRMED
@@ -344,6 +347,7 @@ def book_for_staff(*, provider: Provider, visit_type: VisitType, modality: str, 
         status=Appointment.Status.CONFIRMED, source=Appointment.Source.STAFF,
     )
     with transaction.atomic():
+        _one_at_a_time_for(appointment.email)
         problem = why_staff_cannot_book(provider, visit_type, modality, starts_at, now=now)
         if problem:
             raise problem
@@ -375,6 +379,7 @@ def move(appointment: Appointment, *, starts_at: datetime, by_patient: bool, pro
     settings = BookingSettings.load(fresh=True)
     with transaction.atomic():
         appointment = _locked(appointment)
+        _one_at_a_time_for(appointment.email)
         if by_patient:
             if not can_change_online(appointment, now, settings):
                 raise BookingRefused("It is too late to change this appointment online. Please call us.")

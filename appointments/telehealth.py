@@ -14,11 +14,11 @@ live in the model, where the database holds them too.
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from appointments import booking, notifications
 from appointments.booking import Booking, BookingRefused, refusal_from
-from appointments.models import Appointment, TelehealthRequest, VisitType
+from appointments.models import CONTACT_FIELDS, Appointment, TelehealthRequest, VisitType, insert_without_patient_values
 from clinic.models import Provider
 
 NO_LONGER_OPEN = (
@@ -30,16 +30,26 @@ HAS_A_VISIT = (
 )
 
 
-def request_call_back(details: dict) -> TelehealthRequest:
+def request_call_back(details: dict, form_key: str | None = None) -> TelehealthRequest:
     """Save a patient's request (the patient's `CONTACT_FIELDS`, `state`, `preferred_days`,
-    `preferred_times`) with its emails, or nothing at all."""
-    telehealth_request = TelehealthRequest(**details)
+    `preferred_times`) with its emails, or nothing at all. `form_key` names the form it was
+    sent with (appointments.antispam): sent again, the request it saved comes back instead."""
+    telehealth_request = TelehealthRequest(**details, form_key=form_key or None)
     try:
-        telehealth_request.full_clean(exclude=["reference"], validate_unique=False, validate_constraints=False)
+        telehealth_request.full_clean(exclude=["reference", "form_key"], validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         raise refusal_from(error) from None
+    sent_before = TelehealthRequest.objects.filter(form_key=telehealth_request.form_key)
     with transaction.atomic():
-        telehealth_request.save()
+        if telehealth_request.form_key and sent_before.exists():
+            return sent_before.get()
+        try:
+            insert_without_patient_values(telehealth_request, private=[*CONTACT_FIELDS, "state", "preferred_days", "preferred_times"])
+        except IntegrityError:
+            # The same form, sent twice at once: the other sending saved it.
+            if not telehealth_request.form_key or not sent_before.exists():
+                raise
+            return sent_before.get()
         notifications.queue_telehealth_request_received(telehealth_request)
     return telehealth_request
 

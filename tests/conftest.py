@@ -65,6 +65,16 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture
+def client(client, settings):
+    """pytest-django's test client, with a CSRF cookie of its own: the patient forms' stamps are
+    tied to it (appointments.antispam; tests.factories.stamp_issued signs them for it)."""
+    from tests.factories import BROWSER_SECRET
+
+    client.cookies[settings.CSRF_COOKIE_NAME] = BROWSER_SECRET
+    return client
+
+
+@pytest.fixture
 def demo(db):
     """The demo practice of `manage.py seed_demo`: its treatments, team, hours, notices and visit types."""
     from django.core.management import call_command

@@ -2,6 +2,7 @@
 keyword overrides), the practice most booking tests book with, times in the practice's
 time zone, and what the patient forms send (details, spam-trap stamps)."""
 
+import secrets
 import time as clock
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -249,15 +250,42 @@ def build_clinic() -> Clinic:
 
 # --- What the patient forms send --------------------------------------------------------
 
-def stamp_issued(seconds_ago: int) -> str:
-    """A form stamp (the spam time-trap) as the booking and request pages would have signed it `seconds_ago` seconds ago."""
+# The CSRF cookie's secret of the test client (tests/conftest.py): the patient forms' stamps are
+# tied to the browser they were shown to (appointments.antispam).
+BROWSER_SECRET = "TestBrowserSecret0123456789abcde"
+
+
+def browser():
+    """The test client's browser key, as appointments.antispam.browser_key works it out."""
+    from appointments import antispam
+
+    return antispam.key_of_secret(BROWSER_SECRET)
+
+
+def stamp_issued(seconds_ago: int, shown_to: str | None = None) -> str:
+    """The stamp of a new form (spam time-trap and form key) as the booking and request pages would
+    have signed it `seconds_ago` seconds ago, for the test client's browser (or `shown_to`)."""
     from appointments import antispam
 
     class SignerOfThePast(signing.TimestampSigner):
         def timestamp(self):
             return signing.b62_encode(int(clock.time()) - seconds_ago)
 
-    return SignerOfThePast(salt=antispam.SALT).sign(antispam.STAMP_VALUE)
+    number = secrets.token_urlsafe(16)
+    return SignerOfThePast(salt=antispam.SALT).sign(f"{number}.{shown_to or browser()}")
+
+
+def backdated(stamp: str, seconds_ago: int) -> str:
+    """A stamp a page gave a real browser, re-signed as if the form had been shown `seconds_ago`
+    seconds ago: the same form, for the same browser."""
+    from appointments import antispam
+
+    class SignerOfThePast(signing.TimestampSigner):
+        def timestamp(self):
+            return signing.b62_encode(int(clock.time()) - seconds_ago)
+
+    value = signing.TimestampSigner(salt=antispam.SALT).unsign(stamp)
+    return SignerOfThePast(salt=antispam.SALT).sign(value)
 
 
 # The patient's details as the booking form sends them.

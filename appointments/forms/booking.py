@@ -199,6 +199,12 @@ class PatientDetailsForm(forms.Form):
     )
     form_stamp = forms.CharField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, browser: str = "", **kwargs):
+        """`browser`: the sending browser's key (`antispam.browser_key`), which its stamp must carry."""
+        super().__init__(*args, **kwargs)
+        self.browser = browser
+        self.form_key = ""
+
     def clean_phone(self):
         return normalise_phone(self.cleaned_data["phone"])
 
@@ -206,10 +212,11 @@ class PatientDetailsForm(forms.Form):
         data = super().clean()
         if data.get(antispam.HONEYPOT_FIELD):
             raise ValidationError(antispam.REFUSED, code="spam")
-        problem = antispam.stamp_problem(data.get("form_stamp", ""))
+        stamp = antispam.read_stamp(data.get("form_stamp", ""), self.browser)
         # A form with mistakes is sent again anyway; the stamp is kept, so the next try is judged on its own time.
-        if problem and not self.errors:
-            raise ValidationError(problem, code="form_stamp")
+        if stamp.problem and not self.errors:
+            raise ValidationError(stamp.problem, code="form_stamp")
+        self.form_key = stamp.form_key
         return data
 
     def contact_details(self) -> dict:

@@ -3,12 +3,12 @@
 from appointments.models.appointment import REFERENCE_ALPHABET, Appointment, VisitType, hash_token, new_reference
 from appointments.models.booking_settings import BookingSettings
 from appointments.models.outbox import OutboxMessage
-from appointments.models.patient import CONTACT_FIELDS, PatientContact, validate_date_of_birth
+from appointments.models.patient import CONTACT_FIELDS, PatientContact, insert_without_patient_values, validate_date_of_birth
 from appointments.models.schedule import TimeOff, WorkingHours
 from appointments.models.telehealth import US_STATES, TelehealthPage, TelehealthRequest
 
 __all__ = [
     "CONTACT_FIELDS", "REFERENCE_ALPHABET", "US_STATES", "Appointment", "BookingSettings", "OutboxMessage",
     "PatientContact", "TelehealthPage", "TelehealthRequest", "TimeOff", "VisitType", "WorkingHours",
-    "hash_token", "new_reference", "validate_date_of_birth",
+    "hash_token", "insert_without_patient_values", "new_reference", "validate_date_of_birth",
 ]

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models.booking_settings import BookingSettings
-from appointments.models.patient import PatientContact
+from appointments.models.patient import PatientContact, form_key_field
 from clinic.models import Provider
 from clinic.validators import validate_plausible_date
 from services.models import Service
@@ -134,6 +134,7 @@ class Appointment(PatientContact):
     )
 
     manage_token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
+    form_key = form_key_field()
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

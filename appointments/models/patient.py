@@ -58,3 +58,40 @@ class PatientContact(models.Model):
 
 
 CONTACT_FIELDS = tuple(field.name for field in PatientContact._meta.fields)
+
+FORM_KEY_HELP = "Names the patient form this was sent with, so that sending it again saves nothing more (appointments.antispam)."
+
+
+def form_key_field():
+    return models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False, help_text=FORM_KEY_HELP)
+
+
+def _nothing_for(field):
+    """A value of the field's type that says nothing about anyone."""
+    if field.null:
+        return None
+    if isinstance(field, models.BooleanField):
+        return False
+    if isinstance(field, models.DateField):
+        return date(1900, 1, 1)
+    return ""
+
+
+def insert_without_patient_values(row: models.Model, private=CONTACT_FIELDS):
+    """Insert a new row with none of its `private` values, then write them in.
+
+    PostgreSQL writes a statement it refuses (a constraint firing under a race) to its log
+    whole, values included (log_min_error_statement = error, its default; psycopg2 puts the
+    values into the statement). So the one statement that can be refused, the insert, carries
+    no patient value; an update of the row once it is in is never refused. Runs in the
+    caller's transaction; raises IntegrityError, with nothing saved, if the insert is refused."""
+    from django.db import transaction
+
+    kept = {name: getattr(row, name) for name in private}
+    for name in private:
+        setattr(row, name, _nothing_for(row._meta.get_field(name)))
+    with transaction.atomic():
+        row.save()
+    for name, value in kept.items():
+        setattr(row, name, value)
+    row.save(update_fields=[*kept, *(["updated_at"] if hasattr(row, "updated_at") else [])])

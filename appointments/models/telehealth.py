@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from appointments.models.appointment import Appointment, new_reference
-from appointments.models.patient import PatientContact
+from appointments.models.patient import PatientContact, form_key_field
 from clinic.models import SingleRowModel
 from services.models import rich_text_field, sanitize_rich_text
 
@@ -54,6 +54,7 @@ class TelehealthRequest(PatientContact):
     state = models.CharField("state during the visit", max_length=2, choices=US_STATES)
     preferred_days = models.CharField(max_length=60, blank=True, help_text="Weekdays the patient prefers.")
     preferred_times = models.CharField(max_length=60, blank=True, help_text="Times of day the patient prefers.")
+    form_key = form_key_field()
 
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.NEW, db_index=True,

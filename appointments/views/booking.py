@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from appointments import antispam, booking
 from appointments.availability import booking_window
-from appointments.booking import BookingRefused, SlotUnavailable
+from appointments.booking import AlreadyBooked, BookingRefused, SlotUnavailable
 from appointments.forms.booking import PatientDetailsForm, TimeChoiceForm, WeekChoiceForm
 from appointments.loader import load_slots, rules_for
 from appointments.models import CONTACT_FIELDS, Appointment, BookingSettings, VisitType
@@ -111,7 +111,7 @@ def book_details(request):
                               any_provider=choice.cleaned_data["provider"] is None):
         choice.add_error("start", "That time is no longer free. Please choose another time.")
         return choice_problem(request, choice, back_url=time_page_url(choice))
-    return details_page(request, choice, PatientDetailsForm(), request.GET)
+    return details_page(request, choice, PatientDetailsForm(browser=antispam.browser_key(request)), request.GET)
 
 
 def book_details_sent(request):
@@ -121,7 +121,7 @@ def book_details_sent(request):
         # One of the "nearest free times" buttons: the same details, a new time.
         data = data.copy()
         data["start"] = data["new_start"]
-    choice, form, nearest = TimeChoiceForm(data), PatientDetailsForm(request.POST), []
+    choice, form, nearest = TimeChoiceForm(data), PatientDetailsForm(request.POST, browser=antispam.browser_key(request)), []
     if choice.is_valid() and form.is_valid():
         try:
             booked = booking.book(
@@ -130,7 +130,12 @@ def book_details_sent(request):
                 starts_at=choice.cleaned_data["start"],
                 provider_id=choice.cleaned_data["provider"],
                 patient=form.contact_details(),
+                form_key=form.form_key,
             )
+        except AlreadyBooked as already:
+            # The same form again (a double click, a re-send): what it booked, once.
+            remember_for_a_while(request, BOOKED_SESSION_KEY, already.appointment)
+            return redirect("appointments:book_confirmed")
         except BookingRefused as refusal:
             form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
         except SlotUnavailable as unavailable:
@@ -157,7 +162,7 @@ def details_page(request, choice, form, data, nearest=()):
             ) if chosen else None,
             "choice_problems": [error for errors in choice.errors.values() for error in errors],
             "form": form,
-            "form_stamp": antispam.stamp_to_render(request.POST.get("form_stamp")) if form.is_bound else antispam.new_form_stamp(),
+            "form_stamp": antispam.stamp_to_render(request, request.POST.get("form_stamp")) if form.is_bound else antispam.new_form_stamp(request),
             "nearest": nearest,
             "hidden": {name: data.get(name, "") for name in ("visit", "mode", "provider", "start")},
             "time_url": time_page_url(choice) if chosen else reverse("appointments:book"),

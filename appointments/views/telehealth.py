@@ -37,13 +37,15 @@ def telehealth_request(request):
         request.POST if posted else None,
         allowed_states=BookingSettings.load().telehealth_state_codes,
         phone_display=practice.phone_display if practice else "",
+        browser=antispam.browser_key(request),
     )
     if posted and form.is_valid():
-        remember_for_a_while(request, SENT_SESSION_KEY, request_call_back(form.request_details()))
+        # Sent twice (a double click, a re-send), the one request it saved.
+        remember_for_a_while(request, SENT_SESSION_KEY, request_call_back(form.request_details(), form.form_key))
         return redirect("appointments:telehealth_request_sent")
     return render(request, "appointments/telehealth_request.html", {
         "form": form,
-        "form_stamp": antispam.stamp_to_render(request.POST.get("form_stamp")) if posted else antispam.new_form_stamp(),
+        "form_stamp": antispam.stamp_to_render(request, request.POST.get("form_stamp")) if posted else antispam.new_form_stamp(request),
     })
 
 

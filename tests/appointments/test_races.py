@@ -16,7 +16,7 @@ from django.db import connection, transaction
 
 from appointments import booking, telehealth
 from appointments.booking import BookingRefused, SlotUnavailable
-from appointments.models import CONTACT_FIELDS, Appointment, OutboxMessage, TelehealthRequest, VisitType
+from appointments.models import Appointment, OutboxMessage, TelehealthRequest, VisitType
 from clinic.models import Provider
 from tests.factories import (
     at,
@@ -149,8 +149,24 @@ def test_a_booking_the_database_refuses_carries_no_patient_value(visit_type, pro
     assert Appointment.objects.count() == 1
 
 
-def test_the_row_inserted_before_the_time_is_secured_leaves_out_every_patient_field():
-    assert set(booking.NOBODY_YET) == set(CONTACT_FIELDS)
+def test_the_insert_of_a_booking_or_a_request_carries_no_patient_value(visit_type, provider):
+    """The one statement a race can refuse (the database would log it whole) leaves every patient field out."""
+    inserts = []
+
+    def record(execute, sql, params, many, context):
+        if sql.startswith("INSERT INTO \"appointments_"):
+            inserts.append(f"{sql} {params!r}")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        booking.book(visit_type=visit_type, modality="in_office", starts_at=at(next_monday(), 10), patient=PATIENT_VALUES)
+        telehealth.request_call_back({**PATIENT_VALUES, "state": "MD", "preferred_days": "", "preferred_times": ""})
+    inserts = [statement for statement in inserts if "outboxmessage" not in statement]  # emails are another matter
+    assert len(inserts) == 2
+    for statement in inserts:
+        for value in ("Zebedee", "Quillfeather", "1961, 7, 19", "5550187", "zebedee.q", "shoulder", "'MD'"):
+            assert value not in statement, statement
+    assert Appointment.objects.get().first_name == "Zebedee" and TelehealthRequest.objects.get().state == "MD"
 
 
 def test_a_double_click_with_first_available_books_one_visit(visit_type, provider, second_provider):

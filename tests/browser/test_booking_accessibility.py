@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from appointments import booking
 from appointments.forms.booking import parse_start
 from appointments.models import Appointment, BookingSettings, VisitType
-from tests.factories import TRACED_PATIENT_BY_LABEL, stamp_issued
+from tests.factories import TRACED_PATIENT_BY_LABEL, backdated
 from tests.pages import describe, wcag_violations
 
 VISIT = "dry-needling-session"
@@ -80,7 +80,8 @@ def confirmation_page(page, base_url):
     page.get_by_role("radio", name="No, I am a new patient").check()
     page.get_by_role("checkbox", name="You may contact me by phone, text and email about this appointment.").check()
     # A stamp as if the form had been shown 10 seconds ago: the time-trap is tested elsewhere.
-    page.locator("input[name='form_stamp']").evaluate("(input, stamp) => { input.value = stamp; }", stamp_issued(10))
+    stamp = page.locator("input[name='form_stamp']")
+    stamp.evaluate("(input, stamp) => { input.value = stamp; }", backdated(stamp.input_value(), 10))
     with page.expect_navigation(url=f"{base_url}/book/confirmed/") as navigation:
         page.get_by_role("button", name="Book this appointment").click()
     expect(page.locator(".reference-code")).to_have_text(Appointment.objects.get().reference)

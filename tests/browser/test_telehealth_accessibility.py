@@ -7,7 +7,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from appointments.models import TelehealthRequest
-from tests.factories import TRACED_PATIENT_BY_LABEL, stamp_issued
+from tests.factories import TRACED_PATIENT_BY_LABEL, backdated
 from tests.pages import describe, wcag_violations
 
 
@@ -47,7 +47,8 @@ def request_sent_page(page, base_url):
     page.get_by_role("checkbox", name="Afternoon").check()
     page.get_by_role("checkbox", name="You may contact me by phone, text and email about this request.").check()
     # A stamp as if the form had been shown 10 seconds ago: the time-trap is tested elsewhere.
-    page.locator("input[name='form_stamp']").evaluate("(input, stamp) => { input.value = stamp; }", stamp_issued(10))
+    stamp = page.locator("input[name='form_stamp']")
+    stamp.evaluate("(input, stamp) => { input.value = stamp; }", backdated(stamp.input_value(), 10))
     with page.expect_navigation(url=f"{base_url}/telehealth/request/sent/") as navigation:
         page.get_by_role("button", name="Send my request").click()
     expect(page.locator(".reference-code")).to_have_text(TelehealthRequest.objects.get().reference)

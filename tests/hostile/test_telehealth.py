@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from appointments.models import BookingSettings, OutboxMessage, TelehealthRequest
 from appointments.forms.telehealth import TIME_OF_DAY_CHOICES, WEEKDAY_CHOICES, TelehealthRequestForm
-from tests.factories import PATIENT, stamp_issued
+from tests.factories import PATIENT, stamp_issued, browser
 from tests.hostile.checks import assert_fits_the_database, assert_passed_the_traps, row_counts, send
 from tests.hostile.profiles import examples
 from tests.hostile.strategies import hostile_query, mutations_of, with_query
@@ -34,9 +34,9 @@ def assert_requested_completely(sent, before):
     }
     assert_passed_the_traps(sent)
     allowed_states = BookingSettings.load().telehealth_state_codes
-    form = TelehealthRequestForm(QueryDict(urlencode(sent, doseq=True)), allowed_states=allowed_states)
+    form = TelehealthRequestForm(QueryDict(urlencode(sent, doseq=True)), allowed_states=allowed_states, browser=browser())
     assert form.is_valid(), form.errors
-    expected = TelehealthRequest(**form.request_details())
+    expected = TelehealthRequest(**form.request_details(), form_key=form.form_key)
     for field in TelehealthRequest._meta.concrete_fields:
         if field.name not in ("id", "reference", "created_at", "updated_at"):
             assert getattr(request, field.attname) == getattr(expected, field.attname), field.name
