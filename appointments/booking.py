@@ -254,6 +254,20 @@ def _one_at_a_time_for(email: str):
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
+# The key space of `_turns_for_provider`'s locks (two-int advisory locks never meet one-bigint ones).
+PROVIDER_TURNS = 1
+
+
+def _turns_for_provider(provider_id: int):
+    """On PostgreSQL, transactions that write a provider's times take turns from here until
+    they end. The no-overlap constraint stays the guard; turns keep its races from deadlocking:
+    a loser's insert waits on the winner's pending row, and the winner's second write (the
+    patient's details, `insert_without_patient_values`) would wait on the loser's."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PROVIDER_TURNS, provider_id])
+
+
 def _refuse_a_form_sent_again(form_key: str | None):
     """Raise AlreadyBooked when the form named `form_key` (appointments.antispam) has booked."""
     booked = Appointment.objects.filter(form_key=form_key).first() if form_key else None
@@ -304,6 +318,7 @@ def _insert(appointment: Appointment, nearest) -> Booking:
     # One in 10^11 per pair, but a repeated reference must not read as "time taken".
     while Appointment.objects.filter(reference=appointment.reference).exists():
         appointment.reference = new_reference()
+    _turns_for_provider(appointment.provider_id)
     try:
         insert_without_patient_values(appointment, private=[*CONTACT_FIELDS, "manage_token_hash"])
     except IntegrityError:
@@ -404,6 +419,7 @@ def move(appointment: Appointment, *, starts_at: datetime, by_patient: bool, pro
         appointment.reminder_sent_at = None
         if by_patient and settings.requires_confirmation:
             appointment.status = Appointment.Status.REQUESTED
+        _turns_for_provider(appointment.provider_id)
         try:
             with transaction.atomic():
                 appointment.save(update_fields=[
