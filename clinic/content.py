@@ -73,7 +73,18 @@ def load_site_content() -> SiteContent:
     if content is None:
         content = read_site_content()
         cache.set(CACHE_KEY, content, settings.SITE_CONTENT_CACHE_SECONDS)
+    if content.practice is not None:
+        _last_known["practice"] = content.practice
     return content
+
+
+# The practice as this process last loaded it: the error pages' phone number while neither
+# the cache nor the database can be read (clinic.errors).
+_last_known: dict[str, Practice] = {}
+
+
+def last_known_practice() -> Practice | None:
+    return _last_known.get("practice")
 
 
 def forget_site_content(**kwargs):

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 from clinic.hours import PRACTICE_TIME_ZONE_NAME
+from clinic.phone import normalise_phone
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -148,11 +149,23 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
+    # The cache is an accelerator, never a dependency: a Redis that is down or hung costs a
+    # request at most one short timeout, then each process skips it for REDIS_RETRY_SECONDS
+    # and serves pages without it (clinic/resilient_cache.py).
+    REDIS_TIMEOUT_MS = env_int("REDIS_TIMEOUT_MS", 250)
+    REDIS_RETRY_SECONDS = env_int("REDIS_RETRY_SECONDS", 10)
+    if REDIS_TIMEOUT_MS < 1 or REDIS_RETRY_SECONDS < 1:
+        raise ImproperlyConfigured("REDIS_TIMEOUT_MS and REDIS_RETRY_SECONDS must be at least 1.")
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "clinic.resilient_cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "clinic",
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_MS / 1000,
+                "socket_timeout": REDIS_TIMEOUT_MS / 1000,
+                "retry_after_seconds": REDIS_RETRY_SECONDS,
+            },
         }
     }
 else:
@@ -293,6 +306,16 @@ FRONT_DESK_EMAIL = env_str("FRONT_DESK_EMAIL")
 # How long practice details, hours and announcements stay cached at most.
 # Saving any of them in the admin clears the cache at once.
 SITE_CONTENT_CACHE_SECONDS = env_int("SITE_CONTENT_CACHE_SECONDS", 300)
+
+# The practice's phone number for the error pages (500, 503) when neither the cache nor the
+# process knows it: a server that started while Redis and PostgreSQL were both unreachable.
+# Staff edit the number shown everywhere else in the admin.
+PRACTICE_PHONE = env_str("PRACTICE_PHONE")
+if PRACTICE_PHONE:
+    try:
+        PRACTICE_PHONE = normalise_phone(PRACTICE_PHONE)
+    except ValidationError:
+        raise ImproperlyConfigured(f"PRACTICE_PHONE must be a full phone number with area code, not {PRACTICE_PHONE!r}.") from None
 
 # Online booking: each address may send the booking form this many times per window
 # (counted in the cache: set REDIS_URL so the limit holds across app servers).

@@ -11,6 +11,7 @@ from clinic.context_processors import page_context
 from clinic.hours import weekly_table
 from clinic.models import Announcement, Provider
 from clinic.page_cache import cached_patient_page
+from clinic.resilient_cache import cache_state
 
 
 @require_safe
@@ -60,14 +61,19 @@ def team(request):
 @never_cache
 @require_safe
 def healthz(request):
-    """200 when the database answers, 503 when it does not; for load balancers."""
+    """For load balancers and monitoring: 503 when the database does not answer, else 200.
+
+    The cache is reported ("ok", "degraded" or "local") but never makes it 503: every app
+    server shares the one Redis, so taking them out of the load balancer for it would take
+    the whole site down, while they serve pages well without it."""
+    cache = cache_state()
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+        return JsonResponse({"status": "unavailable", "database": "down", "cache": cache}, status=503)
+    return JsonResponse({"status": "ok" if cache != "degraded" else "degraded", "database": "ok", "cache": cache})
 
 
 @require_safe

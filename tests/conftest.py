@@ -24,10 +24,15 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with nothing cached, so cached pages never leak between tests."""
+    """Each test starts with nothing cached, so cached pages never leak between tests: nor do the
+    booking limit's own counters of this process (kept while the shared cache is down)."""
+    from appointments.ratelimit import COUNTERS_OF_THIS_PROCESS
+
     cache.clear()
+    COUNTERS_OF_THIS_PROCESS.clear()
     yield
     cache.clear()
+    COUNTERS_OF_THIS_PROCESS.clear()
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +52,84 @@ def mail_server_that_hangs_up():
     threading.Thread(target=hang_up_on_everyone, daemon=True).start()
     yield listener.getsockname()[1]
     listener.close()
+
+
+class ServerThatNeverAnswers:
+    """A real port on this machine that accepts every connection and then neither reads nor
+    writes, as a Redis that is hung (stopped by a debugger, swapping, a full network buffer) does."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.accepted = []  # (peer port, socket), in the order they came
+        self.markers = []  # the test's own connections, made by connections_so_far()
+        self.marker_ports = set()
+        threading.Thread(target=self.hold_everyone, daemon=True).start()
+
+    def hold_everyone(self):
+        while True:
+            try:
+                connection, (_, peer_port) = self.listener.accept()
+            except OSError:  # closed: the test is over
+                return
+            self.accepted.append((peer_port, connection))
+
+    def connections_so_far(self) -> int:
+        """How many connections the site has opened. Counted once every earlier one is accepted:
+        a marker connection is made last, and the backlog is accepted in order."""
+        marker = socket.create_connection(("127.0.0.1", self.port))
+        marker_port = marker.getsockname()[1]
+        self.markers.append(marker)
+        self.marker_ports.add(marker_port)
+        for _ in range(1000):  # up to 10 s for the thread to reach the marker
+            ports = [port for port, _ in self.accepted]
+            if marker_port in ports:
+                return len([port for port in ports[:ports.index(marker_port)] if port not in self.marker_ports])
+            threading.Event().wait(0.01)
+        raise AssertionError("the server that never answers did not accept a connection within 10 s")
+
+    def close(self):
+        self.listener.close()
+        for connection in self.markers + [connection for _, connection in self.accepted]:
+            connection.close()
+
+
+@pytest.fixture
+def redis_that_never_answers():
+    server = ServerThatNeverAnswers()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def closed_port():
+    """A port on this machine where nothing listens (it did a moment ago): connections are refused
+    at once, as they are while Redis is stopped."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def redis_cache_at(settings, monkeypatch):
+    """Point the site's cache at a Redis on this machine's `port`, configured as clinic/settings.py
+    does with REDIS_URL (250 ms timeouts, a minute before trying again so the test sees the skip).
+    Each test starts with no breaker open."""
+    from clinic import resilient_cache
+
+    monkeypatch.setattr(resilient_cache, "_breakers", {})
+
+    def point_at(port, retry_after_seconds=60):
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "clinic.resilient_cache.ResilientRedisCache",
+                "LOCATION": f"redis://127.0.0.1:{port}/0",
+                "KEY_PREFIX": "clinic",
+                "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25, "retry_after_seconds": retry_after_seconds},
+            }
+        }
+
+    return point_at
 
 
 @pytest.fixture(autouse=True)

@@ -54,10 +54,13 @@ def test_an_uncached_page_answers_a_friendly_503_with_the_phone_number_while_the
     assert phone in html
     assert "Traceback" not in html and "OperationalError" not in html
     assert health.status_code == 503
-    assert health.json() == {"status": "unavailable", "database": "down"}
+    assert health.json()["status"] == "unavailable" and health.json()["database"] == "down"
 
 
-def test_the_503_page_still_renders_when_nothing_is_cached(patient, demo):
+def test_the_503_page_still_renders_when_nothing_is_cached(patient, demo, monkeypatch):
+    from clinic import content
+
+    monkeypatch.setattr(content, "_last_known", {})  # nor read by this process, nor in the settings
     with database_unreachable():
         response = patient.get("/book/time/?visit=x")
     assert response.status_code == 503
@@ -86,3 +89,27 @@ def test_other_errors_still_answer_500_without_details(patient, demo, settings):
     assert response.status_code == 500
     assert "Sorry, something went wrong on our side" in response.content.decode()
     assert "Retry-After" not in response
+
+
+def test_the_503_page_gives_the_phone_number_read_earlier_while_redis_is_down_too(patient, demo, redis_cache_at, closed_port):
+    redis_cache_at(closed_port)
+    phone = Practice.load(fresh=True).phone_display
+    assert patient.get("/hours/").status_code == 200  # this process reads the practice (from the database)
+    with database_unreachable():
+        response = patient.get("/team/?from=outage-test")
+    assert response.status_code == 503
+    assert phone in response.content.decode()
+
+
+def test_the_503_page_gives_the_phone_number_of_the_settings_when_the_cache_and_the_database_are_both_down(
+    patient, settings, monkeypatch, redis_cache_at, closed_port
+):
+    from clinic import content
+
+    redis_cache_at(closed_port)
+    monkeypatch.setattr(content, "_last_known", {})  # a process started during the outage
+    settings.PRACTICE_PHONE = "+13015550199"
+    with database_unreachable():
+        response = patient.get("/team/")
+    assert response.status_code == 503
+    assert 'href="tel:+13015550199"' in response.content.decode()
