@@ -89,9 +89,75 @@ class ServerThatNeverAnswers:
         raise AssertionError("the server that never answers did not accept a connection within 10 s")
 
     def close(self):
+        self.listener.shutdown(socket.SHUT_RDWR)
         self.listener.close()
         for connection in self.markers + [connection for _, connection in self.accepted]:
             connection.close()
+
+
+class RedisBehindASwitch:
+    """A real port on this machine in front of the test run's own Redis: it passes everything
+    through, until `stop()` closes every connection and refuses new ones (as a stopped Redis
+    does), and again after `start()`, on the same port."""
+
+    def __init__(self, host, port):
+        self.upstream = (host, port)
+        self.port = None
+        self.listener = None
+        self.sockets = []
+
+    def start(self):
+        self.listener = socket.create_server(("127.0.0.1", self.port or 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self.accept, args=(self.listener,), daemon=True).start()
+
+    def accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:  # stopped
+                return
+            server = socket.create_connection(self.upstream)
+            self.sockets += [client, server]
+            for source, target in ((client, server), (server, client)):
+                threading.Thread(target=self.pump, args=(source, target), daemon=True).start()
+
+    @staticmethod
+    def pump(source, target):
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+        except OSError:
+            pass
+        for end in (source, target):
+            end.close()
+
+    def stop(self):
+        # shutdown() first: on Linux, close() alone leaves a thread blocked in accept() accepting.
+        self.listener.shutdown(socket.SHUT_RDWR)
+        self.listener.close()
+        for end in self.sockets:
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:  # already closed
+                pass
+            end.close()
+        self.sockets = []
+
+
+@pytest.fixture
+def redis_behind_a_switch(settings):
+    """The test run's Redis (REDIS_URL, as in CI's second run) behind a switch; skips without one."""
+    from urllib.parse import urlsplit
+
+    if settings.CACHES["default"]["BACKEND"] != "clinic.resilient_cache.ResilientRedisCache":
+        pytest.skip("needs the test run's Redis (REDIS_URL)")
+    location = urlsplit(settings.CACHES["default"]["LOCATION"])
+    switch = RedisBehindASwitch(location.hostname, location.port or 6379)
+    switch.start()
+    switch.database = location.path.strip("/") or "0"
+    yield switch
+    switch.stop()
 
 
 @pytest.fixture
@@ -119,11 +185,11 @@ def redis_cache_at(settings, monkeypatch):
 
     monkeypatch.setattr(resilient_cache, "_breakers", {})
 
-    def point_at(port, retry_after_seconds=60):
+    def point_at(port, retry_after_seconds=60, database="0"):
         settings.CACHES = {
             "default": {
                 "BACKEND": "clinic.resilient_cache.ResilientRedisCache",
-                "LOCATION": f"redis://127.0.0.1:{port}/0",
+                "LOCATION": f"redis://127.0.0.1:{port}/{database}",
                 "KEY_PREFIX": "clinic",
                 "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25, "retry_after_seconds": retry_after_seconds},
             }

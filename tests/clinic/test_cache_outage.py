@@ -13,7 +13,8 @@ from django.test import Client
 
 from clinic import content
 from clinic.models import Practice
-from clinic.resilient_cache import shared_cache_is_down
+from tests.factories import make_practice
+from clinic.resilient_cache import Breaker, shared_cache_is_down
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +95,51 @@ def test_the_500_page_gives_the_phone_number_of_the_settings_when_nothing_else_i
     assert response.status_code == 500
     assert 'href="tel:+13015550199"' in response.content.decode()
     assert "(301) 555-0199" in response.content.decode()
+
+
+def test_when_redis_is_back_nothing_staff_saved_during_the_outage_is_hidden_by_what_it_still_holds(
+    patient, redis_cache_at, redis_behind_a_switch
+):
+    make_practice(phone="+13015550142")
+    redis_cache_at(redis_behind_a_switch.port, retry_after_seconds=0.01, database=redis_behind_a_switch.database)
+    assert "(301) 555-0142" in patient.get("/hours/").content.decode()  # cached in Redis
+    redis_behind_a_switch.stop()
+    practice = Practice.load(fresh=True)
+    practice.phone = "+13015550177"
+    practice.save()  # the cache cannot be told
+    assert "(301) 555-0177" in patient.get("/hours/").content.decode()
+    redis_behind_a_switch.start()
+    time.sleep(0.05)  # longer than the breaker's pause: the next request asks Redis again
+    html = patient.get("/hours/").content.decode()
+    assert not shared_cache_is_down()
+    assert "(301) 555-0177" in html and "(301) 555-0142" not in html
+
+
+# The breaker itself, given the time.
+
+
+def test_the_breaker_lets_every_call_through_until_one_fails():
+    breaker = Breaker(retry_after_seconds=10)
+    assert breaker.allows_a_try(now=100) and breaker.allows_a_try(now=100)
+    assert not breaker.is_open
+
+
+def test_after_a_failure_the_breaker_skips_redis_for_its_pause_then_lets_one_call_try():
+    breaker = Breaker(retry_after_seconds=10)
+    breaker.record_failure(ConnectionError("refused"), now=100)
+    assert breaker.is_open
+    assert not breaker.allows_a_try(now=109.9)
+    assert breaker.allows_a_try(now=110)
+    assert not breaker.allows_a_try(now=110.1)  # one call tries; the others skip until it knows
+
+
+def test_a_failed_retry_starts_another_pause_and_a_successful_one_closes_the_breaker():
+    breaker = Breaker(retry_after_seconds=10)
+    breaker.record_failure(ConnectionError("refused"), now=100)
+    assert breaker.allows_a_try(now=110)
+    breaker.record_failure(ConnectionError("refused"), now=110.25)
+    assert not breaker.allows_a_try(now=120)
+    assert breaker.allows_a_try(now=120.25)
+    breaker.record_success()
+    assert not breaker.is_open
+    assert breaker.allows_a_try(now=120.3) and breaker.allows_a_try(now=120.3)
