@@ -24,6 +24,9 @@ What it does, all on loopback:
 7. Rate limit: one address posts the booking form to both servers in turn; the limit
    must count the posts to either.
 8. The access logs hold no query string and no manage-link token.
+9. Redis down, then Redis hung: a third app server whose REDIS_URL is a closed port, then
+   one that accepts connections and never answers. Patient pages must still answer 200,
+   quickly; /healthz 200 with the cache "degraded"; bookings go through.
 
 Prints one summary table; exit code 1 if any figure misses its goal, 2 if something it
 needs is missing (it says what).
@@ -61,7 +64,7 @@ BIN = ROOT / ".venv" / "bin"
 
 PG_URL = os.environ.get("LOADTEST_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("LOADTEST_REDIS_URL", "redis://127.0.0.1:6379/7")
-DATABASE = "clinic_loadtest"
+DATABASE = os.environ.get("LOADTEST_DATABASE", "clinic_loadtest")
 PAGES = ["/", "/hours/", "/services/dry-needling/", "/services/trigger-point-injections/", "/team/", "/telehealth/", "/book/"]
 WRK_SECONDS = int(os.environ.get("LOADTEST_WRK_SECONDS", "3"))
 WRK_CONNECTIONS = 8
@@ -78,6 +81,10 @@ TIME_LIMIT = int(os.environ.get("LOADTEST_TIME_LIMIT", "900"))  # seconds for th
 BROWSE_P99_GOAL_MS = 250
 RECOVERY_GOAL_S = 10
 MIN_SECONDS_BEFORE_POST = 3.2  # appointments.antispam.MIN_SECONDS, and a little more
+CACHE_OUTAGE_PAGE_P95_GOAL_MS = 250  # with the cache down or hung, every patient page rendered from the database
+CACHE_OUTAGE_SLOWEST_GOAL_MS = 1000  # the worst a patient waits: one Redis timeout (250 ms) on top of a render
+CACHE_OUTAGE_RATE = 20  # requests per second over the patient pages, per phase
+CACHE_OUTAGE_SECONDS = 12  # longer than REDIS_RETRY_SECONDS (10): each worker tries Redis again meanwhile
 JUST_TAKEN = "That time was just taken"
 FRIENDLY_503 = "back in a moment"
 
@@ -670,6 +677,91 @@ def manage_link_and_logs(report, servers, mail):
                bool(lines))
 
 
+class ServerThatNeverAnswers:
+    """A port that accepts every connection and then neither reads nor writes: a hung Redis."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.held = []
+        threading.Thread(target=self.hold_everyone, daemon=True).start()
+
+    def hold_everyone(self):
+        while True:
+            try:
+                self.held.append(self.listener.accept()[0])
+            except OSError:
+                return
+
+    def close(self):
+        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+        self.listener.close()
+        for connection in self.held:
+            connection.close()
+
+
+def cache_outage(report, section, redis_url, env, folder, slots, first_address):
+    """A third app server whose cache is `redis_url` (a fault), browsed and booked on; returns the
+    bookings' outcomes. Its workers pay one Redis timeout each, then skip Redis (the breaker)."""
+    server = AppServer(section.replace(" ", "-"), {}, folder)
+    server.env.update({**env, "REDIS_URL": redis_url})
+    try:
+        server.start()
+        prepared_at = time.monotonic()
+        bookings = [Booking.prepare(server.base, slot, f"{section.replace(' ', '-')}-{i}@loadtest.example",
+                                    address(first_address + i)) for i, slot in enumerate(slots)]
+        latencies, statuses = [], []
+
+        def visit(page, due):  # open-loop, as in browse(): latency counted from when the request was due
+            answer = Browser(address(first_address + 100)).get(server.base + page)
+            statuses.append(answer.status)
+            latencies.append((time.monotonic() - due) * 1000)
+
+        start = time.monotonic() + 0.1
+        with ThreadPoolExecutor(16) as pool:
+            for index in range(CACHE_OUTAGE_RATE * CACHE_OUTAGE_SECONDS):
+                due = start + index / CACHE_OUTAGE_RATE
+                time.sleep(max(0.0, due - time.monotonic()))
+                pool.submit(visit, PAGES[index % len(PAGES)], due)
+        health = Browser().get(server.base + "/healthz")
+        time.sleep(max(0.0, prepared_at + MIN_SECONDS_BEFORE_POST - time.monotonic()))
+        outcomes, booking_seconds = [], []
+        for booking in bookings:
+            started = time.monotonic()
+            outcomes.append(booking.send())
+            booking_seconds.append(time.monotonic() - started)
+    finally:
+        server.stop()
+    not_200 = len(statuses) - statuses.count(200)
+    p95, slowest = percentile(latencies, 0.95), max(latencies)
+    report.add(section, f"patient pages, {CACHE_OUTAGE_RATE} req/s for {CACHE_OUTAGE_SECONDS} s, 1 server",
+               f"{statuses.count(200)} answered 200, p50 {statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms, "
+               f"slowest {slowest:.0f} ms",
+               f"all 200, p95 <= {CACHE_OUTAGE_PAGE_P95_GOAL_MS} ms, slowest <= {CACHE_OUTAGE_SLOWEST_GOAL_MS} ms",
+               not_200 == 0 and p95 <= CACHE_OUTAGE_PAGE_P95_GOAL_MS and slowest <= CACHE_OUTAGE_SLOWEST_GOAL_MS)
+    cache_state = json.loads(health.body).get("cache") if health.status == 200 else None
+    report.add(section, "/healthz", f"{health.status}, cache {cache_state!r}", "200, cache 'degraded'",
+               health.status == 200 and cache_state == "degraded")
+    report.add(section, "bookings", f"{outcomes.count('booked')} of {len(outcomes)} booked, slowest "
+               f"{max(booking_seconds) * 1000:.0f} ms", f"all booked, each < {CACHE_OUTAGE_SLOWEST_GOAL_MS} ms",
+               outcomes.count("booked") == len(outcomes) and max(booking_seconds) * 1000 < CACHE_OUTAGE_SLOWEST_GOAL_MS)
+    return {booking.email: outcome for booking, outcome in zip(bookings, outcomes, strict=True)}
+
+
+def redis_down(report, env, folder, slots):
+    """Redis stopped: the app server's REDIS_URL is a port where nothing listens."""
+    return cache_outage(report, "redis down", f"redis://127.0.0.1:{free_port()}/0", env, folder, slots, 5000)
+
+
+def redis_hung(report, env, folder, slots):
+    """Redis hung: it accepts connections and never answers."""
+    hung = ServerThatNeverAnswers()
+    try:
+        return cache_outage(report, "redis hung", f"redis://127.0.0.1:{hung.port}/0", env, folder, slots, 6000)
+    finally:
+        hung.close()
+
+
 class Database:
     def __init__(self, url):
         self.url = url
@@ -768,8 +860,13 @@ def main():
         print("Mail outage")
         outcomes.update(mail_outage(report, servers, free_slots(servers[0].base, MAIL_BOOKINGS), mail))
         check_mail(report, mail, env, db)
-        print("Database outage")
-        outcomes.update(database_outage(report, servers, postgres, free_slots(servers[0].base, 4)))
+        if not os.environ.get("LOADTEST_SKIP_DATABASE_OUTAGE"):
+            print("Database outage")
+            outcomes.update(database_outage(report, servers, postgres, free_slots(servers[0].base, 4)))
+        print("Redis down")
+        outcomes.update(redis_down(report, env, folder, free_slots(servers[0].base, 2)))
+        print("Redis hung")
+        outcomes.update(redis_hung(report, env, folder, free_slots(servers[0].base, 2)))
         no_booking_lost_or_doubled(report, outcomes, db)
         print("Rate limit")
         rate_limit(report, servers, free_slots(servers[0].base, 1)[0])
