@@ -1,4 +1,5 @@
-"""Deployment checks (`manage.py check --deploy`) for what several app servers must share."""
+"""Deployment checks (`manage.py check --deploy`): what several app servers must share, and what
+the error pages need when everything else is down."""
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
@@ -21,5 +22,19 @@ def shared_cache(app_configs, **kwargs):
             "others and the booking rate limit counts per machine.",
             hint="Set REDIS_URL to one Redis that every app server uses (a single server may ignore this).",
             id="clinic.W001",
+        )]
+    return []
+
+
+@register(deploy=True)
+def phone_for_error_pages(app_configs, **kwargs):
+    """The error pages take the phone number from the cache or from what the process last read;
+    a server that starts while Redis and PostgreSQL are both down knows it only from settings."""
+    if not settings.PRACTICE_PHONE:
+        return [Warning(
+            "PRACTICE_PHONE is not set: an error page shown while the cache and the database are both unreachable "
+            "cannot give patients the practice's phone number.",
+            hint="Set PRACTICE_PHONE to the number patients call, e.g. (301) 555-0142.",
+            id="clinic.W002",
         )]
     return []

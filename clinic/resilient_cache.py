@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_RETRY_AFTER_SECONDS = 10.0
 # Keys of dropped writes kept per process; a long outage drops many page writes, each a
 # distinct address of a patient page (only 200 answers are cached), so this is generous.
+# Past it, the process empties the whole cache when Redis is back instead.
 MAX_LOST_KEYS = 10_000
 SKIPPED = object()  # what a call answers when Redis was not (or could not be) asked
 
@@ -48,9 +49,12 @@ class Breaker:
         self.is_open = False  # True from a failure until a call succeeds again
         self.skip_until = 0.0
         self.lost_keys: set[str] = set()  # written while Redis was away: delete them when it is back
+        self.lost_too_many = False
         self.lock = threading.Lock()
 
     def allows_a_try(self, now: float) -> bool:
+        if not self.is_open:  # the usual case, without the lock
+            return True
         with self.lock:
             if now < self.skip_until:
                 return False
@@ -61,10 +65,14 @@ class Breaker:
 
     def remember_lost(self, keys):
         with self.lock:
-            room = MAX_LOST_KEYS - len(self.lost_keys)
-            self.lost_keys.update(list(keys)[:max(room, 0)])
+            self.lost_keys.update(keys)
+            if len(self.lost_keys) > MAX_LOST_KEYS:
+                self.lost_keys.clear()
+                self.lost_too_many = True
 
     def record_success(self):
+        if not self.is_open:
+            return
         with self.lock:
             if self.is_open:
                 logger.warning("The shared cache (Redis) answers again; using it.")
@@ -130,6 +138,11 @@ class ResilientRedisCache(RedisCache):
         return fallback if answer is SKIPPED else answer
 
     def _delete_lost_writes(self):
+        if self.breaker.lost_too_many:
+            self._cache.clear()
+            with self.breaker.lock:
+                self.breaker.lost_too_many = False
+                self.breaker.lost_keys.clear()
         lost = set(self.breaker.lost_keys)
         if lost:
             self._cache.delete_many(list(lost))
@@ -140,7 +153,7 @@ class ResilientRedisCache(RedisCache):
         """A write; if Redis does not take it, remember its keys."""
         answer = self._ask(method, *args)
         if answer is SKIPPED:
-            self.breaker.remember_lost(self.make_and_validate_key(key, version=version) for key in keys)
+            self.breaker.remember_lost([self.make_and_validate_key(key, version=version) for key in keys])
         return answer
 
     def ping(self) -> bool:

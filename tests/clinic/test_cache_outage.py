@@ -143,3 +143,13 @@ def test_a_failed_retry_starts_another_pause_and_a_successful_one_closes_the_bre
     breaker.record_success()
     assert not breaker.is_open
     assert breaker.allows_a_try(now=120.3) and breaker.allows_a_try(now=120.3)
+
+
+def test_past_its_bound_the_breaker_stops_listing_lost_writes_and_asks_for_the_whole_cache_to_be_emptied():
+    from clinic.resilient_cache import MAX_LOST_KEYS
+
+    breaker = Breaker(retry_after_seconds=10)
+    breaker.remember_lost([f"page-{number}" for number in range(MAX_LOST_KEYS)])
+    assert len(breaker.lost_keys) == MAX_LOST_KEYS and not breaker.lost_too_many
+    breaker.remember_lost(["one-more"])
+    assert breaker.lost_too_many and not breaker.lost_keys

@@ -90,7 +90,7 @@ def test_check_deploy_is_clean_with_production_settings(run_django):
     result = run_django(
         "check", "--deploy", "--fail-level", "WARNING",
         DEBUG="0", SECRET_KEY="k" * 20 + "a-real-looking-random-secret-9f8e7d6c5b4a3", ALLOWED_HOSTS="clinic.example",
-        REDIS_URL="redis://127.0.0.1:6379/0",
+        REDIS_URL="redis://127.0.0.1:6379/0", PRACTICE_PHONE="(301) 555-0142",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
