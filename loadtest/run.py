@@ -26,7 +26,9 @@ What it does, all on loopback:
 8. The access logs hold no query string and no manage-link token.
 9. Redis down, then Redis hung: a third app server whose REDIS_URL is a closed port, then
    one that accepts connections and never answers. Patient pages must still answer 200,
-   quickly; /healthz 200 with the cache "degraded"; bookings go through.
+   quickly; /healthz 200 with the cache "degraded"; bookings go through. Then Redis back:
+   an app server reaches Redis through a switch that cuts every connection and restores
+   them; it must serve pages throughout and use Redis again by itself once it is back.
 
 Prints one summary table; exit code 1 if any figure misses its goal, 2 if something it
 needs is missing (it says what).
@@ -748,6 +750,94 @@ def cache_outage(report, section, redis_url, env, folder, slots, first_address):
     return {booking.email: outcome for booking, outcome in zip(bookings, outcomes, strict=True)}
 
 
+class RedisSwitch:
+    """A port in front of the harness's Redis: passes everything through until `cut()` closes
+    every connection and refuses new ones (as a stopped Redis does), and again after `restore()`."""
+
+    def __init__(self, url):
+        parts = urlsplit(url)
+        self.upstream = (parts.hostname, parts.port or 6379)
+        self.database = parts.path.strip("/") or "0"
+        self.port = free_port()
+        self.listener, self.sockets = None, []
+        self.restore()
+
+    def restore(self):
+        self.listener = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self.accept, args=(self.listener,), daemon=True).start()
+
+    def accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.upstream)
+            self.sockets += [client, server]
+            for source, target in ((client, server), (server, client)):
+                threading.Thread(target=self.pump, args=(source, target), daemon=True).start()
+
+    @staticmethod
+    def pump(source, target):
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+        except OSError:
+            pass
+        for end in (source, target):
+            end.close()
+
+    def cut(self):
+        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+        self.listener.close()
+        for end in self.sockets:
+            try:
+                end.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            end.close()
+        self.sockets = []
+
+
+def redis_back(report, env, folder):
+    """Redis stops under a running app server and comes back: pages answer throughout, and the
+    server uses Redis again by itself (each worker within REDIS_RETRY_SECONDS)."""
+    switch = RedisSwitch(REDIS_URL)
+    server = AppServer("redis-back", {}, folder)
+    server.env.update({**env, "REDIS_URL": f"redis://127.0.0.1:{switch.port}/{switch.database}"})
+    retry_seconds = int(env.get("REDIS_RETRY_SECONDS", "10"))
+    try:
+        server.start()
+        for page in PAGES:  # cached in Redis
+            Browser().get(server.base + page)
+        switch.cut()
+        print("  Redis cut off")
+        statuses, health = [], []
+        cut_at = time.monotonic()
+        while time.monotonic() - cut_at < 3:
+            statuses += [Browser().get(server.base + page).status for page in PAGES]
+            health.append(json.loads(Browser().get(server.base + "/healthz").body or "{}").get("cache"))
+        switch.restore()
+        print("  Redis back")
+        restored_at, in_a_row, back_after = time.monotonic(), 0, None
+        while back_after is None and time.monotonic() - restored_at < retry_seconds + 20:
+            answer = Browser().get(server.base + "/healthz")
+            in_a_row = in_a_row + 1 if answer.status == 200 and json.loads(answer.body).get("cache") == "ok" else 0
+            if in_a_row >= 10:  # every worker, not just one, answers "ok"
+                back_after = time.monotonic() - restored_at
+            time.sleep(0.1)
+    finally:
+        server.stop()
+        switch.cut()
+    report.add("redis back", "patient pages while Redis was cut off (3 s)", f"{statuses.count(200)} of {len(statuses)} answered 200",
+               "all 200", statuses.count(200) == len(statuses) > 0)
+    report.add("redis back", "/healthz cache while cut off", f"{health.count('degraded')} of {len(health)} 'degraded'",
+               "all 'degraded'", health.count("degraded") == len(health) > 0)
+    report.add("redis back", "Redis in use again (10 /healthz in a row 'ok')",
+               f"{back_after:.1f} s after it was back" if back_after is not None else "not within the wait",
+               f"<= {retry_seconds + 5} s, without a restart", back_after is not None and back_after <= retry_seconds + 5)
+
+
 def redis_down(report, env, folder, slots):
     """Redis stopped: the app server's REDIS_URL is a port where nothing listens."""
     return cache_outage(report, "redis down", f"redis://127.0.0.1:{free_port()}/0", env, folder, slots, 5000)
@@ -867,6 +957,8 @@ def main():
         outcomes.update(redis_down(report, env, folder, free_slots(servers[0].base, 2)))
         print("Redis hung")
         outcomes.update(redis_hung(report, env, folder, free_slots(servers[0].base, 2)))
+        print("Redis back")
+        redis_back(report, env, folder)
         no_booking_lost_or_doubled(report, outcomes, db)
         print("Rate limit")
         rate_limit(report, servers, free_slots(servers[0].base, 1)[0])
