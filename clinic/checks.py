@@ -1,7 +1,11 @@
 """Deployment checks (`manage.py check --deploy`) for what several app servers must share."""
 
+import ipaddress
+
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
+
+from clinic.client_ip import is_internal
 
 LOCAL_CACHES = (
     "django.core.cache.backends.filebased.FileBasedCache",
@@ -23,3 +27,29 @@ def shared_cache(app_configs, **kwargs):
             id="clinic.W001",
         )]
     return []
+
+
+@register(Tags.security, deploy=True)
+def trusted_proxies(app_configs, **kwargs):
+    """The client's address decides the booking limit, the sign-in lockout and the audit trail's
+    address: behind nginx without TRUSTED_PROXIES everyone shares nginx's; a trusted network that
+    takes in the internet lets anyone name any address."""
+    if not settings.TRUSTED_PROXIES:
+        return [Warning(
+            "TRUSTED_PROXIES is empty: behind nginx every visitor has nginx's address, so all patients share one "
+            "booking rate-limit counter and one sign-in lockout.",
+            hint="Set TRUSTED_PROXIES to nginx's address (127.0.0.1 when nginx runs on the app server). The app must "
+                 "not be reached without nginx (see the README, Deploying).",
+            id="clinic.W002",
+        )]
+    problems = []
+    for proxy in settings.TRUSTED_PROXIES:
+        network = ipaddress.ip_network(proxy, strict=False)
+        if network.num_addresses > 1 and not is_internal(network):
+            problems.append(Warning(
+                f"TRUSTED_PROXIES includes {proxy}, a network of public addresses: any machine in it can send a forged "
+                "X-Forwarded-For and get a fresh booking allowance and sign-in lockout with every request.",
+                hint="Name only your own proxies, each by its address (or a private network that only they share).",
+                id="clinic.W003",
+            ))
+    return problems
