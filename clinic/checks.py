@@ -53,3 +53,14 @@ def trusted_proxies(app_configs, **kwargs):
                 id="clinic.W003",
             ))
     return problems
+
+
+@register(Tags.security, deploy=True)
+def staff_two_factor(app_configs, **kwargs):
+    if not settings.STAFF_TWO_FACTOR_REQUIRED:
+        return [Warning(
+            "STAFF_TWO_FACTOR_REQUIRED is off: a staff password alone opens patient records in the admin.",
+            hint="Remove STAFF_TWO_FACTOR_REQUIRED from the environment (it is on by default); only `make run` turns it off.",
+            id="clinic.W004",
+        )]
+    return []

@@ -9,6 +9,7 @@ import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -65,7 +66,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1" if DEBUG else ""
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the second sign-in step in front (clinic.admin_site).
+    "clinic.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -77,6 +79,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_prose_editor",
     "auditlog",
     "clinic",
@@ -92,6 +97,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks a session verified once staff gave a code as well as the password (clinic.two_factor).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication and messages: signs idle staff out with a message.
     "clinic.middleware.StaffIdleTimeoutMiddleware",
@@ -289,6 +296,11 @@ AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "clinic.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 
+# Two-step sign-in (clinic.two_factor): every staff account needs a code from an authenticator
+# app (or a recovery code) after the password before any admin page opens. On unless turned
+# off; only `make run` (the demo logins on this machine) turns it off.
+STAFF_TWO_FACTOR_REQUIRED = env_bool("STAFF_TWO_FACTOR_REQUIRED", True)
+
 # Audit trail (django-auditlog) of staff viewing and changing patient records:
 # patient fields are recorded as changed, never with their values.
 AUDITLOG_MASK_CALLABLE = "appointments.audit.mask_completely"
@@ -313,6 +325,8 @@ SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 SITE_URL = (env_str("SITE_URL") or ("http://127.0.0.1:8000" if DEBUG else "")).rstrip("/")
 if not SITE_URL and not DEBUG:
     raise ImproperlyConfigured("SITE_URL is not set: the public address of the site, e.g. https://www.practice.example")
+# The name authenticator apps show next to the code: the site's host name.
+OTP_TOTP_ISSUER = urlsplit(SITE_URL).hostname or "Practice website"
 # Where new-booking alerts for the front desk go (a reference and an admin link only).
 FRONT_DESK_EMAIL = env_str("FRONT_DESK_EMAIL")
 

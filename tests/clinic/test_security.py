@@ -1,7 +1,7 @@
 import pytest
 from django.test import override_settings
 
-from tests.factories import PASSWORD, make_announcement, make_staff
+from tests.factories import make_announcement, make_staff
 
 pytestmark = pytest.mark.django_db
 
