@@ -40,10 +40,14 @@ admin: setup
 	$(DEV_ENV) $(MANAGE) createsuperuser
 
 # Debian's Chromium for the browser tests; tools that download their own browser cannot work here.
+# Debian's nginx, for `nginx -t` on the shipped configuration (tests/ops/test_nginx_config.py).
 setup-test: setup static
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Installing Debian's chromium and chromium-driver for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+	@test -x /usr/sbin/nginx || { \
+		echo "Installing Debian's nginx-light to check deploy/nginx/clinic.conf"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; }
 
 test: setup-test test-suite
 

@@ -152,6 +152,14 @@ def test_later_sign_ins_take_a_code_from_the_app(client, desk):
     assert opens(client, APPOINTMENTS)
 
 
+def test_the_code_gives_the_session_a_new_key(client, desk):
+    device = make_authenticator(desk)
+    sign_in_with_password(client)
+    key_after_password = client.session.session_key
+    client.post(VERIFY, {"code": code_from_app(device)})
+    assert client.session.session_key != key_after_password and opens(client, "/admin/")
+
+
 def test_a_code_is_accepted_once(client, desk):
     device = make_authenticator(desk)
     code = code_from_app(device)
