@@ -75,6 +75,8 @@ def client(client, settings):
     from tests.factories import BROWSER_SECRET
 
     client.cookies[settings.CSRF_COOKIE_NAME] = BROWSER_SECRET
+    from tests.factories import pass_second_step
+
     force_login_with_password_only = client.force_login
 
     def force_login(user, backend=None):
@@ -84,19 +86,6 @@ def client(client, settings):
 
     client.force_login = force_login
     return client
-
-
-def pass_second_step(client, user):
-    """What clinic.two_factor does once a code is accepted: the session names the device (django_otp.login)."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from tests.factories import make_authenticator
-
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or make_authenticator(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
 
 
 @pytest.fixture

@@ -120,6 +120,18 @@ def code_from_app(device, steps_ahead=0):
     return f"{totp.token():0{device.digits}d}"
 
 
+def pass_second_step(client, user):
+    """For a test client signed in with `force_login`: what clinic.two_factor does once a code is
+    accepted (django_otp.login), the session naming the user's authenticator (enrolled if need be)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or make_authenticator(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
 def make_provider(**overrides):
     from clinic.models import Provider
 
