@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-# Local development: DEBUG on, a throwaway key, plain-HTTP cookies. Never used by `serve`.
-DEV_ENV := DEBUG=1 SECURE_COOKIES=0 SITE_URL=http://127.0.0.1:$(PORT) FRONT_DESK_EMAIL=frontdesk@practice.example \
+# Local development: DEBUG on, a throwaway key, plain-HTTP cookies, demo logins without the second sign-in step.
+# Never used by `serve`.
+DEV_ENV := DEBUG=1 SECURE_COOKIES=0 STAFF_TWO_FACTOR_REQUIRED=0 SITE_URL=http://127.0.0.1:$(PORT) FRONT_DESK_EMAIL=frontdesk@practice.example \
 	EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend} EMAIL_FILE_PATH=$(CURDIR)/var/sent-mail
 # The production settings, served over plain HTTP on this machine only.
 SERVE_ENV := DEBUG=0 SECRET_KEY=$${SECRET_KEY:-local-serve-$$(hostname)-not-for-the-internet-0123456789abcdef} \
@@ -39,10 +40,14 @@ admin: setup
 	$(DEV_ENV) $(MANAGE) createsuperuser
 
 # Debian's Chromium for the browser tests; tools that download their own browser cannot work here.
+# Debian's nginx, for `nginx -t` on the shipped configuration (tests/ops/test_nginx_config.py).
 setup-test: setup static
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Installing Debian's chromium and chromium-driver for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+	@test -x /usr/sbin/nginx || { \
+		echo "Installing Debian's nginx-light to check deploy/nginx/clinic.conf"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; }
 
 test: setup-test test-suite
 

@@ -37,7 +37,8 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
 # X-Forwarded-* headers are believed only from these addresses (FORWARDED_ALLOW_IPS,
 # read by gunicorn itself; default 127.0.0.1). Django trusts X-Forwarded-Proto through
-# SECURE_PROXY_SSL_HEADER and the client address through TRUSTED_PROXY_COUNT.
+# SECURE_PROXY_SSL_HEADER and the client address only from the proxies in TRUSTED_PROXIES
+# (clinic/client_ip.py).
 
 # gunicorn 27's runtime control socket is not used (restarts go through systemd or
 # signals); left on, two app servers on one machine would fight over its one path.

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_delete, post_save
 
 
@@ -15,3 +16,11 @@ class ClinicConfig(AppConfig):
         for model in (Practice, OfficeHours, HolidayHours, Announcement, Provider):
             post_save.connect(forget_site_content, sender=model, dispatch_uid=f"forget-site-content-save-{model.__name__}")
             post_delete.connect(forget_site_content, sender=model, dispatch_uid=f"forget-site-content-delete-{model.__name__}")
+
+
+class StaffAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, with the staff site of clinic.admin_site (the second sign-in step) as admin.site.
+    Named in INSTALLED_APPS in place of django.contrib.admin; ClinicConfig stays this module's default."""
+
+    default = False
+    default_site = "clinic.admin_site.StaffAdminSite"

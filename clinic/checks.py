@@ -1,8 +1,12 @@
 """Deployment checks (`manage.py check --deploy`): what several app servers must share, and what
 the error pages need when everything else is down."""
 
+import ipaddress
+
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
+
+from clinic.client_ip import is_internal
 
 LOCAL_CACHES = (
     "django.core.cache.backends.filebased.FileBasedCache",
@@ -35,6 +39,43 @@ def phone_for_error_pages(app_configs, **kwargs):
             "PRACTICE_PHONE is not set: an error page shown while the cache and the database are both unreachable "
             "cannot give patients the practice's phone number.",
             hint="Set PRACTICE_PHONE to the number patients call, e.g. (301) 555-0142.",
+            id="clinic.W005",
+        )]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def trusted_proxies(app_configs, **kwargs):
+    """The client's address decides the booking limit, the sign-in lockout and the audit trail's
+    address: behind nginx without TRUSTED_PROXIES everyone shares nginx's; a trusted network that
+    takes in the internet lets anyone name any address."""
+    if not settings.TRUSTED_PROXIES:
+        return [Warning(
+            "TRUSTED_PROXIES is empty: behind nginx every visitor has nginx's address, so all patients share one "
+            "booking rate-limit counter and one sign-in lockout.",
+            hint="Set TRUSTED_PROXIES to nginx's address (127.0.0.1 when nginx runs on the app server). The app must "
+                 "not be reached without nginx (see the README, Deploying).",
             id="clinic.W002",
+        )]
+    problems = []
+    for proxy in settings.TRUSTED_PROXIES:
+        network = ipaddress.ip_network(proxy, strict=False)
+        if network.num_addresses > 1 and not is_internal(network):
+            problems.append(Warning(
+                f"TRUSTED_PROXIES includes {proxy}, a network of public addresses: any machine in it can send a forged "
+                "X-Forwarded-For and get a fresh booking allowance and sign-in lockout with every request.",
+                hint="Name only your own proxies, each by its address (or a private network that only they share).",
+                id="clinic.W003",
+            ))
+    return problems
+
+
+@register(Tags.security, deploy=True)
+def staff_two_factor(app_configs, **kwargs):
+    if not settings.STAFF_TWO_FACTOR_REQUIRED:
+        return [Warning(
+            "STAFF_TWO_FACTOR_REQUIRED is off: a staff password alone opens patient records in the admin.",
+            hint="Remove STAFF_TWO_FACTOR_REQUIRED from the environment (it is on by default); only `make run` turns it off.",
+            id="clinic.W004",
         )]
     return []

@@ -5,9 +5,11 @@ secret key, plain-HTTP cookies) come from the Makefile targets, never from here.
 Every variable read below is documented in README.md and .env.example.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -65,7 +67,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1" if DEBUG else ""
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the second sign-in step in front (clinic.admin_site).
+    "clinic.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -77,6 +80,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_prose_editor",
     "auditlog",
     "clinic",
@@ -92,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks a session verified once staff gave a code as well as the password (clinic.two_factor).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication and messages: signs idle staff out with a message.
     "clinic.middleware.StaffIdleTimeoutMiddleware",
@@ -264,17 +272,47 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Admin sign-in: five wrong passwords for one account from one address locks
-# that pair out for a cool-off period (django-axes defaults to "forever").
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+# Our own proxies (nginx), by address or network: only a request from one of them may name
+# the client in X-Forwarded-For (clinic.client_ip). Empty: the app is reached directly.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {proxy!r} is not an address or a network (e.g. 127.0.0.1 or 10.0.0.0/24)."
+        ) from None
+if env_str("TRUSTED_PROXY_COUNT"):
+    # Counting proxies trusted X-Forwarded-For from whoever reached the app port: a forged
+    # header bypassed every per-address limit. Refuse rather than guess what was meant.
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_COUNT is no longer read: name your proxies by address instead, e.g. "
+        "TRUSTED_PROXIES=127.0.0.1 when nginx runs on this machine, or nginx's private address when it runs on "
+        "another one. Remove TRUSTED_PROXY_COUNT from the environment."
+    )
+
+# Admin sign-in (django-axes, in the database so that it holds with the cache down):
+# AXES_FAILURE_LIMIT wrong passwords for one username from any addresses, or from one
+# address for any usernames, lock that username or that address out. The lockout ends
+# AXES_COOLOFF_TIME after the last counted failure (django-axes defaults to "forever"),
+# and failures while locked out do not extend it, so an attacker cannot keep the
+# practice out for good by going on guessing.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME < timedelta(minutes=1):
+    raise ImproperlyConfigured("AXES_FAILURE_LIMIT and AXES_COOLOFF_MINUTES must be at least 1.")
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "clinic.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
-# How many proxies in front of the app append to X-Forwarded-For (0: trust none).
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Two-step sign-in (clinic.two_factor): every staff account needs a code from an authenticator
+# app (or a recovery code) after the password before any admin page opens. On unless turned
+# off; only `make run` (the demo logins on this machine) turns it off.
+STAFF_TWO_FACTOR_REQUIRED = env_bool("STAFF_TWO_FACTOR_REQUIRED", True)
 
 # Audit trail (django-auditlog) of staff viewing and changing patient records:
 # patient fields are recorded as changed, never with their values.
@@ -300,6 +338,8 @@ SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 SITE_URL = (env_str("SITE_URL") or ("http://127.0.0.1:8000" if DEBUG else "")).rstrip("/")
 if not SITE_URL and not DEBUG:
     raise ImproperlyConfigured("SITE_URL is not set: the public address of the site, e.g. https://www.practice.example")
+# The name authenticator apps show next to the code: the site's host name.
+OTP_TOTP_ISSUER = urlsplit(SITE_URL).hostname or "Practice website"
 # Where new-booking alerts for the front desk go (a reference and an admin link only).
 FRONT_DESK_EMAIL = env_str("FRONT_DESK_EMAIL")
 

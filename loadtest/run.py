@@ -895,7 +895,7 @@ def production_env(database_url, mail, site_url):
         SITE_URL=site_url, DATABASE_URL=database_url, REDIS_URL=REDIS_URL,
         EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(mail.port),
         EMAIL_TIMEOUT="5", FRONT_DESK_EMAIL="frontdesk@loadtest.example", DEFAULT_FROM_EMAIL="clinic@loadtest.example",
-        TRUSTED_PROXY_COUNT="1", BOOKING_RATE_LIMIT=str(RATE_LIMIT), BOOKING_RATE_WINDOW_SECONDS="600",
+        TRUSTED_PROXIES="127.0.0.1", BOOKING_RATE_LIMIT=str(RATE_LIMIT), BOOKING_RATE_WINDOW_SECONDS="600",
     )
     return env
 

@@ -216,10 +216,31 @@ def fast_password_hashing(settings):
 @pytest.fixture
 def client(client, settings):
     """pytest-django's test client, with a CSRF cookie of its own: the patient forms' stamps are
-    tied to it (appointments.antispam; tests.factories.stamp_issued signs them for it)."""
+    tied to it (appointments.antispam; tests.factories.stamp_issued signs them for it).
+
+    Its `force_login` signs staff in as the admin requires: password and second step (an
+    authenticator app is enrolled for them if they have none). Tests of the sign-in itself post
+    to the sign-in pages instead."""
     from tests.factories import BROWSER_SECRET
 
     client.cookies[settings.CSRF_COOKIE_NAME] = BROWSER_SECRET
+    from tests.factories import pass_second_step
+
+    force_login_with_password_only = client.force_login
+
+    def force_login(user, backend=None):
+        force_login_with_password_only(user, backend)
+        if user.is_staff:
+            pass_second_step(client, user)
+
+    client.force_login = force_login
+    return client
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's, signed in with both steps."""
+    client.force_login(admin_user)
     return client
 
 

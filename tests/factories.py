@@ -102,6 +102,36 @@ def make_staff(username="staff", group=None, superuser=False):
     return user
 
 
+def make_authenticator(user):
+    """A confirmed authenticator app (TOTP) for a member of staff, as enrolment leaves it."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+def code_from_app(device, steps_ahead=0):
+    """The code the staff member's authenticator app shows now (or `steps_ahead` 30-second steps
+    later: a code is accepted once, and the one step either side of now is accepted too),
+    computed by django-otp's own TOTP from the device's secret."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = clock.time() + steps_ahead * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def pass_second_step(client, user):
+    """For a test client signed in with `force_login`: what clinic.two_factor does once a code is
+    accepted (django_otp.login), the session naming the user's authenticator (enrolled if need be)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or make_authenticator(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
 def make_provider(**overrides):
     from clinic.models import Provider
 

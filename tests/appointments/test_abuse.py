@@ -67,13 +67,23 @@ def test_booking_posts_are_limited_per_address(client, clinic, settings):
 
 def test_the_limit_counts_the_client_behind_our_own_proxy(client, clinic, settings):
     settings.BOOKING_RATE_LIMIT = 1
-    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]  # the test client connects from 127.0.0.1, as nginx on the app server
     data = details_form(clinic.needling, at(weekday_after(3), 10), email="not-an-email")
     assert client.post(DETAILS, data, HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 200
     assert client.post(DETAILS, data, HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 429
     # A forged left-hand entry does not give a fresh allowance.
     assert client.post(DETAILS, data, HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.1").status_code == 429
     assert client.post(DETAILS, data, HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 200
+
+
+def test_a_forged_forwarded_header_from_a_direct_connection_gets_no_fresh_allowance(client, clinic, settings):
+    settings.BOOKING_RATE_LIMIT = 1
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    data = details_form(clinic.needling, at(weekday_after(3), 10), email="not-an-email")
+    direct = {"REMOTE_ADDR": "203.0.113.50"}  # the app port reached without nginx
+    assert client.post(DETAILS, data, HTTP_X_FORWARDED_FOR="198.51.100.1", **direct).status_code == 200
+    assert client.post(DETAILS, data, HTTP_X_FORWARDED_FOR="198.51.100.2", **direct).status_code == 429
+    assert client.post(DETAILS, data, **direct).status_code == 429
 
 
 def test_a_form_with_mistakes_is_not_also_told_it_was_too_fast(client, clinic):

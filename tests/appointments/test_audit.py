@@ -173,7 +173,7 @@ def test_a_deletion_by_a_superuser_records_who_deleted_it(client, appointment):
     assert patient_values_in(entry) == []
 
 
-@override_settings(TRUSTED_PROXY_COUNT=1)
+@override_settings(TRUSTED_PROXIES=["127.0.0.1"])  # the test client connects from 127.0.0.1
 def test_the_address_recorded_is_the_one_our_proxy_saw_not_one_the_browser_wrote(client, desk, appointment):
     client.get(
         f"/admin/appointments/appointment/{appointment.pk}/change/", HTTP_X_FORWARDED_FOR="10.9.9.9, 198.51.100.7"

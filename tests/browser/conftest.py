@@ -198,13 +198,22 @@ def sign_in(live_site):
     """Signs a page in to the admin as `username` (a user of tests.factories.make_staff), as staff do."""
     from playwright.sync_api import expect
 
-    from tests.factories import PASSWORD
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import PASSWORD, code_from_app, make_authenticator
 
     def sign_in(page, username):
+        """The password, then a code from the staff member's authenticator app (enrolled for them
+        if they have none), as the production settings require."""
+        user = get_user_model().objects.get(username=username)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or make_authenticator(user)
         page.goto(f"{live_site}/admin/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
+        page.get_by_label("Code from your app, or a recovery code").fill(code_from_app(device))
+        page.get_by_role("button", name="Continue").click()
         expect(page.get_by_role("heading", name="What would you like to update?")).to_be_visible()
 
     return sign_in

@@ -110,7 +110,8 @@ def test_signing_in_gives_a_new_session_key_and_ends_the_old_one(client):
 
     response = client.post("/admin/login/?next=/admin/", {"username": "desk", "password": PASSWORD})
 
-    assert response.status_code == 302 and response["Location"] == "/admin/"
+    # On to the second step (clinic.two_factor), signed in with the password.
+    assert response.status_code == 302 and response["Location"] == "/admin/two-factor/enrol/?next=%2Fadmin%2F"
     assert client.session.session_key != key_before
     assert not SessionStore().exists(key_before)
     assert client.session["something"] == "kept across sign-in"

@@ -7,7 +7,7 @@ from django.utils import formats, timezone
 from clinic.models import Provider
 from clinic.roles import CONTENT_EDITORS, FRONT_DESK
 from services.models import Condition, Question, Service
-from tests.factories import make_provider, make_question, make_service, make_staff
+from tests.factories import make_provider, make_question, make_service, make_staff, pass_second_step
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,9 @@ def test_an_editor_adds_a_question_and_patients_see_it_on_the_next_request(clien
     existing = make_question(service, order=1)
     assert "Does it hurt?" not in client.get(service.get_absolute_url()).content.decode()  # now cached
     editor = Client()
-    editor.force_login(make_staff("editor", group=CONTENT_EDITORS))
+    editor_user = make_staff("editor", group=CONTENT_EDITORS)
+    editor.force_login(editor_user)
+    pass_second_step(editor, editor_user)
     url = f"/admin/services/service/{service.pk}/change/"
     assert editor.get(url).status_code == 200
 
