@@ -301,7 +301,7 @@ def _new_appointment(patient: dict, **visit) -> Appointment:
     appointment = Appointment(**patient, **visit)
     try:
         appointment.full_clean(
-            exclude=["provider", "visit_type", "reference", "manage_token_hash", "form_key"], validate_unique=False,
+            exclude=["provider", "visit_type", "reference", "manage_nonce", "manage_token_hash", "form_key"], validate_unique=False,
             validate_constraints=False,
         )
     except ValidationError as error:
@@ -313,19 +313,19 @@ def _insert(appointment: Appointment, nearest) -> Booking:
     """Save a new appointment with its manage token and queue its emails; the database
     refuses an overlap, which becomes SlotUnavailable with `nearest()` (or AlreadyBooked when
     the same form booked meanwhile). Run inside a transaction. The insert, the one statement
-    a race can refuse, carries no patient value and no token (`insert_without_patient_values`)."""
+    a race can refuse, carries no patient value and no link's nonce (`insert_without_patient_values`)."""
     token = appointment.issue_manage_token()
     # One in 10^11 per pair, but a repeated reference must not read as "time taken".
     while Appointment.objects.filter(reference=appointment.reference).exists():
         appointment.reference = new_reference()
     _turns_for_provider(appointment.provider_id)
     try:
-        insert_without_patient_values(appointment, private=[*CONTACT_FIELDS, "manage_token_hash"])
+        insert_without_patient_values(appointment, private=[*CONTACT_FIELDS, "manage_nonce"])
     except IntegrityError:
         _refuse_a_form_sent_again(appointment.form_key)
         # Another booking won the race between our check and our insert.
         raise SlotUnavailable(JUST_TAKEN, nearest()) from None
-    notifications.queue_booking_received(appointment, token)
+    notifications.queue_booking_received(appointment)
     return Booking(appointment, token)
 
 

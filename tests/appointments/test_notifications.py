@@ -342,7 +342,7 @@ def test_send_reminders_twice_sends_one_reminder_for_each_visit_tomorrow(mailout
     assert email.to == [due.email]
     assert email.subject == f"Reminder: your appointment tomorrow — {PRACTICE_NAME}"
     assert "please call us at (301) 555-0142" in email.body
-    assert "link in the email we sent when you booked" in email.body
+    assert f"https://clinic.test/appointments/manage/{due.manage_token()}/" in email.body
     assert OutboxMessage.objects.filter(kind="patient_reminder").count() == 1
     due.refresh_from_db()
     assert due.reminder_sent_at is not None

@@ -68,7 +68,7 @@ def book_online(visit_type, modality=Appointment.Modality.VIDEO, starts_at=None)
 
 def with_manage_link(appointment):
     token = appointment.issue_manage_token()
-    appointment.save(update_fields=["manage_token_hash"])
+    appointment.save(update_fields=["manage_nonce", "manage_token_hash"])
     return token
 
 
