@@ -238,6 +238,42 @@ def mail_server_that_never_answers(settings):
     server.close()
 
 
+class RefusingMailServer:
+    """A real SMTP server (aiosmtpd) that answers every recipient with `reply`, e.g. "550 5.1.1
+    No such mailbox" (for good) or "451 4.3.0 Try again later" (for now). `refused` counts them."""
+
+    def __init__(self, reply):
+        from aiosmtpd.controller import Controller
+
+        self.reply, self.refused = reply, 0
+        with socket.create_server(("127.0.0.1", 0)) as probe:
+            port = probe.getsockname()[1]
+        self.controller = Controller(self, hostname="127.0.0.1", port=port)
+        self.controller.start()
+        self.port = port
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.refused += 1
+        return self.reply
+
+
+@pytest.fixture
+def mail_server_that_refuses(settings):
+    """Start a `RefusingMailServer` with the reply given and point Django's SMTP backend at it."""
+    servers = []
+
+    def start(reply):
+        server = RefusingMailServer(reply)
+        servers.append(server)
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        return server
+
+    yield start
+    for server in servers:
+        server.controller.stop()
+
+
 @pytest.fixture(autouse=True)
 def no_real_mail_server(settings, mail_server_that_hangs_up):
     """Tests that use Django's SMTP backend (MAIL_SERVER_DOWN) reach that port, never a real mail server."""
