@@ -3,7 +3,8 @@
 - `book`: a patient books online;           - `book_for_staff`: the front desk books by phone;
 - `move`: to another time (patient or staff);  - `cancel`;
 - `confirm`: the front desk confirms a request; - `record_outcome`: completed or no-show;
-- `change_video_link`;                      - `send_due_reminders`: the day-before reminder.
+- `change_video_link`;                      - `send_due_reminders`: the day-before reminder;
+- `send_new_manage_link`: a new link for the patient, every older one stops working.
 
 Each one is atomic, checks again inside its transaction what it depends on (the row,
 locked; availability, read fresh), queues its emails in the same transaction
@@ -490,6 +491,20 @@ def change_video_link(appointment: Appointment, video_link: str) -> Appointment:
         appointment = _locked(appointment)
         appointment.video_link = video_link
         appointment.save(update_fields=["video_link", "updated_at"])
+    return appointment
+
+
+def send_new_manage_link(appointment: Appointment, *, now: datetime | None = None) -> Appointment:
+    """A new manage link, emailed to the patient; every link sent before stops working (a lost
+    or forwarded email). Only for visits that are requested or confirmed and not over."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        if not appointment.is_active or appointment.is_over(now):
+            raise BookingRefused("Only requested or confirmed visits that are not over yet get a new link.")
+        appointment.issue_manage_token()
+        appointment.save(update_fields=["manage_nonce", "manage_token_hash", "updated_at"])
+        notifications.queue_new_manage_link(appointment)
     return appointment
 
 

@@ -31,6 +31,7 @@ PATIENT_CONFIRMED = "patient_confirmed"
 PATIENT_CANCELLED = "patient_cancelled"
 PATIENT_RESCHEDULED = "patient_rescheduled"
 PATIENT_REMINDER = "patient_reminder"
+PATIENT_NEW_LINK = "patient_new_link"
 STAFF_NEW_BOOKING = "staff_new_booking"
 STAFF_CANCELLED = "staff_cancelled"
 STAFF_RESCHEDULED = "staff_rescheduled"
@@ -136,6 +137,17 @@ def queue_reminder(appointment):
     outbox.queue([
         _patient_message(
             appointment, practice, PATIENT_REMINDER, "reminder", f"Reminder: your appointment tomorrow — {practice.name}",
+            manage_url=outbox.MANAGE_LINK_PLACEHOLDER,
+        )
+    ])
+
+
+def queue_new_manage_link(appointment):
+    """The patient's new manage link (filled in when it is sent), after staff replaced the old one."""
+    practice = PracticeDetails.load()
+    outbox.queue([
+        _patient_message(
+            appointment, practice, PATIENT_NEW_LINK, "new_link", f"Your new appointment link — {practice.name}",
             manage_url=outbox.MANAGE_LINK_PLACEHOLDER,
         )
     ])

@@ -13,7 +13,7 @@ from django.utils import timezone
 from appointments import booking
 from appointments.models import Appointment, OutboxMessage, hash_token
 from tests.factories import PATIENT, at, deliver_outbox, details_form, make_appointment, weekday_after
-from tests.pages import DETAILS, MANAGE_LINK
+from tests.pages import DETAILS, MANAGE_LINK, run_appointment_action
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +126,22 @@ def test_the_upgrade_takes_working_links_out_of_stored_emails_and_the_outbox_sen
     assert email.to == [waiting.to]
     [link] = links_in([email])
     assert Appointment.from_manage_token(link.split("/")[-2]) == appointment
+
+
+def test_the_front_desk_can_send_a_new_link_and_the_old_one_stops_working(client, desk_client, clinic, mailoutbox):
+    client.post(DETAILS, details_form(clinic.needling, at(weekday_after(3), 10)))
+    deliver_outbox()
+    [old_link] = links_in(mailoutbox)
+    appointment = Appointment.objects.get()
+    mailoutbox.clear()
+
+    response = run_appointment_action(desk_client, "send_new_manage_link", [appointment])
+    deliver_outbox()
+
+    assert "1 appointment sent a new link." in response.content.decode()
+    [email] = mailoutbox
+    assert email.to == [PATIENT["email"]] and email.subject.startswith("Your new appointment link")
+    [new_link] = links_in([email])
+    assert client.get(new_link).status_code == 200
+    assert client.get(old_link).status_code == 404
+    assert "[[manage-link]]" in OutboxMessage.objects.get(kind="patient_new_link").body
