@@ -2,8 +2,10 @@ from django.core.checks import run_checks
 
 
 def warnings(**kwargs):
-    """The deployment warnings about the cache (the proxy's are tested in test_client_ip)."""
-    return [message.id for message in run_checks(include_deployment_checks=True, **kwargs) if message.id == "clinic.W001"]
+    """The deployment warnings about the cache and the error pages' phone number (the proxy's are
+    tested in test_client_ip)."""
+    return [message.id for message in run_checks(include_deployment_checks=True, **kwargs)
+            if message.id in ("clinic.W001", "clinic.W005")]
 
 
 def test_a_cache_of_one_machine_is_reported_for_deployment(settings):
