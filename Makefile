@@ -6,7 +6,8 @@ PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
 # Local development: DEBUG on, a throwaway key, plain-HTTP cookies, demo logins without the second sign-in step.
-# Never used by `serve`.
+# Never used by `serve`. `run` and `serve` start the outbox worker (send_outbox --forever) in the
+# background and stop it when the server stops, so each email lands in var/sent-mail/ within a second or two.
 DEV_ENV := DEBUG=1 SECURE_COOKIES=0 STAFF_TWO_FACTOR_REQUIRED=0 SITE_URL=http://127.0.0.1:$(PORT) FRONT_DESK_EMAIL=frontdesk@practice.example \
 	EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend} EMAIL_FILE_PATH=$(CURDIR)/var/sent-mail
 # The production settings, served over plain HTTP on this machine only.
@@ -34,7 +35,10 @@ run: setup static
 	$(DEV_ENV) $(MANAGE) migrate --noinput
 	$(DEV_ENV) $(MANAGE) seed_demo --demo-logins
 	@echo "Serving the demo practice at http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/)"
-	$(DEV_ENV) $(MANAGE) runserver 127.0.0.1:$(PORT)
+	@echo "Emails are written to var/sent-mail/ by the outbox worker, running alongside"
+	$(DEV_ENV) $(MANAGE) send_outbox --forever & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; trap 'exit 130' INT TERM; \
+		$(DEV_ENV) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 admin: setup
 	$(DEV_ENV) $(MANAGE) createsuperuser
@@ -61,8 +65,10 @@ serve: setup static
 	$(SERVE_ENV) $(MANAGE) migrate --noinput
 	@$(SERVE_ENV) $(MANAGE) shell -c "from clinic.models import Practice; raise SystemExit(0 if Practice.objects.exists() else 1)" \
 		|| $(SERVE_ENV) $(MANAGE) seed_demo --demo-logins
-	@echo "Production settings under gunicorn at http://127.0.0.1:$(PORT)/"
-	$(SERVE_ENV) $(BIN)/gunicorn clinic.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
+	@echo "Production settings under gunicorn at http://127.0.0.1:$(PORT)/, with the outbox worker alongside"
+	$(SERVE_ENV) $(MANAGE) send_outbox --forever & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; trap 'exit 130' INT TERM; \
+		$(SERVE_ENV) $(BIN)/gunicorn clinic.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
 
 bench: setup static
 	$(BIN)/python bench/run.py

@@ -21,4 +21,4 @@ def mask_completely(value: str) -> str:
 def register_patient_records():
     for model in (Appointment, TelehealthRequest):
         present = {field.name for field in model._meta.get_fields()}
-        auditlog.register(model, mask_fields=[name for name in MASKED_FIELDS if name in present], exclude_fields=["manage_token_hash"])
+        auditlog.register(model, mask_fields=[name for name in MASKED_FIELDS if name in present], exclude_fields=["manage_nonce", "manage_token_hash"])

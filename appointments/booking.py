@@ -3,7 +3,8 @@
 - `book`: a patient books online;           - `book_for_staff`: the front desk books by phone;
 - `move`: to another time (patient or staff);  - `cancel`;
 - `confirm`: the front desk confirms a request; - `record_outcome`: completed or no-show;
-- `change_video_link`;                      - `send_due_reminders`: the day-before reminder.
+- `change_video_link`;                      - `send_due_reminders`: the day-before reminder;
+- `send_new_manage_link`: a new link for the patient, every older one stops working.
 
 Each one is atomic, checks again inside its transaction what it depends on (the row,
 locked; availability, read fresh), queues its emails in the same transaction
@@ -301,7 +302,7 @@ def _new_appointment(patient: dict, **visit) -> Appointment:
     appointment = Appointment(**patient, **visit)
     try:
         appointment.full_clean(
-            exclude=["provider", "visit_type", "reference", "manage_token_hash", "form_key"], validate_unique=False,
+            exclude=["provider", "visit_type", "reference", "manage_nonce", "manage_token_hash", "form_key"], validate_unique=False,
             validate_constraints=False,
         )
     except ValidationError as error:
@@ -313,19 +314,19 @@ def _insert(appointment: Appointment, nearest) -> Booking:
     """Save a new appointment with its manage token and queue its emails; the database
     refuses an overlap, which becomes SlotUnavailable with `nearest()` (or AlreadyBooked when
     the same form booked meanwhile). Run inside a transaction. The insert, the one statement
-    a race can refuse, carries no patient value and no token (`insert_without_patient_values`)."""
+    a race can refuse, carries no patient value and no link's nonce (`insert_without_patient_values`)."""
     token = appointment.issue_manage_token()
     # One in 10^11 per pair, but a repeated reference must not read as "time taken".
     while Appointment.objects.filter(reference=appointment.reference).exists():
         appointment.reference = new_reference()
     _turns_for_provider(appointment.provider_id)
     try:
-        insert_without_patient_values(appointment, private=[*CONTACT_FIELDS, "manage_token_hash"])
+        insert_without_patient_values(appointment, private=[*CONTACT_FIELDS, "manage_nonce"])
     except IntegrityError:
         _refuse_a_form_sent_again(appointment.form_key)
         # Another booking won the race between our check and our insert.
         raise SlotUnavailable(JUST_TAKEN, nearest()) from None
-    notifications.queue_booking_received(appointment, token)
+    notifications.queue_booking_received(appointment)
     return Booking(appointment, token)
 
 
@@ -490,6 +491,20 @@ def change_video_link(appointment: Appointment, video_link: str) -> Appointment:
         appointment = _locked(appointment)
         appointment.video_link = video_link
         appointment.save(update_fields=["video_link", "updated_at"])
+    return appointment
+
+
+def send_new_manage_link(appointment: Appointment, *, now: datetime | None = None) -> Appointment:
+    """A new manage link, emailed to the patient; every link sent before stops working (a lost
+    or forwarded email). Only for visits that are requested or confirmed and not over."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        if not appointment.is_active or appointment.is_over(now):
+            raise BookingRefused("Only requested or confirmed visits that are not over yet get a new link.")
+        appointment.issue_manage_token()
+        appointment.save(update_fields=["manage_nonce", "manage_token_hash", "updated_at"])
+        notifications.queue_new_manage_link(appointment)
     return appointment
 
 

@@ -31,6 +31,7 @@ PATIENT_CONFIRMED = "patient_confirmed"
 PATIENT_CANCELLED = "patient_cancelled"
 PATIENT_RESCHEDULED = "patient_rescheduled"
 PATIENT_REMINDER = "patient_reminder"
+PATIENT_NEW_LINK = "patient_new_link"
 STAFF_NEW_BOOKING = "staff_new_booking"
 STAFF_CANCELLED = "staff_cancelled"
 STAFF_RESCHEDULED = "staff_rescheduled"
@@ -62,15 +63,16 @@ class PracticeDetails:
 # --- Queueing ---------------------------------------------------------------
 
 
-def queue_booking_received(appointment, manage_token):
+def queue_booking_received(appointment):
     """The patient's “request received” (or “confirmed”) email with a calendar file, and the front desk's alert."""
     practice = PracticeDetails.load()
     if appointment.status == Appointment.Status.CONFIRMED:
         kind, template, subject = PATIENT_CONFIRMED, "confirmed", f"Appointment confirmed — {practice.name}"
     else:
         kind, template, subject = PATIENT_RECEIVED, "received", f"Your appointment request at {practice.name}"
-    manage_url = settings.SITE_URL + reverse("appointments:manage", kwargs={"token": manage_token})
-    messages = [_patient_message(appointment, practice, kind, template, subject, manage_url=manage_url, calendar="REQUEST")]
+    messages = [_patient_message(
+        appointment, practice, kind, template, subject, manage_url=outbox.MANAGE_LINK_PLACEHOLDER, calendar="REQUEST",
+    )]
     # Bookings the front desk made itself need no alert to the front desk.
     if appointment.source != Appointment.Source.STAFF:
         if appointment.status == Appointment.Status.REQUESTED:
@@ -129,12 +131,24 @@ def queue_rescheduled(appointment, by_patient=True):
 
 
 def queue_reminder(appointment):
-    """The day-before reminder. The caller marks `reminder_sent_at` in the same transaction
-    (`booking.send_due_reminders`). No manage link: only the token's hash is stored."""
+    """The day-before reminder, with the patient's manage link (filled in when it is sent).
+    The caller marks `reminder_sent_at` in the same transaction (`booking.send_due_reminders`)."""
     practice = PracticeDetails.load()
     outbox.queue([
         _patient_message(
-            appointment, practice, PATIENT_REMINDER, "reminder", f"Reminder: your appointment tomorrow — {practice.name}"
+            appointment, practice, PATIENT_REMINDER, "reminder", f"Reminder: your appointment tomorrow — {practice.name}",
+            manage_url=outbox.MANAGE_LINK_PLACEHOLDER,
+        )
+    ])
+
+
+def queue_new_manage_link(appointment):
+    """The patient's new manage link (filled in when it is sent), after staff replaced the old one."""
+    practice = PracticeDetails.load()
+    outbox.queue([
+        _patient_message(
+            appointment, practice, PATIENT_NEW_LINK, "new_link", f"Your new appointment link — {practice.name}",
+            manage_url=outbox.MANAGE_LINK_PLACEHOLDER,
         )
     ])
 

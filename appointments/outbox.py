@@ -1,21 +1,30 @@
 """The outbox: emails are saved as rows in the transaction of the change they are about,
-then sent. Claiming, sending and retrying live here; what is sent, and in which words,
-in `appointments.notifications`.
+then sent by the outbox worker (`manage.py send_outbox --forever`), never by the request
+that made the change. Claiming, sending, retrying and giving up live here; what is sent,
+and in which words, in `appointments.notifications`.
 
-A mail server that is down or hung never loses a message and never fails the change:
-the first attempt happens after the transaction commits, a failure only leaves the
-message failed, and `manage.py send_outbox` retries it with back-off. Every message is
-claimed with a conditional UPDATE right before it is sent, so any number of senders
-may run at once and none sends a message twice. Logs carry message ids and kinds only.
+A mail server that is down or hung never loses a message and never slows a page: the
+request only saves rows, and the worker, polling every second, sends them. A failure
+leaves the message failed, to be retried with back-off; a message the mail server
+refuses for good (a permanent 5xx refusal, a header it cannot carry) is abandoned after
+a few tries, and the front desk sees it in the admin. Every message is claimed with a
+conditional UPDATE right before it is sent, so any number of workers may run at once
+(one on each app server) and none sends a message twice. Logs carry message ids and
+kinds only.
+
+Bodies are stored with `MANAGE_LINK_PLACEHOLDER` where the patient's manage link goes:
+the link is made from the appointment at the moment of sending (`Appointment.manage_url`),
+so no stored row ever holds a link that opens an appointment.
 """
 
 import logging
+import smtplib
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -28,36 +37,35 @@ logger = logging.getLogger(__name__)
 CLAIM_DURATION = timedelta(minutes=5)
 # Wait before attempt 2, 3, 4, …; the last step repeats.
 RETRY_DELAYS = [timedelta(minutes=minutes) for minutes in (1, 5, 15, 60, 240, 720, 1440)]
+# A message still failing after this many scheduled tries (about four and a half days of a
+# mail server that is down) is abandoned: a late reminder or confirmation helps nobody, and
+# the front desk is better off calling the patient.
+SCHEDULED_TRIES_LIMIT = 10
+# A message the mail server refuses for good (5xx, or a header that cannot be sent) is
+# abandoned on this try; the tries before it cover a mail server misconfigured for a moment.
+PERMANENT_REFUSALS_LIMIT = 3
+BATCH_SIZE = 100
+# Where the patient's manage link goes in a stored body; filled in only when the email is sent.
+MANAGE_LINK_PLACEHOLDER = "[[manage-link]]"
 
 
 def queue(messages):
-    """Save the messages (None entries are skipped) and try them once the transaction commits.
-    Must run inside the transaction that makes the change the messages are about."""
-    messages = [message for message in messages if message is not None]
+    """Save the messages (None entries are skipped) for the outbox worker to send. Must run
+    inside the transaction that makes the change the messages are about: the worker, on
+    its own connection, sees them only once that transaction commits."""
     for message in messages:
+        if message is None:
+            continue
         message.save()
         logger.info("Queued outbox message %s (%s)", message.pk, message.kind)
-    message_ids = [message.pk for message in messages]
-    transaction.on_commit(lambda: _send_after_commit(message_ids))
-
-
-def _send_after_commit(message_ids):
-    """Try the new messages at once. Whatever goes wrong stays here: the change is already
-    saved and `send_outbox` will retry, so the patient must not see an error page."""
-    try:
-        # A patient is waiting for the page: if the mail server fails once, leave the rest to send_outbox.
-        send_pending(message_ids=message_ids, stop_after_failure=True)
-    except Exception as error:
-        logger.warning(
-            "Could not send outbox messages %s after commit (%s); send_outbox will retry", message_ids, type(error).__name__
-        )
 
 
 def _due(now, retry_now=False):
     """Messages to try now. A message stuck in “sending” after its claim ran out belongs to
     a sender that died mid-way: it is tried again, since a duplicate beats a lost email.
     `retry_now` also takes failed messages whose next try is still to come (after a mail
-    outage is over, there is no need to wait out the back-off)."""
+    outage is over, there is no need to wait out the back-off). Abandoned and sent
+    messages are never due."""
     unclaimed = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
     waiting = Q(status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.FAILED])
     if not retry_now:
@@ -67,22 +75,26 @@ def _due(now, retry_now=False):
 
 
 def _claim(message_id, now, retry_now=False) -> bool:
-    """Claim one message with a conditional UPDATE. Two senders (two cron runs, or cron and
-    a request's after-commit send) may pick the same row; the database applies one UPDATE
+    """Claim one message with a conditional UPDATE. Two workers (on two app servers, or a
+    worker and a `--retry-now` run) may pick the same row; the database applies one UPDATE
     after the other, the second no longer matches, and only one of them sends."""
     return bool(
         _due(now, retry_now).filter(pk=message_id).update(status=OutboxMessage.Status.SENDING, claimed_until=now + CLAIM_DURATION)
     )
 
 
-def count_due(now=None, retry_now=False) -> int:
-    return _due(now or timezone.now(), retry_now).count()
+def due_ids(now=None, retry_now=False, limit=None) -> list[int]:
+    """The ids of the messages due now, oldest due first."""
+    ids = _due(now or timezone.now(), retry_now).order_by("next_attempt_at", "pk").values_list("pk", flat=True)
+    return list(ids if limit is None else ids[:limit])
 
 
-def send_pending(now=None, limit=100, message_ids=None, stop_after_failure=False, retry_now=False) -> int:
-    """Send up to `limit` due messages (only `message_ids`, if given); returns how many were sent.
-    Each message is claimed right before it is sent, so a slow mail server cannot make a
-    claim run out while the message still waits in this batch."""
+def send_due(now=None, limit=BATCH_SIZE, message_ids=None, retry_now=False, stop_after_failure=False, should_stop=None) -> int:
+    """Send up to `limit` due messages (only `message_ids`, if given); returns how many were
+    sent. This is what the outbox worker runs every second, and what tests call to deliver
+    the outbox. Each message is claimed right before it is sent, so a slow mail server
+    cannot make a claim run out while the message still waits in this batch; each is tried
+    at most once per call. `should_stop()` is asked between messages (a worker told to stop)."""
     clock = (lambda: now) if now else timezone.now
     candidates = _due(clock(), retry_now)
     if message_ids is not None:
@@ -91,9 +103,13 @@ def send_pending(now=None, limit=100, message_ids=None, stop_after_failure=False
     connection = get_connection()
     sent = 0
     for message_id in candidate_ids:
-        if not _claim(message_id, clock(), retry_now):
+        if should_stop is not None and should_stop():
+            break
+        attempt_time = clock()
+        forced = retry_now and not _due(attempt_time).filter(pk=message_id).exists()
+        if not _claim(message_id, attempt_time, retry_now):
             continue
-        if _deliver(OutboxMessage.objects.get(pk=message_id), connection, clock()):
+        if _deliver(OutboxMessage.objects.select_related("appointment").get(pk=message_id), connection, attempt_time, forced):
             sent += 1
         elif stop_after_failure:
             break
@@ -108,31 +124,78 @@ def message_id_header(message) -> str:
     return f"<outbox.{message.pk}.{int(message.created_at.timestamp())}@{host}>"
 
 
-def _deliver(message, connection, now) -> bool:
-    email = EmailMessage(
-        message.subject, message.body, to=[message.to], connection=connection,
-        headers={"Message-ID": message_id_header(message)},
-    )
-    if message.attachment_name:
-        email.attach(message.attachment_name, message.attachment_content, message.attachment_mimetype or None)
+def body_to_send(message) -> str:
+    """The stored body with the patient's manage link filled in, made now from the appointment
+    (so it is the appointment's current link). Without an appointment (deleted since), the
+    patient is asked to call instead."""
+    if MANAGE_LINK_PLACEHOLDER not in message.body:
+        return message.body
+    link = message.appointment.manage_url() if message.appointment is not None else "(please call us to change this visit)"
+    return message.body.replace(MANAGE_LINK_PLACEHOLDER, link)
+
+
+def is_permanent(error) -> bool:
+    """Whether trying again cannot help: the mail server refused the message, sender or every
+    recipient with a 5xx reply, or the message cannot be written at all (a bad header). A
+    mail server that is down, hung or busy (4xx) is not permanent."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return bool(error.recipients) and all(code >= 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500
+    return isinstance(error, ValueError)  # BadHeaderError, and what email's header encoding refuses
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What one failed try leaves on the message."""
+
+    status: str
+    scheduled_tries: int
+    next_attempt_at: object
+
+    @classmethod
+    def after(cls, message, error, now, forced):
+        """A forced try (`--retry-now`, before the message's time) keeps its schedule: the next
+        scheduled try stays when it was, and the back-off does not grow."""
+        attempts = message.attempts + 1
+        if is_permanent(error) and attempts >= PERMANENT_REFUSALS_LIMIT:
+            return cls(OutboxMessage.Status.ABANDONED, message.scheduled_tries, None)
+        if forced:
+            return cls(OutboxMessage.Status.FAILED, message.scheduled_tries, message.next_attempt_at)
+        scheduled_tries = message.scheduled_tries + 1
+        if scheduled_tries >= SCHEDULED_TRIES_LIMIT:
+            return cls(OutboxMessage.Status.ABANDONED, scheduled_tries, None)
+        delay = RETRY_DELAYS[min(scheduled_tries, len(RETRY_DELAYS)) - 1]
+        return cls(OutboxMessage.Status.FAILED, scheduled_tries, now + delay)
+
+
+def _deliver(message, connection, now, forced=False) -> bool:
     claimed = OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING)
     try:
+        email = EmailMessage(
+            message.subject, body_to_send(message), to=[message.to], connection=connection,
+            headers={"Message-ID": message_id_header(message)},
+        )
+        if message.attachment_name:
+            email.attach(message.attachment_name, message.attachment_content, message.attachment_mimetype or None)
         email.send()
     except Exception as error:
-        attempts = message.attempts + 1
-        delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+        failure = Failure.after(message, error, now, forced)
         claimed.update(
-            status=OutboxMessage.Status.FAILED,
+            status=failure.status,
             attempts=F("attempts") + 1,
+            scheduled_tries=failure.scheduled_tries,
             # The class and the server's words, never the message itself.
             last_error=" ".join(f"{type(error).__name__}: {error}".split())[:500],
-            next_attempt_at=now + delay,
+            next_attempt_at=failure.next_attempt_at or message.next_attempt_at,
             claimed_until=None,
         )
-        logger.warning(
-            "Outbox message %s (%s) failed on attempt %s (%s); next try in %s",
-            message.pk, message.kind, attempts, type(error).__name__, delay,
-        )
+        if failure.status == OutboxMessage.Status.ABANDONED:
+            logger.error("Outbox message %s (%s) abandoned after %s tries (%s)", message.pk, message.kind, message.attempts + 1,
+                         type(error).__name__)
+        else:
+            logger.warning("Outbox message %s (%s) failed on attempt %s (%s); next try at %s", message.pk, message.kind,
+                           message.attempts + 1, type(error).__name__, failure.next_attempt_at.isoformat(timespec="seconds"))
         return False
     claimed.update(status=OutboxMessage.Status.SENT, sent_at=now, claimed_until=None)
     logger.info("Sent outbox message %s (%s)", message.pk, message.kind)

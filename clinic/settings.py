@@ -62,6 +62,9 @@ if not SECRET_KEY:
             "and put it in the environment. For local development run `make run`."
         )
     SECRET_KEY = "insecure-development-key-only-used-when-DEBUG-is-on"  # noqa: S105  reached only with DEBUG on (see above)
+# Earlier keys, still accepted for what they signed (patients' manage links, sessions) while
+# SECRET_KEY is rotated; drop them once links made with them may expire.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

@@ -15,8 +15,15 @@ What it does, all on loopback:
    (so a slow server cannot hide its queue): req/s, p50 and p99 per page.
 4. Race: 50 patients, each with their own session and CSRF token, half on each
    server, send the booking form for the same provider and time at the same moment.
-5. Mail outage: bookings go on while the SMTP server is stopped and started again;
-   then `send_outbox --retry-now`; every outbox message must arrive exactly once.
+5. Mail: each app server has its outbox worker (`send_outbox --forever`), as deployed.
+   Delivery: a booking's email reaches the SMTP server within seconds. Mail outage:
+   bookings go on while the SMTP server is stopped and started again; then
+   `send_outbox --retry-now`; every outbox message must arrive exactly once. Hung mail
+   server: an app server and worker whose mail server accepts connections and never
+   answers; every booking must still answer in well under a second, and the emails must
+   arrive once the worker has a mail server that answers. Workers stop on SIGTERM.
+5b. Double submission: each patient's booking form is sent twice, 50 ms apart, to the two
+   servers: one booking, and the repeat answers with the first one's confirmation.
 6. Database outage: PostgreSQL is stopped for OUTAGE_SECONDS. Pages must answer from
    the cache or with the friendly 503 page, /healthz with 503, a booking with 503; after
    the restart both servers must recover by themselves, and the patients who were
@@ -29,6 +36,9 @@ What it does, all on loopback:
    quickly; /healthz 200 with the cache "degraded"; bookings go through. Then Redis back:
    an app server reaches Redis through a switch that cuts every connection and restores
    them; it must serve pages throughout and use Redis again by itself once it is back.
+
+LOADTEST_SKIP_DATABASE_OUTAGE=1 leaves PostgreSQL running (for a machine others share);
+LOADTEST_DATABASE names the database it creates (default clinic_loadtest).
 
 Prints one summary table; exit code 1 if any figure misses its goal, 2 if something it
 needs is missing (it says what).
@@ -76,12 +86,18 @@ RACERS = 50
 MAIL_BOOKINGS = 8
 OUTAGE_SECONDS = 5
 RATE_LIMIT = 10
+HUNG_MAIL_BOOKINGS = 6
+DOUBLE_SUBMISSIONS = 5
+DOUBLE_SUBMISSION_GAP_S = 0.05
 WORKERS_PER_SERVER = 2
 TIME_LIMIT = int(os.environ.get("LOADTEST_TIME_LIMIT", "900"))  # seconds for the whole run
 
 # Goals.
 BROWSE_P99_GOAL_MS = 250
 RECOVERY_GOAL_S = 10
+BOOKING_GOAL_S = 1.0  # slowest booking while the mail server hangs
+DELIVERY_GOAL_S = 5.0  # from a booking to its email at the SMTP server, mail server healthy
+WORKER_STOP_GOAL_S = 15.0  # SIGTERM to exit: EMAIL_TIMEOUT (5 s here) and a margin
 MIN_SECONDS_BEFORE_POST = 3.2  # appointments.antispam.MIN_SECONDS, and a little more
 CACHE_OUTAGE_PAGE_P95_GOAL_MS = 250  # with the cache down or hung, every patient page rendered from the database
 CACHE_OUTAGE_SLOWEST_GOAL_MS = 1000  # the worst a patient waits: one Redis timeout (250 ms) on top of a render
@@ -319,6 +335,55 @@ class AppServer:
                 self.process.kill()
 
 
+class OutboxWorker:
+    """`manage.py send_outbox --forever` next to an app server, as deploy/systemd/clinic-outbox.service runs it."""
+
+    def __init__(self, name, env, folder):
+        self.name, self.env, self.log = name, env, folder / f"worker-{name}.log"
+        self.process = None
+
+    def start(self):
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - our own command
+                [BIN / "python", "manage.py", "send_outbox", "--forever"], cwd=ROOT, env=self.env, stdout=log, stderr=log
+            )
+
+    def stop(self):
+        """SIGTERM; returns (exit code, seconds to exit), or (None, ...) if it had to be killed."""
+        if not self.process or self.process.poll() is not None:
+            return (self.process.returncode if self.process else None), 0.0
+        started = time.monotonic()
+        self.process.terminate()
+        try:
+            code = self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = None
+        return code, time.monotonic() - started
+
+
+class HungMailServer:
+    """A port that accepts every connection and never says a word, as a hung mail server does."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.held = []
+        threading.Thread(target=self.hold_everyone, daemon=True).start()
+
+    def hold_everyone(self):
+        while True:
+            try:
+                self.held.append(self.listener.accept()[0])
+            except OSError:
+                return
+
+    def close(self):
+        self.listener.close()
+        for connection in self.held:
+            connection.close()
+
+
 # --- A browser: cookies, no automatic redirects ------------------------------
 
 
@@ -402,6 +467,11 @@ def free_slots(base, wanted, spacing_minutes=120):
     raise RuntimeError(f"could not find {wanted} free times for one provider on the booking pages")
 
 
+# Each patient a different person: the same name and date of birth at the same time is refused
+# as one person holding two visits (appointments.booking._same_patients_visit).
+BIRTH_DAYS = iter(range(100_000))
+
+
 @dataclass
 class Booking:
     """One patient's booking form, fetched and filled in, ready to send."""
@@ -412,17 +482,19 @@ class Booking:
     data: dict
 
     @classmethod
-    def prepare(cls, base, slot, email, address):
+    def prepare(cls, base, slot, email, address, provider=None):
         browser = Browser(address)
-        query = urlencode({"visit": slot.visit, "mode": "in_office", "provider": slot.provider, "start": slot.start})
+        provider = provider or slot.provider
+        query = urlencode({"visit": slot.visit, "mode": "in_office", "provider": provider, "start": slot.start})
         page = browser.get(f"{base}/book/details/?{query}")
         if page.status != 200:
             raise RuntimeError(f"the booking form answered {page.status} on {base}")
         data = {
             "csrfmiddlewaretoken": field_value(page.body, "csrfmiddlewaretoken"),
             "form_stamp": field_value(page.body, "form_stamp"),
-            "visit": slot.visit, "mode": "in_office", "provider": slot.provider, "start": slot.start,
-            "first_name": "Load", "last_name": "Tester", "date_of_birth": "03/27/1968", "phone": "(301) 555-0142",
+            "visit": slot.visit, "mode": "in_office", "provider": provider, "start": slot.start,
+            "first_name": "Load", "last_name": "Tester", "phone": "(301) 555-0142",
+            "date_of_birth": (datetime(1940, 1, 1) + timedelta(days=next(BIRTH_DAYS))).strftime("%m/%d/%Y"),
             "email": email, "is_new_patient": "yes", "consent_to_contact": "on", "website": "",
         }
         return cls(browser, base, email, data)
@@ -544,8 +616,9 @@ def race(report, servers, slot, db):
     return {booking.email: outcome for booking, outcome in zip(bookings, outcomes, strict=True)}
 
 
-def mail_outage(report, servers, slots, mail):
-    """Bookings go on while the mail server is stopped, then started again."""
+def mail_outage(report, servers, slots, mail, db):
+    """Bookings go on while the mail server is stopped, then started again once the outbox
+    workers have met it stopped (they poll every second, so a shorter outage goes unseen)."""
     bookings = [Booking.prepare(servers[i % 2].base, slot, f"mail-{i}@loadtest.example", address(3000 + i))
                 for i, slot in enumerate(slots)]
     time.sleep(MIN_SECONDS_BEFORE_POST)
@@ -555,6 +628,10 @@ def mail_outage(report, servers, slots, mail):
             mail.stop()
             print("  mail server stopped")
         if index == 2 * MAIL_BOOKINGS // 3:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not db.scalar(
+                    "SELECT count(*) FROM appointments_outboxmessage WHERE status = 'failed'"):
+                time.sleep(0.2)
             mail.start()
             print("  mail server started again")
         outcomes.append(booking.send())
@@ -564,17 +641,33 @@ def mail_outage(report, servers, slots, mail):
     return {booking.email: outcome for booking, outcome in zip(bookings, outcomes, strict=True)}
 
 
-def check_mail(report, mail, env, db):
-    failed_before = db.scalar("SELECT count(*) FROM appointments_outboxmessage WHERE attempts > 0 AND status <> 'sent'")
-    report.add("mail outage", "messages that failed while the server was down", failed_before, ">= 1", failed_before >= 1)
-    subprocess.run([BIN / "python", "manage.py", "send_outbox", "--retry-now"], cwd=ROOT, env=env, check=True)  # noqa: S603
-    rows = db.rows("SELECT id, status FROM appointments_outboxmessage")
-    unsent = [row for row in rows if row[1] != "sent"]
+def received_by_outbox_id(mail):
+    """How many times the SMTP server received each outbox message (by its Message-ID)."""
     received = {}
     for record in mail.received():
         match = re.search(r"<outbox\.(\d+)\.", record["message_id"])
         key = int(match.group(1)) if match else record["message_id"]
         received[key] = received.get(key, 0) + 1
+    return received
+
+
+def wait_for_the_outbox(db, seconds=20):
+    """Until no message waits or is being sent (the workers are at it), at most `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not db.scalar("SELECT count(*) FROM appointments_outboxmessage WHERE status IN ('pending', 'sending')"):
+            return
+        time.sleep(0.2)
+
+
+def check_mail(report, mail, env, db):
+    failed_before = db.scalar("SELECT count(*) FROM appointments_outboxmessage WHERE attempts > 0 AND status <> 'sent'")
+    report.add("mail outage", "messages that failed while the server was down", failed_before, ">= 1", failed_before >= 1)
+    subprocess.run([BIN / "python", "manage.py", "send_outbox", "--retry-now"], cwd=ROOT, env=env, check=True)  # noqa: S603
+    wait_for_the_outbox(db)
+    rows = db.rows("SELECT id, status FROM appointments_outboxmessage")
+    unsent = [row for row in rows if row[1] != "sent"]
+    received = received_by_outbox_id(mail)
     outbox_ids = {row[0] for row in rows}
     twice = [key for key, count in received.items() if count > 1]
     missing = outbox_ids - set(received)
@@ -585,6 +678,122 @@ def check_mail(report, mail, env, db):
                f"{len(outbox_ids) - len(missing) - len(twice)} of {len(outbox_ids)}; {len(missing)} missing, "
                f"{len(twice)} twice, {len(strangers)} unknown", "all once, 0 missing/twice/unknown",
                not missing and not twice and not strangers)
+
+
+def mail_delivery(report, servers, slot, mail, db):
+    """With a healthy mail server, a booking's email reaches it within seconds (sent by a worker, not the request)."""
+    booking = Booking.prepare(servers[1].base, slot, "delivery-0@loadtest.example", address(5000))
+    time.sleep(MIN_SECONDS_BEFORE_POST)
+    started = time.monotonic()
+    outcome = booking.send()
+    answered = time.monotonic() - started
+    ids = {row[0] for row in db.rows(
+        "SELECT o.id FROM appointments_outboxmessage o JOIN appointments_appointment a ON a.id = o.appointment_id "
+        "WHERE a.email = %s", (booking.email,))}
+    delay = None
+    while time.monotonic() - started < 30:
+        if ids and ids <= set(received_by_outbox_id(mail)):
+            delay = time.monotonic() - started
+            break
+        time.sleep(0.05)
+    report.add("mail delivery", "booking answered, then its emails at the mail server",
+               f"{outcome} in {answered:.2f} s; {len(ids)} emails after " + (f"{delay:.1f} s" if delay else "over 30 s"),
+               f"booked; all within {DELIVERY_GOAL_S:.0f} s", outcome == "booked" and delay is not None and delay <= DELIVERY_GOAL_S)
+    return {booking.email: outcome}
+
+
+def hung_mail(report, env, folder, workers, slots, mail, db):
+    """A third app server and its worker whose mail server accepts connections and never answers.
+    The two regular workers are stopped meanwhile (SIGTERM), so only that worker may send."""
+    stopped = [worker.stop() for worker in workers]
+    report.add("hung mail server", "workers stopped with SIGTERM: exit codes, slowest",
+               f"{[code for code, _ in stopped]}, {max(seconds for _, seconds in stopped):.1f} s",
+               f"all 0, <= {WORKER_STOP_GOAL_S:.0f} s",
+               all(code == 0 for code, _ in stopped) and max(seconds for _, seconds in stopped) <= WORKER_STOP_GOAL_S)
+    hung = HungMailServer()
+    hung_env = {**env, "EMAIL_PORT": str(hung.port)}
+    server = AppServer("hung", hung_env, folder)
+    worker = OutboxWorker("hung", hung_env, folder)
+    outcomes, seconds, page = [], [], None
+    try:
+        server.start()
+        worker.start()
+        bookings = [Booking.prepare(server.base, slot, f"hung-{i}@loadtest.example", address(6000 + i)) for i, slot in enumerate(slots)]
+        time.sleep(MIN_SECONDS_BEFORE_POST)
+        for booking in bookings:
+            started = time.monotonic()
+            outcomes.append(booking.send())
+            seconds.append(time.monotonic() - started)
+        page = Browser().get(server.base + "/hours/")
+        time.sleep(2)  # the worker meanwhile waits on the hung server
+        connections = len(hung.held)
+        code, stop_seconds = worker.stop()
+    finally:
+        worker.stop()
+        server.stop()
+        hung.close()
+        for regular in workers:
+            regular.start()
+    booked = outcomes.count("booked")
+    report.add("hung mail server", "bookings while the mail server accepts and never answers",
+               f"{booked} of {len(outcomes)} booked; slowest {max(seconds):.3f} s, median {statistics.median(seconds):.3f} s",
+               f"all booked, slowest < {BOOKING_GOAL_S:.0f} s", booked == len(outcomes) and max(seconds) < BOOKING_GOAL_S)
+    report.add("hung mail server", "a page right after", f"{page.status} in {page.seconds:.3f} s", "200, < 1 s",
+               page.status == 200 and page.seconds < 1)
+    report.add("hung mail server", "connections the worker held open to the hung server", connections, ">= 1 (the fault was real)",
+               connections >= 1)
+    report.add("hung mail server", "its worker stopped with SIGTERM while waiting on it", f"exit {code} after {stop_seconds:.1f} s",
+               f"exit 0, <= {WORKER_STOP_GOAL_S:.0f} s", code == 0 and stop_seconds <= WORKER_STOP_GOAL_S)
+    # The mail server answers again (the regular workers): the operator runs --retry-now.
+    subprocess.run([BIN / "python", "manage.py", "send_outbox", "--retry-now"], cwd=ROOT, env=env, check=True,  # noqa: S603
+                   stdout=subprocess.DEVNULL)
+    wait_for_the_outbox(db)
+    ids = {row[0] for row in db.rows(
+        "SELECT o.id FROM appointments_outboxmessage o JOIN appointments_appointment a ON a.id = o.appointment_id "
+        "WHERE a.email LIKE %s", ("hung-%",))}
+    received = received_by_outbox_id(mail)
+    once = [message_id for message_id in ids if received.get(message_id) == 1]
+    report.add("hung mail server", "its emails delivered once the mail server answers (by Message-ID)",
+               f"{len(once)} of {len(ids)} exactly once", "all, once", bool(ids) and len(once) == len(ids))
+    return {booking.email: outcome for booking, outcome in zip(bookings, outcomes, strict=True)}
+
+
+def double_submission(report, servers, slots, db):
+    """Each patient's form, with "first available", sent twice 50 ms apart: to one server, then the other."""
+    bookings = [Booking.prepare(servers[0].base, slot, f"twice-{i}@loadtest.example", address(7000 + i), provider="any")
+                for i, slot in enumerate(slots)]
+    time.sleep(MIN_SECONDS_BEFORE_POST)
+    answers = []
+    for booking in bookings:
+        pair = [None, None]
+
+        def send(index, base, booking=booking, pair=pair):
+            pair[index] = booking.send(base)
+
+        first = threading.Thread(target=send, args=(0, servers[0].base))
+        second = threading.Thread(target=send, args=(1, servers[1].base))
+        first.start()
+        time.sleep(DOUBLE_SUBMISSION_GAP_S)
+        second.start()
+        first.join()
+        second.join()
+        answers.append(pair)
+    rows = dict(db.rows("SELECT email, count(*) FROM appointments_appointment WHERE email LIKE %s GROUP BY email", ("twice-%",)))
+    references = dict(db.rows("SELECT email, reference FROM appointments_appointment WHERE email LIKE %s", ("twice-%",)))
+    emails = db.scalar(
+        "SELECT count(*) FROM appointments_outboxmessage o JOIN appointments_appointment a ON a.id = o.appointment_id "
+        "WHERE a.email LIKE %s AND o.kind IN ('patient_received', 'patient_confirmed')", ("twice-%",))
+    shown = sum(1 for booking in bookings
+                if references.get(booking.email) and references[booking.email] in booking.browser.get(servers[1].base + "/book/confirmed/").body)
+    both = sum(1 for pair in answers if pair == ["booked", "booked"])
+    report.add("double submission", f"{len(bookings)} forms each sent twice, {DOUBLE_SUBMISSION_GAP_S * 1000:.0f} ms apart, both servers",
+               f"{sum(rows.values())} bookings for {len(rows)} patients; {emails} patient emails",
+               f"{len(bookings)} bookings, {len(bookings)} emails",
+               sum(rows.values()) == len(bookings) and len(rows) == len(bookings) and emails == len(bookings))
+    report.add("double submission", "the repeat answered with the first booking's confirmation",
+               f"{both} of {len(bookings)} both answers 'booked'; {shown} confirmation pages show the reference",
+               "all", both == len(bookings) and shown == len(bookings))
+    return {booking.email: "booked" if "booked" in pair else pair[0] for booking, pair in zip(bookings, answers, strict=True)}
 
 
 def database_outage(report, servers, postgres, slots):
@@ -920,7 +1129,7 @@ def main():
     report = Report()
     folder = Path(tempfile.mkdtemp(prefix="clinic-loadtest-"))
     mail = MailServer(folder)
-    servers = []
+    servers, workers = [], []
     database_url = postgres.database_url(DATABASE)
     try:
         mail.start()
@@ -935,7 +1144,11 @@ def main():
             run([BIN / "python", "manage.py", *command], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
         for server in servers:
             server.start()
-        print(f"App servers: {', '.join(server.base for server in servers)}, {WORKERS_PER_SERVER} workers each")
+        workers = [OutboxWorker(server.name, env, folder) for server in servers]
+        for worker in workers:
+            worker.start()
+        print(f"App servers: {', '.join(server.base for server in servers)}, {WORKERS_PER_SERVER} workers each, "
+              "and an outbox worker each")
         db = Database(database_url)
         outcomes = {}
 
@@ -947,10 +1160,18 @@ def main():
             browse(report, servers, "2 servers")
         print(f"Race: {RACERS} bookings of one time")
         outcomes.update(race(report, servers, free_slots(servers[0].base, 1)[0], db))
+        print("Mail delivery")
+        outcomes.update(mail_delivery(report, servers, free_slots(servers[0].base, 1)[0], mail, db))
         print("Mail outage")
-        outcomes.update(mail_outage(report, servers, free_slots(servers[0].base, MAIL_BOOKINGS), mail))
+        outcomes.update(mail_outage(report, servers, free_slots(servers[0].base, MAIL_BOOKINGS), mail, db))
         check_mail(report, mail, env, db)
-        if not os.environ.get("LOADTEST_SKIP_DATABASE_OUTAGE"):
+        print("Hung mail server")
+        outcomes.update(hung_mail(report, env, folder, workers, free_slots(servers[0].base, HUNG_MAIL_BOOKINGS), mail, db))
+        print("Double submission")
+        outcomes.update(double_submission(report, servers, free_slots(servers[0].base, DOUBLE_SUBMISSIONS), db))
+        if os.environ.get("LOADTEST_SKIP_DATABASE_OUTAGE"):
+            print("Database outage: skipped (LOADTEST_SKIP_DATABASE_OUTAGE)")
+        else:
             print("Database outage")
             outcomes.update(database_outage(report, servers, postgres, free_slots(servers[0].base, 4)))
         print("Redis down")
@@ -968,6 +1189,8 @@ def main():
         if not postgres.is_up():
             postgres.start()
             postgres.wait_up()
+        for worker in workers:
+            worker.stop()
         for server in servers:
             server.stop()
         mail.stop()

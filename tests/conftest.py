@@ -198,6 +198,82 @@ def redis_cache_at(settings, monkeypatch):
     return point_at
 
 
+class HungMailServer:
+    """A real port on this machine that accepts every connection and never says a word, as a
+    hung mail server does: smtplib waits for its greeting until EMAIL_TIMEOUT. `connections`
+    counts who connected."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.held = []
+        threading.Thread(target=self.hold_everyone, daemon=True).start()
+
+    def hold_everyone(self):
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:  # the listener was closed: the test is over
+                return
+            self.held.append(connection)
+
+    @property
+    def connections(self) -> int:
+        return len(self.held)
+
+    def close(self):
+        self.listener.close()
+        for connection in self.held:
+            connection.close()
+
+
+@pytest.fixture
+def mail_server_that_never_answers(settings):
+    """Django's SMTP backend pointed at a `HungMailServer`; EMAIL_TIMEOUT is 1 second, so a test
+    that does wait on it (the outbox worker's) waits one second, not ten."""
+    server = HungMailServer()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", server.port, 1
+    yield server
+    server.close()
+
+
+class RefusingMailServer:
+    """A real SMTP server (aiosmtpd) that answers every recipient with `reply`, e.g. "550 5.1.1
+    No such mailbox" (for good) or "451 4.3.0 Try again later" (for now). `refused` counts them."""
+
+    def __init__(self, reply):
+        from aiosmtpd.controller import Controller
+
+        self.reply, self.refused = reply, 0
+        with socket.create_server(("127.0.0.1", 0)) as probe:
+            port = probe.getsockname()[1]
+        self.controller = Controller(self, hostname="127.0.0.1", port=port)
+        self.controller.start()
+        self.port = port
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.refused += 1
+        return self.reply
+
+
+@pytest.fixture
+def mail_server_that_refuses(settings):
+    """Start a `RefusingMailServer` with the reply given and point Django's SMTP backend at it."""
+    servers = []
+
+    def start(reply):
+        server = RefusingMailServer(reply)
+        servers.append(server)
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        return server
+
+    yield start
+    for server in servers:
+        server.controller.stop()
+
+
 @pytest.fixture(autouse=True)
 def no_real_mail_server(settings, mail_server_that_hangs_up):
     """Tests that use Django's SMTP backend (MAIL_SERVER_DOWN) reach that port, never a real mail server."""

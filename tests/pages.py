@@ -15,7 +15,7 @@ DETAILS = "/book/details/"
 APPOINTMENT_LIST = "/admin/appointments/appointment/"
 
 # The link to the patient's own page, in the emails: the group is its path.
-MANAGE_LINK = re.compile(r"https?://[^/\s]+(/appointments/manage/[A-Za-z0-9_-]+/)")
+MANAGE_LINK = re.compile(r"https?://[^/\s]+(/appointments/manage/[A-Za-z0-9_.-]+/)")
 
 
 def time_buttons(html: str, name="start") -> list[str]:

@@ -138,7 +138,7 @@ class AppointmentAdmin(PatientRecordAdmin):
     search_fields = ["=reference", "last_name", "email", "phone"]
     search_help_text = "Search by reference, last name, email or phone number."
     date_hierarchy = "starts_at"
-    actions = ["confirm", "cancel", "mark_completed", "mark_no_show"]
+    actions = ["confirm", "cancel", "mark_completed", "mark_no_show", "send_new_manage_link"]
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -284,6 +284,10 @@ class AppointmentAdmin(PatientRecordAdmin):
     def mark_completed(self, request, queryset):
         outcome = Appointment.Status.COMPLETED
         self._apply(request, queryset, lambda appointment: booking.record_outcome(appointment, outcome), "marked completed")
+
+    @admin.action(description="Email the patient a new link to their booking (older links stop working)", permissions=["change"])
+    def send_new_manage_link(self, request, queryset):
+        self._apply(request, queryset, booking.send_new_manage_link, "sent a new link")
 
     @admin.action(description="Mark selected as no-show (the patient did not come)", permissions=["change"])
     def mark_no_show(self, request, queryset):

@@ -35,7 +35,8 @@ class OutboxMessageAdmin(DatesFromTheAddress, admin.ModelAdmin):
             (None, {
                 "fields": ["kind", "reference", "status", "attempts", "last_error", "next_attempt_at", "created_at", "sent_at"],
                 "description": "Emails wait here until the mail server takes them; failed ones are tried again "
-                "by themselves. If one keeps failing, check the email address with the patient.",
+                "by themselves. “Not delivered (gave up)” means the mail server refused the email for good, or kept "
+                "failing for days: call the patient, and check the email address with them.",
             }),
         ]
         if request.user.is_superuser:
@@ -57,8 +58,13 @@ class OutboxMessageAdmin(DatesFromTheAddress, admin.ModelAdmin):
             return "—"
         return format_html('<a href="{}">{}</a>', obj.appointment.get_admin_url(), obj.appointment.reference)
 
-    @admin.action(description="Send selected again on the next run", permissions=["view"])
+    @admin.action(description="Send selected again now", permissions=["view"])
     def retry_now(self, request, queryset):
-        waiting = [OutboxMessage.Status.PENDING, OutboxMessage.Status.FAILED]
-        count = OutboxMessage.objects.filter(pk__in=queryset.values("pk"), status__in=waiting).update(next_attempt_at=timezone.now())
-        self.message_user(request, f"{count} message{'' if count == 1 else 's'} will be sent on the next run of the outbox, within a few minutes.")
+        """Waiting and failed messages are sent at once; abandoned ones get a fresh round of tries."""
+        selected = OutboxMessage.objects.filter(pk__in=queryset.values("pk"))
+        now = timezone.now()
+        count = selected.filter(status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.FAILED]).update(next_attempt_at=now)
+        count += selected.filter(status=OutboxMessage.Status.ABANDONED).update(
+            status=OutboxMessage.Status.FAILED, next_attempt_at=now, scheduled_tries=0,
+        )
+        self.message_user(request, f"{count} message{'' if count == 1 else 's'} will be sent within a few seconds.")

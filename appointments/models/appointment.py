@@ -4,6 +4,8 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.conf import settings as django_settings
+from django.core import signing
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -28,6 +30,19 @@ def new_reference() -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# Manage links: the token is "<nonce>.<HMAC of the nonce>", the HMAC keyed from SECRET_KEY
+# (django.core.signing, which also accepts SECRET_KEY_FALLBACKS). Only the nonce is stored:
+# the database, and so any backup of it, holds no working link, while the link can be made
+# again whenever an email needs it (a reminder, a retried email).
+def manage_link_signer() -> signing.Signer:
+    """Made on each use, so it always has the current SECRET_KEY and SECRET_KEY_FALLBACKS."""
+    return signing.Signer(salt="appointments.manage-link", sep=".")
+
+
+def new_manage_nonce() -> str:
+    return secrets.token_urlsafe(16)  # 128 bits, to find the appointment; the HMAC is the secret
 
 
 class VisitTypeQuerySet(models.QuerySet):
@@ -133,6 +148,9 @@ class Appointment(PatientContact):
         help_text="Only for video visits, if this one should not use the practice's video room link.",
     )
 
+    manage_nonce = models.CharField(max_length=32, unique=True, null=True, editable=False, default=new_manage_nonce)
+    # Links issued before manage links were signed (release of issue 11): their SHA-256, so
+    # they keep working until their visit is over or a new link is issued.
     manage_token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
     form_key = form_key_field()
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -167,17 +185,33 @@ class Appointment(PatientContact):
         return self.video_link or (settings or BookingSettings.load()).video_room_url
 
     def issue_manage_token(self) -> str:
-        """A new secret for the patient's manage link; only its hash is stored."""
-        token = secrets.token_urlsafe(32)  # 256 bits
-        self.manage_token_hash = hash_token(token)
-        return token
+        """A new manage link for this visit (unsaved: the caller saves `manage_nonce` and
+        `manage_token_hash`); every link issued before stops working. Returns the token."""
+        self.manage_nonce = new_manage_nonce()
+        self.manage_token_hash = None
+        return self.manage_token()
+
+    def manage_token(self) -> str:
+        """The token of the current manage link, made from the stored nonce and SECRET_KEY."""
+        return manage_link_signer().sign(self.manage_nonce)
+
+    def manage_url(self) -> str:
+        return django_settings.SITE_URL + reverse("appointments:manage", kwargs={"token": self.manage_token()})
 
     @classmethod
     def from_manage_token(cls, token):
-        """The appointment a manage link belongs to, or None if it is unknown or expired."""
+        """The appointment a manage link belongs to, or None if it is unknown, replaced by a
+        newer link, or its visit is over."""
         if not token or len(token) > 100:
             return None
-        appointment = cls.objects.select_related("provider", "visit_type").filter(manage_token_hash=hash_token(token)).first()
+        visits = cls.objects.select_related("provider", "visit_type")
+        if "." in token:
+            try:
+                appointment = visits.filter(manage_nonce=manage_link_signer().unsign(token)).first()
+            except signing.BadSignature:
+                return None
+        else:
+            appointment = visits.filter(manage_token_hash=hash_token(token)).first()
         if appointment is None or appointment.is_over(timezone.now()):
             return None
         return appointment

@@ -253,7 +253,7 @@ def test_staff_book_a_free_time_even_too_soon_for_online_booking(desk_client, vi
     assert (appointment.starts_at, appointment.ends_at) == (starts_at, starts_at + timedelta(minutes=30))
     assert (appointment.status, appointment.source) == ("confirmed", "staff")
     assert appointment.phone == "+13015550188"
-    assert appointment.manage_token_hash
+    assert appointment.manage_nonce
     assert list(OutboxMessage.objects.values_list("kind", flat=True)) == ["patient_confirmed"]
 
 

@@ -60,7 +60,7 @@ def test_it_books_dry_needling_step_by_step(client, clinic):
     assert appointment.phone == "+13015550188"
     assert appointment.is_new_patient and appointment.consent_to_contact
     assert appointment.status == Appointment.Status.REQUESTED
-    assert appointment.manage_token_hash
+    assert appointment.manage_nonce
     assert OutboxMessage.objects.filter(appointment=appointment).exists()
 
     response = client.get("/book/confirmed/")

@@ -13,7 +13,7 @@ from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 from appointments.models import Appointment
 from appointments.models import CONTACT_FIELDS as PATIENT_FIELDS
-from tests.factories import TRACED_PATIENT, stamp_issued, weekday_after
+from tests.factories import TRACED_PATIENT, deliver_outbox, stamp_issued, weekday_after
 from tests.pages import DETAILS, MANAGE_LINK, leaks, time_buttons
 
 pytestmark = pytest.mark.django_db
@@ -43,9 +43,12 @@ class Journey:
         return self._record(self.client.get(path, params or {}))
 
     def post(self, path, data=None):
-        # The emails go out after the transaction commits, as on the live site.
+        # Whatever runs after the transaction commits runs, as on the live site; then the
+        # outbox worker does its round.
         with self.capture_on_commit(execute=True):
-            return self._record(self.client.post(path, data or {}))
+            response = self._record(self.client.post(path, data or {}))
+        deliver_outbox()
+        return response
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def test_book_for_staff_confirms_at_once_and_emails_only_the_patient(visit_type,
     appointment = Appointment.objects.get()
     assert appointment == booked.appointment
     assert (appointment.status, appointment.source, appointment.ends_at) == ("confirmed", "staff", at(next_monday(), 10, 30))
-    assert appointment.manage_token_hash and booked.manage_token
+    assert appointment.manage_nonce and booked.manage_token
     assert kinds() == ["patient_confirmed"]
 
 

@@ -14,14 +14,15 @@ from django.utils import timezone
 from appointments import booking, notifications
 from appointments.models import Appointment, BookingSettings, OutboxMessage
 from tests.factories import (
-    set_booking_settings,
     at,
+    deliver_outbox,
     make_appointment,
     make_office_hours,
     make_practice,
     make_provider,
     make_visit_type,
     make_working_hours,
+    set_booking_settings,
     weekday_after,
 )
 from tests.pages import run_appointment_action
@@ -67,7 +68,7 @@ def book_online(visit_type, modality=Appointment.Modality.VIDEO, starts_at=None)
 
 def with_manage_link(appointment):
     token = appointment.issue_manage_token()
-    appointment.save(update_fields=["manage_token_hash"])
+    appointment.save(update_fields=["manage_nonce", "manage_token_hash"])
     return token
 
 
@@ -140,13 +141,14 @@ def test_a_requested_video_visit_with_its_own_link_still_shows_none(client, visi
 
 
 def test_the_front_desk_confirming_a_video_visit_sends_the_link_in_the_email_and_calendar_and_shows_it_on_the_manage_page(
-    client, desk_client, visit_type, mailoutbox, django_capture_on_commit_callbacks
+    client, desk_client, visit_type, mailoutbox
 ):
     booked = book_online(visit_type)
+    deliver_outbox()
     mailoutbox.clear()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = run_appointment_action(desk_client, "confirm", [booked.appointment])
+    response = run_appointment_action(desk_client, "confirm", [booked.appointment])
+    deliver_outbox()
 
     assert response.status_code == 200
     [email] = mailoutbox

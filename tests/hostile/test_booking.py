@@ -135,7 +135,7 @@ def assert_booked_completely(sent, before):
         assert getattr(appointment, name) == form.cleaned_data[name], name
     assert appointment.starts_at == parse_start(expected_start(sent))
     assert appointment.ends_at == appointment.starts_at + appointment.visit_type.duration
-    assert appointment.manage_token_hash and appointment.reference
+    assert appointment.manage_nonce and appointment.reference
     for row in (appointment, *messages):
         assert_fits_the_database(row)
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from appointments import booking, outbox, telehealth
 from appointments.loader import load_slots, providers_for
 from appointments.models import Appointment, OutboxMessage, VisitType
-from tests.factories import MAIL_IN_MEMORY, MAIL_SERVER_DOWN
+from tests.factories import MAIL_IN_MEMORY, MAIL_SERVER_DOWN, deliver_outbox
 
 # Serialized rollback puts back what the migrations made after the flush (see tests/appointments/test_concurrency.py).
 # Slow: the scripts run in their own processes.
@@ -77,17 +77,19 @@ def make_bookings_with_emails_in_every_state(settings):
 
     completed = book(follow_up, Appointment.Modality.IN_OFFICE, 5, 3)
     booking.record_outcome(completed, Appointment.Status.COMPLETED, now=completed.ends_at)  # as if the visit were over
+    deliver_outbox()
 
     settings.EMAIL_BACKEND = MAIL_SERVER_DOWN
-    # The patient's email fails at once; the front desk's alert is left pending for send_outbox.
+    # Both emails fail on the worker's first round; the patient's fails again on its retry.
     video = book(follow_up, Appointment.Modality.VIDEO, 6, 4)
-    failed_twice = OutboxMessage.objects.get(appointment=video, status=OutboxMessage.Status.FAILED)
-    outbox.send_pending(now=timezone.now() + timedelta(minutes=2), message_ids=[failed_twice.pk])
+    deliver_outbox()
+    failed_twice = OutboxMessage.objects.get(appointment=video, kind="patient_received")
+    outbox.send_due(now=timezone.now() + timedelta(minutes=2), message_ids=[failed_twice.pk])
 
     cancelled = book(follow_up, Appointment.Modality.IN_OFFICE, 7, 5)
     booking.cancel(cancelled, by_patient=False)
 
-    # Emails about no appointment, the second one pending as well.
+    # Emails about no appointment, pending as well.
     telehealth.request_call_back(dict(
         first_name="Sam", last_name="Caller", date_of_birth=date(1975, 5, 6), phone="+13015550199",
         email="sam@example.com", is_new_patient=True, state="MD",

@@ -1,0 +1,109 @@
+"""No request waits on the mail server: changes only save outbox rows, and the outbox worker
+(`send_outbox --forever`) sends them, on its own, within a second of each change."""
+
+import os
+import signal
+import threading
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from appointments.models import Appointment, OutboxMessage
+from tests.factories import MAIL_IN_MEMORY, at, deliver_outbox, details_form, make_appointment, weekday_after
+from tests.pages import DETAILS, run_appointment_action
+
+pytestmark = pytest.mark.django_db
+
+
+def stop_the_worker_after_its_first_email():
+    """What systemd does to the worker (SIGTERM), once it has sent something, or after 30 s."""
+    for _ in range(300):
+        if mail.outbox:
+            break
+        threading.Event().wait(0.1)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def test_a_booking_with_a_hung_mail_server_answers_without_connecting_and_the_worker_delivers_later(
+    client, clinic, mail_server_that_never_answers, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    # Everything the request does after its transaction commits runs here, as it would live.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(DETAILS, details_form(clinic.needling, at(weekday_after(3), 10)))
+
+    assert response.status_code == 302 and response["Location"] == "/book/confirmed/"
+    assert mail_server_that_never_answers.connections == 0
+    assert sorted(OutboxMessage.objects.values_list("kind", "status", "attempts")) == [
+        ("patient_received", "pending", 0), ("staff_new_booking", "pending", 0),
+    ]
+
+    settings.EMAIL_BACKEND = MAIL_IN_MEMORY  # the mail server answers again
+    deliver_outbox()
+    assert sorted(email.to[0] for email in mailoutbox) == ["frontdesk@clinic.test", "rosalind.quigley@example.com"]
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_staff_confirming_many_visits_with_a_hung_mail_server_never_connects(
+    desk_client, clinic, mail_server_that_never_answers, django_capture_on_commit_callbacks
+):
+    visits = [
+        make_appointment(
+            visit_type=clinic.needling, provider=clinic.dana, starts_at=at(weekday_after(3), hour), status=Appointment.Status.REQUESTED,
+        )
+        for hour in (9, 10, 11)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = run_appointment_action(desk_client, "confirm", visits)
+
+    assert response.status_code == 200
+    assert set(Appointment.objects.values_list("status", flat=True)) == {"confirmed"}
+    assert mail_server_that_never_answers.connections == 0
+    assert list(OutboxMessage.objects.values_list("status", flat=True)) == ["pending"] * 3
+
+
+def test_the_worker_waits_out_a_hung_mail_server_and_delivers_once_it_answers(
+    client, clinic, mail_server_that_never_answers, settings, mailoutbox
+):
+    client.post(DETAILS, details_form(clinic.needling, at(weekday_after(3), 10)))
+
+    deliver_outbox()  # one round of the worker against the hung server: each message times out and waits
+    assert mail_server_that_never_answers.connections == 2
+    for message in OutboxMessage.objects.all():
+        assert (message.status, message.attempts) == ("failed", 1)
+        assert message.last_error.startswith(("TimeoutError", "SMTPServerDisconnected")), message.last_error
+
+    settings.EMAIL_BACKEND = MAIL_IN_MEMORY
+    OutboxMessage.objects.update(next_attempt_at=timezone.now())  # their retry time has come
+    deliver_outbox()
+    assert len(mailoutbox) == 2
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_the_worker_sends_what_is_queued_and_stops_cleanly_on_sigterm(clinic, mailoutbox):
+    visit = make_appointment(visit_type=clinic.needling, provider=clinic.dana, starts_at=at(weekday_after(3), 10))
+    OutboxMessage.objects.create(kind="patient_confirmed", appointment=visit, to="a@example.com", subject="s", body="b")
+
+    handler_before = signal.getsignal(signal.SIGTERM)
+    threading.Thread(target=stop_the_worker_after_its_first_email, daemon=True).start()
+    out = StringIO()
+    call_command("send_outbox", "--forever", "--poll-seconds", "0.1", stdout=out)
+
+    assert [email.to for email in mailoutbox] == [["a@example.com"]]
+    assert OutboxMessage.objects.get().status == "sent"
+    assert out.getvalue().splitlines()[-1] == "Outbox worker stopped."
+    assert signal.getsignal(signal.SIGTERM) == handler_before
+
+
+def test_the_worker_queues_tomorrows_reminders(clinic, mailoutbox):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    visit = make_appointment(visit_type=clinic.needling, provider=clinic.dana, starts_at=at(tomorrow, 10))
+
+    threading.Thread(target=stop_the_worker_after_its_first_email, daemon=True).start()
+    call_command("send_outbox", "--forever", "--poll-seconds", "0.1", stdout=StringIO())
+
+    [reminder] = mailoutbox
+    assert reminder.to == [visit.email] and reminder.subject.startswith("Reminder")
