@@ -97,6 +97,7 @@ def test_the_first_sign_in_enrols_an_authenticator_app(client, desk):
 
     page = client.get(response["Location"])
     html = page.content.decode()
+    assert html.count("<h1") == 1  # the admin's own heading, said once
     device = TOTPDevice.objects.get(user=desk, confirmed=False)
     assert "<svg" in html and 'aria-label="QR code for your authenticator app"' in html
     secret = page.context["secret"]
@@ -114,6 +115,7 @@ def test_the_first_sign_in_enrols_an_authenticator_app(client, desk):
     device.refresh_from_db()
     assert device.confirmed
     page = client.get(response["Location"])
+    assert page.content.decode().count("<h1") == 1
     codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", page.content.decode())
     assert len(codes) == 10
     assert sorted(codes) == sorted(StaticToken.objects.filter(device__user=desk).values_list("token", flat=True))
