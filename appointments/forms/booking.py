@@ -5,7 +5,7 @@ import re
 from datetime import datetime, timedelta
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
 from appointments import antispam
@@ -199,6 +199,11 @@ class PatientDetailsForm(forms.Form):
     )
     form_stamp = forms.CharField(required=False, widget=forms.HiddenInput)
 
+    # A form sent back faster than people type (autofill, a password manager) is not refused
+    # but shown again, everything kept, with this next step at the top and by the button.
+    submit_label = "Book this appointment"
+    confirm_message = f"Nothing is booked yet: please check your details and press ‘{submit_label}’ to confirm."
+
     def __init__(self, *args, browser: str = "", **kwargs):
         """`browser`: the sending browser's key (`antispam.browser_key`), which its stamp must carry."""
         super().__init__(*args, **kwargs)
@@ -214,10 +219,17 @@ class PatientDetailsForm(forms.Form):
             raise ValidationError(antispam.REFUSED, code="spam")
         stamp = antispam.read_stamp(data.get("form_stamp", ""), self.browser)
         # A form with mistakes is sent again anyway; the stamp is kept, so the next try is judged on its own time.
+        if stamp.problem == antispam.TOO_FAST and not self.errors:
+            raise ValidationError(self.confirm_message, code="too_fast")
         if stamp.problem and not self.errors:
             raise ValidationError(stamp.problem, code="form_stamp")
         self.form_key = stamp.form_key
         return data
+
+    @property
+    def needs_confirming(self) -> bool:
+        """Sent back too fast and otherwise fine: the patient only has to press the button again."""
+        return self.is_bound and self.has_error(NON_FIELD_ERRORS, "too_fast")
 
     def contact_details(self) -> dict:
         """The patient's details for `appointments.booking` (`CONTACT_FIELDS` as keys)."""

@@ -65,6 +65,9 @@ class TelehealthRequestForm(PatientDetailsForm):
         error_messages={"invalid_choice": "Please tick only the times shown."},
     )
 
+    submit_label = "Send my request"
+    confirm_message = f"Nothing is sent yet: please check your details and press ‘{submit_label}’ to confirm."
+
     field_order = [
         "first_name", "last_name", "date_of_birth", "phone", "email", "is_new_patient",
         "state", "preferred_days", "preferred_times", "reason", "consent_to_contact",
