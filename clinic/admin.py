@@ -162,6 +162,7 @@ class PracticeAdmin(SingleRowAdmin):
         (None, {"fields": ["name", "specialties"]}),
         ("Contact", {"fields": ["phone", "email"]}),
         ("Address", {"fields": ["street_address", "city", "state", "postal_code", "directions_url"]}),
+        ("Booking page", {"fields": ["referral_note"]}),
     ]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):

@@ -72,6 +72,13 @@ class SingleRowModel(models.Model):
         return cls.missing_row() if row is None else row
 
 
+SAMPLE_REFERRAL_NOTE = (
+    "Many patients can make a first appointment without a referral. Some insurance plans, including many HMO "
+    "and Medicaid plans, need one from your primary care provider before they pay for the visit: please check "
+    "with your plan, or call us and we will help."
+)
+
+
 class Practice(SingleRowModel):
     """The practice's own details, or None before anyone has entered them (see `SingleRowModel`)."""
 
@@ -106,6 +113,14 @@ class Practice(SingleRowModel):
         help_text="Optional link to directions in a map service. Patients open it themselves; "
         "the site never loads maps on its pages.",
     )
+    referral_note = models.TextField(
+        "referrals",
+        blank=True,
+        default=SAMPLE_REFERRAL_NOTE,
+        help_text="What new patients should know about referrals, shown on the booking page. Say only what is true "
+        "for every patient: many HMO and Medicaid plans need a referral. Plain text: leave a blank line between "
+        "paragraphs. Leave empty to say nothing about referrals.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -132,6 +147,10 @@ class Practice(SingleRowModel):
     @property
     def phone_href(self):
         return f"tel:{self.phone}"
+
+    @property
+    def referral_paragraphs(self):
+        return paragraphs_of(self.referral_note)
 
     @property
     def address_lines(self):

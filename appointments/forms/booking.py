@@ -155,7 +155,7 @@ class PatientDetailsForm(forms.Form):
     phone = forms.CharField(
         label="Mobile phone",
         max_length=30,
-        help_text="With area code. We call or text this number about your appointment.",
+        help_text="With area code. We call this number about your appointment.",
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         error_messages={"required": "Please enter a phone number we can reach you on."},
     )
@@ -188,7 +188,7 @@ class PatientDetailsForm(forms.Form):
         error_messages={"max_length": "Please shorten this to 500 characters or fewer (it has %(show_value)d)."},
     )
     consent_to_contact = forms.BooleanField(
-        label="You may contact me by phone, text and email about this appointment.",
+        label="You may contact me by phone and email about this appointment.",
         error_messages={"required": "Please tick this box so that we can confirm your appointment with you."},
     )
     # Spam traps: see appointments.antispam. The box is off-screen and hidden from screen readers.

@@ -94,7 +94,7 @@ def confirmation_page(page, base_url):
         page.get_by_label(label).fill(value)
     page.get_by_role("textbox", name="Email").fill("zebedee.q@example.com")
     page.get_by_role("radio", name="No, I am a new patient").check()
-    page.get_by_role("checkbox", name="You may contact me by phone, text and email about this appointment.").check()
+    page.get_by_role("checkbox", name="You may contact me by phone and email about this appointment.").check()
     # A stamp as if the form had been shown 10 seconds ago: the time-trap is tested elsewhere.
     stamp = page.locator("input[name='form_stamp']")
     stamp.evaluate("(input, stamp) => { input.value = stamp; }", backdated(stamp.input_value(), 10))

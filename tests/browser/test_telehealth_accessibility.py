@@ -60,7 +60,7 @@ def request_sent_page(page, base_url):
     page.get_by_label("Which state will you be in during the video visit?").select_option(label="Virginia")
     page.get_by_role("checkbox", name="Thursday").check()
     page.get_by_role("checkbox", name="Afternoon").check()
-    page.get_by_role("checkbox", name="You may contact me by phone, text and email about this request.").check()
+    page.get_by_role("checkbox", name="You may contact me by phone and email about this request.").check()
     # A stamp as if the form had been shown 10 seconds ago: the time-trap is tested elsewhere.
     stamp = page.locator("input[name='form_stamp']")
     stamp.evaluate("(input, stamp) => { input.value = stamp; }", backdated(stamp.input_value(), 10))
