@@ -310,7 +310,7 @@ class ProviderAdmin(admin.ModelAdmin):
     search_fields = ["name", "role"]
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
-        (None, {"fields": ["name", "slug", "credentials", "role", "bio"]}),
+        (None, {"fields": ["name", "slug", "credentials", "role", "bio", "languages"]}),
         ("Photo", {"fields": ["photo", "photo_alt"]}),
         ("On the site", {"fields": ["offers_telehealth", "is_active", "order"]}),
     ]

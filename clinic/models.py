@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -444,6 +446,13 @@ class Provider(models.Model):
         blank=True,
         help_text="What the photo shows, for patients who use a screen reader, e.g. “Dr. Whitfield smiling in the clinic”.",
     )
+    languages = models.CharField(
+        "languages spoken",
+        max_length=200,
+        default="English",
+        validators=[validate_single_line],
+        help_text="The languages they see patients in, separated by commas, e.g. “English, Spanish”.",
+    )
     offers_telehealth = models.BooleanField(
         "offers video visits", default=True, help_text="Tick if this provider sees patients by video."
     )
@@ -468,6 +477,20 @@ class Provider(models.Model):
     @property
     def bio_paragraphs(self):
         return paragraphs_of(self.bio)
+
+    @property
+    def language_list(self) -> list[str]:
+        return [language.strip() for language in self.languages.split(",") if language.strip()]
+
+    @property
+    def initials(self) -> str:
+        """Shown in place of a photo."""
+        return "".join(word[0] for word in self.name.split() if word[:1].isalpha())[:3].upper()
+
+    @property
+    def is_physician(self) -> bool:
+        """An MD or a DO (by the letters after the name)."""
+        return bool({"MD", "DO"} & set(re.findall(r"[A-Za-z]+", self.credentials.upper().replace(".", ""))))
 
     def clean(self):
         if self.photo and not self.photo_alt:

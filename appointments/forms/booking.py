@@ -12,6 +12,7 @@ from appointments import antispam
 from appointments.booking import BookingRefused, check_request
 from appointments.models import CONTACT_FIELDS, Appointment, PatientContact, VisitType, validate_date_of_birth
 from clinic.hours import PRACTICE_TIME_ZONE
+from clinic.models import Provider
 from clinic.phone import normalise_phone
 from clinic.validators import validate_single_line
 
@@ -67,15 +68,19 @@ class VisitChoiceForm(forms.Form):
             "invalid_choice": "Please choose in the office or a video visit.",
         },
     )
-    provider = forms.CharField(required=False, max_length=20)
+    provider = forms.CharField(required=False, max_length=100)
 
     def clean_provider(self):
+        """A provider's id (the list) or slug (the "Book with …" button of their page); None for anyone."""
         value = self.cleaned_data["provider"].strip()
         if value in ("", "any"):
             return None
-        if not re.fullmatch(r"[0-9]{1,9}", value):
+        if re.fullmatch(r"[0-9]{1,9}", value):
+            return int(value)
+        found = Provider.objects.active().filter(slug=value).values_list("pk", flat=True).first() if re.fullmatch(r"[-a-zA-Z0-9_]+", value) else None
+        if found is None:
             raise ValidationError("Please choose a provider from the list, or “first available”.")
-        return int(value)
+        return found
 
     def clean(self):
         data = super().clean()
