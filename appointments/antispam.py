@@ -28,6 +28,8 @@ MIN_SECONDS = 3
 MAX_AGE_SECONDS = 2 * 60 * 60
 
 REFUSED = "We could not take this booking online. Please try again, or call us to book."
+# The forms turn this one into a plain next step (PatientDetailsForm.confirm_message): a person
+# whose browser filled the form in is asked to press the button again, with everything kept.
 TOO_FAST = "Please check your details, then press the button again."
 STALE = "This page was open for a long time. Please check your details, then press the button again."
 OTHER_BROWSER = "This form was opened in another window or browser. Please check your details, then press the button again."

@@ -11,7 +11,7 @@ class AppointmentsConfig(AppConfig):
         from appointments.demo import load_demo_booking
         from appointments.loader import booked_visits
         from appointments.models import TelehealthPage, VisitType
-        from appointments.sitemaps import BookingSitemap
+        from appointments.sitemaps import BookingSitemap, ProviderSitemap
         from clinic import seams
         from clinic.content import forget_site_content
 
@@ -20,7 +20,7 @@ class AppointmentsConfig(AppConfig):
         # What clinic learns from this app (see clinic.seams).
         seams.provide_booked_visits(booked_visits)
         seams.provide_demo(load_demo_booking)
-        seams.provide_sitemaps({"booking": BookingSitemap})
+        seams.provide_sitemaps({"booking": BookingSitemap, "providers": ProviderSitemap})
         # Signals only clear the page cache: the first booking step (cached like other
         # patient pages) lists the visit types, and /telehealth/ shows the page's text.
         post_save.connect(forget_site_content, sender=VisitType, dispatch_uid="forget-pages-save-visittype")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments.views import booking, manage, telehealth
+from appointments.views import booking, manage, team, telehealth
 
 app_name = "appointments"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("appointments/manage/<str:token>/", manage.manage, name="manage"),
     path("appointments/manage/<str:token>/cancel/", manage.manage_cancel, name="manage_cancel"),
     path("appointments/manage/<str:token>/reschedule/", manage.manage_reschedule, name="manage_reschedule"),
+    # A provider's own page, linked from the team page (clinic:team) and from booking.
+    path("team/<slug:slug>/", team.provider_page, name="provider"),
     # Video visits explained, and a request for a call back to arrange one.
     path("telehealth/", telehealth.telehealth, name="telehealth"),
     path("telehealth/request/", telehealth.telehealth_request, name="telehealth_request"),

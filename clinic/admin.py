@@ -162,6 +162,7 @@ class PracticeAdmin(SingleRowAdmin):
         (None, {"fields": ["name", "specialties"]}),
         ("Contact", {"fields": ["phone", "email"]}),
         ("Address", {"fields": ["street_address", "city", "state", "postal_code", "directions_url"]}),
+        ("Booking page", {"fields": ["referral_note"]}),
     ]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -309,7 +310,7 @@ class ProviderAdmin(admin.ModelAdmin):
     search_fields = ["name", "role"]
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
-        (None, {"fields": ["name", "slug", "credentials", "role", "bio"]}),
+        (None, {"fields": ["name", "slug", "credentials", "role", "bio", "languages"]}),
         ("Photo", {"fields": ["photo", "photo_alt"]}),
         ("On the site", {"fields": ["offers_telehealth", "is_active", "order"]}),
     ]

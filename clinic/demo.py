@@ -128,6 +128,7 @@ PROVIDERS = [
         "name": "Marcus Ellery",
         "credentials": "DO",
         "role": "Pain Medicine physician",
+        "languages": "English, Spanish",
         "bio": (
             "Dr. Ellery specialises in long-lasting neck and back pain, sciatica and headaches. He explains "
             "every option, from exercise and medication to office-based procedures, before you decide."

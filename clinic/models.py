@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -72,6 +74,13 @@ class SingleRowModel(models.Model):
         return cls.missing_row() if row is None else row
 
 
+SAMPLE_REFERRAL_NOTE = (
+    "Many patients can make a first appointment without a referral. Some insurance plans, including many HMO "
+    "and Medicaid plans, need one from your primary care provider before they pay for the visit: please check "
+    "with your plan, or call us and we will help."
+)
+
+
 class Practice(SingleRowModel):
     """The practice's own details, or None before anyone has entered them (see `SingleRowModel`)."""
 
@@ -106,6 +115,14 @@ class Practice(SingleRowModel):
         help_text="Optional link to directions in a map service. Patients open it themselves; "
         "the site never loads maps on its pages.",
     )
+    referral_note = models.TextField(
+        "referrals",
+        blank=True,
+        default=SAMPLE_REFERRAL_NOTE,
+        help_text="What new patients should know about referrals, shown on the booking page. Say only what is true "
+        "for every patient: many HMO and Medicaid plans need a referral. Plain text: leave a blank line between "
+        "paragraphs. Leave empty to say nothing about referrals.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -132,6 +149,10 @@ class Practice(SingleRowModel):
     @property
     def phone_href(self):
         return f"tel:{self.phone}"
+
+    @property
+    def referral_paragraphs(self):
+        return paragraphs_of(self.referral_note)
 
     @property
     def address_lines(self):
@@ -425,6 +446,13 @@ class Provider(models.Model):
         blank=True,
         help_text="What the photo shows, for patients who use a screen reader, e.g. “Dr. Whitfield smiling in the clinic”.",
     )
+    languages = models.CharField(
+        "languages spoken",
+        max_length=200,
+        default="English",
+        validators=[validate_single_line],
+        help_text="The languages they see patients in, separated by commas, e.g. “English, Spanish”.",
+    )
     offers_telehealth = models.BooleanField(
         "offers video visits", default=True, help_text="Tick if this provider sees patients by video."
     )
@@ -449,6 +477,20 @@ class Provider(models.Model):
     @property
     def bio_paragraphs(self):
         return paragraphs_of(self.bio)
+
+    @property
+    def language_list(self) -> list[str]:
+        return [language.strip() for language in self.languages.split(",") if language.strip()]
+
+    @property
+    def initials(self) -> str:
+        """Shown in place of a photo."""
+        return "".join(word[0] for word in self.name.split() if word[:1].isalpha())[:3].upper()
+
+    @property
+    def is_physician(self) -> bool:
+        """An MD or a DO (by the letters after the name)."""
+        return bool({"MD", "DO"} & set(re.findall(r"[A-Za-z]+", self.credentials.upper().replace(".", ""))))
 
     def clean(self):
         if self.photo and not self.photo_alt:

@@ -68,3 +68,39 @@ def medical_clinic(practice, hours: PracticeHours, today: date, site_url: str) -
         if practice.directions_url:
             data["hasMap"] = practice.directions_url
     return data
+
+
+def provider_page(provider, treatments: list[str], page_url: str, image_url: str, practice, site_url: str) -> dict:
+    """A provider's own page: `Physician` for an MD or DO; anyone else (a physician assistant) is a
+    `Person` with a job title who works for the practice's MedicalClinic."""
+    clinic = {"@type": "MedicalClinic", "url": site_url}
+    if practice is not None:
+        clinic.update({"name": practice.name, "telephone": practice.phone})
+    data = {"@context": "https://schema.org", "name": provider.display_name, "url": page_url}
+    if provider.is_physician:
+        data.update({"@type": "Physician", "parentOrganization": clinic})
+        if practice is not None:
+            data.update({
+                "telephone": practice.phone,
+                "address": {
+                    "@type": "PostalAddress",
+                    "streetAddress": practice.street_address,
+                    "addressLocality": practice.city,
+                    "addressRegion": practice.state,
+                    "postalCode": practice.postal_code,
+                    "addressCountry": "US",
+                },
+            })
+        if treatments:
+            data["availableService"] = [{"@type": "MedicalProcedure", "name": name} for name in treatments]
+    else:
+        data.update({"@type": "Person", "jobTitle": provider.role, "worksFor": clinic})
+        if provider.credentials:
+            data["honorificSuffix"] = provider.credentials
+    if provider.role and provider.is_physician:
+        data["description"] = provider.role
+    if provider.language_list:
+        data["knowsLanguage"] = provider.language_list
+    if image_url:
+        data["image"] = image_url
+    return data

@@ -144,7 +144,7 @@ class Service(models.Model):
 
 
 # Ids the treatment page uses for itself; a question's anchor may not take them.
-RESERVED_ANCHORS = {"main", "page-contents", "page-aftercare"}
+RESERVED_ANCHORS = {"main", "page-contents", "page-aftercare", "page-book"}
 
 
 class Question(models.Model):

@@ -5,13 +5,14 @@ import re
 from datetime import datetime, timedelta
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
 from appointments import antispam
 from appointments.booking import BookingRefused, check_request
 from appointments.models import CONTACT_FIELDS, Appointment, PatientContact, VisitType, validate_date_of_birth
 from clinic.hours import PRACTICE_TIME_ZONE
+from clinic.models import Provider
 from clinic.phone import normalise_phone
 from clinic.validators import validate_single_line
 
@@ -67,15 +68,19 @@ class VisitChoiceForm(forms.Form):
             "invalid_choice": "Please choose in the office or a video visit.",
         },
     )
-    provider = forms.CharField(required=False, max_length=20)
+    provider = forms.CharField(required=False, max_length=100)
 
     def clean_provider(self):
+        """A provider's id (the list) or slug (the "Book with …" button of their page); None for anyone."""
         value = self.cleaned_data["provider"].strip()
         if value in ("", "any"):
             return None
-        if not re.fullmatch(r"[0-9]{1,9}", value):
+        if re.fullmatch(r"[0-9]{1,9}", value):
+            return int(value)
+        found = Provider.objects.active().filter(slug=value).values_list("pk", flat=True).first() if re.fullmatch(r"[-a-zA-Z0-9_]+", value) else None
+        if found is None:
             raise ValidationError("Please choose a provider from the list, or “first available”.")
-        return int(value)
+        return found
 
     def clean(self):
         data = super().clean()
@@ -155,7 +160,7 @@ class PatientDetailsForm(forms.Form):
     phone = forms.CharField(
         label="Mobile phone",
         max_length=30,
-        help_text="With area code. We call or text this number about your appointment.",
+        help_text="With area code. We call this number about your appointment.",
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         error_messages={"required": "Please enter a phone number we can reach you on."},
     )
@@ -188,7 +193,7 @@ class PatientDetailsForm(forms.Form):
         error_messages={"max_length": "Please shorten this to 500 characters or fewer (it has %(show_value)d)."},
     )
     consent_to_contact = forms.BooleanField(
-        label="You may contact me by phone, text and email about this appointment.",
+        label="You may contact me by phone and email about this appointment.",
         error_messages={"required": "Please tick this box so that we can confirm your appointment with you."},
     )
     # Spam traps: see appointments.antispam. The box is off-screen and hidden from screen readers.
@@ -198,6 +203,11 @@ class PatientDetailsForm(forms.Form):
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
     form_stamp = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    # A form sent back faster than people type (autofill, a password manager) is not refused
+    # but shown again, everything kept, with this next step at the top and by the button.
+    submit_label = "Book this appointment"
+    confirm_message = f"Nothing is booked yet: please check your details and press ‘{submit_label}’ to confirm."
 
     def __init__(self, *args, browser: str = "", **kwargs):
         """`browser`: the sending browser's key (`antispam.browser_key`), which its stamp must carry."""
@@ -214,10 +224,17 @@ class PatientDetailsForm(forms.Form):
             raise ValidationError(antispam.REFUSED, code="spam")
         stamp = antispam.read_stamp(data.get("form_stamp", ""), self.browser)
         # A form with mistakes is sent again anyway; the stamp is kept, so the next try is judged on its own time.
+        if stamp.problem == antispam.TOO_FAST and not self.errors:
+            raise ValidationError(self.confirm_message, code="too_fast")
         if stamp.problem and not self.errors:
             raise ValidationError(stamp.problem, code="form_stamp")
         self.form_key = stamp.form_key
         return data
+
+    @property
+    def needs_confirming(self) -> bool:
+        """Sent back too fast and otherwise fine: the patient only has to press the button again."""
+        return self.is_bound and self.has_error(NON_FIELD_ERRORS, "too_fast")
 
     def contact_details(self) -> dict:
         """The patient's details for `appointments.booking` (`CONTACT_FIELDS` as keys)."""

@@ -65,6 +65,9 @@ class TelehealthRequestForm(PatientDetailsForm):
         error_messages={"invalid_choice": "Please tick only the times shown."},
     )
 
+    submit_label = "Send my request"
+    confirm_message = f"Nothing is sent yet: please check your details and press ‘{submit_label}’ to confirm."
+
     field_order = [
         "first_name", "last_name", "date_of_birth", "phone", "email", "is_new_patient",
         "state", "preferred_days", "preferred_times", "reason", "consent_to_contact",
@@ -82,7 +85,7 @@ class TelehealthRequestForm(PatientDetailsForm):
         self.fields["email"].help_text = "We email you that we have your request."
         self.fields["reason"].help_text = "Optional, up to 500 characters: where it hurts and for how long."
         consent = self.fields["consent_to_contact"]
-        consent.label = "You may contact me by phone, text and email about this request."
+        consent.label = "You may contact me by phone and email about this request."
         consent.error_messages["required"] = "Please tick this box so that we can call you back."
 
     def clean_state(self):

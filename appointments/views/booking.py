@@ -27,6 +27,7 @@ from appointments.views.flow import (
     time_choices,
     week_of,
 )
+from clinic.models import Provider
 from clinic.page_cache import cached_patient_page
 from services.models import Service
 
@@ -45,9 +46,13 @@ def book(request, service_slug=None):
     if mode == Appointment.Modality.VIDEO:
         # From "Book a video visit": only what can happen by video.
         visit_types = visit_types.filter(by_video=True)
-    visit_types = list(visit_types)
+    visit_types = list(visit_types.prefetch_related("providers"))
     if service:
         visit_types.sort(key=lambda visit_type: visit_type.service_id != service.pk)
+    # From a provider's page ("Book with …"): only what they offer, and they are kept for the time page.
+    provider = chosen_provider(request.GET.get("provider", ""))
+    if provider:
+        visit_types = [visit_type for visit_type in visit_types if provider in visit_type.providers.all()]
     chosen = request.GET.get("visit")
     if chosen not in {visit_type.slug for visit_type in visit_types}:
         first = visit_types[0] if visit_types else None
@@ -55,8 +60,18 @@ def book(request, service_slug=None):
     return render(
         request,
         "appointments/book.html",
-        {"service": service, "visit_types": visit_types, "chosen_visit": chosen, "chosen_mode": mode, "modes": Appointment.Modality},
+        {"service": service, "visit_types": visit_types, "chosen_visit": chosen, "chosen_mode": mode, "modes": Appointment.Modality,
+         "provider": provider},
     )
+
+
+def chosen_provider(value: str) -> Provider | None:
+    """The active provider a link names by slug or id, or None."""
+    value = value.strip()
+    if not value or len(value) > 100:
+        return None
+    providers = Provider.objects.active()
+    return (providers.filter(pk=int(value)) if value.isdigit() and len(value) < 10 else providers.filter(slug=value)).first()
 
 
 # --- Step 2: provider and time ----------------------------------------------

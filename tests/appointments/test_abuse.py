@@ -6,7 +6,7 @@ import pytest
 
 from appointments import antispam
 from appointments.models import Appointment
-from tests.factories import at, details_form, stamp_issued, weekday_after, browser
+from tests.factories import at, backdated, browser, details_form, stamp_issued, weekday_after
 from tests.pages import DETAILS, assert_refused_with, form_stamp_in
 
 pytestmark = pytest.mark.django_db
@@ -24,14 +24,23 @@ def test_the_honeypot_is_hidden_from_people_and_screen_readers(client, clinic):
     assert ".booking-extra { position: absolute; left: -10000px;" in open("static/css/site.css").read()
 
 
-def test_a_form_sent_back_too_fast_is_refused_then_accepted_on_the_next_try(client, clinic):
+def test_a_form_sent_back_too_fast_asks_to_press_again_then_books_on_the_next_try(client, clinic):
+    # Autofill fills the form in at once: no refusal, a plain next step, everything kept.
     day = weekday_after(3)
     response = client.post(DETAILS, details_form(clinic.needling, at(day, 10), form_stamp=stamp_issued(0)))
-    html = assert_refused_with(response, antispam.TOO_FAST)
+    next_step = "Nothing is booked yet: please check your details and press ‘Book this appointment’ to confirm."
+    html = assert_refused_with(response, next_step)
+    assert antispam.TOO_FAST not in html and "Please check the following" not in html
+    assert html.count(next_step) == 2  # at the top, and next to the button
+    assert re.search(r'<div class="alert alert-warning confirm-notice" role="alert"', html)
+    assert re.search(r'<p class="confirm-next-step" id="confirm-next-step">.*?</p>\s*<button type="submit"[^>]*aria-describedby="confirm-next-step">Book this appointment</button>', html, re.S)
+    assert re.search(r'name="consent_to_contact"[^>]*checked', html)
+    assert response.context["form"].needs_confirming and not response.context["form"].errors.get("email")
     # The page keeps the original stamp, so once a few seconds have passed the same form goes through.
     kept = form_stamp_in(html)
     assert antispam.read_stamp(kept, browser()).problem == antispam.TOO_FAST
-    assert client.post(DETAILS, details_form(clinic.needling, at(day, 10), form_stamp=stamp_issued(5))).status_code == 302
+    assert client.post(DETAILS, details_form(clinic.needling, at(day, 10), form_stamp=backdated(kept, 5))).status_code == 302
+    assert Appointment.objects.count() == 1
 
 
 @pytest.mark.parametrize("stamp", ["", "garbage", "booking-form:1:forged", "TAMPER", stamp_issued(3 * 60 * 60)])

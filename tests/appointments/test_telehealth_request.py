@@ -288,7 +288,8 @@ def test_the_honeypot_is_hidden_from_people_and_screen_readers(client, practice)
 def test_a_form_sent_back_too_fast_is_refused_then_accepted_on_the_next_try(client, practice, mailoutbox, django_capture_on_commit_callbacks):
     response = send(client, django_capture_on_commit_callbacks, request_form(form_stamp=stamp_issued(0)))
     html = unescape(response.content.decode())
-    assert antispam.TOO_FAST in html
+    assert "Nothing is sent yet: please check your details and press ‘Send my request’ to confirm." in html
+    assert antispam.TOO_FAST not in html and "Please check the following" not in html
     assert_typed_values_kept(html)
     assert_nothing_saved(mailoutbox)
     kept = form_stamp_in(html)

@@ -16,6 +16,9 @@ PAGES = [
     "/conditions/",
     "/conditions/sciatica/",
     "/team/",
+    "/team/dana-whitfield/",
+    "/team/priya-raman/",
+    "/book/?provider=marcus-ellery",
     "/no-such-page/",
 ]
 

@@ -74,13 +74,27 @@ def details_page_with_errors(page, base_url):
     return navigation.value.status
 
 
+def details_page_sent_too_fast(page, base_url):
+    """Filled in at once, as autofill does, and sent at once: the page asks to press again."""
+    details_page(page, base_url)
+    for label, value in TRACED_PATIENT_BY_LABEL.items():
+        page.get_by_label(label).fill(value)
+    page.get_by_role("textbox", name="Email").fill("zebedee.q@example.com")
+    page.get_by_role("radio", name="No, I am a new patient").check()
+    page.locator("[name='consent_to_contact']").check()
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Book this appointment").click()
+    expect(page.locator(".confirm-notice")).to_contain_text("Nothing is booked yet")
+    return navigation.value.status
+
+
 def confirmation_page(page, base_url):
     details_page(page, base_url)
     for label, value in TRACED_PATIENT_BY_LABEL.items():
         page.get_by_label(label).fill(value)
     page.get_by_role("textbox", name="Email").fill("zebedee.q@example.com")
     page.get_by_role("radio", name="No, I am a new patient").check()
-    page.get_by_role("checkbox", name="You may contact me by phone, text and email about this appointment.").check()
+    page.get_by_role("checkbox", name="You may contact me by phone and email about this appointment.").check()
     # A stamp as if the form had been shown 10 seconds ago: the time-trap is tested elsewhere.
     stamp = page.locator("input[name='form_stamp']")
     stamp.evaluate("(input, stamp) => { input.value = stamp; }", backdated(stamp.input_value(), 10))
@@ -118,6 +132,7 @@ STEPS = [
     (time_page_with_a_bad_address, 400),
     (details_page, 200),
     (details_page_with_errors, 200),
+    (details_page_sent_too_fast, 200),
     (confirmation_page, 200),
     (manage_page, 200),
     (manage_page_after_cancelling, 200),

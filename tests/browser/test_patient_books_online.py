@@ -117,7 +117,7 @@ def fill_in_details_and_book(page):
     page.keyboard.press("Space")
     expect(new_patient).to_be_checked()
     type_into(page, page.get_by_label("Reason for the visit (optional)"), PATIENT["reason"])
-    consent = page.get_by_role("checkbox", name="You may contact me by phone, text and email about this appointment.")
+    consent = page.get_by_role("checkbox", name="You may contact me by phone and email about this appointment.")
     tab_to(page, consent)
     page.keyboard.press("Space")
     expect(consent).to_be_checked()

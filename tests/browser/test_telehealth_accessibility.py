@@ -36,6 +36,21 @@ def request_form_with_errors(page, base_url):
     return navigation.value.status
 
 
+def request_form_sent_too_fast(page, base_url):
+    """Filled in at once, as autofill does, and sent at once: the page asks to press again."""
+    request_form(page, base_url)
+    for label, value in TRACED_PATIENT_BY_LABEL.items():
+        page.get_by_label(label).fill(value)
+    page.get_by_role("textbox", name="Email").fill("zebedee.q@example.com")
+    page.get_by_role("radio", name="Yes, I am a returning patient").check()
+    page.get_by_label("Which state will you be in during the video visit?").select_option(label="Virginia")
+    page.locator("[name='consent_to_contact']").check()
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Send my request").click()
+    expect(page.locator(".confirm-notice")).to_contain_text("Nothing is sent yet")
+    return navigation.value.status
+
+
 def request_sent_page(page, base_url):
     request_form(page, base_url)
     for label, value in TRACED_PATIENT_BY_LABEL.items():
@@ -45,7 +60,7 @@ def request_sent_page(page, base_url):
     page.get_by_label("Which state will you be in during the video visit?").select_option(label="Virginia")
     page.get_by_role("checkbox", name="Thursday").check()
     page.get_by_role("checkbox", name="Afternoon").check()
-    page.get_by_role("checkbox", name="You may contact me by phone, text and email about this request.").check()
+    page.get_by_role("checkbox", name="You may contact me by phone and email about this request.").check()
     # A stamp as if the form had been shown 10 seconds ago: the time-trap is tested elsewhere.
     stamp = page.locator("input[name='form_stamp']")
     stamp.evaluate("(input, stamp) => { input.value = stamp; }", backdated(stamp.input_value(), 10))
@@ -59,6 +74,7 @@ STEPS = [
     (telehealth_page, 200),
     (request_form, 200),
     (request_form_with_errors, 200),
+    (request_form_sent_too_fast, 200),
     (request_sent_page, 200),
 ]
 

@@ -96,7 +96,8 @@ def test_the_team_page_lists_active_providers_in_order(client):
     make_provider(name="First Provider", order=1)
     make_provider(name="Former Provider", order=0, is_active=False)
     html = client.get("/team/").content.decode()
-    assert re.findall(r'<h2 class="h4 card-title" id="[^"]+">([^<,]+)', html) == ["First Provider", "Second Provider"]
+    # Each name links to the provider's own page.
+    assert re.findall(r'<h2 class="h4 card-title" id="[^"]+"><a href="/team/[^"]+/">([^<,]+)', html) == ["First Provider", "Second Provider"]
     assert "Former Provider" not in html
 
 
