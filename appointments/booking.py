@@ -200,18 +200,30 @@ def is_offered(visit_type: VisitType, providers: list[Provider], starts_at: date
 
 
 def providers_to_move_to(appointment: Appointment) -> list[Provider]:
-    """Who may see the patient at a new time: the same provider first, then anyone who offers the visit."""
+    """Whom the patient may choose at a new time: their own provider first, then anyone else who offers the visit."""
     providers = check_request(appointment.visit_type, appointment.modality, None)
     providers.sort(key=lambda provider: provider.pk != appointment.provider_id)
     return providers
 
 
-def times_to_move_to(appointment: Appointment, first_day: date, days: int, now: datetime, settings: BookingSettings) -> list[Slot]:
-    """Free times for the same visit and place, listed as `move` would fill them; the
-    appointment's own time counts as free but is not offered."""
+def provider_to_move_to(appointment: Appointment, provider_id: int | None = None) -> Provider:
+    """The provider a patient's move is with: the visit's own unless the patient chose
+    another (`provider_id`) who offers the visit there. Never anyone the patient did not choose."""
+    if provider_id is None or provider_id == appointment.provider_id:
+        return appointment.provider
+    for provider in providers_to_move_to(appointment):
+        if provider.pk == provider_id:
+            return provider
+    raise BookingRefused("That provider does not offer this visit. Please choose another provider.", "provider")
+
+
+def times_to_move_to(appointment: Appointment, first_day: date, days: int, now: datetime, settings: BookingSettings,
+                     provider: Provider | None = None) -> list[Slot]:
+    """Free times for the same visit and place with `provider` (the visit's own by default),
+    as `move` would accept them; the appointment's own time counts as free but is not offered."""
     slots = load_slots(
-        appointment.visit_type, providers_to_move_to(appointment), first_day, days, now, settings,
-        merge=True, exclude_appointment_id=appointment.pk,
+        appointment.visit_type, [provider or appointment.provider], first_day, days, now, settings,
+        exclude_appointment_id=appointment.pk,
     )
     return [slot for slot in slots if slot.starts_at != appointment.starts_at]
 
@@ -387,19 +399,21 @@ def move(appointment: Appointment, *, starts_at: datetime, by_patient: bool, pro
     """Move a visit to a new time. The old time frees only if the new one is secured: both
     happen in one transaction, and the database refuses an overlap.
 
-    A patient (online, until the cut-off) keeps the visit and the place; the same provider
-    when they are free, otherwise anyone who offers it; a new time is a new request when
-    the front desk confirms bookings. Staff may also change the provider, visit or place.
+    A patient (online, until the cut-off) keeps the visit and the place, and the provider:
+    only `provider`, when the patient chose another one explicitly, changes it. A new time
+    is a new request when the front desk confirms bookings. Staff may also change the
+    provider, visit or place. The email says when the provider changed, and from whom.
     """
     now = now or timezone.now()
     settings = BookingSettings.load(fresh=True)
     with transaction.atomic():
         appointment = _locked(appointment)
         _one_at_a_time_for(appointment.email)
+        previous_provider = appointment.provider
         if by_patient:
             if not can_change_online(appointment, now, settings):
                 raise BookingRefused("It is too late to change this appointment online. Please call us.")
-            providers = providers_to_move_to(appointment)
+            providers = [provider_to_move_to(appointment, provider.pk if provider else None)]
             provider = _free_provider(appointment.visit_type, providers, starts_at, now, settings, appointment.pk)
         else:
             if not appointment.is_active or appointment.is_over(now):
@@ -431,7 +445,9 @@ def move(appointment: Appointment, *, starts_at: datetime, by_patient: bool, pro
             if by_patient:
                 nearest = nearest_slots(appointment.visit_type, providers, starts_at, now, settings, appointment.pk)
             raise SlotUnavailable(JUST_TAKEN, nearest) from None
-        notifications.queue_rescheduled(appointment, by_patient=by_patient)
+        notifications.queue_rescheduled(
+            appointment, by_patient=by_patient, previous_provider=previous_provider if previous_provider.pk != provider.pk else None,
+        )
     return appointment
 
 

@@ -112,21 +112,23 @@ def queue_cancelled(appointment, by_patient):
     outbox.queue(messages)
 
 
-def queue_rescheduled(appointment, by_patient=True):
+def queue_rescheduled(appointment, by_patient=True, previous_provider=None):
     """The visit moved: the patient gets the new time and a calendar file that updates the same event;
-    the front desk gets an alert unless it moved the visit itself (`by_patient=False`)."""
+    the front desk gets an alert unless it moved the visit itself (`by_patient=False`).
+    `previous_provider` (a Provider) when the provider changed too: both emails say from whom to whom."""
     practice = PracticeDetails.load()
+    previous = previous_provider.display_name if previous_provider else ""
     messages = [
         _patient_message(
             appointment, practice, PATIENT_RESCHEDULED, "rescheduled", f"Appointment changed — {practice.name}",
-            calendar="REQUEST",
+            calendar="REQUEST", previous_provider=previous,
         )
     ]
     if by_patient:
-        messages.append(_staff_message(
-            appointment, STAFF_RESCHEDULED, f"Moved online: {appointment.reference}",
-            "The patient moved this appointment to a new time online.",
-        ))
+        change = "The patient moved this appointment to a new time online."
+        if previous:
+            change += f" The provider changed, at the patient's choice: from {previous} to {appointment.provider.display_name}."
+        messages.append(_staff_message(appointment, STAFF_RESCHEDULED, f"Moved online: {appointment.reference}", change))
     outbox.queue(messages)
 
 
