@@ -111,6 +111,18 @@ def reschedule_page(page, base_url):
     return response.status
 
 
+def reschedule_page_with_another_provider(page, base_url):
+    reschedule_page(page, base_url)
+    provider = page.get_by_label("Provider")
+    others = [value for value in provider.locator("option").evaluate_all("options => options.map(o => o.value)")
+              if value != provider.input_value()]
+    provider.select_option(others[0])
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Show times").click()
+    expect(page.locator(".other-provider-notice")).to_be_visible()
+    return navigation.value.status
+
+
 STEPS = [
     (step_1, 200),
     (step_1_for_a_treatment, 200),
@@ -122,6 +134,7 @@ STEPS = [
     (manage_page, 200),
     (manage_page_after_cancelling, 200),
     (reschedule_page, 200),
+    (reschedule_page_with_another_provider, 200),
 ]
 
 
