@@ -106,10 +106,11 @@ def check_request(visit_type: VisitType, modality: str, provider_id: int | None,
 
 
 def can_change_online(appointment: Appointment, now: datetime | None = None, settings: BookingSettings | None = None) -> bool:
-    """Patients may cancel or move a visit online until the cancellation cut-off."""
+    """Patients may cancel or move a visit online until `BookingSettings.online_changes_close_at`:
+    the cancellation cut-off, or a short grace after booking a visit that is soon."""
     now = now or timezone.now()
     settings = settings or BookingSettings.load()
-    return appointment.is_active and appointment.starts_at - now >= settings.cancellation_cutoff
+    return appointment.is_active and now <= settings.online_changes_close_at(appointment.starts_at, appointment.created_at)
 
 
 def _hours_text(blocks) -> str:

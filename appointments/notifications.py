@@ -70,8 +70,14 @@ def queue_booking_received(appointment):
         kind, template, subject = PATIENT_CONFIRMED, "confirmed", f"Appointment confirmed — {practice.name}"
     else:
         kind, template, subject = PATIENT_RECEIVED, "received", f"Your appointment request at {practice.name}"
+    booking_settings = BookingSettings.load()
+    soon = appointment.source == Appointment.Source.ONLINE and booking_settings.is_soon(appointment.starts_at, appointment.created_at)
+    changes_close_at = timezone.localtime(
+        booking_settings.online_changes_close_at(appointment.starts_at, appointment.created_at), PRACTICE_TIME_ZONE
+    )
     messages = [_patient_message(
         appointment, practice, kind, template, subject, manage_url=outbox.MANAGE_LINK_PLACEHOLDER, calendar="REQUEST",
+        soon_until=dateformat.format(changes_close_at, "g:i A \\o\\n l, F j") if soon else "",
     )]
     # Bookings the front desk made itself need no alert to the front desk.
     if appointment.source != Appointment.Source.STAFF:
@@ -81,6 +87,11 @@ def queue_booking_received(appointment):
         else:
             subject = f"New online booking {appointment.reference}"
             change = "A patient booked online. The booking was confirmed automatically."
+        if soon:
+            # When, but nothing about the patient: the alert says only that the visit is close.
+            hours = booking_settings.cancellation_cutoff_hours
+            subject = f"Soon: {subject}"
+            change = f"Starts in under {hours} hours{' — please confirm soon' if appointment.status == Appointment.Status.REQUESTED else ''}. {change}"
         messages.append(_staff_message(appointment, STAFF_NEW_BOOKING, subject, change))
     outbox.queue(messages)
 

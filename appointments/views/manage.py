@@ -16,7 +16,7 @@ from appointments.booking import BookingRefused, SlotUnavailable
 from appointments.forms.booking import NewTimeForm, WeekForm
 from appointments.loader import rules_for
 from appointments.models import Appointment, BookingSettings
-from appointments.views.flow import DAYS_SHOWN, VisitSummary, Week, first_day_of_week, time_choices, week_of
+from appointments.views.flow import DAYS_SHOWN, SoonNote, VisitSummary, Week, first_day_of_week, time_choices, week_of
 
 
 def appointment_for(token) -> Appointment:
@@ -38,6 +38,7 @@ def manage(request, token):
         "token": token,
         "can_change": booking.can_change_online(appointment, settings=settings),
         "cutoff_hours": settings.cancellation_cutoff_hours,
+        "soon": SoonNote.of_appointment(appointment, settings),
         # "" unless the video visit is confirmed: a requested visit never shows the link.
         "join_link": appointment.join_link(settings),
     })
