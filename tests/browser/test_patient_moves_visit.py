@@ -13,7 +13,8 @@ from appointments import booking
 from appointments.loader import load_slots
 from appointments.models import Appointment, BookingSettings, VisitType
 from clinic.models import Provider
-from tests.factories import deliver_outbox
+from tests.factories import TRACED_PATIENT_BY_LABEL, backdated, deliver_outbox
+from tests.pages import MANAGE_LINK
 
 PHONE = {"width": 390, "height": 844}
 PATIENT = dict(
@@ -71,3 +72,43 @@ def test_moving_a_visit_keeps_the_provider_and_another_one_is_an_explicit_labell
     deliver_outbox()
     last_email = [message for message in mail.outbox if message.to == [PATIENT["email"]]][-1]
     assert f"your provider has changed, from {priya.display_name} to {dana.display_name}" in last_email.body
+
+
+def test_a_patient_who_books_a_soon_visit_is_told_so_and_can_still_cancel_it_just_after(live_site, open_page, settings):
+    """Item 1: at night "first available" offers a time inside the cancellation cut-off. The
+    patient sees it marked, is told until when it can be changed, and can change their mind."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox = []
+    call_command("seed_demo", verbosity=0)
+    booking_settings = BookingSettings.load()
+    # Every time of the coming weeks lies inside the cut-off, as the first ones do at 00:25.
+    booking_settings.cancellation_cutoff_hours = 30 * 24
+    booking_settings.save()
+
+    page = open_page(java_script_enabled=False, viewport=PHONE)
+    page.goto(f"{live_site}/book/time/?visit=dry-needling-session&mode=in_office&provider=any")
+    expect(page.locator("#soon-times")).to_contain_text("can be changed or cancelled online only for 30 minutes after booking")
+    first_time = page.locator("button.time-button[name='start']").nth(1)
+    expect(first_time).to_contain_text("soon")
+    first_time.click()
+    expect(page.locator(".soon-note")).to_contain_text("This visit is soon")
+    for label, value in TRACED_PATIENT_BY_LABEL.items():
+        page.get_by_label(label).fill(value)
+    page.get_by_role("textbox", name="Email").fill(PATIENT["email"])
+    page.get_by_role("radio", name="No, I am a new patient").check()
+    page.get_by_role("checkbox", name="You may contact me by phone, text and email about this appointment.").check()
+    # The time-trap is tested elsewhere: a stamp as if the form had been shown 10 seconds ago.
+    stamp = page.locator("input[name='form_stamp']")
+    stamp.evaluate("(input, stamp) => { input.value = stamp; }", backdated(stamp.input_value(), 10))
+    page.get_by_role("button", name="Book this appointment").click()
+    page.wait_for_url(f"{live_site}/book/confirmed/")
+    expect(page.locator(".soon-note")).to_contain_text("You can change or cancel it online only until")
+    expect(page.locator(".soon-note")).to_contain_text("make sure it is confirmed")
+
+    deliver_outbox()
+    [received] = [message for message in mail.outbox if message.to == [PATIENT["email"]]]
+    assert "This visit is soon" in received.body
+    page.goto(f"{live_site}{MANAGE_LINK.search(received.body).group(1)}")
+    page.get_by_role("button", name="Cancel this appointment").click()
+    expect(page.get_by_role("status")).to_contain_text("Your appointment is cancelled.")
+    assert Appointment.objects.get().status == Appointment.Status.CANCELLED
