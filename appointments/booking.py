@@ -21,7 +21,7 @@ the provider works, is not away and is free for the whole visit (`why_staff_cann
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -41,7 +41,7 @@ from appointments.availability import (
 )
 from appointments.loader import load_schedules, load_slots, practice_hours, providers_for, rules_for
 from appointments.models import CONTACT_FIELDS, Appointment, BookingSettings, VisitType, insert_without_patient_values, new_reference
-from clinic.hours import PRACTICE_TIME_ZONE, day_window, later_by
+from clinic.hours import PRACTICE_TIME_ZONE, at_wall_clock, day_window, later_by
 from clinic.models import Provider
 from clinic.validators import validate_plausible_date
 
@@ -525,20 +525,47 @@ def send_new_manage_link(appointment: Appointment, *, now: datetime | None = Non
     return appointment
 
 
+# Reminders go out in the daytime only (practice time): never in the night.
+DAYTIME_STARTS, DAYTIME_ENDS = time(8), time(20)
+
+
+def reminder_due_at(starts_at: datetime, settings: BookingSettings) -> datetime:
+    """When a visit's reminder is due: the booking settings' reminder time on the day before
+    the visit, on the practice's wall clock (DST-safe, `clinic.hours.at_wall_clock`)."""
+    day = timezone.localtime(starts_at, PRACTICE_TIME_ZONE).date()
+    return at_wall_clock(day - timedelta(days=1), settings.reminder_time)
+
+
+def is_daytime(now: datetime) -> bool:
+    return DAYTIME_STARTS <= timezone.localtime(now, PRACTICE_TIME_ZONE).time() < DAYTIME_ENDS
+
+
 def send_due_reminders(now: datetime | None = None) -> int:
-    """Queue one reminder for every active appointment on tomorrow's date (practice time);
-    returns how many were queued. Safe to run twice at once: each appointment is marked
-    with a conditional update, in the same transaction as its reminder, and only the run
-    whose update changed the row queues the reminder. A moved visit is reminded again."""
+    """Queue the reminder of every confirmed visit whose reminder is due (`reminder_due_at`,
+    10:00 the day before by default) and not sent; returns how many were queued. Only in the
+    daytime (8:00 to 20:00 practice time): a visit booked or confirmed after the reminder
+    time gets its reminder at once if it is daytime, otherwise the next morning if that is
+    still before the visit. Requests not confirmed yet get none (nothing to remind of).
+
+    Safe to run twice at once: each appointment is marked with a conditional update, in the
+    same transaction as its reminder, and only the run whose update changed the row queues
+    the reminder. A moved visit is reminded again."""
     now = now or timezone.now()
-    tomorrow = timezone.localtime(now, PRACTICE_TIME_ZONE).date() + timedelta(days=1)
-    day_starts, day_ends = day_window(tomorrow)
-    due = Appointment.objects.active().filter(starts_at__gte=day_starts, starts_at__lt=day_ends, reminder_sent_at__isnull=True)
+    if not is_daytime(now):
+        return 0
+    settings = BookingSettings.load(fresh=True)
+    until = day_window(timezone.localtime(now, PRACTICE_TIME_ZONE).date() + timedelta(days=1))[1]
+    candidates = Appointment.objects.filter(
+        status=Appointment.Status.CONFIRMED, starts_at__gt=now, starts_at__lt=until, reminder_sent_at__isnull=True
+    )
     queued = 0
-    for appointment_id in list(due.values_list("pk", flat=True)):
+    for appointment_id, starts_at in list(candidates.values_list("pk", "starts_at")):
+        if reminder_due_at(starts_at, settings) > now:
+            continue
         with transaction.atomic():
-            if not due.filter(pk=appointment_id).update(reminder_sent_at=now):
-                continue  # Another run got there first, or the visit was cancelled meanwhile.
-            notifications.queue_reminder(Appointment.objects.select_related("provider", "visit_type").get(pk=appointment_id))
+            if not candidates.filter(pk=appointment_id).update(reminder_sent_at=now):
+                continue  # Another run got there first, or the visit was cancelled or moved meanwhile.
+            appointment = Appointment.objects.select_related("provider", "visit_type").get(pk=appointment_id)
+            notifications.queue_reminder(appointment, now=now)
             queued += 1
     return queued

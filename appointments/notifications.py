@@ -143,14 +143,17 @@ def queue_rescheduled(appointment, by_patient=True, previous_provider=None):
     outbox.queue(messages)
 
 
-def queue_reminder(appointment):
-    """The day-before reminder, with the patient's manage link (filled in when it is sent).
-    The caller marks `reminder_sent_at` in the same transaction (`booking.send_due_reminders`)."""
+def queue_reminder(appointment, now=None):
+    """The reminder (the day before, or the same day for a visit confirmed late), with the
+    patient's manage link (filled in when it is sent). The caller marks `reminder_sent_at` in
+    the same transaction (`booking.send_due_reminders`)."""
     practice = PracticeDetails.load()
+    today = timezone.localtime(now or timezone.now(), PRACTICE_TIME_ZONE).date()
+    when = "today" if timezone.localtime(appointment.starts_at, PRACTICE_TIME_ZONE).date() == today else "tomorrow"
     outbox.queue([
         _patient_message(
-            appointment, practice, PATIENT_REMINDER, "reminder", f"Reminder: your appointment tomorrow — {practice.name}",
-            manage_url=outbox.MANAGE_LINK_PLACEHOLDER,
+            appointment, practice, PATIENT_REMINDER, "reminder", f"Reminder: your appointment {when} — {practice.name}",
+            manage_url=outbox.MANAGE_LINK_PLACEHOLDER, when=when,
         )
     ])
 
