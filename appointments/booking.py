@@ -21,7 +21,7 @@ the provider works, is not away and is free for the whole visit (`why_staff_cann
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -41,7 +41,7 @@ from appointments.availability import (
 )
 from appointments.loader import load_schedules, load_slots, practice_hours, providers_for, rules_for
 from appointments.models import CONTACT_FIELDS, Appointment, BookingSettings, VisitType, insert_without_patient_values, new_reference
-from clinic.hours import PRACTICE_TIME_ZONE, day_window, later_by
+from clinic.hours import PRACTICE_TIME_ZONE, at_wall_clock, day_window, later_by
 from clinic.models import Provider
 from clinic.validators import validate_plausible_date
 
@@ -106,10 +106,11 @@ def check_request(visit_type: VisitType, modality: str, provider_id: int | None,
 
 
 def can_change_online(appointment: Appointment, now: datetime | None = None, settings: BookingSettings | None = None) -> bool:
-    """Patients may cancel or move a visit online until the cancellation cut-off."""
+    """Patients may cancel or move a visit online until `BookingSettings.online_changes_close_at`:
+    the cancellation cut-off, or a short grace after booking a visit that is soon."""
     now = now or timezone.now()
     settings = settings or BookingSettings.load()
-    return appointment.is_active and appointment.starts_at - now >= settings.cancellation_cutoff
+    return appointment.is_active and now <= settings.online_changes_close_at(appointment.starts_at, appointment.created_at)
 
 
 def _hours_text(blocks) -> str:
@@ -200,18 +201,30 @@ def is_offered(visit_type: VisitType, providers: list[Provider], starts_at: date
 
 
 def providers_to_move_to(appointment: Appointment) -> list[Provider]:
-    """Who may see the patient at a new time: the same provider first, then anyone who offers the visit."""
+    """Whom the patient may choose at a new time: their own provider first, then anyone else who offers the visit."""
     providers = check_request(appointment.visit_type, appointment.modality, None)
     providers.sort(key=lambda provider: provider.pk != appointment.provider_id)
     return providers
 
 
-def times_to_move_to(appointment: Appointment, first_day: date, days: int, now: datetime, settings: BookingSettings) -> list[Slot]:
-    """Free times for the same visit and place, listed as `move` would fill them; the
-    appointment's own time counts as free but is not offered."""
+def provider_to_move_to(appointment: Appointment, provider_id: int | None = None) -> Provider:
+    """The provider a patient's move is with: the visit's own unless the patient chose
+    another (`provider_id`) who offers the visit there. Never anyone the patient did not choose."""
+    if provider_id is None or provider_id == appointment.provider_id:
+        return appointment.provider
+    for provider in providers_to_move_to(appointment):
+        if provider.pk == provider_id:
+            return provider
+    raise BookingRefused("That provider does not offer this visit. Please choose another provider.", "provider")
+
+
+def times_to_move_to(appointment: Appointment, first_day: date, days: int, now: datetime, settings: BookingSettings,
+                     provider: Provider | None = None) -> list[Slot]:
+    """Free times for the same visit and place with `provider` (the visit's own by default),
+    as `move` would accept them; the appointment's own time counts as free but is not offered."""
     slots = load_slots(
-        appointment.visit_type, providers_to_move_to(appointment), first_day, days, now, settings,
-        merge=True, exclude_appointment_id=appointment.pk,
+        appointment.visit_type, [provider or appointment.provider], first_day, days, now, settings,
+        exclude_appointment_id=appointment.pk,
     )
     return [slot for slot in slots if slot.starts_at != appointment.starts_at]
 
@@ -387,19 +400,21 @@ def move(appointment: Appointment, *, starts_at: datetime, by_patient: bool, pro
     """Move a visit to a new time. The old time frees only if the new one is secured: both
     happen in one transaction, and the database refuses an overlap.
 
-    A patient (online, until the cut-off) keeps the visit and the place; the same provider
-    when they are free, otherwise anyone who offers it; a new time is a new request when
-    the front desk confirms bookings. Staff may also change the provider, visit or place.
+    A patient (online, until the cut-off) keeps the visit and the place, and the provider:
+    only `provider`, when the patient chose another one explicitly, changes it. A new time
+    is a new request when the front desk confirms bookings. Staff may also change the
+    provider, visit or place. The email says when the provider changed, and from whom.
     """
     now = now or timezone.now()
     settings = BookingSettings.load(fresh=True)
     with transaction.atomic():
         appointment = _locked(appointment)
         _one_at_a_time_for(appointment.email)
+        previous_provider = appointment.provider
         if by_patient:
             if not can_change_online(appointment, now, settings):
                 raise BookingRefused("It is too late to change this appointment online. Please call us.")
-            providers = providers_to_move_to(appointment)
+            providers = [provider_to_move_to(appointment, provider.pk if provider else None)]
             provider = _free_provider(appointment.visit_type, providers, starts_at, now, settings, appointment.pk)
         else:
             if not appointment.is_active or appointment.is_over(now):
@@ -431,7 +446,9 @@ def move(appointment: Appointment, *, starts_at: datetime, by_patient: bool, pro
             if by_patient:
                 nearest = nearest_slots(appointment.visit_type, providers, starts_at, now, settings, appointment.pk)
             raise SlotUnavailable(JUST_TAKEN, nearest) from None
-        notifications.queue_rescheduled(appointment, by_patient=by_patient)
+        notifications.queue_rescheduled(
+            appointment, by_patient=by_patient, previous_provider=previous_provider if previous_provider.pk != provider.pk else None,
+        )
     return appointment
 
 
@@ -508,20 +525,47 @@ def send_new_manage_link(appointment: Appointment, *, now: datetime | None = Non
     return appointment
 
 
+# Reminders go out in the daytime only (practice time): never in the night.
+DAYTIME_STARTS, DAYTIME_ENDS = time(8), time(20)
+
+
+def reminder_due_at(starts_at: datetime, settings: BookingSettings) -> datetime:
+    """When a visit's reminder is due: the booking settings' reminder time on the day before
+    the visit, on the practice's wall clock (DST-safe, `clinic.hours.at_wall_clock`)."""
+    day = timezone.localtime(starts_at, PRACTICE_TIME_ZONE).date()
+    return at_wall_clock(day - timedelta(days=1), settings.reminder_time)
+
+
+def is_daytime(now: datetime) -> bool:
+    return DAYTIME_STARTS <= timezone.localtime(now, PRACTICE_TIME_ZONE).time() < DAYTIME_ENDS
+
+
 def send_due_reminders(now: datetime | None = None) -> int:
-    """Queue one reminder for every active appointment on tomorrow's date (practice time);
-    returns how many were queued. Safe to run twice at once: each appointment is marked
-    with a conditional update, in the same transaction as its reminder, and only the run
-    whose update changed the row queues the reminder. A moved visit is reminded again."""
+    """Queue the reminder of every confirmed visit whose reminder is due (`reminder_due_at`,
+    10:00 the day before by default) and not sent; returns how many were queued. Only in the
+    daytime (8:00 to 20:00 practice time): a visit booked or confirmed after the reminder
+    time gets its reminder at once if it is daytime, otherwise the next morning if that is
+    still before the visit. Requests not confirmed yet get none (nothing to remind of).
+
+    Safe to run twice at once: each appointment is marked with a conditional update, in the
+    same transaction as its reminder, and only the run whose update changed the row queues
+    the reminder. A moved visit is reminded again."""
     now = now or timezone.now()
-    tomorrow = timezone.localtime(now, PRACTICE_TIME_ZONE).date() + timedelta(days=1)
-    day_starts, day_ends = day_window(tomorrow)
-    due = Appointment.objects.active().filter(starts_at__gte=day_starts, starts_at__lt=day_ends, reminder_sent_at__isnull=True)
+    if not is_daytime(now):
+        return 0
+    settings = BookingSettings.load(fresh=True)
+    until = day_window(timezone.localtime(now, PRACTICE_TIME_ZONE).date() + timedelta(days=1))[1]
+    candidates = Appointment.objects.filter(
+        status=Appointment.Status.CONFIRMED, starts_at__gt=now, starts_at__lt=until, reminder_sent_at__isnull=True
+    )
     queued = 0
-    for appointment_id in list(due.values_list("pk", flat=True)):
+    for appointment_id, starts_at in list(candidates.values_list("pk", "starts_at")):
+        if reminder_due_at(starts_at, settings) > now:
+            continue
         with transaction.atomic():
-            if not due.filter(pk=appointment_id).update(reminder_sent_at=now):
-                continue  # Another run got there first, or the visit was cancelled meanwhile.
-            notifications.queue_reminder(Appointment.objects.select_related("provider", "visit_type").get(pk=appointment_id))
+            if not candidates.filter(pk=appointment_id).update(reminder_sent_at=now):
+                continue  # Another run got there first, or the visit was cancelled or moved meanwhile.
+            appointment = Appointment.objects.select_related("provider", "visit_type").get(pk=appointment_id)
+            notifications.queue_reminder(appointment, now=now)
             queued += 1
     return queued

@@ -70,8 +70,14 @@ def queue_booking_received(appointment):
         kind, template, subject = PATIENT_CONFIRMED, "confirmed", f"Appointment confirmed — {practice.name}"
     else:
         kind, template, subject = PATIENT_RECEIVED, "received", f"Your appointment request at {practice.name}"
+    booking_settings = BookingSettings.load()
+    soon = appointment.source == Appointment.Source.ONLINE and booking_settings.is_soon(appointment.starts_at, appointment.created_at)
+    changes_close_at = timezone.localtime(
+        booking_settings.online_changes_close_at(appointment.starts_at, appointment.created_at), PRACTICE_TIME_ZONE
+    )
     messages = [_patient_message(
         appointment, practice, kind, template, subject, manage_url=outbox.MANAGE_LINK_PLACEHOLDER, calendar="REQUEST",
+        soon_until=dateformat.format(changes_close_at, "g:i A \\o\\n l, F j") if soon else "",
     )]
     # Bookings the front desk made itself need no alert to the front desk.
     if appointment.source != Appointment.Source.STAFF:
@@ -81,6 +87,11 @@ def queue_booking_received(appointment):
         else:
             subject = f"New online booking {appointment.reference}"
             change = "A patient booked online. The booking was confirmed automatically."
+        if soon:
+            # When, but nothing about the patient: the alert says only that the visit is close.
+            hours = booking_settings.cancellation_cutoff_hours
+            subject = f"Soon: {subject}"
+            change = f"Starts in under {hours} hours{' — please confirm soon' if appointment.status == Appointment.Status.REQUESTED else ''}. {change}"
         messages.append(_staff_message(appointment, STAFF_NEW_BOOKING, subject, change))
     outbox.queue(messages)
 
@@ -112,32 +123,37 @@ def queue_cancelled(appointment, by_patient):
     outbox.queue(messages)
 
 
-def queue_rescheduled(appointment, by_patient=True):
+def queue_rescheduled(appointment, by_patient=True, previous_provider=None):
     """The visit moved: the patient gets the new time and a calendar file that updates the same event;
-    the front desk gets an alert unless it moved the visit itself (`by_patient=False`)."""
+    the front desk gets an alert unless it moved the visit itself (`by_patient=False`).
+    `previous_provider` (a Provider) when the provider changed too: both emails say from whom to whom."""
     practice = PracticeDetails.load()
+    previous = previous_provider.display_name if previous_provider else ""
     messages = [
         _patient_message(
             appointment, practice, PATIENT_RESCHEDULED, "rescheduled", f"Appointment changed — {practice.name}",
-            calendar="REQUEST",
+            calendar="REQUEST", previous_provider=previous,
         )
     ]
     if by_patient:
-        messages.append(_staff_message(
-            appointment, STAFF_RESCHEDULED, f"Moved online: {appointment.reference}",
-            "The patient moved this appointment to a new time online.",
-        ))
+        change = "The patient moved this appointment to a new time online."
+        if previous:
+            change += f" The provider changed, at the patient's choice: from {previous} to {appointment.provider.display_name}."
+        messages.append(_staff_message(appointment, STAFF_RESCHEDULED, f"Moved online: {appointment.reference}", change))
     outbox.queue(messages)
 
 
-def queue_reminder(appointment):
-    """The day-before reminder, with the patient's manage link (filled in when it is sent).
-    The caller marks `reminder_sent_at` in the same transaction (`booking.send_due_reminders`)."""
+def queue_reminder(appointment, now=None):
+    """The reminder (the day before, or the same day for a visit confirmed late), with the
+    patient's manage link (filled in when it is sent). The caller marks `reminder_sent_at` in
+    the same transaction (`booking.send_due_reminders`)."""
     practice = PracticeDetails.load()
+    today = timezone.localtime(now or timezone.now(), PRACTICE_TIME_ZONE).date()
+    when = "today" if timezone.localtime(appointment.starts_at, PRACTICE_TIME_ZONE).date() == today else "tomorrow"
     outbox.queue([
         _patient_message(
-            appointment, practice, PATIENT_REMINDER, "reminder", f"Reminder: your appointment tomorrow — {practice.name}",
-            manage_url=outbox.MANAGE_LINK_PLACEHOLDER,
+            appointment, practice, PATIENT_REMINDER, "reminder", f"Reminder: your appointment {when} — {practice.name}",
+            manage_url=outbox.MANAGE_LINK_PLACEHOLDER, when=when,
         )
     ])
 

@@ -25,6 +25,13 @@ def day_window(first_day: date, last_day: date | None = None, tz: ZoneInfo = PRA
     return datetime.combine(first_day, time.min, tzinfo=tz), datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=tz)
 
 
+def at_wall_clock(day: date, clock: time, tz: ZoneInfo = PRACTICE_TIME_ZONE) -> datetime:
+    """`day` at `clock` on the wall clock of `tz`, as an aware datetime. A time the clock skips
+    (2:30 on the night clocks go forward) becomes the real moment an hour later's wall time
+    names (3:30); a time that happens twice is its first occurrence."""
+    return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC).astimezone(tz)
+
+
 def later_by(moment: datetime, length: timedelta) -> datetime:
     """`length` of real time after `moment`, shown in `moment`'s time zone. (`moment + length`
     adds on the wall clock: across a daylight-saving change a 30-minute visit would last 90.)"""

@@ -69,13 +69,17 @@ def test_an_add_page_opened_with_odd_values_in_its_address_still_opens(admin_cli
         ("slot_step_minutes", "3", "The time step must be at least 5 minutes."),
         ("minimum_notice_minutes", "2147483647", "At most 43200 (30 days)."),
         ("cancellation_cutoff_hours", "100000", "At most 720 (30 days)."),
+        ("change_grace_minutes", "100000", "At most 1440 (24 hours)."),
+        ("change_grace_minutes", "-5", "Ensure this value is greater than or equal to 0."),
+        ("reminder_time", "25:99", "Enter a valid time."),
     ],
 )
 def test_booking_settings_out_of_range_are_refused_next_to_the_field(admin_client, field, value, message):
     saved = set_booking_settings()
     data = {
         "minimum_notice_minutes": "120", "horizon_days": "60", "slot_step_minutes": "15", "cancellation_cutoff_hours": "24",
-        "requires_confirmation": "on", "video_room_url": "", "telehealth_states": "MD,VA,DC", field: value,
+        "requires_confirmation": "on", "video_room_url": "", "telehealth_states": "MD,VA,DC", "change_grace_minutes": "30",
+        "reminder_time": "10:00", field: value,
     }
     response = admin_client.post("/admin/appointments/bookingsettings/1/change/", data)
     assert form_errors(response) == {field: [message]}  # next to the field, no database constraint's name at the top

@@ -100,6 +100,6 @@ class BookingSettingsAdmin(SingleRowAdmin):
         ("Online booking", {"fields": ["minimum_notice_minutes", "horizon_days", "slot_step_minutes"],
                             "description": "Rules for patients booking online. Staff booking here may book any "
                             "time the office is open and the provider free."}),
-        ("After booking", {"fields": ["requires_confirmation", "cancellation_cutoff_hours"]}),
+        ("After booking", {"fields": ["requires_confirmation", "cancellation_cutoff_hours", "change_grace_minutes", "reminder_time"]}),
         ("Video visits", {"fields": ["video_room_url", "telehealth_states"]}),
     ]

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -33,6 +33,21 @@ class BookingSettings(SingleRowModel):
         validators=[at_most(30 * 24, "30 days")],
         help_text="Patients can cancel or change online until this many hours before the visit; after that they must call. "
         "At most 720 (30 days).",
+    )
+    change_grace_minutes = models.PositiveIntegerField(
+        "change of mind after booking (minutes)",
+        default=30,
+        validators=[at_most(24 * 60, "24 hours")],
+        help_text="For this many minutes after booking, patients can still cancel or change a visit online even when it is "
+        "inside the cancellation cut-off (until it starts). Visits that close are marked “soon” when patients book them. "
+        "0 to 1440 (24 hours).",
+    )
+    reminder_time = models.TimeField(
+        "reminder time (practice time)",
+        default=time(10),
+        help_text="Reminders go out at this time the day before a confirmed visit (Eastern time), e.g. 10:00. A visit "
+        "booked or confirmed later than that for the next day gets its reminder at once during the day (8:00 to 20:00), "
+        "otherwise at this time or 8:00 on the day of the visit if that is still before it, never at night.",
     )
     video_room_url = models.URLField(
         "video room link",
@@ -85,3 +100,19 @@ class BookingSettings(SingleRowModel):
     @property
     def cancellation_cutoff(self):
         return timedelta(hours=self.cancellation_cutoff_hours)
+
+    @property
+    def change_grace(self):
+        return timedelta(minutes=self.change_grace_minutes)
+
+    def online_changes_close_at(self, starts_at, booked_at):
+        """When the patient can no longer cancel or move a visit online: the cancellation
+        cut-off before it, or, when later, the end of the change-of-mind grace after booking
+        (never after the visit starts). So a visit booked inside the cut-off can still be
+        changed for a while, and the patient is told until when."""
+        return max(starts_at - self.cancellation_cutoff, min(booked_at + self.change_grace, starts_at))
+
+    def is_soon(self, starts_at, now):
+        """A time inside the cancellation cut-off: booked now, it can be changed online only during
+        the grace after booking, and the front desk may not confirm it before it starts."""
+        return starts_at - now < self.cancellation_cutoff

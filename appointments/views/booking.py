@@ -18,6 +18,7 @@ from appointments.models import CONTACT_FIELDS, Appointment, BookingSettings, Vi
 from appointments.ratelimit import limit_posts
 from appointments.views.flow import (
     DAYS_SHOWN,
+    SoonNote,
     VisitSummary,
     choice_problem,
     first_day_of_week,
@@ -103,7 +104,10 @@ def book_time(request):
             "providers": form.all_providers,
             "provider": form.providers[0] if provider_id else None,
             "provider_value": provider_id or "any",
-            "week": week_of(first_day, today, last_day, slots),
+            "week": week_of(first_day, today, last_day, slots, soon_before=now + settings.cancellation_cutoff),
+            "change_grace_minutes": settings.change_grace_minutes,
+            "cutoff_hours": settings.cancellation_cutoff_hours,
+            "requires_confirmation": settings.requires_confirmation,
             "change_url": flow_url("appointments:book", visit=visit_type.slug, mode=mode),
             "week_url": flow_url("appointments:book_time", **params) + "&week=",
         },
@@ -181,8 +185,14 @@ def details_page(request, choice, form, data, nearest=()):
             "nearest": nearest,
             "hidden": {name: data.get(name, "") for name in ("visit", "mode", "provider", "start")},
             "time_url": time_page_url(choice) if chosen else reverse("appointments:book"),
+            "soon": soon_note_before_booking(choice.cleaned_data["start"]) if chosen else None,
         },
     )
+
+
+def soon_note_before_booking(starts_at):
+    settings = BookingSettings.load()
+    return SoonNote.of(starts_at, timezone.now(), settings, needs_confirming=settings.requires_confirmation)
 
 
 def time_page_url(choice) -> str:
@@ -197,8 +207,10 @@ def book_confirmed(request):
     appointment = recall(request, BOOKED_SESSION_KEY, Appointment.objects.select_related("provider", "visit_type"))
     if appointment is None:
         return redirect("appointments:book")
+    settings = BookingSettings.load()
     return render(request, "appointments/book_confirmed.html", {
         "appointment": appointment,
         "summary": VisitSummary.of(appointment),
-        "cutoff_hours": BookingSettings.load().cancellation_cutoff_hours,
+        "cutoff_hours": settings.cancellation_cutoff_hours,
+        "soon": SoonNote.of_appointment(appointment, settings),
     })

@@ -38,6 +38,7 @@ class VisitSummary:
 class TimeChoice:
     starts_at: datetime
     value: str  # what the button sends
+    soon: bool = False  # inside the cancellation cut-off: changeable online only briefly (`booking.is_soon`)
 
 
 @dataclass(frozen=True)
@@ -62,13 +63,43 @@ class Week:
     def has_times(self):
         return any(day.times for day in self.days)
 
+    @property
+    def has_soon_times(self):
+        return any(choice.soon for day in self.days for choice in day.times)
 
-def time_choices(slots) -> list[TimeChoice]:
-    return [TimeChoice(slot.starts_at, start_value(slot.starts_at)) for slot in slots]
+
+@dataclass(frozen=True)
+class SoonNote:
+    """What a patient is told about a visit inside the cancellation cut-off (templates/appointments/includes/soon_note.html)."""
+
+    changes_close_at: datetime
+    cutoff_hours: int
+    needs_confirming: bool  # the front desk confirms it, and may not manage before the visit
+
+    @classmethod
+    def of(cls, starts_at, booked_at, settings, needs_confirming):
+        """The note for a visit at `starts_at` booked (or about to be) at `booked_at`; None when it is not soon."""
+        if not settings.is_soon(starts_at, booked_at):
+            return None
+        return cls(settings.online_changes_close_at(starts_at, booked_at), settings.cancellation_cutoff_hours, needs_confirming)
+
+    @classmethod
+    def of_appointment(cls, appointment, settings):
+        return cls.of(
+            appointment.starts_at, appointment.created_at, settings, appointment.status == Appointment.Status.REQUESTED
+        )
 
 
-def week_of(first_day: date, today: date, last_day: date, slots: list[Slot]) -> Week:
-    """The week from `first_day` with each day's times, and where the previous/next links go."""
+def time_choices(slots, soon_before: datetime | None = None) -> list[TimeChoice]:
+    """Buttons for `slots`; those starting before `soon_before` (now + the cancellation cut-off) are marked soon."""
+    return [
+        TimeChoice(slot.starts_at, start_value(slot.starts_at), soon=soon_before is not None and slot.starts_at < soon_before)
+        for slot in slots
+    ]
+
+
+def week_of(first_day: date, today: date, last_day: date, slots: list[Slot], soon_before: datetime | None = None) -> Week:
+    """The week from `first_day` with each day's times (marked soon before `soon_before`), and where the previous/next links go."""
     hours = practice_hours()
     by_day: dict[date, list[Slot]] = {}
     for slot in slots:
@@ -78,7 +109,7 @@ def week_of(first_day: date, today: date, last_day: date, slots: list[Slot]) -> 
         day = first_day + timedelta(days=offset)
         day_hours = hours.hours_on(day)
         closed_for = day_hours.holiday.label if day_hours.is_closed and day_hours.holiday else ""
-        days.append(DayOfTimes(day, time_choices(by_day.get(day, [])), closed_for))
+        days.append(DayOfTimes(day, time_choices(by_day.get(day, []), soon_before), closed_for))
     previous_day = max(first_day - timedelta(days=DAYS_SHOWN), today) if first_day > today else None
     next_day = first_day + timedelta(days=DAYS_SHOWN)
     return Week(first_day, previous_day, next_day if next_day <= last_day else None, days)

@@ -16,7 +16,7 @@ from appointments.booking import BookingRefused, SlotUnavailable
 from appointments.forms.booking import NewTimeForm, WeekForm
 from appointments.loader import rules_for
 from appointments.models import Appointment, BookingSettings
-from appointments.views.flow import DAYS_SHOWN, VisitSummary, Week, first_day_of_week, time_choices, week_of
+from appointments.views.flow import DAYS_SHOWN, SoonNote, VisitSummary, Week, first_day_of_week, time_choices, week_of
 
 
 def appointment_for(token) -> Appointment:
@@ -38,6 +38,7 @@ def manage(request, token):
         "token": token,
         "can_change": booking.can_change_online(appointment, settings=settings),
         "cutoff_hours": settings.cancellation_cutoff_hours,
+        "soon": SoonNote.of_appointment(appointment, settings),
         # "" unless the video visit is confirmed: a requested visit never shows the link.
         "join_link": appointment.join_link(settings),
     })
@@ -56,18 +57,42 @@ def manage_cancel(request, token):
     return redirect("appointments:manage", token=token)
 
 
+def chosen_provider_id(data, appointment) -> int:
+    """The provider whose times the patient asked to see (`provider` in the query or form):
+    the visit's own unless another is chosen; anything unreadable counts as the visit's own."""
+    value = data.get("provider", "")
+    return int(value) if value.isdigit() and len(value) < 10 else appointment.provider_id
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def manage_reschedule(request, token):
+    """A new time, with the visit's own provider unless the patient explicitly chooses
+    another in the provider list (the times shown are always the chosen provider's, and
+    say so when that is not the patient's own provider)."""
     appointment = appointment_for(token)
     if not booking.can_change_online(appointment):
         return redirect("appointments:manage", token=token)
+    try:
+        providers = booking.providers_to_move_to(appointment)
+    except BookingRefused:
+        providers = []
     problem, nearest = "", []
-    if request.method == "POST":
+    provider_id = chosen_provider_id(request.POST if request.method == "POST" else request.GET, appointment)
+    provider = next((person for person in providers if person.pk == provider_id), None)
+    if provider is None:
+        provider_id = appointment.provider_id
+        provider = next((person for person in providers if person.pk == provider_id), appointment.provider)
+    shown = request.POST.get("shown", str(appointment.provider_id))
+    if request.method == "POST" and ("show" in request.POST or shown != str(provider.pk)):
+        # The patient chose another provider in the list (or pressed "Show times"): show that
+        # provider's times, and move nothing: what is selected is what is booked.
+        pass
+    elif request.method == "POST":
         form = NewTimeForm(request.POST)
         if form.is_valid():
             try:
-                booking.move(appointment, starts_at=form.cleaned_data["start"], by_patient=True)
+                booking.move(appointment, starts_at=form.cleaned_data["start"], by_patient=True, provider=provider)
             except BookingRefused as refusal:
                 messages.error(request, refusal.message)
                 return redirect("appointments:manage", token=token)
@@ -84,13 +109,16 @@ def manage_reschedule(request, token):
         "token": token,
         "problem": problem,
         "nearest": nearest,
-        "week": week_to_move_to(request, appointment),
-        "week_url": reverse("appointments:manage_reschedule", args=[token]) + "?week=",
+        "providers": providers,
+        "provider": provider,
+        "other_provider": provider.pk != appointment.provider_id,
+        "week": week_to_move_to(request, appointment, provider) if providers else None,
+        "week_url": reverse("appointments:manage_reschedule", args=[token]) + f"?provider={provider.pk}&week=",
     })
 
 
-def week_to_move_to(request, appointment) -> Week | None:
-    """The week asked for, with the free times `booking.move` would accept (None if the visit can no longer be booked)."""
+def week_to_move_to(request, appointment, provider) -> Week | None:
+    """The week asked for, with `provider`'s free times `booking.move` would accept (None if the visit can no longer be booked)."""
     form = WeekForm(request.GET)
     asked = form.cleaned_data["week"] if form.is_valid() else None
     now = timezone.now()
@@ -99,7 +127,7 @@ def week_to_move_to(request, appointment) -> Week | None:
     last_day = booking_window(now, rules_for(appointment.visit_type, settings))[1]
     first_day = first_day_of_week(asked, today, last_day) or today
     try:
-        slots = booking.times_to_move_to(appointment, first_day, DAYS_SHOWN, now, settings)
+        slots = booking.times_to_move_to(appointment, first_day, DAYS_SHOWN, now, settings, provider)
     except BookingRefused:
         return None
     return week_of(first_day, today, last_day, slots)

@@ -521,6 +521,9 @@ def test_the_booking_settings_list_opens_the_one_row_or_the_form_to_create_it(de
     assert response.status_code == 302 and response["Location"].endswith("/admin/appointments/bookingsettings/add/")
     add_form = desk_client.get(response["Location"]).context["adminform"].form
     assert add_form["minimum_notice_minutes"].value() == 120  # the defaults that apply until staff save
+    assert add_form["change_grace_minutes"].value() == 30 and str(add_form["reminder_time"].value()) == "10:00:00"
+    page = desk_client.get(response["Location"]).content.decode()
+    assert "minutes after booking" in page and "Reminders go out at this time the day before" in page
     assert not BookingSettings.objects.exists()  # looking wrote nothing
 
     set_booking_settings()

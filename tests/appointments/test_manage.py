@@ -123,6 +123,8 @@ def test_the_success_messages_hold_no_patient_data(client, clinic):
 
 def test_within_the_cut_off_the_page_says_to_call_and_cancel_is_refused(client, clinic):
     soon, token = booked(clinic, timezone.now() + timedelta(hours=10))
+    # Booked a day ago: the change-of-mind grace after booking is over.
+    Appointment.objects.filter(pk=soon.pk).update(created_at=timezone.now() - timedelta(days=1))
     html = client.get(manage_url(token)).content.decode()
     assert "less than 24 hours away, so it can no longer be changed online" in html
     assert 'href="tel:+13015550142"' in html

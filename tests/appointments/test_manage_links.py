@@ -56,7 +56,7 @@ def test_the_reminder_carries_a_working_manage_link(client, clinic, mailoutbox):
     tomorrow = timezone.localdate() + timedelta(days=1)
     client.post(DETAILS, details_form(clinic.needling, at(weekday_after(3), 10)))  # a booking to compare with
     visit = make_appointment(visit_type=clinic.needling, provider=clinic.dana, starts_at=at(tomorrow, 16))
-    booking.send_due_reminders()
+    booking.send_due_reminders(now=at(timezone.localdate(), 10, 10))
     deliver_outbox()
 
     [reminder] = [email for email in mailoutbox if email.to == [visit.email]]

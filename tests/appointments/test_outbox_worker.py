@@ -4,7 +4,7 @@
 import os
 import signal
 import threading
-from datetime import timedelta
+from datetime import time, timedelta
 from io import StringIO
 
 import pytest
@@ -12,8 +12,9 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from appointments import booking
 from appointments.models import Appointment, OutboxMessage
-from tests.factories import MAIL_IN_MEMORY, at, deliver_outbox, details_form, make_appointment, weekday_after
+from tests.factories import MAIL_IN_MEMORY, at, deliver_outbox, details_form, make_appointment, set_booking_settings, weekday_after
 from tests.pages import DETAILS, run_appointment_action
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +99,12 @@ def test_the_worker_sends_what_is_queued_and_stops_cleanly_on_sigterm(clinic, ma
     assert signal.getsignal(signal.SIGTERM) == handler_before
 
 
-def test_the_worker_queues_tomorrows_reminders(clinic, mailoutbox):
+def test_the_worker_queues_tomorrows_reminders(clinic, mailoutbox, monkeypatch):
+    # The worker reads the real clock: make the reminder due whatever the time of day (when
+    # reminders are due is tested with the clock given, in test_reminder_timing.py).
+    set_booking_settings(reminder_time=time(0))
+    monkeypatch.setattr(booking, "DAYTIME_STARTS", time.min)
+    monkeypatch.setattr(booking, "DAYTIME_ENDS", time.max)
     tomorrow = timezone.localdate() + timedelta(days=1)
     visit = make_appointment(visit_type=clinic.needling, provider=clinic.dana, starts_at=at(tomorrow, 10))
 

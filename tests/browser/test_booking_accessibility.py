@@ -125,6 +125,53 @@ def reschedule_page(page, base_url):
     return response.status
 
 
+def reschedule_page_with_another_provider(page, base_url):
+    reschedule_page(page, base_url)
+    provider = page.get_by_label("Provider")
+    others = [value for value in provider.locator("option").evaluate_all("options => options.map(o => o.value)")
+              if value != provider.input_value()]
+    provider.select_option(others[0])
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Show times").click()
+    expect(page.locator(".other-provider-notice")).to_be_visible()
+    return navigation.value.status
+
+
+def everything_soon():
+    """Every time of the coming weeks inside the cancellation cut-off, so the pages say "soon"."""
+    settings = BookingSettings.load()
+    settings.cancellation_cutoff_hours = 30 * 24
+    settings.save()
+
+
+def time_page_with_soon_times(page, base_url):
+    everything_soon()
+    status = time_page(page, base_url)
+    expect(page.locator("#soon-times")).to_be_visible()
+    return status
+
+
+def details_page_for_a_soon_visit(page, base_url):
+    everything_soon()
+    status = details_page(page, base_url)
+    expect(page.locator(".soon-note")).to_be_visible()
+    return status
+
+
+def confirmation_page_for_a_soon_visit(page, base_url):
+    everything_soon()
+    status = confirmation_page(page, base_url)
+    expect(page.locator(".soon-note")).to_be_visible()
+    return status
+
+
+def manage_page_for_a_soon_visit(page, base_url):
+    everything_soon()
+    status = manage_page(page, base_url)
+    expect(page.locator(".soon-note")).to_be_visible()
+    return status
+
+
 STEPS = [
     (step_1, 200),
     (step_1_for_a_treatment, 200),
@@ -137,6 +184,11 @@ STEPS = [
     (manage_page, 200),
     (manage_page_after_cancelling, 200),
     (reschedule_page, 200),
+    (reschedule_page_with_another_provider, 200),
+    (time_page_with_soon_times, 200),
+    (details_page_for_a_soon_visit, 200),
+    (confirmation_page_for_a_soon_visit, 200),
+    (manage_page_for_a_soon_visit, 200),
 ]
 
 

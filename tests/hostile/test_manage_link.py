@@ -113,11 +113,11 @@ def test_the_real_pages_answer_any_query(client, real_booking, query):
 
 
 def free_times_on(appointment, moment) -> set:
-    """The times the reschedule page would offer on `moment`'s day, the appointment's own time counted as free."""
-    providers = booking.check_request(appointment.visit_type, appointment.modality, None)
+    """The times the reschedule page would offer on `moment`'s day with the visit's own provider
+    (a move keeps the provider), the appointment's own time counted as free."""
     day = timezone.localtime(moment).date()
     slots = load_slots(
-        appointment.visit_type, providers, day, 1, timezone.now(), merge=True, exclude_appointment_id=appointment.pk
+        appointment.visit_type, [appointment.provider], day, 1, timezone.now(), exclude_appointment_id=appointment.pk
     )
     return {slot.starts_at for slot in slots}
 

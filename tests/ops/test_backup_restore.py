@@ -50,9 +50,9 @@ def patient(number):
     )
 
 
-def free_time(visit_type, modality, first_day):
-    """The first free time from `first_day` on, for whoever offers the visit."""
-    providers = providers_for(visit_type, modality)
+def free_time(visit_type, modality, first_day, provider=None):
+    """The first free time from `first_day` on, for whoever offers the visit (or `provider`)."""
+    providers = [provider] if provider else providers_for(visit_type, modality)
     slots = load_slots(visit_type, providers, first_day, 21, timezone.now(), merge=True)
     return slots[0].starts_at
 
@@ -73,7 +73,8 @@ def make_bookings_with_emails_in_every_state(settings):
 
     moved = book(dry_needling, Appointment.Modality.IN_OFFICE, 4, 2)
     later = timezone.localdate(moved.starts_at) + timedelta(days=2)
-    booking.move(moved, by_patient=True, starts_at=free_time(dry_needling, Appointment.Modality.IN_OFFICE, later))
+    # A patient's move keeps the provider: a free time of theirs.
+    booking.move(moved, by_patient=True, starts_at=free_time(dry_needling, Appointment.Modality.IN_OFFICE, later, moved.provider))
 
     completed = book(follow_up, Appointment.Modality.IN_OFFICE, 5, 3)
     booking.record_outcome(completed, Appointment.Status.COMPLETED, now=completed.ends_at)  # as if the visit were over

@@ -6,10 +6,11 @@ from appointments.booking import send_due_reminders
 
 class Command(BaseCommand):
     help = (
-        "Queue the day-before reminder for every requested or confirmed appointment on tomorrow's "
-        "date in the practice's time zone (America/New_York), then send the outbox. Run it once a "
-        "day from cron, e.g. at 10:00; running it again, or twice at once, sends no second reminder. "
-        "A visit moved to another time gets a new reminder for its new day."
+        "Queue the reminder of every confirmed appointment whose reminder is due (the booking "
+        "settings' reminder time, 10:00 by default, the day before, practice time), then send the "
+        "outbox. Only in the daytime (8:00 to 20:00 practice time); the outbox worker already runs "
+        "this every minute. Running it again, or twice at once, sends no second reminder. A visit "
+        "moved to another time gets a new reminder for its new day."
     )
 
     def handle(self, *args, **options):
