@@ -104,6 +104,12 @@ class WeekChoiceForm(VisitChoiceForm):
         input_formats=["%Y-%m-%d"],
         error_messages={"invalid": "That week could not be read. Please use the week links."},
     )
+    # The day whose times the page shows in full (the strip of days links to each).
+    day = forms.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "That day could not be read. Please use the links to the days."},
+    )
 
 
 class TimeChoiceForm(VisitChoiceForm):

@@ -2,6 +2,8 @@
 Views are thin: forms check what the browser sent, `appointments.booking` makes every
 change, and every step works as plain links and forms, without JavaScript."""
 
+from datetime import date
+
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -94,6 +96,7 @@ def book_time(request):
         form.add_error("week", f"You can book online up to {settings.horizon_days} days ahead. Please choose an earlier week, or call us.")
         return choice_problem(request, form, back_url=flow_url("appointments:book_time", **params))
     slots = load_slots(visit_type, form.providers, first_day, DAYS_SHOWN, now, settings, merge=provider_id is None)
+    week = week_of(first_day, today, last_day, slots, soon_before=now + settings.cancellation_cutoff)
     return render(
         request,
         "appointments/book_time.html",
@@ -104,12 +107,15 @@ def book_time(request):
             "providers": form.all_providers,
             "provider": form.providers[0] if provider_id else None,
             "provider_value": provider_id or "any",
-            "week": week_of(first_day, today, last_day, slots, soon_before=now + settings.cancellation_cutoff),
+            "week": week,
+            "day": week.day_to_show(form.cleaned_data["day"]),
+            "provider_changed": request.GET.get("provider_changed") == "1",
             "change_grace_minutes": settings.change_grace_minutes,
             "cutoff_hours": settings.cancellation_cutoff_hours,
             "requires_confirmation": settings.requires_confirmation,
             "change_url": flow_url("appointments:book", visit=visit_type.slug, mode=mode),
             "week_url": flow_url("appointments:book_time", **params) + "&week=",
+            "day_url": flow_url("appointments:book_time", **params, week=first_day.isoformat()) + "&day=",
         },
     )
 
@@ -126,6 +132,9 @@ def book_details(request):
     choice = TimeChoiceForm(request.GET)
     if not choice.is_valid():
         return choice_problem(request, choice)
+    if provider_changed(choice, request.GET):
+        # The list said one provider, the times were another's: show the chosen provider's times.
+        return redirect(time_page_url(choice, week=shown_week(request.GET)) + "&provider_changed=1")
     if not booking.is_offered(choice.cleaned_data["visit"], choice.providers, choice.cleaned_data["start"], timezone.now(),
                               any_provider=choice.cleaned_data["provider"] is None):
         choice.add_error("start", "That time is no longer free. Please choose another time.")
@@ -195,9 +204,28 @@ def soon_note_before_booking(starts_at):
     return SoonNote.of(starts_at, timezone.now(), settings, needs_confirming=settings.requires_confirmation)
 
 
-def time_page_url(choice) -> str:
+def provider_changed(choice, query) -> bool:
+    """True when the provider chosen in the time page's list is not the one whose times it
+    showed: the patient changed the list, then pressed a time instead of "Show times"."""
+    shown = query.get("shown_provider")
+    if shown is None:  # not sent from the time page (e.g. the details page's own links)
+        return False
+    return shown.strip() != str(choice.cleaned_data["provider"] or "any")
+
+
+def shown_week(query) -> str | None:
+    """The first day of the week the time page showed, when it can be read."""
+    week = query.get("week", "")
+    try:
+        return date.fromisoformat(week).isoformat() if len(week) == 10 else None
+    except ValueError:
+        return None
+
+
+def time_page_url(choice, week=None) -> str:
     data = choice.cleaned_data
-    week = timezone.localtime(data["start"]).date().isoformat() if data.get("start") else None
+    if week is None and data.get("start"):
+        week = timezone.localtime(data["start"]).date().isoformat()
     return flow_url("appointments:book_time", visit=data["visit"].slug, mode=data["mode"], provider=data["provider"] or "any", week=week)
 
 

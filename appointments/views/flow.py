@@ -16,6 +16,7 @@ from appointments.loader import practice_hours
 from appointments.models import Appointment, VisitType
 
 DAYS_SHOWN = 7
+NOON = 12  # times from this hour on are "afternoon"
 # The confirmation pages show what was booked or sent only this long after (a shared computer).
 CONFIRMATION_SHOWN_FOR = timedelta(hours=2)
 
@@ -47,6 +48,18 @@ class DayOfTimes:
     times: list[TimeChoice]
     closed_for: str  # a holiday's label when the practice is closed that day
 
+    @property
+    def morning(self):
+        return [choice for choice in self.times if timezone.localtime(choice.starts_at).hour < NOON]
+
+    @property
+    def afternoon(self):
+        return [choice for choice in self.times if timezone.localtime(choice.starts_at).hour >= NOON]
+
+    @property
+    def parts(self):
+        return [("Morning", self.morning), ("Afternoon", self.afternoon)]
+
 
 @dataclass(frozen=True)
 class Week:
@@ -66,6 +79,13 @@ class Week:
     @property
     def has_soon_times(self):
         return any(choice.soon for day in self.days for choice in day.times)
+
+    def day_to_show(self, asked: date | None) -> DayOfTimes:
+        """The day whose times the page shows in full: the one asked for when it has free
+        times, else the first day that has some (else the first day)."""
+        with_times = [day for day in self.days if day.times]
+        asked_day = next((day for day in with_times if day.day == asked), None)
+        return asked_day or (with_times or self.days)[0]
 
 
 @dataclass(frozen=True)

@@ -104,21 +104,77 @@ def test_an_unknown_or_unpublished_treatment_is_not_found(client, clinic):
 
 # --- The time page ------------------------------------------------------------------
 
-def test_the_time_page_shows_a_week_with_days_without_times(client, clinic):
+def test_the_time_page_lists_the_days_of_a_week_and_shows_one_days_times(client, clinic):
     day = weekday_after(7)
     monday = day - timedelta(days=day.weekday())
     make_holiday(label="Staff training", first_day=monday + timedelta(days=2))
-    html = client.get(BOOK_TIME, {"visit": "dry-needling-session", "mode": "in_office", "week": monday.isoformat()}).content.decode()
-    for offset in range(7):
+    params = {"visit": "dry-needling-session", "mode": "in_office", "week": monday.isoformat()}
+    html = client.get(BOOK_TIME, params).content.decode()
+    # The strip of days: a link for each day with times, a plain line for the others.
+    for offset in (0, 1, 3, 4):
         shown = monday + timedelta(days=offset)
-        assert f'<h3 class="h5" id="day-{shown.isoformat()}">' in html
-    assert html.count("No times this day") == 3  # Wednesday's holiday and the weekend
-    assert "No times this day (closed: Staff training)." in html
+        assert f"day={shown.isoformat()}#times" in html
+    for offset in (2, 5, 6):
+        assert f"day={(monday + timedelta(days=offset)).isoformat()}" not in html
+    assert f"{monday + timedelta(days=2):%A, %B} {(monday + timedelta(days=2)).day}: closed (Staff training)" in html
+    assert html.count(": no free times</span>") == 2  # the weekend
+    # The first day with times is shown in full, morning then afternoon.
+    assert f'<h3 class="h5" id="day-{monday.isoformat()}">' in html
+    assert f'href="/book/time/?visit=dry-needling-session&amp;mode=in_office&amp;provider=any&amp;week={monday.isoformat()}&amp;day={monday.isoformat()}#times" aria-current="date"' in html
     starts = [datetime.fromisoformat(value) for value in time_buttons(html)]
-    assert all(start.date() != monday + timedelta(days=2) for start in starts)
+    assert {start.date() for start in starts} == {monday}
     assert at(monday, 9) in starts and at(monday, 11, 30) in starts and at(monday, 12) not in starts
+    assert html.index(">Morning</h4>") < html.index(at(monday, 9).isoformat()) < html.index(">Afternoon</h4>")
+    assert html.index(">Afternoon</h4>") < html.index(at(monday, 14).isoformat())
     assert f"week={(monday - timedelta(days=7)).isoformat()}" in html or monday - timedelta(days=7) < timezone.localdate()
     assert f"week={(monday + timedelta(days=7)).isoformat()}" in html
+
+    tuesday = monday + timedelta(days=1)
+    html = client.get(BOOK_TIME, {**params, "day": tuesday.isoformat()}).content.decode()
+    assert {datetime.fromisoformat(value).date() for value in time_buttons(html)} == {tuesday}
+    # A day without times (the holiday) shows the first day that has some.
+    html = client.get(BOOK_TIME, {**params, "day": (monday + timedelta(days=2)).isoformat()}).content.decode()
+    assert {datetime.fromisoformat(value).date() for value in time_buttons(html)} == {monday}
+    response = client.get(BOOK_TIME, {**params, "day": "2027-02-30"})
+    assert response.status_code == 400 and "That day could not be read." in response.content.decode()
+
+
+def test_the_provider_list_and_the_times_are_one_form(client, clinic):
+    html = client.get(BOOK_TIME, {"visit": "dry-needling-session", "mode": "in_office", "provider": "any"}).content.decode()
+    form = html[html.index('<form method="get" action="/book/details/"'):]
+    form = form[:form.index("</form>")]
+    assert 'name="provider" id="provider-choice"' in form and 'name="start"' in form
+    assert '<input type="hidden" name="shown_provider" value="any">' in form
+    assert 'formaction="/book/time/">Show times</button>' in form
+
+
+def test_a_time_pressed_after_choosing_another_provider_shows_that_providers_times(client, clinic):
+    """The patient chose Marcus in the list, then pressed one of the "first available" times
+    without "Show times": nothing is booked with anyone else; Marcus's times are shown."""
+    day = weekday_after(3)
+    week = day - timedelta(days=day.weekday())
+    start = at(day, 9).isoformat()
+    sent = {"visit": "dry-needling-session", "mode": "in_office", "week": week.isoformat(), "shown_provider": "any",
+            "provider": str(clinic.marcus.pk), "start": start}
+    response = client.get(DETAILS, sent)
+    assert response.status_code == 302
+    assert response["Location"] == (
+        f"/book/time/?visit=dry-needling-session&mode=in_office&provider={clinic.marcus.pk}&week={week.isoformat()}&provider_changed=1"
+    )
+    html = client.get(response["Location"]).content.decode()
+    assert f'<option value="{clinic.marcus.pk}" selected>' in html
+    assert "You chose Marcus Ellery, MD, so these are Marcus Ellery’s free times." in unescape(html)
+    assert "Nothing is booked yet: please choose a time again." in html
+    assert "With Marcus Ellery." in html
+    # And back to "first available" from a provider's times: the same.
+    response = client.get(DETAILS, {**sent, "shown_provider": str(clinic.marcus.pk), "provider": "any"})
+    assert response.status_code == 302 and "provider=any" in response["Location"]
+    html = client.get(response["Location"]).content.decode()
+    assert "You chose the first available provider, so these are the free times with any provider." in html
+    # The provider whose times were shown: the details page.
+    response = client.get(DETAILS, {**sent, "shown_provider": str(clinic.marcus.pk)})
+    assert response.status_code == 200 and "Your details" in response.content.decode()
+    assert_nothing_booked()
 
 
 def test_the_week_links_stop_at_today_and_at_the_horizon(client, clinic):

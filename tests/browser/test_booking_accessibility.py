@@ -54,6 +54,16 @@ def time_page(page, base_url):
     return page.goto(f"{base_url}{TIME_PATH}").status
 
 
+def time_page_after_changing_the_provider(page, base_url):
+    """A time pressed after choosing another provider in the list, without "Show times"."""
+    time_page(page, base_url)
+    page.get_by_label("Who would you like to see?").select_option(label="Priya Raman, PA-C")
+    with page.expect_navigation(url=lambda url: "provider_changed=1" in url) as navigation:
+        page.locator("button.time-button[name='start']").first.click()
+    expect(page.get_by_role("status")).to_contain_text("You chose Priya Raman, PA-C")
+    return navigation.value.status
+
+
 def time_page_with_a_bad_address(page, base_url):
     return page.goto(f"{base_url}/book/time/?visit=no-such-visit&mode=in_office").status
 
@@ -176,6 +186,7 @@ STEPS = [
     (step_1, 200),
     (step_1_for_a_treatment, 200),
     (time_page, 200),
+    (time_page_after_changing_the_provider, 200),
     (time_page_with_a_bad_address, 400),
     (details_page, 200),
     (details_page_with_errors, 200),
