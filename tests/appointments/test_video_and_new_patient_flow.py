@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from appointments import consent
 from appointments.models import Appointment, OutboxMessage
+from clinic.models import ProviderLicence
 from clinic.roles import CONTENT_EDITORS
 from tests.factories import (
     STAFF_VIDEO,
@@ -114,6 +115,12 @@ def test_the_details_page_names_the_clinician_and_their_licence_and_asks_for_con
     # "First available" becomes the clinician the patient is told about, and the form books with them.
     assert f'<input type="hidden" name="provider" value="{clinic.dana.pk}">' in html
     assert "Your clinician: <strong>Dana Whitfield</strong>, licensed in Virginia as a physician (MD)." in html
+    assert f'You can reach them through the practice at <a href="tel:+13015550142">{PRACTICE_PHONE}</a>.' in html
+    ProviderLicence.objects.filter(provider=clinic.dana, state="VA").update(number="0102-123456")
+    html = unescape(client.get(DETAILS, {
+        "visit": "video-follow-up", "mode": "video", "provider": "any", "state": "VA", "start": at(day, 9).isoformat(),
+    }).content.decode())
+    assert "licensed in Virginia as a physician (MD) (licence number 0102-123456)." in html
     for paragraph in consent.TELEHEALTH_CONSENT_TEXT:
         assert f"<p>{paragraph}</p>" in html
     assert f'<input type="hidden" name="consent_version" value="{consent.TELEHEALTH_CONSENT_VERSION}">' in html
