@@ -34,8 +34,8 @@ TELEHEALTH_CONSENT_TEXT = WORDINGS[TELEHEALTH_CONSENT_VERSION]
 # What a patient ticks online, and what staff tick when they book a video visit by phone.
 PATIENT_AGREES = "I have read this and I agree to a video visit with this clinician."
 STAFF_CONFIRMS = (
-    "I told the patient the clinician's name and licence type, read them the telehealth consent (version "
-    f"{TELEHEALTH_CONSENT_VERSION}, in the help text below), and they agreed to a video visit."
+    "Tick when you have told the patient the clinician's name and licence type, read them the telehealth consent "
+    f"above (version {TELEHEALTH_CONSENT_VERSION}), and they agreed to a video visit."
 )
 NOT_GIVEN = "Please tick this box to agree to a video visit, or choose an office visit instead."
 STAFF_NOT_GIVEN = "A video visit needs the patient's consent to telehealth: read it to them and tick the box."
