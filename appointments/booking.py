@@ -29,7 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from appointments import notifications
+from appointments import consent, notifications
 from appointments.availability import (
     Slot,
     booking_window,
@@ -39,10 +39,11 @@ from appointments.availability import (
     in_utc,
     working_intervals,
 )
-from appointments.loader import load_schedules, load_slots, practice_hours, providers_for, rules_for
+from appointments.loader import load_schedules, load_slots, practice_hours, providers_for, rules_for, video_states
 from appointments.models import CONTACT_FIELDS, Appointment, BookingSettings, VisitType, insert_without_patient_values, new_reference
 from clinic.hours import PRACTICE_TIME_ZONE, at_wall_clock, day_window, later_by
 from clinic.models import Provider
+from clinic.us_states import STATE_NAMES, state_name, state_names
 from clinic.validators import validate_plausible_date
 
 NEAREST_COUNT = 6
@@ -53,12 +54,17 @@ OUTCOMES = {Appointment.Status.COMPLETED: "completed", Appointment.Status.NO_SHO
 
 
 class BookingRefused(Exception):
-    """The change is not allowed (e.g. a visit type not offered by video, a visit that is over)."""
+    """The change is not allowed (e.g. a visit type not offered by video, a visit that is over).
+    `code` names the refusals a page answers with more than words: OUT_OF_STATE (no clinician
+    is licensed where the patient will be: `states` are where they are) and NEEDS_CONSULTATION
+    (a new patient chose a treatment that starts with a consultation: `consultation` is it)."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, code: str = "", **details):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.code = code
+        self.details = details
 
 
 class AlreadyBooked(Exception):
@@ -86,23 +92,98 @@ class Booking:
 
 # --- Rules ------------------------------------------------------------------
 
+OUT_OF_STATE = "out_of_state"
+NEEDS_CONSULTATION = "needs_consultation"
+CHOOSE_A_STATE = "Please choose the state you will be in during the video visit."
 
-def check_request(visit_type: VisitType, modality: str, provider_id: int | None, is_new_patient: bool | None = None):
-    """The parts of an online booking that do not depend on time; returns the candidate providers."""
+
+def out_of_state_refusal(state: str, states: list[str]) -> BookingRefused:
+    """A patient in `state`, where no clinician who offers the visit by video is licensed."""
+    if states:
+        message = (
+            f"We are sorry: our clinicians can see you by video only while you are in {state_names(states)}, where they "
+            f"are licensed, and not in {state_name(state)}."
+        )
+    else:
+        message = "We are sorry: we cannot offer this visit by video at the moment."
+    return BookingRefused(message, "patient_state", OUT_OF_STATE, states=states)
+
+
+def consultation_for(visit_type: VisitType) -> VisitType | None:
+    """The visit a new patient books instead of `visit_type`: the first visit for new patients
+    bookable online that they may book directly, in the office if `visit_type` is."""
+    consultations = [
+        consultation for consultation in VisitType.objects.bookable().filter(new_patients_only=True, new_patients_may_book=True)
+        if consultation.pk != visit_type.pk
+    ]
+    if visit_type.in_office:
+        consultations.sort(key=lambda consultation: not consultation.in_office)
+    return consultations[0] if consultations else None
+
+
+def needs_consultation_refusal(visit_type: VisitType) -> BookingRefused:
+    consultation = consultation_for(visit_type)
+    first = f"a {consultation.name.lower()}" if consultation else "a consultation"
+    return BookingRefused(
+        f"New patients start with {first}, so that the clinician can check that {visit_type.name.lower()} is right for "
+        f"you. Please book {first} first{'' if consultation else ': call us'}. If you have been seen here before, "
+        "choose “returning patient”.",
+        "is_new_patient", NEEDS_CONSULTATION, consultation=consultation,
+    )
+
+
+def check_request(visit_type: VisitType, modality: str, provider_id: int | None, is_new_patient: bool | None = None,
+                  patient_state: str | None = None):
+    """The parts of an online booking that do not depend on time; returns the candidate providers.
+
+    A video visit needs the state the patient will be in (`patient_state`), and only clinicians
+    licensed there are candidates. A new patient may not book a visit that new patients do not
+    book directly (`VisitType.new_patients_may_book`)."""
     if not visit_type.is_active:
         raise BookingRefused("That visit can no longer be booked online. Please call us.", "visit_type")
     if modality not in Appointment.Modality.values or not visit_type.allows(modality):
         raise BookingRefused("That visit is not offered this way. Please choose in the office or by video.", "modality")
     if is_new_patient is False and visit_type.new_patients_only:
         raise BookingRefused("This visit is for new patients. Please choose a follow-up visit, or call us.", "is_new_patient")
-    providers = providers_for(visit_type, modality)
+    if is_new_patient is True and not visit_type.new_patients_may_book:
+        raise needs_consultation_refusal(visit_type)
+    video = modality == Appointment.Modality.VIDEO
+    if video and patient_state not in STATE_NAMES:
+        raise BookingRefused(CHOOSE_A_STATE, "patient_state")
+    offering = providers_for(visit_type, modality)
+    providers = [provider for provider in offering if provider.licence_in(patient_state)] if video else offering
+    if offering and not providers:
+        raise out_of_state_refusal(patient_state, video_states(visit_type))
     if provider_id is not None:
-        providers = [provider for provider in providers if provider.pk == provider_id]
-        if not providers:
+        chosen = [provider for provider in providers if provider.pk == provider_id]
+        if not chosen:
+            elsewhere = next((provider for provider in offering if provider.pk == provider_id), None)
+            if elsewhere is not None:
+                raise BookingRefused(
+                    f"{elsewhere.name} is not licensed in {state_name(patient_state)}, so cannot see you by video there. "
+                    "Please choose another clinician.", "provider",
+                )
             raise BookingRefused("That provider does not offer this visit. Please choose another provider.", "provider")
+        providers = chosen
     if not providers:
         raise BookingRefused("Nobody offers this visit online at the moment. Please call us.", "visit_type")
     return providers
+
+
+def check_video_consent(provider: Provider, patient_state: str, consent_version: str | None, *, by_staff: bool = False):
+    """Before a video visit the patient was told the clinician's name and licence type in
+    `patient_state`, and agreed to the telehealth consent of `consent_version` (the current one)."""
+    if patient_state not in STATE_NAMES:
+        raise BookingRefused("Choose the state the patient will be in during the visit." if by_staff else CHOOSE_A_STATE, "patient_state")
+    if provider.licence_in(patient_state) is None:
+        raise BookingRefused(
+            f"{provider} is not licensed in {state_name(patient_state)}: choose a clinician licensed there, or an office visit.",
+            "provider",
+        )
+    if not consent_version:
+        raise BookingRefused(consent.STAFF_NOT_GIVEN if by_staff else consent.NOT_GIVEN, "telehealth_consent")
+    if consent_version != consent.TELEHEALTH_CONSENT_VERSION:
+        raise BookingRefused(consent.WORDING_CHANGED, "telehealth_consent")
 
 
 def can_change_online(appointment: Appointment, now: datetime | None = None, settings: BookingSettings | None = None) -> bool:
@@ -194,16 +275,38 @@ def nearest_slots(visit_type, providers, starts_at, now, settings, exclude_appoi
     return sorted(sorted(slots, key=lambda slot: abs(slot.starts_at - starts_at))[:NEAREST_COUNT])
 
 
+def offered_provider(visit_type: VisitType, providers: list[Provider], starts_at: datetime, now: datetime,
+                     any_provider: bool) -> Provider | None:
+    """Who the time page offers at `starts_at` right now (the first free of `providers` for "first
+    available"), or None when that time is not among the free times it shows."""
+    day = timezone.localtime(starts_at).date()
+    slots = load_slots(visit_type, providers, day, 1, now, merge=any_provider)
+    provider_id = next((slot.provider_id for slot in slots if slot.starts_at == starts_at), None)
+    return next((provider for provider in providers if provider.pk == provider_id), None)
+
+
 def is_offered(visit_type: VisitType, providers: list[Provider], starts_at: datetime, now: datetime, any_provider: bool) -> bool:
     """Whether `starts_at` is among the free times the time page shows right now."""
-    day = timezone.localtime(starts_at).date()
-    return any(slot.starts_at == starts_at for slot in load_slots(visit_type, providers, day, 1, now, merge=any_provider))
+    return offered_provider(visit_type, providers, starts_at, now, any_provider) is not None
 
 
 def providers_to_move_to(appointment: Appointment) -> list[Provider]:
-    """Whom the patient may choose at a new time: their own provider first, then anyone else who offers the visit."""
-    providers = check_request(appointment.visit_type, appointment.modality, None)
-    providers.sort(key=lambda provider: provider.pk != appointment.provider_id)
+    """Whom the patient may choose at a new time: their own provider first, then anyone else who offers the visit.
+
+    A video visit stays with its clinician: the patient was told their name and licence and
+    agreed to a video visit with them. They must still offer it, and be licensed where the
+    patient said they would be (unknown for visits booked before it was asked)."""
+    if appointment.modality != Appointment.Modality.VIDEO:
+        providers = check_request(appointment.visit_type, appointment.modality, None)
+        providers.sort(key=lambda provider: provider.pk != appointment.provider_id)
+        return providers
+    state = appointment.patient_state
+    providers = [
+        provider for provider in providers_for(appointment.visit_type, appointment.modality)
+        if provider.pk == appointment.provider_id and (not state or provider.licence_in(state))
+    ]
+    if not appointment.visit_type.is_active or not providers:
+        raise BookingRefused("This video visit cannot be moved online. Please call us and we will find a time with you.")
     return providers
 
 
@@ -334,7 +437,7 @@ def _insert(appointment: Appointment, nearest) -> Booking:
         appointment.reference = new_reference()
     _turns_for_provider(appointment.provider_id)
     try:
-        insert_without_patient_values(appointment, private=[*CONTACT_FIELDS, "manage_nonce"])
+        insert_without_patient_values(appointment, private=[*CONTACT_FIELDS, "patient_state", "manage_nonce"])
     except IntegrityError:
         _refuse_a_form_sent_again(appointment.form_key)
         # Another booking won the race between our check and our insert.
@@ -343,21 +446,40 @@ def _insert(appointment: Appointment, nearest) -> Booking:
     return Booking(appointment, token)
 
 
+def _video_visit_fields(modality: str, patient_state: str | None, consent_version: str | None, now: datetime) -> dict:
+    """What a video visit records: the patient's state and their consent (when, which wording)."""
+    if modality != Appointment.Modality.VIDEO:
+        return {}
+    return {"patient_state": patient_state or "", "telehealth_consent_at": now, "telehealth_consent_version": consent_version or ""}
+
+
 def book(*, visit_type: VisitType, modality: str, starts_at: datetime, patient: dict, provider_id: int | None = None,
+         patient_state: str | None = None, telehealth_consent: str | None = None,
          form_key: str | None = None, now: datetime | None = None) -> Booking:
     """A patient books online (any free provider unless `provider_id`). Requested until the
     front desk confirms it, or confirmed at once, as the booking settings say. `form_key` names
-    the form it was sent with: sent again, it raises AlreadyBooked with what it booked."""
+    the form it was sent with: sent again, it raises AlreadyBooked with what it booked.
+
+    A video visit needs `patient_state` (where the patient will be: the clinician must be
+    licensed there), the clinician by name (`provider_id`: the patient was told who, and as
+    what they are licensed there) and `telehealth_consent`, the version of the consent wording
+    the patient agreed to (appointments.consent), which must be the current one."""
     now = now or timezone.now()
+    video = modality == Appointment.Modality.VIDEO
     appointment = _new_appointment(
         patient, visit_type=visit_type, modality=modality, starts_at=starts_at, ends_at=later_by(starts_at, visit_type.duration),
         source=Appointment.Source.ONLINE, form_key=form_key or None,
+        **_video_visit_fields(modality, patient_state, telehealth_consent, now),
     )
     with transaction.atomic():
         _one_at_a_time_for(appointment.email)
         _refuse_a_form_sent_again(appointment.form_key)
         settings = BookingSettings.load(fresh=True)
-        providers = check_request(visit_type, modality, provider_id, patient.get("is_new_patient"))
+        providers = check_request(visit_type, modality, provider_id, patient.get("is_new_patient"), patient_state if video else None)
+        if video:
+            if provider_id is None:
+                raise BookingRefused("Before a video visit we tell you who your clinician is: please choose a time again.", "provider")
+            check_video_consent(providers[0], patient_state, telehealth_consent)
         appointment.status = Appointment.Status.REQUESTED if settings.requires_confirmation else Appointment.Status.CONFIRMED
         appointment.provider = _free_provider(visit_type, providers, starts_at, now, settings)
         if _same_patients_visit(appointment):
@@ -367,19 +489,27 @@ def book(*, visit_type: VisitType, modality: str, starts_at: datetime, patient: 
 
 
 def book_for_staff(*, provider: Provider, visit_type: VisitType, modality: str, starts_at: datetime, patient: dict,
-                   video_link: str = "", now: datetime | None = None) -> Booking:
-    """The front desk books by phone: confirmed at once, on the staff rules (`why_staff_cannot_book`)."""
+                   video_link: str = "", patient_state: str | None = None, telehealth_consent: str | None = None,
+                   now: datetime | None = None) -> Booking:
+    """The front desk books by phone: confirmed at once, on the staff rules (`why_staff_cannot_book`).
+
+    A video visit, as online: the state the patient will be in (`patient_state`; the clinician
+    must be licensed there) and `telehealth_consent`, the version of the consent wording the
+    member of staff read to the patient, who agreed (the current one)."""
     now = now or timezone.now()
     appointment = _new_appointment(
         patient, provider=provider, visit_type=visit_type, modality=modality, starts_at=starts_at,
         ends_at=later_by(starts_at, visit_type.duration), video_link=video_link,
         status=Appointment.Status.CONFIRMED, source=Appointment.Source.STAFF,
+        **_video_visit_fields(modality, patient_state, telehealth_consent, now),
     )
     with transaction.atomic():
         _one_at_a_time_for(appointment.email)
         problem = why_staff_cannot_book(provider, visit_type, modality, starts_at, now=now)
         if problem:
             raise problem
+        if modality == Appointment.Modality.VIDEO:
+            check_video_consent(provider, patient_state, telehealth_consent, by_staff=True)
         other = _same_patients_visit(appointment)
         if other is not None:
             raise BookingRefused(f"This patient already has appointment {other.reference} at that time.", "starts_at")
@@ -419,9 +549,13 @@ def move(appointment: Appointment, *, starts_at: datetime, by_patient: bool, pro
         else:
             if not appointment.is_active or appointment.is_over(now):
                 raise BookingRefused("Only requested or confirmed visits that are not over yet can be moved.")
+            was_video = appointment.modality == Appointment.Modality.VIDEO
             provider, visit_type = provider or appointment.provider, visit_type or appointment.visit_type
             appointment.visit_type, appointment.modality = visit_type, modality or appointment.modality
             problem = why_staff_cannot_book(provider, visit_type, appointment.modality, starts_at, exclude_appointment_id=appointment.pk, now=now)
+            if problem:
+                raise problem
+            problem = why_staff_cannot_move_by_video(appointment, provider, was_video)
             if problem:
                 raise problem
         appointment.provider = provider
@@ -450,6 +584,26 @@ def move(appointment: Appointment, *, starts_at: datetime, by_patient: bool, pro
             appointment, by_patient=by_patient, previous_provider=previous_provider if previous_provider.pk != provider.pk else None,
         )
     return appointment
+
+
+def why_staff_cannot_move_by_video(appointment: Appointment, provider: Provider, was_video: bool) -> BookingRefused | None:
+    """A video visit moved by staff: the clinician must be licensed where the patient said they
+    would be. An office visit does not become a video visit here: the patient's state and consent
+    are needed, so staff book a new video visit (and cancel the office visit)."""
+    if appointment.modality != Appointment.Modality.VIDEO:
+        return None
+    if not was_video:
+        return BookingRefused(
+            "An office visit cannot become a video visit here: book a new video visit (with the patient's state and "
+            "consent to telehealth), then cancel this one.", "modality",
+        )
+    state = appointment.patient_state
+    if state and provider.licence_in(state) is None:
+        return BookingRefused(
+            f"{provider} is not licensed in {state_name(state)}, where the patient will be during this video visit. "
+            "Choose a clinician licensed there.", "provider",
+        )
+    return None
 
 
 def cancel(appointment: Appointment, *, by_patient: bool, now: datetime | None = None) -> Appointment:

@@ -10,7 +10,7 @@ from appointments.availability import BookingRules, ProviderSchedule, Slot, find
 from appointments.models import Appointment, BookingSettings, TimeOff, VisitType, WorkingHours
 from clinic.content import load_site_content, read_site_content
 from clinic.hours import PracticeHours, day_window
-from clinic.models import Provider
+from clinic.models import Provider, ProviderLicence
 from clinic.seams import BookedVisit
 
 
@@ -29,11 +29,20 @@ def rules_for(visit_type: VisitType, settings: BookingSettings) -> BookingRules:
 
 
 def providers_for(visit_type: VisitType, modality: str) -> list[Provider]:
-    """Active providers who offer the visit, in the team page's order (video: only those who see patients by video)."""
+    """Active providers who offer the visit, in the team page's order (video: only those who see
+    patients by video), with their licences (`Provider.licence_in`)."""
     providers = visit_type.providers.active()
     if modality == Appointment.Modality.VIDEO:
         providers = providers.filter(offers_telehealth=True)
-    return list(providers.order_by("order", "name"))
+    return list(providers.order_by("order", "name").prefetch_related("licences"))
+
+
+def video_states(visit_type: VisitType | None = None) -> list[str]:
+    """The states where a clinician who sees patients by video (and offers `visit_type`, if
+    given) is licensed: where a patient may be during a video visit."""
+    providers = visit_type.providers.all() if visit_type is not None else Provider.objects.all()
+    providers = providers.active().filter(offers_telehealth=True)
+    return sorted(set(ProviderLicence.objects.filter(provider__in=providers).values_list("state", flat=True)))
 
 
 def load_schedules(provider_ids: list[int], first_day: date, last_day: date, exclude_appointment_id=None) -> list[ProviderSchedule]:

@@ -103,13 +103,16 @@ def save_notes(telehealth_request: TelehealthRequest, *, notes: str) -> Teleheal
 
 def schedule_from_request(telehealth_request: TelehealthRequest, *, provider: Provider, visit_type: VisitType, starts_at: datetime,
                           patient: dict, modality: str = Appointment.Modality.VIDEO, video_link: str = "",
+                          patient_state: str | None = None, telehealth_consent: str | None = None,
                           now: datetime | None = None) -> Booking:
     """Book the visit for an open request and mark the request scheduled with it.
 
     The request is locked and checked again: if another desk scheduled or closed it
     meanwhile, nothing is booked (`BookingRefused`). A clash with another visit is
     refused as any staff booking is, and nothing is saved either. A request reopened after
-    its visit was cancelled is linked to the new visit instead.
+    its visit was cancelled is linked to the new visit instead. A video visit needs the
+    patient's state (the request's, unless staff heard otherwise) and consent, as any staff
+    booking by video (`booking.book_for_staff`).
     """
     with transaction.atomic():
         telehealth_request = TelehealthRequest.objects.open().select_for_update(of=("self",)).filter(pk=telehealth_request.pk).first()
@@ -117,7 +120,8 @@ def schedule_from_request(telehealth_request: TelehealthRequest, *, provider: Pr
             raise BookingRefused(NO_LONGER_OPEN)
         booked = booking.book_for_staff(
             provider=provider, visit_type=visit_type, modality=modality, starts_at=starts_at,
-            patient=patient, video_link=video_link, now=now,
+            patient=patient, video_link=video_link, patient_state=patient_state or telehealth_request.state,
+            telehealth_consent=telehealth_consent, now=now,
         )
         telehealth_request.appointment = booked.appointment
         telehealth_request.status = TelehealthRequest.Status.SCHEDULED

@@ -15,7 +15,7 @@ from clinic import seams
 from clinic.hours import TimeBlock, find_overlap
 from clinic.validators import PLAUSIBLE_YEARS
 from clinic.phone import display_phone
-from clinic.models import Announcement, HolidayHours, OfficeHours, Practice, Provider
+from clinic.models import Announcement, HolidayHours, OfficeHours, Practice, Provider, ProviderLicence
 
 admin.site.site_header = "Practice website — staff"
 admin.site.site_title = "Practice website staff"
@@ -302,9 +302,17 @@ class AnnouncementAdmin(DatesFromTheAddress, admin.ModelAdmin):
         return format_html('<a href="{}">View</a>', obj.get_absolute_url())
 
 
+class ProviderLicenceInline(admin.TabularInline):
+    model = ProviderLicence
+    extra = 0
+    fields = ["state", "licence_type", "number"]
+    verbose_name_plural = "licences (video visits are offered only to patients in these states)"
+
+
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
-    list_display = ["display_name", "role", "offers_telehealth", "is_active", "order"]
+    inlines = [ProviderLicenceInline]
+    list_display = ["display_name", "role", "offers_telehealth", "licensed_in", "is_active", "order"]
     list_editable = ["order"]
     list_filter = ["is_active", "offers_telehealth"]
     search_fields = ["name", "role"]
@@ -314,3 +322,10 @@ class ProviderAdmin(admin.ModelAdmin):
         ("Photo", {"fields": ["photo", "photo_alt"]}),
         ("On the site", {"fields": ["offers_telehealth", "is_active", "order"]}),
     ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("licences")
+
+    @admin.display(description="licensed in")
+    def licensed_in(self, obj):
+        return ", ".join(licence.state for licence in obj.licences.all()) or "—"

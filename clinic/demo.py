@@ -149,3 +149,10 @@ PROVIDERS = [
         "order": 3,
     },
 ]
+
+# Each demo clinician's licences (state, licence type): all in Maryland, some also in Virginia and DC.
+LICENCES = {
+    "dana-whitfield": [("MD", "MD"), ("VA", "MD"), ("DC", "MD")],
+    "marcus-ellery": [("MD", "DO"), ("VA", "DO")],
+    "priya-raman": [("MD", "PA-C")],
+}

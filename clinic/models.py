@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from clinic.hours import Holiday, TimeBlock
 from clinic.phone import display_phone, normalise_phone
+from clinic.us_states import US_STATES
 from clinic.validators import validate_plausible_date, validate_single_line
 
 # What the cache holds for a single-row model nobody has saved yet (None would read as "not cached").
@@ -495,3 +496,48 @@ class Provider(models.Model):
     def clean(self):
         if self.photo and not self.photo_alt:
             raise ValidationError({"photo_alt": "Describe the photo for patients who cannot see it."})
+
+    def licence_in(self, state: str):
+        """This clinician's licence in `state` (a two-letter code), or None."""
+        return next((licence for licence in self.licences.all() if licence.state == state), None)
+
+
+class ProviderLicence(models.Model):
+    """A clinician's licence to practise in one state. A video visit is offered, and booked,
+    only with a clinician licensed in the state where the patient will be during the visit."""
+
+    class Type(models.TextChoices):
+        MD = "MD", "Physician (MD)"
+        DO = "DO", "Physician (DO)"
+        PA_C = "PA-C", "Physician assistant (PA-C)"
+        NP = "NP", "Nurse practitioner (NP)"
+        PT = "PT", "Physical therapist (PT)"
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="licences")
+    state = models.CharField(max_length=2, choices=US_STATES, help_text="The state (or DC) whose board issued the licence.")
+    licence_type = models.CharField(
+        "licence type", max_length=8, choices=Type.choices, help_text="What the licence allows them to practise as."
+    )
+    number = models.CharField(
+        "licence number", max_length=30, blank=True, validators=[validate_single_line],
+        help_text="Optional, as the board prints it, e.g. D0099999. Only staff see it.",
+    )
+
+    class Meta:
+        verbose_name = "licence"
+        ordering = ["provider", "state"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "state"], name="provider_licence_one_per_state",
+                violation_error_message="This clinician already has a licence in that state.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_state_display()}: {self.get_licence_type_display()}"
+
+    @property
+    def kind(self) -> str:
+        """“physician (MD)”, “physician assistant (PA-C)”: the licence type within a sentence."""
+        label = self.get_licence_type_display()
+        return label[:1].lower() + label[1:]

@@ -141,6 +141,20 @@ def make_provider(**overrides):
     return Provider.objects.create(**fields)
 
 
+def make_licence(provider, state="MD", licence_type="MD", **overrides):
+    """A clinician's licence in one state (a video visit needs one where the patient will be)."""
+    from clinic.models import ProviderLicence
+
+    return ProviderLicence.objects.create(provider=provider, state=state, licence_type=licence_type, **overrides)
+
+
+def license_in(provider, *states):
+    """Licences for `provider` in each of `states`; returns the provider."""
+    for state in states:
+        make_licence(provider, state)
+    return provider
+
+
 def make_condition(**overrides):
     from services.models import Condition
 
@@ -251,8 +265,8 @@ def make_telehealth_request(waited=None, **overrides):
 
 @dataclass
 class Clinic:
-    dana: object
-    marcus: object
+    dana: object  # licensed in Maryland, Virginia and DC
+    marcus: object  # licensed in Maryland
     outsider: object  # works here, but does not offer the visits below
     needling: object  # a VisitType: in the office only, Dana and Marcus
     follow_up: object  # a VisitType: in the office or by video, Dana only
@@ -270,6 +284,8 @@ def build_clinic() -> Clinic:
     outsider = make_provider(name="Olive Outsider", order=3)
     for provider in (dana, marcus, outsider):
         make_working_hours(provider)
+    license_in(dana, "MD", "VA", "DC")
+    license_in(marcus, "MD")
     service = make_service(title="Dry needling", slug="dry-needling")
     needling = make_visit_type(
         [dana, marcus], name="Dry needling session", slug="dry-needling-session", in_office=True, by_video=False, service=service, order=2
@@ -350,6 +366,26 @@ TRACED_PATIENT_BY_LABEL = {
     "Date of birth": TRACED_PATIENT["date_of_birth"],
     "Mobile phone": TRACED_PATIENT["phone"],
 }
+
+
+def consented(state="MD") -> dict:
+    """What `booking.book` and `book_for_staff` need for a video visit: where the patient will be,
+    and the version of the telehealth consent they agreed to (the current one)."""
+    from appointments.consent import TELEHEALTH_CONSENT_VERSION
+
+    return {"patient_state": state, "telehealth_consent": TELEHEALTH_CONSENT_VERSION}
+
+
+# What the admin's booking form sends for a video visit: the state, and staff's tick that the patient consented.
+STAFF_VIDEO = {"patient_state": "MD", "telehealth_consent": "on"}
+
+
+def video_details(state="MD") -> dict:
+    """What the booking details page posts for a video visit, beside `details_form`'s: the state
+    (carried from the time page) and the ticked consent with the version of the wording shown."""
+    from appointments.consent import TELEHEALTH_CONSENT_VERSION
+
+    return {"state": state, "telehealth_consent": "on", "consent_version": TELEHEALTH_CONSENT_VERSION}
 
 
 def details_form(visit_type, starts_at, *, mode="in_office", provider="any", **overrides):

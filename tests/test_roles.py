@@ -112,6 +112,8 @@ PAGES = [
     Page("team",                          f"{C}/provider/",                            OK,         OK,         OK,         LOGIN),
     Page("team: add a provider",          f"{C}/provider/add/",                        OK,         FORBIDDEN,  OK,         LOGIN),
     Page("team: a provider",              f"{C}/provider/{{provider}}/change/",        OK,         READ_ONLY,  OK,         LOGIN),
+    Page("licences (on the provider)",    f"{C}/provider/{{provider}}/change/",        OK,         READ_ONLY,  OK,         LOGIN,
+         inline="providerlicence"),
     Page("treatments",                    f"{S}/service/",                             OK,         FORBIDDEN,  OK,         LOGIN),
     Page("treatment: add",                f"{S}/service/add/",                         OK,         FORBIDDEN,  OK,         LOGIN),
     Page("treatment",                     f"{S}/service/{{service}}/change/",          OK,         FORBIDDEN,  OK,         LOGIN),

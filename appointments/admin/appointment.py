@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from auditlog.signals import accessed
 
-from appointments import booking, telehealth
+from appointments import booking, consent, telehealth
 from appointments.admin.patient_record import PatientRecordAdmin
 from appointments.booking import BookingRefused
 from appointments.models import CONTACT_FIELDS, Appointment, TelehealthRequest
@@ -28,6 +28,22 @@ from clinic.phone import display_phone
 from clinic.validators import validate_plausible_date
 
 VISIT_FIELDS = ["provider", "visit_type", "modality", "starts_at"]
+# A video visit booked by phone: where the patient will be, and what staff confirm they told them.
+VIDEO_FIELDS = ["patient_state", "telehealth_consent"]
+VIDEO_DESCRIPTION = (
+    "Only for a video visit. Ask where the patient will be during the visit: the clinician must be licensed in "
+    "that state (their licences are on their page under Providers). Tell the patient the clinician's name and licence "
+    "type, then read them the consent below and tick the box if they agree."
+)
+
+
+def consent_wording_html(version: str):
+    paragraphs = consent.wording(version)
+    if not paragraphs:
+        return "—"
+    return format_html(
+        "<p>Version {}:</p>{}", version, format_html_join("", "<p>{}</p>", ((paragraph,) for paragraph in paragraphs))
+    )
 # The address of "Schedule a video visit" on a telehealth request: the booking form, filled in from it.
 SCHEDULE_PARAMETER = "telehealth_request"
 
@@ -45,9 +61,13 @@ class AppointmentForm(forms.ModelForm):
         error_messages={"invalid_choice": telehealth.NO_LONGER_OPEN},
     )
 
+    telehealth_consent = forms.BooleanField(
+        label="Consent to telehealth", required=False, help_text=consent.STAFF_CONFIRMS,
+    )
+
     class Meta:
         model = Appointment
-        fields = [*VISIT_FIELDS, *CONTACT_FIELDS]
+        fields = [*VISIT_FIELDS, *CONTACT_FIELDS, "patient_state"]
         help_texts = {
             "provider": "Who sees the patient. They must offer this visit and be working at that time.",
             "visit_type": "What the visit is for. Its length comes from the visit type.",
@@ -68,6 +88,11 @@ class AppointmentForm(forms.ModelForm):
             "source": "Whether the patient booked online or staff booked it.",
             "ends_at": "Worked out from the start and the length of the visit type.",
             "emails": "Emails about this visit and whether they have gone out (details in the outbox).",
+            "patient_state": "Video visits: the state the patient will be in during the visit. The clinician must be licensed there.",
+            "telehealth_consent_at": "When the patient agreed to a video visit: ticked online, or told staff who booked by phone "
+            "(see “source”).",
+            "telehealth_consent_version": "Which wording of the telehealth consent they agreed to.",
+            "consent_wording": "The wording of that version, as the patient read it or had it read to them.",
         }
 
     def __init__(self, *args, **kwargs):
@@ -88,7 +113,16 @@ class AppointmentForm(forms.ModelForm):
             problem = booking.why_staff_cannot_book(provider, visit_type, modality, starts_at, exclude_appointment_id=self.instance.pk)
             if problem:
                 self.add_error(problem.field, problem.message)
+            elif not self.instance.pk and modality == Appointment.Modality.VIDEO:
+                try:
+                    booking.check_video_consent(provider, cleaned_data.get("patient_state"), self.consent_given(), by_staff=True)
+                except BookingRefused as refusal:
+                    self.add_error(refusal.field if refusal.field in self.fields else None, refusal.message)
         return cleaned_data
+
+    def consent_given(self) -> str | None:
+        """The version of the consent wording staff read to the patient, if they ticked that the patient agreed."""
+        return consent.TELEHEALTH_CONSENT_VERSION if self.cleaned_data.get("telehealth_consent") else None
 
     def moves_the_visit(self) -> bool:
         """A new booking, or a change of provider, visit, place or time (not when those are fixed)."""
@@ -145,6 +179,11 @@ class AppointmentAdmin(PatientRecordAdmin):
             return [
                 ("Visit", {"fields": [*VISIT_FIELDS, "video_link"], "description": "The patient gets an email with the time, a calendar "
                            "file and a link to cancel or change online. Staff bookings are confirmed at once."}),
+                ("Video visit: where the patient will be, and their consent", {
+                    "fields": VIDEO_FIELDS,
+                    "description": format_html("{}<blockquote>{}</blockquote>", VIDEO_DESCRIPTION,
+                                               consent_wording_html(consent.TELEHEALTH_CONSENT_VERSION)),
+                }),
                 ("Patient", {"fields": [*CONTACT_FIELDS, "telehealth_request"]}),
             ]
         patient = [name if name != "phone" else "phone_number" for name in CONTACT_FIELDS]
@@ -155,6 +194,11 @@ class AppointmentAdmin(PatientRecordAdmin):
         return [
             (None, {"fields": ["reference", "status", "source"]}),
             ("Visit", {"fields": VISIT_FIELDS + ["ends_at", "video_link"], "description": visit_description}),
+            ("Video visit: where the patient will be, and their consent", {
+                "fields": ["patient_state", "telehealth_consent_at", "telehealth_consent_version", "consent_wording"],
+                "description": "As recorded when the visit was booked (blank for office visits, and for video visits "
+                "booked before the state and consent were asked). Nobody can change them.",
+            }),
             ("Patient", {"fields": patient, "description": "As the patient gave it. Staff cannot change it here; "
                          "if something is wrong, note it in the patient's chart."}),
             ("Emails", {"fields": ["emails"]}),
@@ -163,7 +207,8 @@ class AppointmentAdmin(PatientRecordAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        fixed = ["reference", "status", "source", "ends_at", "phone_number", "emails", *CONTACT_FIELDS]
+        fixed = ["reference", "status", "source", "ends_at", "phone_number", "emails", *CONTACT_FIELDS,
+                 "patient_state", "telehealth_consent_at", "telehealth_consent_version", "consent_wording"]
         if not obj.is_active or obj.is_over(timezone.now()):
             fixed += VISIT_FIELDS
         return fixed
@@ -185,6 +230,7 @@ class AppointmentAdmin(PatientRecordAdmin):
             # Only the request's id travels in the address; the patient's details come from the database.
             initial.update({
                 "modality": Appointment.Modality.VIDEO,
+                "patient_state": telehealth_request.state,
                 "telehealth_request": telehealth_request.pk,
                 **telehealth_request.contact_details(),
                 "phone": display_phone(telehealth_request.phone),
@@ -217,6 +263,10 @@ class AppointmentAdmin(PatientRecordAdmin):
             return format_html("<strong>{}</strong>", obj.get_status_display())
         return obj.get_status_display()
 
+    @admin.display(description="consent wording")
+    def consent_wording(self, obj):
+        return consent_wording_html(obj.telehealth_consent_version) if obj.telehealth_consent_version else "—"
+
     @admin.display(description="emails")
     def emails(self, obj):
         rows = obj.messages.order_by("created_at")
@@ -234,10 +284,11 @@ class AppointmentAdmin(PatientRecordAdmin):
         visit = {name: data[name] for name in VISIT_FIELDS}
         # The patient's details as the model cleaned them (e.g. the phone number in +1 format).
         patient, video_link = obj.contact_details(), data.get("video_link", "")
+        video = {"patient_state": data.get("patient_state") or None, "telehealth_consent": form.consent_given()}
         telehealth_request = data.get("telehealth_request")
         if telehealth_request is None:
-            return booking.book_for_staff(**visit, patient=patient, video_link=video_link).appointment
-        booked = telehealth.schedule_from_request(telehealth_request, **visit, patient=patient, video_link=video_link)
+            return booking.book_for_staff(**visit, patient=patient, video_link=video_link, **video).appointment
+        booked = telehealth.schedule_from_request(telehealth_request, **visit, patient=patient, video_link=video_link, **video)
         self.message_user(request, f"Telehealth request {telehealth_request.reference} is now scheduled.")
         return booked.appointment
 

@@ -72,7 +72,7 @@ class TimeOffAdmin(DatesFromTheAddress, admin.ModelAdmin):
 
 @admin.register(VisitType)
 class VisitTypeAdmin(admin.ModelAdmin):
-    list_display = ["name", "duration_minutes", "places", "new_patients_only", "service", "is_active", "order"]
+    list_display = ["name", "duration_minutes", "places", "new_patients_only", "new_patients_may_book", "service", "is_active", "order"]
     list_editable = ["order"]
     list_filter = ["is_active", "in_office", "by_video", "new_patients_only", "providers"]
     list_select_related = ["service"]
@@ -81,7 +81,7 @@ class VisitTypeAdmin(admin.ModelAdmin):
     filter_horizontal = ["providers"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "description", "duration_minutes", "order"]}),
-        ("Who and where", {"fields": ["providers", "in_office", "by_video", "new_patients_only"]}),
+        ("Who and where", {"fields": ["providers", "in_office", "by_video", "new_patients_only", "new_patients_may_book"]}),
         ("Online booking", {
             "fields": ["is_active", "service"],
             "description": "Staff can book any visit type in the admin, even one not bookable online.",
@@ -101,5 +101,6 @@ class BookingSettingsAdmin(SingleRowAdmin):
                             "description": "Rules for patients booking online. Staff booking here may book any "
                             "time the office is open and the provider free."}),
         ("After booking", {"fields": ["requires_confirmation", "cancellation_cutoff_hours", "change_grace_minutes", "reminder_time"]}),
-        ("Video visits", {"fields": ["video_room_url", "telehealth_states"]}),
+        ("Video visits", {"fields": ["video_room_url"], "description": "Video visits are offered only with clinicians "
+                          "licensed where the patient will be: edit each clinician's licences on their page under Providers."}),
     ]

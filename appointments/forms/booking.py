@@ -8,9 +8,9 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
-from appointments import antispam
-from appointments.booking import BookingRefused, check_request
-from appointments.models import CONTACT_FIELDS, Appointment, PatientContact, VisitType, validate_date_of_birth
+from appointments import antispam, consent
+from appointments.booking import CHOOSE_A_STATE, BookingRefused, check_request
+from appointments.models import CONTACT_FIELDS, US_STATES, Appointment, PatientContact, VisitType, validate_date_of_birth
 from clinic.hours import PRACTICE_TIME_ZONE
 from clinic.models import Provider
 from clinic.phone import normalise_phone
@@ -50,8 +50,9 @@ def start_value(moment: datetime) -> str:
 
 
 class VisitChoiceForm(forms.Form):
-    """Which visit, where, and with whom: carried from step to step in the query string
-    (or hidden fields), so every value is checked again on every page."""
+    """Which visit, where, and with whom (and, for a video visit, the state the patient will be
+    in): carried from step to step in the query string (or hidden fields), so every value is
+    checked again on every page. A state alone does not identify anyone (README: Patient data)."""
 
     visit = forms.ModelChoiceField(
         VisitType.objects.bookable(),
@@ -69,6 +70,20 @@ class VisitChoiceForm(forms.Form):
         },
     )
     provider = forms.CharField(required=False, max_length=100)
+    state = forms.ChoiceField(
+        label="Where will you be during the video visit?",
+        required=False,
+        choices=[("", "Choose a state")] + US_STATES,
+        help_text="The state, or the District of Columbia. Our clinicians can see you by video only where they are licensed.",
+        error_messages={"invalid_choice": CHOOSE_A_STATE},
+    )
+
+    refusal = None  # the BookingRefused behind the errors, if any (e.g. a patient in a state where nobody is licensed)
+
+    @property
+    def asks_where(self) -> bool:
+        """A video visit whose only problem is the patient's state: missing, or one where no clinician is licensed."""
+        return bool(self.errors) and set(self.errors) == {"state"} and self.cleaned_data.get("mode") == Appointment.Modality.VIDEO
 
     def clean_provider(self):
         """A provider's id (the list) or slug (the "Book with …" button of their page); None for anyone."""
@@ -86,14 +101,18 @@ class VisitChoiceForm(forms.Form):
         data = super().clean()
         if self.errors:
             return data
+        state = data.get("state") if data["mode"] == Appointment.Modality.VIDEO else None
+        if state is None:
+            data["state"] = ""
         try:
-            # Everyone who offers this visit this way (for the provider list), then the chosen one.
-            self.all_providers = check_request(data["visit"], data["mode"], None)
+            # Everyone who offers this visit this way (by video: licensed where the patient will be), then the chosen one.
+            self.all_providers = check_request(data["visit"], data["mode"], None, patient_state=state)
             self.providers = [p for p in self.all_providers if data["provider"] in (None, p.pk)]
             if not self.providers:
-                check_request(data["visit"], data["mode"], data["provider"])  # raises with the reason
+                check_request(data["visit"], data["mode"], data["provider"], patient_state=state)  # raises with the reason
         except BookingRefused as refusal:
-            field = {"visit_type": "visit", "modality": "mode", "provider": "provider"}.get(refusal.field)
+            self.refusal = refusal
+            field = {"visit_type": "visit", "modality": "mode", "provider": "provider", "patient_state": "state"}.get(refusal.field)
             self.add_error(field, refusal.message)
         return data
 
@@ -245,3 +264,21 @@ class PatientDetailsForm(forms.Form):
     def contact_details(self) -> dict:
         """The patient's details for `appointments.booking` (`CONTACT_FIELDS` as keys)."""
         return {name: self.cleaned_data[name] for name in CONTACT_FIELDS}
+
+    def consent_given(self) -> str | None:
+        """The version of the telehealth consent the patient agreed to, or None (office visits)."""
+        return None
+
+
+class VideoVisitDetailsForm(PatientDetailsForm):
+    """A video visit's details: the patient's, and their consent to telehealth (appointments.consent),
+    given after the page told them the clinician's name and licence type."""
+
+    telehealth_consent = forms.BooleanField(
+        label=consent.PATIENT_AGREES, error_messages={"required": consent.NOT_GIVEN},
+    )
+    # The version of the wording the page showed, so that what is recorded is what was read.
+    consent_version = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
+
+    def consent_given(self) -> str | None:
+        return (self.cleaned_data.get("consent_version") or None) if self.cleaned_data.get("telehealth_consent") else None

@@ -4,23 +4,15 @@ checks, plus where the patient will be during the visit and when suits them."""
 from django import forms
 from django.core.exceptions import ValidationError
 
+from appointments.booking import CHOOSE_A_STATE
 from appointments.forms.booking import PatientDetailsForm
 from appointments.models import US_STATES
+from clinic.us_states import STATE_NAMES, state_names
 
 WEEKDAY_CHOICES = [(day, day) for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")]
 TIME_OF_DAY_CHOICES = [("Morning", "Morning"), ("Afternoon", "Afternoon")]
-STATE_NAMES = dict(US_STATES)
 
-CHOOSE_A_STATE = "Please choose the state you will be in during the video visit."
 REQUEST_REFUSED = "We could not take this request online. Please call us to arrange a video visit."
-
-
-def state_names(codes) -> str:
-    """“Maryland, Virginia and the District of Columbia”: the states as a patient reads them."""
-    names = [("the " if code == "DC" else "") + STATE_NAMES[code] for code in codes if code in STATE_NAMES]
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def out_of_state_message(allowed_codes, phone_display: str) -> str:
@@ -40,8 +32,9 @@ def in_shown_order(ticked, choices) -> list[str]:
 
 
 class TelehealthRequestForm(PatientDetailsForm):
-    """A call-back request. `allowed_states` are the codes in BookingSettings; a patient
-    elsewhere is told to call, and the form is not valid, so nothing is saved."""
+    """A call-back request. `allowed_states` are where a clinician who sees patients by video is
+    licensed (`loader.video_states`); a patient elsewhere is told to call, and the form is not
+    valid, so nothing is saved."""
 
     state = forms.ChoiceField(
         label="Which state will you be in during the video visit?",

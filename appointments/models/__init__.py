@@ -5,7 +5,8 @@ from appointments.models.booking_settings import BookingSettings
 from appointments.models.outbox import OutboxMessage
 from appointments.models.patient import CONTACT_FIELDS, PatientContact, insert_without_patient_values, validate_date_of_birth
 from appointments.models.schedule import TimeOff, WorkingHours
-from appointments.models.telehealth import US_STATES, TelehealthPage, TelehealthRequest
+from appointments.models.telehealth import TelehealthPage, TelehealthRequest
+from clinic.us_states import US_STATES
 
 __all__ = [
     "CONTACT_FIELDS", "REFERENCE_ALPHABET", "US_STATES", "Appointment", "BookingSettings", "OutboxMessage",

@@ -15,6 +15,7 @@ from django.utils import timezone
 from appointments.models.booking_settings import BookingSettings
 from appointments.models.patient import PatientContact, form_key_field
 from clinic.models import Provider
+from clinic.us_states import US_STATES
 from clinic.validators import validate_plausible_date
 from services.models import Service
 
@@ -73,6 +74,11 @@ class VisitType(models.Model):
     by_video = models.BooleanField("by video", default=False, help_text="Tick if it can happen as a video visit.")
     new_patients_only = models.BooleanField(
         default=False, help_text="Tick if only patients who have not been seen here before may book it."
+    )
+    new_patients_may_book = models.BooleanField(
+        "new patients may book it directly", default=True, db_default=True,
+        help_text="Untick for a treatment that new patients start with a consultation for: online, a new patient "
+        "choosing it is shown the way to book a new patient consultation instead. Staff may still book it for anyone.",
     )
     is_active = models.BooleanField("bookable online", default=True, help_text="Untick to stop offering it online.")
     order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers are listed first.")
@@ -147,6 +153,17 @@ class Appointment(PatientContact):
         blank=True,
         help_text="Only for video visits, if this one should not use the practice's video room link.",
     )
+    # Video visits: where the patient will be (the clinician must be licensed there), and their
+    # consent to telehealth: when, and which wording (appointments.consent). Blank for office
+    # visits and for video visits booked before these were asked.
+    patient_state = models.CharField(
+        "state during the visit", max_length=2, choices=US_STATES, blank=True, default="", db_default="",
+        help_text="Video visits: the state the patient will be in. The clinician must be licensed there.",
+    )
+    telehealth_consent_at = models.DateTimeField("consent to telehealth given", null=True, blank=True, editable=False)
+    telehealth_consent_version = models.CharField(
+        "consent wording version", max_length=20, blank=True, default="", db_default="", editable=False,
+    )
 
     manage_nonce = models.CharField(max_length=32, unique=True, null=True, editable=False, default=new_manage_nonce)
     # Links issued before manage links were signed (release of issue 11): their SHA-256, so
@@ -163,6 +180,11 @@ class Appointment(PatientContact):
         ordering = ["starts_at"]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="appointment_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(telehealth_consent_at__isnull=True, telehealth_consent_version="")
+                | Q(telehealth_consent_at__isnull=False) & ~Q(telehealth_consent_version=""),
+                name="appointment_consent_has_time_and_version",
+            ),
         ]
 
     def __str__(self):

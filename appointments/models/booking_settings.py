@@ -55,13 +55,6 @@ class BookingSettings(SingleRowModel):
         help_text="The practice's video room that patients join for video visits. Each appointment can have its own "
         "link instead. Patients only see it once their appointment is confirmed.",
     )
-    telehealth_states = models.CharField(
-        "states for video visits",
-        max_length=200,
-        default="MD,VA,DC",
-        help_text="Two-letter codes of the states where our providers are licensed, separated by commas, e.g. MD,VA,DC. "
-        "Patients must be in one of them during a video visit.",
-    )
     requires_confirmation = models.BooleanField(
         "front desk confirms bookings",
         default=True,
@@ -84,10 +77,6 @@ class BookingSettings(SingleRowModel):
     @classmethod
     def missing_row(cls):
         return cls()
-
-    @property
-    def telehealth_state_codes(self):
-        return [code.strip().upper() for code in self.telehealth_states.split(",") if code.strip()]
 
     @property
     def minimum_notice(self):

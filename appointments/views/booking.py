@@ -11,12 +11,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
-from appointments import antispam, booking
+from appointments import antispam, booking, consent
 from appointments.availability import booking_window
-from appointments.booking import AlreadyBooked, BookingRefused, SlotUnavailable
-from appointments.forms.booking import PatientDetailsForm, TimeChoiceForm, WeekChoiceForm
+from appointments.booking import NEEDS_CONSULTATION, OUT_OF_STATE, AlreadyBooked, BookingRefused, SlotUnavailable
+from appointments.forms.booking import PatientDetailsForm, TimeChoiceForm, VideoVisitDetailsForm, WeekChoiceForm
 from appointments.loader import load_slots, rules_for
-from appointments.models import CONTACT_FIELDS, Appointment, BookingSettings, VisitType
+from appointments.models import CONTACT_FIELDS, US_STATES, Appointment, BookingSettings, VisitType
 from appointments.ratelimit import limit_posts
 from appointments.views.flow import (
     DAYS_SHOWN,
@@ -32,6 +32,7 @@ from appointments.views.flow import (
 )
 from clinic.models import Provider
 from clinic.page_cache import cached_patient_page
+from clinic.us_states import state_name, state_names
 from services.models import Service
 
 BOOKED_SESSION_KEY = "appointments:booked-appointment-id"
@@ -84,14 +85,16 @@ def chosen_provider(value: str) -> Provider | None:
 def book_time(request):
     form = WeekChoiceForm(request.GET)
     if not form.is_valid():
+        if form.asks_where:
+            return where_page(request, form)
         return choice_problem(request, form)
-    visit_type, mode, provider_id = (form.cleaned_data[name] for name in ("visit", "mode", "provider"))
+    visit_type, mode, provider_id, state = (form.cleaned_data[name] for name in ("visit", "mode", "provider", "state"))
     now = timezone.now()
     today = timezone.localdate(now)
     settings = BookingSettings.load()
     last_day = booking_window(now, rules_for(visit_type, settings))[1]
     first_day = first_day_of_week(form.cleaned_data["week"], today, last_day)
-    params = {"visit": visit_type.slug, "mode": mode, "provider": provider_id or "any"}
+    params = {"visit": visit_type.slug, "mode": mode, "provider": provider_id or "any", "state": state or None}
     if first_day is None:
         form.add_error("week", f"You can book online up to {settings.horizon_days} days ahead. Please choose an earlier week, or call us.")
         return choice_problem(request, form, back_url=flow_url("appointments:book_time", **params))
@@ -104,6 +107,8 @@ def book_time(request):
             "visit_type": visit_type,
             "mode": mode,
             "mode_label": Appointment.Modality(mode).label,
+            "state": state,
+            "state_name": state_name(state) if state else "",
             "providers": form.all_providers,
             "provider": form.providers[0] if provider_id else None,
             "provider_value": provider_id or "any",
@@ -114,16 +119,53 @@ def book_time(request):
             "cutoff_hours": settings.cancellation_cutoff_hours,
             "requires_confirmation": settings.requires_confirmation,
             "change_url": flow_url("appointments:book", visit=visit_type.slug, mode=mode),
+            "where_url": flow_url("appointments:book_time", visit=visit_type.slug, mode=mode, provider="any") if state else "",
             "week_url": flow_url("appointments:book_time", **params) + "&week=",
             "day_url": flow_url("appointments:book_time", **params, week=first_day.isoformat()) + "&day=",
+            "consultation": consultation_link(visit_type, mode, state) if not visit_type.new_patients_may_book else None,
         },
     )
+
+
+def where_page(request, form):
+    """Before the times of a video visit: where the patient will be. Asked again, kindly, with the
+    phone number and the call-back form, when no clinician is licensed in the state chosen."""
+    data = form.cleaned_data
+    refusal = form.refusal
+    out_of_state = refusal is not None and refusal.code == OUT_OF_STATE
+    asked = "state" in request.GET
+    return render(request, "appointments/book_where.html", {
+        "visit_type": data["visit"],
+        "mode": data["mode"],
+        "provider_value": data.get("provider") or "any",
+        "week": request.GET.get("week", "")[:10],
+        "states": US_STATES,
+        "chosen": request.GET.get("state", "") if asked else "",
+        "problem": form.errors["state"][0] if asked and not out_of_state else "",
+        "out_of_state": out_of_state,
+        "chosen_name": state_name(data.get("state") or request.GET.get("state", "")) if out_of_state else "",
+        "licensed_in": state_names(refusal.details.get("states", ())) if out_of_state else "",
+        "change_url": flow_url("appointments:book", visit=data["visit"].slug, mode=data["mode"]),
+    })
+
+
+def consultation_link(visit_type: VisitType, mode: str, state: str | None) -> dict | None:
+    """Where a new patient books instead of `visit_type` (a visit new patients do not book directly)."""
+    consultation = booking.consultation_for(visit_type)
+    if consultation is None:
+        return None
+    mode = mode if consultation.allows(mode) else Appointment.Modality.IN_OFFICE
+    state = state if mode == Appointment.Modality.VIDEO else None
+    return {
+        "visit_type": consultation,
+        "url": flow_url("appointments:book_time", visit=consultation.slug, mode=mode, provider="any", state=state),
+    }
 
 
 # --- Step 3: the patient's details ------------------------------------------
 
 @never_cache
-@sensitive_post_parameters(*CONTACT_FIELDS)
+@sensitive_post_parameters(*CONTACT_FIELDS, "state")
 @require_http_methods(["GET", "HEAD", "POST"])
 @limit_posts("booking", "BOOKING_RATE_LIMIT", "BOOKING_RATE_WINDOW_SECONDS")
 def book_details(request):
@@ -135,11 +177,29 @@ def book_details(request):
     if provider_changed(choice, request.GET):
         # The list said one provider, the times were another's: show the chosen provider's times.
         return redirect(time_page_url(choice, week=shown_week(request.GET)) + "&provider_changed=1")
-    if not booking.is_offered(choice.cleaned_data["visit"], choice.providers, choice.cleaned_data["start"], timezone.now(),
-                              any_provider=choice.cleaned_data["provider"] is None):
+    offered = booking.offered_provider(choice.cleaned_data["visit"], choice.providers, choice.cleaned_data["start"], timezone.now(),
+                                       any_provider=choice.cleaned_data["provider"] is None)
+    if offered is None:
         choice.add_error("start", "That time is no longer free. Please choose another time.")
         return choice_problem(request, choice, back_url=time_page_url(choice))
-    return details_page(request, choice, PatientDetailsForm(browser=antispam.browser_key(request)), request.GET)
+    data = request.GET
+    if is_video(choice):
+        # Before a video visit the patient is told who their clinician is: "first available" becomes that clinician.
+        data = data.copy()
+        data["provider"] = str(offered.pk)
+        choice.cleaned_data["provider"], choice.providers = offered.pk, [offered]
+    return details_page(request, choice, details_form_for(choice, browser=antispam.browser_key(request)), data)
+
+
+def is_video(choice) -> bool:
+    return choice.cleaned_data.get("mode") == Appointment.Modality.VIDEO
+
+
+def details_form_for(choice, *args, **kwargs) -> PatientDetailsForm:
+    """The details form, with the consent to telehealth for a video visit."""
+    if choice.data.get("mode") == Appointment.Modality.VIDEO:
+        return VideoVisitDetailsForm(*args, **kwargs)
+    return PatientDetailsForm(*args, **kwargs)
 
 
 def book_details_sent(request):
@@ -149,7 +209,8 @@ def book_details_sent(request):
         # One of the "nearest free times" buttons: the same details, a new time.
         data = data.copy()
         data["start"] = data["new_start"]
-    choice, form, nearest = TimeChoiceForm(data), PatientDetailsForm(request.POST, browser=antispam.browser_key(request)), []
+    choice, nearest, consultation = TimeChoiceForm(data), [], None
+    form = details_form_for(choice, request.POST, browser=antispam.browser_key(request))
     if choice.is_valid() and form.is_valid():
         try:
             booked = booking.book(
@@ -158,6 +219,8 @@ def book_details_sent(request):
                 starts_at=choice.cleaned_data["start"],
                 provider_id=choice.cleaned_data["provider"],
                 patient=form.contact_details(),
+                patient_state=choice.cleaned_data["state"] or None,
+                telehealth_consent=form.consent_given(),
                 form_key=form.form_key,
             )
         except AlreadyBooked as already:
@@ -166,17 +229,21 @@ def book_details_sent(request):
             return redirect("appointments:book_confirmed")
         except BookingRefused as refusal:
             form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
+            if refusal.code == NEEDS_CONSULTATION:
+                consultation = consultation_link(choice.cleaned_data["visit"], choice.cleaned_data["mode"], choice.cleaned_data["state"])
         except SlotUnavailable as unavailable:
             form.add_error(None, unavailable.message)
             nearest = time_choices(unavailable.nearest)
         else:
             remember_for_a_while(request, BOOKED_SESSION_KEY, booked.appointment)
             return redirect("appointments:book_confirmed")
-    return details_page(request, choice, form, data, nearest)
+    return details_page(request, choice, form, data, nearest, consultation)
 
 
-def details_page(request, choice, form, data, nearest=()):
+def details_page(request, choice, form, data, nearest=(), consultation=None):
     chosen = not choice.errors
+    video = chosen and is_video(choice)
+    provider = choice.providers[0] if chosen and choice.cleaned_data["provider"] else None
     return render(
         request,
         "appointments/book_details.html",
@@ -185,14 +252,20 @@ def details_page(request, choice, form, data, nearest=()):
             "summary": VisitSummary(
                 choice.cleaned_data["visit"],
                 choice.cleaned_data["start"],
-                choice.providers[0] if choice.cleaned_data["provider"] else None,
-                choice.cleaned_data["mode"] == Appointment.Modality.VIDEO,
+                provider,
+                video,
+                choice.cleaned_data["state"] if video else "",
             ) if chosen else None,
+            # A video visit: who the clinician is and as what they are licensed where the patient will be, then the consent.
+            "licence": provider.licence_in(choice.cleaned_data["state"]) if video and provider else None,
+            "consent_wording": consent.TELEHEALTH_CONSENT_TEXT,
+            "consent_version": consent.TELEHEALTH_CONSENT_VERSION,
+            "consultation": consultation,
             "choice_problems": [error for errors in choice.errors.values() for error in errors],
             "form": form,
             "form_stamp": antispam.stamp_to_render(request, request.POST.get("form_stamp")) if form.is_bound else antispam.new_form_stamp(request),
             "nearest": nearest,
-            "hidden": {name: data.get(name, "") for name in ("visit", "mode", "provider", "start")},
+            "hidden": {name: data.get(name, "") for name in ("visit", "mode", "provider", "start", "state")},
             "time_url": time_page_url(choice) if chosen else reverse("appointments:book"),
             "soon": soon_note_before_booking(choice.cleaned_data["start"]) if chosen else None,
         },
@@ -226,7 +299,10 @@ def time_page_url(choice, week=None) -> str:
     data = choice.cleaned_data
     if week is None and data.get("start"):
         week = timezone.localtime(data["start"]).date().isoformat()
-    return flow_url("appointments:book_time", visit=data["visit"].slug, mode=data["mode"], provider=data["provider"] or "any", week=week)
+    return flow_url(
+        "appointments:book_time", visit=data["visit"].slug, mode=data["mode"], provider=data["provider"] or "any",
+        state=data.get("state") or None, week=week,
+    )
 
 
 @never_cache

@@ -14,6 +14,7 @@ from appointments.availability import Slot
 from appointments.forms.booking import start_value
 from appointments.loader import practice_hours
 from appointments.models import Appointment, VisitType
+from clinic.us_states import STATE_NAMES
 
 DAYS_SHOWN = 7
 NOON = 12  # times from this hour on are "afternoon"
@@ -29,10 +30,16 @@ class VisitSummary:
     starts_at: datetime
     provider: object  # a Provider, or None for "first available"
     video: bool
+    state: str = ""  # a video visit: where the patient will be (a two-letter code), if known
 
     @classmethod
     def of(cls, appointment):
-        return cls(appointment.visit_type, appointment.starts_at, appointment.provider, appointment.modality == Appointment.Modality.VIDEO)
+        video = appointment.modality == Appointment.Modality.VIDEO
+        return cls(appointment.visit_type, appointment.starts_at, appointment.provider, video, appointment.patient_state if video else "")
+
+    @property
+    def state_name(self) -> str:
+        return STATE_NAMES.get(self.state, "")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from appointments import antispam
 from appointments.forms.telehealth import TelehealthRequestForm
-from appointments.models import CONTACT_FIELDS, BookingSettings, TelehealthPage, TelehealthRequest
+from appointments.loader import video_states
+from appointments.models import CONTACT_FIELDS, TelehealthPage, TelehealthRequest
 from appointments.ratelimit import limit_posts
 from appointments.telehealth import request_call_back
 from appointments.views.flow import recall, remember_for_a_while
@@ -35,7 +36,7 @@ def telehealth_request(request):
     practice = page_context(request).practice
     form = TelehealthRequestForm(
         request.POST if posted else None,
-        allowed_states=BookingSettings.load().telehealth_state_codes,
+        allowed_states=video_states(),
         phone_display=practice.phone_display if practice else "",
         browser=antispam.browser_key(request),
     )

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import build_clinic, make_office_hours, make_practice, make_provider, make_visit_type, make_working_hours
+from tests.factories import build_clinic, make_licence, make_office_hours, make_practice, make_provider, make_visit_type, make_working_hours
 
 
 @pytest.fixture
@@ -19,9 +19,10 @@ def practice():
 
 @pytest.fixture
 def provider(practice):
-    """Dana Whitfield, MD, working Monday to Friday 9–17, in the office and by video."""
+    """Dana Whitfield, MD, working Monday to Friday 9–17, in the office and by video (licensed in Maryland)."""
     provider = make_provider(name="Dana Whitfield", offers_telehealth=True)
     make_working_hours(provider)
+    make_licence(provider, "MD")
     return provider
 
 

@@ -14,6 +14,7 @@ from appointments.models import Appointment, TelehealthRequest
 from clinic.middleware import AuditlogMiddleware
 from clinic.roles import CONTENT_EDITORS, FRONT_DESK
 from tests.factories import (
+    STAFF_VIDEO,
     at,
     make_appointment,
     make_staff,
@@ -147,11 +148,12 @@ def test_a_staff_booking_from_a_request_records_both_rows_with_every_patient_fie
         "starts_at_0": local.strftime("%Y-%m-%d"), "starts_at_1": local.strftime("%H:%M:%S"), "video_link": "",
         "first_name": "Rosalind", "last_name": "Quigley", "date_of_birth": "1958-07-14", "phone": "(301) 555-0188",
         "email": "rosalind.quigley@example.com", "is_new_patient": "on", "reason": PATIENT["reason"],
-        "consent_to_contact": "on", "telehealth_request": str(telehealth_request.pk), "_save": "Save",
+        "consent_to_contact": "on", "telehealth_request": str(telehealth_request.pk), "_save": "Save", **STAFF_VIDEO,
     })
 
     assert response.status_code == 302
     appointment = Appointment.objects.get()
+    assert appointment.patient_state == "MD"
     [created] = entries_for(appointment, LogEntry.Action.CREATE)
     [linked] = entries_for(telehealth_request, LogEntry.Action.UPDATE)
     assert created.actor == linked.actor == desk

@@ -12,6 +12,7 @@ from appointments import antispam
 from appointments.availability import first_step_at_or_after
 from appointments.models import Appointment, OutboxMessage, VisitType
 from tests.factories import (
+    video_details,
     browser,
     PATIENT,
     at,
@@ -74,15 +75,17 @@ def test_it_books_dry_needling_step_by_step(client, clinic):
 
 def test_a_video_visit_is_booked_with_a_chosen_provider(client, clinic):
     day = weekday_after(3)
-    html = client.get(BOOK_TIME, {"visit": "follow-up-visit", "mode": "video", "provider": clinic.dana.pk, "week": day.isoformat()}).content.decode()
+    html = client.get(BOOK_TIME, {
+        "visit": "follow-up-visit", "mode": "video", "provider": clinic.dana.pk, "state": "MD", "week": day.isoformat(),
+    }).content.decode()
     assert f'<option value="{clinic.dana.pk}" selected>' in html
     assert at(day, 9).isoformat() in time_buttons(html)
-    response = client.post(DETAILS, details_form(clinic.follow_up, at(day, 9), mode="video", provider=str(clinic.dana.pk)))
+    response = client.post(DETAILS, details_form(clinic.follow_up, at(day, 9), mode="video", provider=str(clinic.dana.pk), **video_details()))
     assert response.status_code == 302
     appointment = Appointment.objects.get()
     assert appointment.modality == Appointment.Modality.VIDEO and appointment.provider == clinic.dana
     html = client.get("/book/confirmed/").content.decode()
-    assert "we will send you how to join" in html
+    assert "Video visit, while you are in Maryland: we will send you how to join" in html
     assert "Finding us" not in html and "Get directions<span" not in html.split("<footer")[0]
 
 

@@ -16,8 +16,10 @@ from tests.factories import (
     MAIL_IN_MEMORY,
     MAIL_SERVER_DOWN,
     at,
+    consented,
     deliver_outbox,
     make_appointment,
+    make_licence,
     make_office_hours,
     make_practice,
     make_provider,
@@ -51,11 +53,12 @@ def visit_type():
     make_office_hours(practice)
     provider = make_provider(name="Dana Whitfield", credentials="MD")
     make_working_hours(provider)
+    make_licence(provider, "MD")
     return make_visit_type(providers=[provider], name=VISIT_NAME, slug="trigger-point-injection")
 
 
-def book_visit(visit_type, starts_at=None, modality=Appointment.Modality.IN_OFFICE):
-    return book(visit_type=visit_type, modality=modality, starts_at=starts_at or at(weekday_after(3), 10), patient=PATIENT)
+def book_visit(visit_type, starts_at=None, modality=Appointment.Modality.IN_OFFICE, **video):
+    return book(visit_type=visit_type, modality=modality, starts_at=starts_at or at(weekday_after(3), 10), patient=PATIENT, **video)
 
 
 def book_and_send(visit_type, **kwargs):
@@ -147,7 +150,7 @@ def test_it_attaches_a_calendar_file_with_the_visit(visit_type, mailoutbox):
 
 
 def test_a_video_visit_says_how_joining_works_and_has_no_address(visit_type, mailoutbox):
-    book_and_send(visit_type, modality=Appointment.Modality.VIDEO)
+    book_and_send(visit_type, modality=Appointment.Modality.VIDEO, provider_id=visit_type.providers.get().pk, **consented())
     message = OutboxMessage.objects.get(to=PATIENT["email"])
     assert "Video visit. We will send the link to join once your visit is confirmed." in message.body
     assert "1 Test Street" not in message.body.split("Reference:")[0]

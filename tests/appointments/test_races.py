@@ -20,6 +20,7 @@ from appointments.models import Appointment, OutboxMessage, TelehealthRequest, V
 from clinic.models import Provider
 from tests.factories import (
     at,
+    consented,
     make_appointment,
     make_telehealth_request,
     next_monday,
@@ -75,12 +76,14 @@ def test_scheduling_a_request_another_desk_is_scheduling_books_nothing(visit_typ
     def schedule_it():
         telehealth.schedule_from_request(
             request, provider=provider, visit_type=visit_type, starts_at=at(next_monday(), 9), patient=request.contact_details(),
+            **consented(),
         )
 
     thread, failures = held_by_another_desk(schedule_it)
     with pytest.raises(BookingRefused) as refusal:
         telehealth.schedule_from_request(
             request, provider=provider, visit_type=visit_type, starts_at=at(next_monday(), 14), patient=request.contact_details(),
+            **consented(),
         )
     thread.join()
     assert not failures

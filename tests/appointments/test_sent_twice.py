@@ -7,7 +7,7 @@ from django.test import Client
 
 from appointments import antispam
 from appointments.models import Appointment, OutboxMessage, TelehealthRequest
-from tests.factories import PATIENT, at, details_form, make_practice, set_booking_settings, stamp_issued, weekday_after
+from tests.factories import PATIENT, at, details_form, license_in, make_practice, make_provider, stamp_issued, weekday_after
 from tests.pages import DETAILS
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ def test_a_replayed_stamp_saves_nothing_for_another_browser(client, clinic, sett
 def test_a_telehealth_request_sent_twice_is_saved_once(client, settings, django_capture_on_commit_callbacks):
     settings.FRONT_DESK_EMAIL = "frontdesk@clinic.test"
     make_practice()
-    set_booking_settings()  # the practice's states: MD, VA and DC
+    license_in(make_provider(offers_telehealth=True), "MD", "VA", "DC")  # where a clinician sees patients by video
     form = {**PATIENT, "state": "MD", "website": "", "form_stamp": stamp_issued(10)}
     with django_capture_on_commit_callbacks(execute=True):
         first = client.post(TELEHEALTH_FORM, form)

@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from appointments import booking, telehealth
 from appointments.booking import BookingRefused
+from appointments.consent import TELEHEALTH_CONSENT_VERSION
 from appointments.models import Appointment, OutboxMessage, TelehealthRequest
 from tests.factories import (
     at,
+    consented,
     make_appointment,
     make_telehealth_request,
     make_visit_type,
@@ -211,9 +213,12 @@ def test_scheduling_from_a_request_books_the_visit_and_links_it(visit_type, prov
     request = make_telehealth_request()
     booked = telehealth.schedule_from_request(
         request, provider=provider, visit_type=visit_type, starts_at=at(next_monday(), 10), patient=request.contact_details(),
+        telehealth_consent=consented()["telehealth_consent"],
     )
     request.refresh_from_db()
     assert (request.status, request.appointment) == ("scheduled", booked.appointment)
+    # The state the request gave, and the consent staff confirmed, with its wording's version.
+    assert (booked.appointment.patient_state, booked.appointment.telehealth_consent_version) == ("MD", TELEHEALTH_CONSENT_VERSION)
     assert (booked.appointment.modality, booked.appointment.email) == ("video", request.email)
     assert kinds() == ["patient_confirmed"]
     with pytest.raises(ProtectedError):  # the visit of a scheduled request is cancelled, never deleted
@@ -246,6 +251,7 @@ def test_a_request_whose_visit_is_booked_keeps_its_status_until_the_visit_is_can
     request = make_telehealth_request()
     booked = telehealth.schedule_from_request(
         request, provider=provider, visit_type=visit_type, starts_at=at(next_monday(), 10), patient=request.contact_details(),
+        **consented(),
     )
     for follow_up in (telehealth.reopen, telehealth.mark_contacted, lambda r: telehealth.close(r, reason="duplicate")):
         assert refused(follow_up, request).message == telehealth.HAS_A_VISIT
@@ -256,6 +262,7 @@ def test_a_request_whose_visit_is_booked_keeps_its_status_until_the_visit_is_can
     telehealth.reopen(request)
     again = telehealth.schedule_from_request(
         request, provider=provider, visit_type=visit_type, starts_at=at(next_monday(), 14), patient=request.contact_details(),
+        **consented(),
     )
     request.refresh_from_db()
     assert (request.status, request.appointment, request.notes) == ("scheduled", again.appointment, "Patient asked for a morning")

@@ -17,6 +17,7 @@ from clinic.hours import PRACTICE_TIME_ZONE
 from tests.factories import (
     at,
     make_appointment,
+    make_licence,
     make_office_hours,
     make_practice,
     make_provider,
@@ -45,6 +46,7 @@ def provider():
     BookingSettings.objects.update_or_create(pk=1, defaults={"video_room_url": ROOM})
     provider = make_provider(name="Dana Whitfield", offers_telehealth=True)
     make_working_hours(provider)  # Monday to Friday, 9–17
+    make_licence(provider, "MD")
     return provider
 
 
@@ -204,10 +206,10 @@ def test_schedule_opens_the_booking_form_filled_in_from_the_request(desk_client,
     assert response.status_code == 200
     form = response.context["adminform"].form
     assert {name: form[name].value() for name in [
-        "modality", "first_name", "last_name", "date_of_birth", "phone", "email", "is_new_patient", "reason",
+        "modality", "patient_state", "first_name", "last_name", "date_of_birth", "phone", "email", "is_new_patient", "reason",
         "consent_to_contact", "telehealth_request",
     ]} == {
-        "modality": "video", "first_name": "Rosalind", "last_name": "Quigley", "date_of_birth": date(1958, 7, 14),
+        "modality": "video", "patient_state": "MD", "first_name": "Rosalind", "last_name": "Quigley", "date_of_birth": date(1958, 7, 14),
         "phone": "(301) 555-0188", "email": "rosalind.quigley@example.com", "is_new_patient": True,
         "reason": "Left knee pain since March", "consent_to_contact": True, "telehealth_request": telehealth_request.pk,
     }
@@ -234,6 +236,8 @@ def booking_from(telehealth_request, provider, visit_type, starts_at, **override
         "reason": telehealth_request.reason,
         "consent_to_contact": "on",
         "telehealth_request": str(telehealth_request.pk),
+        "patient_state": telehealth_request.state,
+        "telehealth_consent": "on",
         "_save": "Save",
     }
     data.update(overrides)

@@ -11,12 +11,14 @@ from django.utils import timezone
 
 from appointments import antispam, notifications
 from appointments.forms.telehealth import CHOOSE_A_STATE, REQUEST_REFUSED
+from clinic.models import ProviderLicence
 from appointments.models import BookingSettings, OutboxMessage, TelehealthPage, TelehealthRequest
 from tests.factories import (
     MAIL_SERVER_DOWN,
     TRACED_PATIENT,
     browser,
     deliver_outbox,
+    license_in,
     make_practice,
     make_provider,
     make_visit_type,
@@ -46,7 +48,9 @@ def practice(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.FRONT_DESK_EMAIL = "frontdesk@clinic.test"
     settings.SITE_URL = "https://clinic.test"
-    BookingSettings.load()  # MD, VA and DC, as the practice's licences
+    BookingSettings.load()
+    # A clinician who sees patients by video, licensed in Maryland, Virginia and DC.
+    license_in(make_provider(name="Dana Whitfield", offers_telehealth=True), "MD", "VA", "DC")
     return make_practice()
 
 
@@ -176,10 +180,14 @@ def test_a_missing_or_unknown_state_is_asked_for(client, practice, mailoutbox, d
     assert_nothing_saved(mailoutbox)
 
 
-def test_the_licensed_states_come_from_the_booking_settings(client, practice, mailoutbox, django_capture_on_commit_callbacks):
-    settings = BookingSettings.load()
-    settings.telehealth_states = " md, PA "
-    settings.save()
+def test_the_licensed_states_are_where_a_clinician_who_sees_patients_by_video_is_licensed(
+    client, practice, mailoutbox, django_capture_on_commit_callbacks,
+):
+    ProviderLicence.objects.all().delete()
+    license_in(make_provider(name="Vera Video", offers_telehealth=True), "MD", "PA")
+    # Not counted: a clinician who does not see patients by video, and one who has left.
+    license_in(make_provider(name="Olive Office", offers_telehealth=False), "VA")
+    license_in(make_provider(name="Lena Left", offers_telehealth=True, is_active=False), "VA")
     assert "Our providers are licensed in Maryland and Pennsylvania" in client.get(FORM).content.decode()
     response = send(client, django_capture_on_commit_callbacks, request_form(state="VA"))
     assert response.context["form"].errors["state"] == [
@@ -191,9 +199,7 @@ def test_the_licensed_states_come_from_the_booking_settings(client, practice, ma
 
 
 def test_with_no_licensed_states_every_state_is_told_to_call(client, practice, mailoutbox, django_capture_on_commit_callbacks):
-    settings = BookingSettings.load()
-    settings.telehealth_states = ""
-    settings.save()
+    ProviderLicence.objects.all().delete()
     response = send(client, django_capture_on_commit_callbacks, request_form(state="MD"))
     assert response.context["form"].errors["state"] == [f"We cannot offer video visits at the moment. Please call us at {PRACTICE_PHONE}."]
     assert_nothing_saved(mailoutbox)

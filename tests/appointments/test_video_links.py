@@ -12,9 +12,12 @@ from django.utils import timezone
 from appointments import booking, notifications
 from appointments.models import Appointment, BookingSettings, OutboxMessage
 from tests.factories import (
+    STAFF_VIDEO,
     at,
+    consented,
     deliver_outbox,
     make_appointment,
+    make_licence,
     make_office_hours,
     make_practice,
     make_provider,
@@ -49,6 +52,7 @@ def provider():
     BookingSettings.objects.update_or_create(pk=1, defaults={"video_room_url": ROOM})
     provider = make_provider(name="Dana Whitfield")
     make_working_hours(provider)  # Monday to Friday, 9–17
+    make_licence(provider, "MD")
     return provider
 
 
@@ -59,8 +63,9 @@ def visit_type(provider):
 
 
 def book_online(visit_type, modality=Appointment.Modality.VIDEO, starts_at=None):
+    video = {"provider_id": visit_type.providers.get().pk, **consented("MD")} if modality == Appointment.Modality.VIDEO else {}
     return booking.book(
-        visit_type=visit_type, modality=modality, starts_at=starts_at or at(weekday_after(3), 10), patient=PATIENT
+        visit_type=visit_type, modality=modality, starts_at=starts_at or at(weekday_after(3), 10), patient=PATIENT, **video
     )
 
 
@@ -198,6 +203,7 @@ def test_staff_booking_a_video_visit_with_its_own_link_emails_that_link(desk_cli
         "starts_at_0": local.strftime("%Y-%m-%d"),
         "starts_at_1": local.strftime("%H:%M:%S"),
         "video_link": OWN_ROOM,
+        **STAFF_VIDEO,
         "first_name": "Rosalind",
         "last_name": "Quigley",
         "date_of_birth": "1958-07-14",

@@ -34,7 +34,7 @@ def book_directly(page, base_url):
         starts_at=parse_start(start),
         patient=dict(
             first_name="Zebedee", last_name="Quillfeather", date_of_birth=date(1961, 7, 19), phone="+13015550187",
-            email="zebedee.q@example.com", is_new_patient=True, consent_to_contact=True,
+            email="zebedee.q@example.com", is_new_patient=False, consent_to_contact=True,
         ),
     )
     return booked.manage_token
@@ -103,7 +103,7 @@ def confirmation_page(page, base_url):
     for label, value in TRACED_PATIENT_BY_LABEL.items():
         page.get_by_label(label).fill(value)
     page.get_by_role("textbox", name="Email").fill("zebedee.q@example.com")
-    page.get_by_role("radio", name="No, I am a new patient").check()
+    page.get_by_role("radio", name="Yes, I am a returning patient").check()  # new patients start with a consultation
     page.get_by_role("checkbox", name="You may contact me by phone and email about this appointment.").check()
     # A stamp as if the form had been shown 10 seconds ago: the time-trap is tested elsewhere.
     stamp = page.locator("input[name='form_stamp']")

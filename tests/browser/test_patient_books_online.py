@@ -111,11 +111,12 @@ def fill_in_details_and_book(page):
     type_into(page, page.get_by_label("Date of birth"), PATIENT["date_of_birth"])
     type_into(page, page.get_by_label("Mobile phone"), PATIENT["phone"])
     type_into(page, page.get_by_role("textbox", name=re.compile(r"^Email")), PATIENT["email"])
-    # No radio of the group is checked yet, so Tab stops on the first one; Space checks it.
-    new_patient = page.get_by_role("radio", name="No, I am a new patient")
-    tab_to(page, new_patient)
-    page.keyboard.press("Space")
-    expect(new_patient).to_be_checked()
+    # No radio of the group is checked yet, so Tab stops on the first one; the arrow moves to the
+    # second and checks it (dry needling is for returning patients: new ones start with a consultation).
+    tab_to(page, page.get_by_role("radio", name="No, I am a new patient"))
+    page.keyboard.press("ArrowDown")
+    returning = page.get_by_role("radio", name="Yes, I am a returning patient")
+    expect(returning).to_be_checked()
     type_into(page, page.get_by_label("Reason for the visit (optional)"), PATIENT["reason"])
     consent = page.get_by_role("checkbox", name="You may contact me by phone and email about this appointment.")
     tab_to(page, consent)
@@ -179,7 +180,7 @@ def test_a_patient_books_with_the_keyboard_and_no_javascript_then_cancels_from_t
     assert appointment.visit_type.slug == VISIT and appointment.modality == Appointment.Modality.IN_OFFICE
     assert (appointment.first_name, appointment.last_name, appointment.email) == ("Zebedee", "Quillfeather", PATIENT["email"])
     assert appointment.date_of_birth.isoformat() == "1961-07-19" and appointment.phone == "+13015550187"
-    assert appointment.is_new_patient and appointment.consent_to_contact
+    assert not appointment.is_new_patient and appointment.consent_to_contact
     assert appointment.reason == PATIENT["reason"]
 
     deliver_outbox()  # the outbox worker's round

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from appointments.consent import TELEHEALTH_CONSENT_VERSION
 from appointments.models import BookingSettings, TelehealthRequest
 from clinic.models import HolidayHours, Provider
 from clinic.roles import FRONT_DESK
@@ -57,6 +58,9 @@ def test_front_desk_schedules_a_telehealth_request_as_a_video_visit(live_site, o
     desk.locator("[name=modality]").select_option("video")
     desk.locator("[name=starts_at_0]").fill(monday.isoformat())
     desk.locator("[name=starts_at_1]").fill("10:00")
+    # The request's state is filled in; staff confirm they read the consent to the patient, who agreed.
+    expect(desk.locator("[name=patient_state]")).to_have_value("MD")
+    desk.get_by_role("checkbox", name="Consent to telehealth").check()
     desk.get_by_role("button", name="Save", exact=True).click()
     expect(desk.locator(".messagelist")).to_contain_text("was added successfully")
 
@@ -64,6 +68,7 @@ def test_front_desk_schedules_a_telehealth_request_as_a_video_visit(live_site, o
     assert telehealth_request.status == TelehealthRequest.Status.SCHEDULED
     appointment = telehealth_request.appointment
     assert (appointment.modality, appointment.status, appointment.provider) == ("video", "confirmed", dana)
+    assert (appointment.patient_state, appointment.telehealth_consent_version) == ("MD", TELEHEALTH_CONSENT_VERSION)
     assert timezone.localtime(appointment.starts_at).date() == monday
 
     desk.goto(f"{live_site}{telehealth_request.get_admin_url()}")

@@ -9,7 +9,8 @@ from django.http import QueryDict
 from hypothesis import given
 from hypothesis import strategies as st
 
-from appointments.models import BookingSettings, OutboxMessage, TelehealthRequest
+from appointments.loader import video_states
+from appointments.models import OutboxMessage, TelehealthRequest
 from appointments.forms.telehealth import TIME_OF_DAY_CHOICES, WEEKDAY_CHOICES, TelehealthRequestForm
 from tests.factories import PATIENT, stamp_issued, browser
 from tests.hostile.checks import assert_fits_the_database, assert_passed_the_traps, row_counts, send
@@ -33,7 +34,7 @@ def assert_requested_completely(sent, before):
         **before, "TelehealthRequest": before["TelehealthRequest"] + 1, "OutboxMessage": before["OutboxMessage"] + 2
     }
     assert_passed_the_traps(sent)
-    allowed_states = BookingSettings.load().telehealth_state_codes
+    allowed_states = video_states()
     form = TelehealthRequestForm(QueryDict(urlencode(sent, doseq=True)), allowed_states=allowed_states, browser=browser())
     assert form.is_valid(), form.errors
     expected = TelehealthRequest(**form.request_details(), form_key=form.form_key)

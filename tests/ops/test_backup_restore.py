@@ -21,7 +21,7 @@ from django.utils import timezone
 from appointments import booking, outbox, telehealth
 from appointments.loader import load_slots, providers_for
 from appointments.models import Appointment, OutboxMessage, VisitType
-from tests.factories import MAIL_IN_MEMORY, MAIL_SERVER_DOWN, deliver_outbox
+from tests.factories import MAIL_IN_MEMORY, MAIL_SERVER_DOWN, consented, deliver_outbox
 
 # Serialized rollback puts back what the migrations made after the flush (see tests/appointments/test_concurrency.py).
 # Slow: the scripts run in their own processes.
@@ -50,16 +50,21 @@ def patient(number):
     )
 
 
-def free_time(visit_type, modality, first_day, provider=None):
-    """The first free time from `first_day` on, for whoever offers the visit (or `provider`)."""
+def free_slot(visit_type, modality, first_day, provider=None):
+    """The first free time from `first_day` on, for whoever offers the visit (or `provider`; by video: licensed in Maryland)."""
     providers = [provider] if provider else providers_for(visit_type, modality)
-    slots = load_slots(visit_type, providers, first_day, 21, timezone.now(), merge=True)
-    return slots[0].starts_at
+    providers = [p for p in providers if modality != Appointment.Modality.VIDEO or p.licence_in("MD")]
+    return load_slots(visit_type, providers, first_day, 21, timezone.now(), merge=True)[0]
+
+
+def free_time(visit_type, modality, first_day, provider=None):
+    return free_slot(visit_type, modality, first_day, provider).starts_at
 
 
 def book(visit_type, modality, days_ahead, number):
-    starts_at = free_time(visit_type, modality, timezone.localdate() + timedelta(days=days_ahead))
-    return booking.book(visit_type=visit_type, modality=modality, starts_at=starts_at, patient=patient(number)).appointment
+    slot = free_slot(visit_type, modality, timezone.localdate() + timedelta(days=days_ahead))
+    video = {"provider_id": slot.provider_id, **consented("MD")} if modality == Appointment.Modality.VIDEO else {}
+    return booking.book(visit_type=visit_type, modality=modality, starts_at=slot.starts_at, patient=patient(number), **video).appointment
 
 
 def make_bookings_with_emails_in_every_state(settings):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from clinic import demo, seams
 from clinic.content import forget_site_content
-from clinic.models import Announcement, HolidayHours, OfficeHours, Practice, Provider
+from clinic.models import Announcement, HolidayHours, OfficeHours, Practice, Provider, ProviderLicence
 from clinic.roles import CONTENT_EDITORS, FRONT_DESK
 
 DEMO_PASSWORD = "demo-clinic-2026"  # noqa: S105  published demo sign-in, only with --demo-logins (local trials)
@@ -58,7 +58,12 @@ class Command(BaseCommand):
             )
             added_holidays += 1
         for fields in demo.PROVIDERS:
-            Provider.objects.get_or_create(slug=fields["slug"], defaults=fields)
+            provider, _ = Provider.objects.get_or_create(slug=fields["slug"], defaults=fields)
+            if not provider.licences.exists():
+                ProviderLicence.objects.bulk_create(
+                    ProviderLicence(provider=provider, state=state, licence_type=licence_type)
+                    for state, licence_type in demo.LICENCES.get(provider.slug, ())
+                )
         added_announcements = 0
         for fields in demo.ANNOUNCEMENTS:
             _, made = Announcement.objects.get_or_create(
