@@ -313,9 +313,10 @@ def providers_to_move_to(appointment: Appointment) -> list[Provider]:
 def provider_to_move_to(appointment: Appointment, provider_id: int | None = None) -> Provider:
     """The provider a patient's move is with: the visit's own unless the patient chose
     another (`provider_id`) who offers the visit there. Never anyone the patient did not choose."""
+    allowed = providers_to_move_to(appointment)  # refuses a video visit whose clinician may no longer see the patient there
     if provider_id is None or provider_id == appointment.provider_id:
         return appointment.provider
-    for provider in providers_to_move_to(appointment):
+    for provider in allowed:
         if provider.pk == provider_id:
             return provider
     raise BookingRefused("That provider does not offer this visit. Please choose another provider.", "provider")

@@ -520,7 +520,7 @@ class ProviderLicence(models.Model):
     )
     number = models.CharField(
         "licence number", max_length=30, blank=True, validators=[validate_single_line],
-        help_text="Optional, as the board prints it, e.g. D0099999. Only staff see it.",
+        help_text="Optional, as the board prints it, e.g. D0099999. Shown to the patient before a video visit with this clinician.",
     )
 
     class Meta:

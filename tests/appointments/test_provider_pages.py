@@ -30,6 +30,17 @@ def test_it_shows_a_providers_page_with_what_patients_need(client, demo):
     assert '<a class="btn btn-primary btn-lg" href="/book/?provider=marcus-ellery">Book with Marcus Ellery, DO</a>' in html
 
 
+def test_a_providers_page_says_where_they_are_licensed_and_as_what_without_the_number(client, demo):
+    marcus = Provider.objects.get(slug="marcus-ellery")
+    marcus.licences.filter(state="MD").update(number="D0099999")
+    html = unescape(client.get("/team/marcus-ellery/").content.decode())
+    licensed = re.search(r"<dt>Licensed in</dt>\s*<dd>(.*?)</dd>", html, re.S).group(1)
+    shown = re.findall(r"<li>(.*?)</li>", licensed)
+    assert shown == [f"{licence.get_state_display()}: {licence.get_licence_type_display()}" for licence in marcus.licences.all()]
+    assert "Maryland: Physician (DO)" in shown
+    assert "D0099999" not in html  # the number is for the video visit's details page, not the public one
+
+
 def test_a_provider_with_one_language_lists_only_that_one(client, demo):
     html = client.get("/team/dana-whitfield/").content.decode()
     assert re.search(r"<dt>Languages spoken</dt>\s*<dd>English</dd>", html)

@@ -296,7 +296,7 @@ def test_content_editors_edit_a_clinicians_licences_on_their_page(client, clinic
     [licence] = marcus.licences.all()
     data = {
         "name": marcus.name, "slug": marcus.slug, "credentials": marcus.credentials, "role": marcus.role, "bio": "",
-        "photo_alt": "", "offers_telehealth": "on", "is_active": "on", "order": "2",
+        "photo_alt": "", "offers_telehealth": "on", "is_active": "on", "order": "2", "languages": "English",
         "licences-TOTAL_FORMS": "2", "licences-INITIAL_FORMS": "1", "licences-MIN_NUM_FORMS": "0", "licences-MAX_NUM_FORMS": "1000",
         "licences-0-id": str(licence.pk), "licences-0-provider": str(marcus.pk), "licences-0-state": "MD",
         "licences-0-licence_type": "DO", "licences-0-number": "",

@@ -34,7 +34,7 @@ def autofill(page):
 def test_an_autofilled_form_sent_within_a_second_gets_a_clear_next_step_then_books(live_site, open_page):
     call_command("seed_demo", verbosity=0)
     page = open_page(java_script_enabled=False, viewport=PHONE)
-    page.goto(f"{live_site}/book/time/?visit=dry-needling-session&mode=in_office&provider=any")
+    page.goto(f"{live_site}/book/time/?visit=new-patient-consultation&mode=in_office&provider=any")
     # The second free time: the first can slip inside the minimum notice while the test runs.
     page.locator("button.time-button[name='start']").nth(1).click()
     page.wait_for_url(re.compile(r"/book/details/\?"))

@@ -14,13 +14,13 @@ from clinic.errors import practice_to_call
 from tests.factories import backdated
 
 WIDTHS = [320, 360, 390, 414]
-TIME_PAGE = "/book/time/?" + urlencode({"visit": "dry-needling-session", "mode": "in_office", "provider": "any"})
+TIME_PAGE = "/book/time/?" + urlencode({"visit": "new-patient-consultation", "mode": "in_office", "provider": "any"})
 
 
 def details_page(page, base_url):
     page.goto(f"{base_url}{TIME_PAGE}")
     start = page.locator("button.time-button[name='start']").nth(1).get_attribute("value")
-    return f"{base_url}/book/details/?" + urlencode({"visit": "dry-needling-session", "mode": "in_office", "provider": "any", "start": start})
+    return f"{base_url}/book/details/?" + urlencode({"visit": "new-patient-consultation", "mode": "in_office", "provider": "any", "start": start})
 
 
 def book(page, base_url):

@@ -19,7 +19,7 @@ from tests.pages import MANAGE_LINK
 PHONE = {"width": 390, "height": 844}
 PATIENT = dict(
     first_name="Zebedee", last_name="Quillfeather", date_of_birth=date(1961, 7, 19), phone="+13015550187",
-    email="zebedee.q@example.com", is_new_patient=True, consent_to_contact=True,
+    email="zebedee.q@example.com", is_new_patient=False, consent_to_contact=True,
 )
 
 
@@ -86,7 +86,7 @@ def test_a_patient_who_books_a_soon_visit_is_told_so_and_can_still_cancel_it_jus
     booking_settings.save()
 
     page = open_page(java_script_enabled=False, viewport=PHONE)
-    page.goto(f"{live_site}/book/time/?visit=dry-needling-session&mode=in_office&provider=any")
+    page.goto(f"{live_site}/book/time/?visit=new-patient-consultation&mode=in_office&provider=any")
     expect(page.locator("#soon-times")).to_contain_text("can be changed or cancelled online only for 30 minutes after booking")
     first_time = page.locator("button.time-button[name='start']").nth(1)
     expect(first_time).to_contain_text("soon")
