@@ -114,6 +114,7 @@ def manage_reschedule(request, token):
         "other_provider": provider.pk != appointment.provider_id,
         "week": week_to_move_to(request, appointment, provider) if providers else None,
         "week_url": reverse("appointments:manage_reschedule", args=[token]) + f"?provider={provider.pk}&week=",
+        "booking_settings": BookingSettings.load(),
     })
 
 
@@ -130,4 +131,4 @@ def week_to_move_to(request, appointment, provider) -> Week | None:
         slots = booking.times_to_move_to(appointment, first_day, DAYS_SHOWN, now, settings, provider)
     except BookingRefused:
         return None
-    return week_of(first_day, today, last_day, slots)
+    return week_of(first_day, today, last_day, slots, soon_before=now + settings.cancellation_cutoff)

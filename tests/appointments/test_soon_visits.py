@@ -138,3 +138,18 @@ def test_a_requested_visit_that_can_no_longer_be_changed_says_it_is_not_confirme
     appointment.save(update_fields=["manage_nonce", "manage_token_hash"])
     html = client.get(f"/appointments/manage/{token}/").content.decode()
     assert "It is not confirmed yet. Please call us to make sure it is confirmed before you come." in html
+
+
+def test_the_reschedule_page_marks_soon_times_and_says_a_move_there_closes_online_changes(client, clinic):
+    set_booking_settings(cancellation_cutoff_hours=5 * 24)  # the visit, a month away, can still be moved
+    appointment = visit_in(clinic, timedelta(days=30))
+    token = appointment.issue_manage_token()
+    appointment.save()
+    url = f"/appointments/manage/{token}/reschedule/"
+    html = client.get(url, {"week": weekday_after(1).isoformat()}).content.decode()
+    assert '<span class="soon-marker">soon</span></button>' in html
+    assert "Moved there, your appointment can no longer be changed or cancelled online" in html
+    assert "may not confirm it before the visit: please call us to make sure" in html
+
+    html = client.get(url, {"week": weekday_after(14).isoformat()}).content.decode()
+    assert "soon-marker" not in html and "Moved there" not in html
