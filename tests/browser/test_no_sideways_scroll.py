@@ -112,3 +112,17 @@ def test_the_error_pages_never_scroll_sideways(demo, page, settings, status):
     url = f"{demo}/error-{status}/"
     page.route(url, lambda route: route.fulfill(status=status, body=html, content_type="text/html; charset=utf-8"))
     assert_fits(page, url, f"the {status} page")
+
+
+def test_times_marked_soon_fit_their_buttons_and_the_page(live_site, page):
+    """With the demo's own notice and cut-off, the first days' times are marked "soon"; a marker
+    must fit its button at every width (it once pushed four buttons a row past a 390 px screen)."""
+    call_command("seed_demo", verbosity=0)
+    BookingSettings.objects.update(cancellation_cutoff_hours=30 * 24)  # every time of the weeks shown is soon
+    for path in (TIME_PAGE, "/book/time/?visit=new-patient-consultation&mode=video&provider=any&state=MD"):
+        page.goto(f"{live_site}{path}")
+        assert page.locator("button.time-button .soon-marker").count() > 0
+        assert_fits(page, f"{live_site}{path}", path)
+        overflowing = page.locator("button.time-button").evaluate_all(
+            "buttons => buttons.filter(b => b.scrollWidth > b.clientWidth).length")
+        assert overflowing == 0, f"{overflowing} time buttons are wider inside than their box on {path}"
