@@ -53,14 +53,7 @@ def medical_clinic(practice, hours: PracticeHours, today: date, site_url: str) -
                 "name": practice.name,
                 "description": practice.specialties,
                 "telephone": practice.phone,
-                "address": {
-                    "@type": "PostalAddress",
-                    "streetAddress": practice.street_address,
-                    "addressLocality": practice.city,
-                    "addressRegion": practice.state,
-                    "postalCode": practice.postal_code,
-                    "addressCountry": "US",
-                },
+                "address": postal_address(practice),
             }
         )
         if practice.email:
@@ -68,6 +61,17 @@ def medical_clinic(practice, hours: PracticeHours, today: date, site_url: str) -
         if practice.directions_url:
             data["hasMap"] = practice.directions_url
     return data
+
+
+def postal_address(practice) -> dict:
+    return {
+        "@type": "PostalAddress",
+        "streetAddress": practice.street_address,
+        "addressLocality": practice.city,
+        "addressRegion": practice.state,
+        "postalCode": practice.postal_code,
+        "addressCountry": "US",
+    }
 
 
 def provider_page(provider, treatments: list[str], page_url: str, image_url: str, practice, site_url: str) -> dict:
@@ -82,14 +86,7 @@ def provider_page(provider, treatments: list[str], page_url: str, image_url: str
         if practice is not None:
             data.update({
                 "telephone": practice.phone,
-                "address": {
-                    "@type": "PostalAddress",
-                    "streetAddress": practice.street_address,
-                    "addressLocality": practice.city,
-                    "addressRegion": practice.state,
-                    "postalCode": practice.postal_code,
-                    "addressCountry": "US",
-                },
+                "address": postal_address(practice),
             })
         if treatments:
             data["availableService"] = [{"@type": "MedicalProcedure", "name": name} for name in treatments]

@@ -308,17 +308,21 @@ def browser():
     return antispam.key_of_secret(BROWSER_SECRET)
 
 
-def stamp_issued(seconds_ago: int, shown_to: str | None = None) -> str:
-    """The stamp of a new form (spam time-trap and form key) as the booking and request pages would
-    have signed it `seconds_ago` seconds ago, for the test client's browser (or `shown_to`)."""
+def _signed_seconds_ago(value: str, seconds_ago: int) -> str:
+    """`value` signed as the patient forms' stamps are, as if `seconds_ago` seconds ago."""
     from appointments import antispam
 
     class SignerOfThePast(signing.TimestampSigner):
         def timestamp(self):
             return signing.b62_encode(int(clock.time()) - seconds_ago)
 
-    number = secrets.token_urlsafe(16)
-    return SignerOfThePast(salt=antispam.SALT).sign(f"{number}.{shown_to or browser()}")
+    return SignerOfThePast(salt=antispam.SALT).sign(value)
+
+
+def stamp_issued(seconds_ago: int, shown_to: str | None = None) -> str:
+    """The stamp of a new form (spam time-trap and form key) as the booking and request pages would
+    have signed it `seconds_ago` seconds ago, for the test client's browser (or `shown_to`)."""
+    return _signed_seconds_ago(f"{secrets.token_urlsafe(16)}.{shown_to or browser()}", seconds_ago)
 
 
 def backdated(stamp: str, seconds_ago: int) -> str:
@@ -326,12 +330,7 @@ def backdated(stamp: str, seconds_ago: int) -> str:
     seconds ago: the same form, for the same browser."""
     from appointments import antispam
 
-    class SignerOfThePast(signing.TimestampSigner):
-        def timestamp(self):
-            return signing.b62_encode(int(clock.time()) - seconds_ago)
-
-    value = signing.TimestampSigner(salt=antispam.SALT).unsign(stamp)
-    return SignerOfThePast(salt=antispam.SALT).sign(value)
+    return _signed_seconds_ago(signing.TimestampSigner(salt=antispam.SALT).unsign(stamp), seconds_ago)
 
 
 # The patient's details as the booking form sends them.
