@@ -362,8 +362,9 @@ class OutboxWorker:
         return code, time.monotonic() - started
 
 
-class HungMailServer:
-    """A port that accepts every connection and never says a word, as a hung mail server does."""
+class ServerThatNeverAnswers:
+    """A port that accepts every connection and then neither reads nor writes: a hung mail
+    server, or a hung Redis."""
 
     def __init__(self):
         self.listener = socket.create_server(("127.0.0.1", 0))
@@ -379,6 +380,7 @@ class HungMailServer:
                 return
 
     def close(self):
+        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
         self.listener.close()
         for connection in self.held:
             connection.close()
@@ -710,7 +712,7 @@ def hung_mail(report, env, folder, workers, slots, mail, db):
                f"{[code for code, _ in stopped]}, {max(seconds for _, seconds in stopped):.1f} s",
                f"all 0, <= {WORKER_STOP_GOAL_S:.0f} s",
                all(code == 0 for code, _ in stopped) and max(seconds for _, seconds in stopped) <= WORKER_STOP_GOAL_S)
-    hung = HungMailServer()
+    hung = ServerThatNeverAnswers()
     hung_env = {**env, "EMAIL_PORT": str(hung.port)}
     server = AppServer("hung", hung_env, folder)
     worker = OutboxWorker("hung", hung_env, folder)
@@ -886,29 +888,6 @@ def manage_link_and_logs(report, servers, mail):
     leaks = [line for line in lines if "?" in line or any(token in line for token in tokens)]
     report.add("privacy", "access log lines with a query string or token", f"{len(leaks)} of {len(lines)}", "0", not leaks and
                bool(lines))
-
-
-class ServerThatNeverAnswers:
-    """A port that accepts every connection and then neither reads nor writes: a hung Redis."""
-
-    def __init__(self):
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.held = []
-        threading.Thread(target=self.hold_everyone, daemon=True).start()
-
-    def hold_everyone(self):
-        while True:
-            try:
-                self.held.append(self.listener.accept()[0])
-            except OSError:
-                return
-
-    def close(self):
-        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
-        self.listener.close()
-        for connection in self.held:
-            connection.close()
 
 
 def cache_outage(report, section, redis_url, env, folder, slots, first_address):
