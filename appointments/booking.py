@@ -438,7 +438,7 @@ def _insert(appointment: Appointment, nearest) -> Booking:
         appointment.reference = new_reference()
     _turns_for_provider(appointment.provider_id)
     try:
-        insert_without_patient_values(appointment, private=[*CONTACT_FIELDS, "patient_state", "manage_nonce"])
+        insert_without_patient_values(appointment, private=[*CONTACT_FIELDS, "patient_state", "coverage", "manage_nonce"])
     except IntegrityError:
         _refuse_a_form_sent_again(appointment.form_key)
         # Another booking won the race between our check and our insert.

@@ -80,6 +80,12 @@ class VisitType(models.Model):
         help_text="Untick for a treatment that new patients start with a consultation for: online, a new patient "
         "choosing it is shown the way to book a new patient consultation instead. Staff may still book it for anyone.",
     )
+    self_pay_price = models.DecimalField(
+        "self-pay price ($)", max_digits=8, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0, "The price cannot be below zero.")],
+        help_text="What a patient paying themselves is charged for this visit, in dollars, e.g. 95 or 95.50. "
+        "Shown on the treatment page and in booking. Leave empty if there is no set price (patients are asked to call).",
+    )
     is_active = models.BooleanField("bookable online", default=True, help_text="Untick to stop offering it online.")
     order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers are listed first.")
 
@@ -137,7 +143,17 @@ class Appointment(PatientContact):
         ONLINE = "online", "Booked online"
         STAFF = "staff", "Booked by staff"
 
+    class Coverage(models.TextChoices):
+        """How the visit is paid, as the patient said when booking (45 CFR 149.610 asks it at
+        scheduling). The last two are the "uninsured or self-pay" patients owed a good faith estimate."""
+
+        NOT_ASKED = "", "Not asked"
+        INSURANCE = "insurance", "Insured: a claim will be filed with the plan"
+        INSURED_PAYING_SELF = "insured_self_pay", "Insured, but paying themselves (no claim filed)"
+        UNINSURED = "uninsured", "Not insured: paying themselves"
+
     ACTIVE_STATUSES = (Status.REQUESTED, Status.CONFIRMED)
+    SELF_PAY_COVERAGE = (Coverage.INSURED_PAYING_SELF, Coverage.UNINSURED)
 
     reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="appointments")
@@ -163,6 +179,11 @@ class Appointment(PatientContact):
     telehealth_consent_at = models.DateTimeField("consent to telehealth given", null=True, blank=True, editable=False)
     telehealth_consent_version = models.CharField(
         "consent wording version", max_length=20, blank=True, default="", db_default="", editable=False,
+    )
+
+    coverage = models.CharField(
+        "how the visit is paid", max_length=20, choices=Coverage.choices, blank=True, default="", db_default="",
+        help_text="As the patient said when booking. Uninsured or self-pay patients are owed a good faith estimate.",
     )
 
     manage_nonce = models.CharField(max_length=32, unique=True, null=True, editable=False, default=new_manage_nonce)
@@ -199,6 +220,11 @@ class Appointment(PatientContact):
 
     def has_started(self, now) -> bool:
         return self.starts_at <= now
+
+    @property
+    def needs_good_faith_estimate(self) -> bool:
+        """Uninsured, or insured and not filing a claim: owed a good faith estimate (45 CFR 149.610)."""
+        return self.coverage in self.SELF_PAY_COVERAGE
 
     def join_link(self, settings=None) -> str:
         """How to join a video visit: only for confirmed video visits ("" otherwise)."""
