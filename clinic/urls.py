@@ -16,6 +16,9 @@ clinic_patterns = (
         path("hours/", views.hours, name="hours"),
         path("notices/<slug:slug>/", views.notice, name="notice"),
         path("team/", views.team, name="team"),
+        # Notices the law requires (issue 13: under construction).
+        path("legal/", views.under_construction, name="legal_notices"),
+        path("legal/<slug:slug>/", views.under_construction, name="legal_notice"),
     ],
     "clinic",
 )

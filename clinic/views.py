@@ -90,3 +90,8 @@ def robots_txt(request):
 @require_safe
 def favicon(request):
     return redirect(static("img/favicon.svg"), permanent=True)
+
+
+def under_construction(request, **kwargs):
+    """Scaffolding of issue 13: each route is replaced by its real view before the issue lands."""
+    raise Http404("Not built yet.")
