@@ -5,7 +5,8 @@
 - `create_for_request`: a patient asks for one without booking (/estimates/ask/);
 - `issue`: fix the snapshot and queue the email to the patient (at once when the visit type
   has its expected items; otherwise the front desk's "Send estimate now");
-- `revise_for_move`: the visit moved (or changed) — see below; `withdraw_for_cancel`: the visit was cancelled.
+- `revise_for_move`: the visit moved (or changed) — see below; `withdraw_for_cancel`: the visit was cancelled;
+- `follow_coverage`: staff changed how a booked visit is paid (creates or withdraws).
 
 Due dates (149.610(b)(1)(vi)), counted in business days, which 149.610(a)(2) defines as the
 days the convening provider offers items or services: here, the days the practice is open
@@ -305,6 +306,18 @@ def revise_for_move(appointment: Appointment, *, now: datetime) -> GoodFaithEsti
     estimate.status = GoodFaithEstimate.Status.SUPERSEDED
     estimate.save(update_fields=["status", "updated_at"])
     return create_for_booking(appointment, now=now, supersedes=estimate)
+
+
+def follow_coverage(appointment: Appointment, *, now: datetime | None = None) -> GoodFaithEstimate | None:
+    """Staff changed how the visit is paid (in the caller's transaction, after saving it): a visit
+    now self-pay gets its estimate, due counted from now (149.610 counts from when the patient
+    said so); one no longer self-pay has its estimate withdrawn. For whoever changes `coverage`
+    after booking to call."""
+    now = now or timezone.now()
+    if not appointment.needs_good_faith_estimate:
+        withdraw_for_cancel(appointment)
+        return None
+    return revise_for_move(appointment, now=now)
 
 
 def current_for(appointment: Appointment) -> GoodFaithEstimate | None:

@@ -210,6 +210,23 @@ def test_moving_a_visit_whose_estimate_waits_updates_its_date(practice, provider
     assert estimate.service_starts_at == at(monday + timedelta(days=9), 14)
 
 
+def test_a_change_of_coverage_by_staff_creates_or_withdraws_the_estimate(practice, provider, dry_needling):
+    monday = booking_day()
+    booked = book_by_phone(provider, dry_needling, visit_day=monday + timedelta(days=7), now=at(monday, 10), coverage="insurance")
+    appointment = booked.appointment
+    appointment.coverage = Appointment.Coverage.INSURED_PAYING_SELF
+    appointment.save()
+    estimates.follow_coverage(appointment, now=at(monday, 11))
+    [estimate] = GoodFaithEstimate.objects.all()
+    assert estimate.status == GoodFaithEstimate.Status.SENT and estimate.coverage == "insured_self_pay"
+    assert estimate.due_at == day_window(monday + timedelta(days=1))[1]
+
+    appointment.coverage = Appointment.Coverage.INSURANCE
+    appointment.save()
+    estimates.follow_coverage(appointment, now=at(monday, 12))
+    assert GoodFaithEstimate.objects.get().status == GoodFaithEstimate.Status.WITHDRAWN
+
+
 # --- The front desk ------------------------------------------------------------------------------
 
 
