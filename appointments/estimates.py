@@ -35,12 +35,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from appointments import notifications
 from appointments.loader import practice_hours
-from appointments.models import Appointment, GoodFaithEstimate, VisitType, new_link_nonce
+from appointments.models import Appointment, GoodFaithEstimate, VisitType, insert_without_patient_values, new_link_nonce
 from clinic.hours import PRACTICE_TIME_ZONE, PracticeHours, day_window
 from clinic.models import Practice
 
@@ -154,6 +154,8 @@ def request_due(asked_at: datetime, hours: PracticeHours) -> Due:
 # --- Changes ------------------------------------------------------------------------------
 
 PATIENT_FIELDS = ("first_name", "last_name", "date_of_birth", "email", "phone")
+# Written after the insert, never in it: a refused insert is logged whole by PostgreSQL (NOTES.md).
+PRIVATE_FIELDS = [*PATIENT_FIELDS, "coverage", "expected_date"]
 
 
 def _snapshot_items(visit_type: VisitType) -> tuple[list[dict], Decimal]:
@@ -222,9 +224,9 @@ def create_for_booking(appointment: Appointment, *, now: datetime, supersedes: G
         provider_name=appointment.provider.display_name, service_name=appointment.visit_type.name,
         **{name: getattr(appointment, name) for name in PATIENT_FIELDS},
     )
+    insert_without_patient_values(estimate, private=PRIVATE_FIELDS)
     if _can_issue_now(estimate):
         return _issue_locked(estimate, now)
-    estimate.save()
     return estimate
 
 
@@ -248,7 +250,13 @@ def create_for_request(details: dict, *, form_key: str | None = None, now: datet
     with transaction.atomic():
         if estimate.form_key and sent_before.exists():
             return sent_before.get()
-        estimate.save()
+        try:
+            insert_without_patient_values(estimate, private=PRIVATE_FIELDS)
+        except IntegrityError:
+            # The same form, sent twice at once: the other sending saved it.
+            if not estimate.form_key or not sent_before.exists():
+                raise
+            return sent_before.get()
         notifications.queue_estimate_requested(estimate)
     return estimate
 

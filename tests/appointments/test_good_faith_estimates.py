@@ -128,7 +128,7 @@ def test_the_estimate_page_has_what_the_federal_template_asks_for(client, practi
         "not a contract", "$400 or more", "120 calendar days", "dispute resolution",  # the disclaimers
     ]:
         assert expected in html, expected
-    assert re.search(r"estimate_print[.\w]*\.css\" media=\"print\"", html)  # printable
+    assert re.search(r"/static/css/estimate[.\w]*\.css", html)  # its print styles
 
 
 def test_the_estimate_page_is_reachable_only_through_the_patients_link(client, practice, provider, dry_needling):
