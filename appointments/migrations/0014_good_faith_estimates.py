@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                 ('email', models.EmailField(max_length=254)),
                 ('phone', models.CharField(blank=True, max_length=20, verbose_name='phone')),
                 ('service_starts_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='date of service')),
-                ('expected_date', models.DateField(blank=True, help_text='Asked for without booking: the day the patient expects the visit, if they said.', null=True, verbose_name='expected date')),
+                ('expected_date', models.DateField(blank=True, help_text='Asked for without booking: the day the patient expects the visit, if they said.', null=True, validators=[clinic.validators.validate_plausible_date], verbose_name='expected date')),
                 ('due_at', models.DateTimeField(db_index=True, editable=False, help_text='The latest the patient may receive it.', verbose_name='due by')),
                 ('service_name', models.CharField(blank=True, editable=False, max_length=100, verbose_name='service')),
                 ('practice_name', models.CharField(blank=True, editable=False, max_length=120)),

@@ -18,7 +18,8 @@ from django.urls import reverse
 from appointments.models.appointment import Appointment, VisitType, new_reference
 from appointments.models.outbox import OutboxMessage
 from appointments.models.patient import form_key_field, validate_date_of_birth
-from clinic.validators import validate_single_line
+from clinic.phone import normalise_phone
+from clinic.validators import validate_plausible_date, validate_single_line
 
 CPT_CODE = re.compile(r"^[0-9]{4}[0-9FTU]$")
 HCPCS_CODE = re.compile(r"^[A-V][0-9]{4}$")
@@ -137,7 +138,7 @@ class GoodFaithEstimate(models.Model):
     # When: the booked visit's start, or (asked for without booking) the day the patient expects.
     service_starts_at = models.DateTimeField("date of service", null=True, blank=True, editable=False)
     expected_date = models.DateField(
-        "expected date", null=True, blank=True, help_text="Asked for without booking: the day the patient expects the visit, if they said.",
+        "expected date", null=True, blank=True, validators=[validate_plausible_date], help_text="Asked for without booking: the day the patient expects the visit, if they said.",
     )
     due_at = models.DateTimeField("due by", db_index=True, editable=False, help_text="The latest the patient may receive it.")
 
@@ -182,6 +183,14 @@ class GoodFaithEstimate(models.Model):
 
     def get_admin_url(self):
         return reverse("admin:appointments_goodfaithestimate_change", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        if self.phone:
+            try:
+                self.phone = normalise_phone(self.phone)
+            except ValidationError as error:
+                raise ValidationError({"phone": error}) from None
 
     @property
     def patient_name(self) -> str:

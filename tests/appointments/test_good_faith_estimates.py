@@ -313,3 +313,29 @@ def test_an_estimate_cannot_be_sent_without_the_practices_identifiers(practice, 
     assert estimate.status == GoodFaithEstimate.Status.TO_PREPARE
     with pytest.raises(EstimateRefused, match="NPI and tax ID"):
         estimates.issue(estimate)
+
+
+def test_odd_input_on_a_waiting_estimate_is_refused_next_to_the_field_and_saves_nothing(desk_client, practice, visit_type):
+    estimate = estimates.create_for_request({
+        "first_name": "Robin", "last_name": "Selfpay", "date_of_birth": date(1958, 3, 27), "email": "robin@example.com",
+        "phone": "", "visit_type": visit_type, "expected_date": None, "coverage": Appointment.Coverage.UNINSURED,
+    })
+    response = desk_client.post(f"{ESTIMATES}{estimate.pk}/change/", {
+        "first_name": "Robin", "last_name": "Selfpay", "date_of_birth": "1958-03-27", "email": "not-an-email", "phone": "12",
+        "coverage": "uninsured", "visit_type": visit_type.pk, "expected_date": "9999-12-31",
+    })
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert set(errors) == {"email", "phone", "expected_date"}
+    assert errors["expected_date"] == ["Please check the year."]
+    estimate.refresh_from_db()
+    assert (estimate.email, estimate.expected_date) == ("robin@example.com", None)
+
+
+def test_a_sent_estimate_cannot_be_edited_in_the_admin(desk_client, practice, provider, dry_needling):
+    monday = booking_day()
+    book_by_phone(provider, dry_needling, visit_day=monday + timedelta(days=7), now=at(monday, 10))
+    estimate = GoodFaithEstimate.objects.get()
+    desk_client.post(f"{ESTIMATES}{estimate.pk}/change/", {"first_name": "Changed", "email": "changed@example.com"})
+    estimate.refresh_from_db()
+    assert (estimate.first_name, estimate.email) == ("Robin", "robin@example.com")
