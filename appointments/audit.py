@@ -1,16 +1,18 @@
 """The audit trail of staff access to patient records (django-auditlog).
 
-Every view in the admin, change and deletion of an appointment or a telehealth
-request is recorded with who and when. Patient fields are masked completely:
+Every view in the admin, change and deletion of an appointment, a telehealth
+request or a good faith estimate is recorded with who and when. Patient fields are masked completely:
 the record says a field changed, never what it said.
 """
 
 from auditlog.registry import auditlog
 
-from appointments.models import CONTACT_FIELDS, Appointment, TelehealthRequest
+from appointments.models import CONTACT_FIELDS, Appointment, GoodFaithEstimate, TelehealthRequest
 
 # Everything a patient told us, and staff's notes about them: never written to the audit log.
-MASKED_FIELDS = [*CONTACT_FIELDS, "state", "patient_state", "coverage", "preferred_days", "preferred_times", "notes"]
+MASKED_FIELDS = [
+    *CONTACT_FIELDS, "state", "patient_state", "coverage", "preferred_days", "preferred_times", "notes", "expected_date",
+]
 
 
 def mask_completely(value: str) -> str:
@@ -19,6 +21,9 @@ def mask_completely(value: str) -> str:
 
 
 def register_patient_records():
-    for model in (Appointment, TelehealthRequest):
+    for model in (Appointment, TelehealthRequest, GoodFaithEstimate):
         present = {field.name for field in model._meta.get_fields()}
-        auditlog.register(model, mask_fields=[name for name in MASKED_FIELDS if name in present], exclude_fields=["manage_nonce", "manage_token_hash"])
+        auditlog.register(
+            model, mask_fields=[name for name in MASKED_FIELDS if name in present],
+            exclude_fields=["manage_nonce", "manage_token_hash", "link_nonce"],
+        )

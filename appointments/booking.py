@@ -6,6 +6,9 @@
 - `change_video_link`;                      - `send_due_reminders`: the day-before reminder;
 - `send_new_manage_link`: a new link for the patient, every older one stops working.
 
+A self-pay booking, move or cancellation also creates, revises or withdraws the visit's good
+faith estimate in the same transaction (`appointments.estimates`).
+
 Each one is atomic, checks again inside its transaction what it depends on (the row,
 locked; availability, read fresh), queues its emails in the same transaction
 (`appointments.notifications`), and leaves the last word on overlaps to the database
@@ -29,7 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from appointments import consent, notifications
+from appointments import consent, estimates, notifications
 from appointments.availability import (
     Slot,
     booking_window,
@@ -427,7 +430,7 @@ def _new_appointment(patient: dict, **visit) -> Appointment:
     return appointment
 
 
-def _insert(appointment: Appointment, nearest) -> Booking:
+def _insert(appointment: Appointment, nearest, now: datetime) -> Booking:
     """Save a new appointment with its manage token and queue its emails; the database
     refuses an overlap, which becomes SlotUnavailable with `nearest()` (or AlreadyBooked when
     the same form booked meanwhile). Run inside a transaction. The insert, the one statement
@@ -444,6 +447,9 @@ def _insert(appointment: Appointment, nearest) -> Booking:
         # Another booking won the race between our check and our insert.
         raise SlotUnavailable(JUST_TAKEN, nearest()) from None
     notifications.queue_booking_received(appointment)
+    if appointment.needs_good_faith_estimate:
+        # Uninsured or not using insurance: owed a good faith estimate (45 CFR 149.610), made in this transaction.
+        estimates.create_for_booking(appointment, now=now)
     return Booking(appointment, token)
 
 
@@ -486,7 +492,7 @@ def book(*, visit_type: VisitType, modality: str, starts_at: datetime, patient: 
         if _same_patients_visit(appointment):
             # Said without telling whether that person has a visit: anyone can type a name.
             raise BookingRefused(ALREADY_BOOKED_THEN)
-        return _insert(appointment, lambda: nearest_slots(visit_type, providers, starts_at, now, settings))
+        return _insert(appointment, lambda: nearest_slots(visit_type, providers, starts_at, now, settings), now)
 
 
 def book_for_staff(*, provider: Provider, visit_type: VisitType, modality: str, starts_at: datetime, patient: dict,
@@ -514,7 +520,7 @@ def book_for_staff(*, provider: Provider, visit_type: VisitType, modality: str, 
         other = _same_patients_visit(appointment)
         if other is not None:
             raise BookingRefused(f"This patient already has appointment {other.reference} at that time.", "starts_at")
-        return _insert(appointment, lambda: [])
+        return _insert(appointment, lambda: [], now)
 
 
 # --- Changes to a booked visit ------------------------------------------------
@@ -584,6 +590,8 @@ def move(appointment: Appointment, *, starts_at: datetime, by_patient: bool, pro
         notifications.queue_rescheduled(
             appointment, by_patient=by_patient, previous_provider=previous_provider if previous_provider.pk != provider.pk else None,
         )
+        # A new date, clinician or visit: the good faith estimate follows (a revised one if it was sent).
+        estimates.revise_for_move(appointment, now=now)
     return appointment
 
 
@@ -623,6 +631,7 @@ def cancel(appointment: Appointment, *, by_patient: bool, now: datetime | None =
         appointment.status = Appointment.Status.CANCELLED
         appointment.save(update_fields=["status", "updated_at"])
         notifications.queue_cancelled(appointment, by_patient=by_patient)
+        estimates.withdraw_for_cancel(appointment)
     return appointment
 
 

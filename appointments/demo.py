@@ -2,7 +2,7 @@
 
 from datetime import time
 
-from appointments.models import BookingSettings, TelehealthPage, VisitType, WorkingHours
+from appointments.models import BookingSettings, EstimateItem, TelehealthPage, VisitType, WorkingHours
 from clinic.models import Provider
 from services.models import Service
 
@@ -67,6 +67,19 @@ VISIT_TYPES = [
     },
 ]
 
+# What good faith estimates list per visit type: code type, code, description, quantity, charge each.
+# Demo charges; a real practice enters its own (and keeps them consistent with its self-pay prices).
+# Dry needling is usually self-pay: Medicare does not cover CPT 20560/20561.
+ESTIMATE_ITEMS = {
+    "new-patient-consultation": [("CPT", "99204", "New patient office visit, moderate complexity (about 45 minutes)", 1, "250.00")],
+    "follow-up-visit": [("CPT", "99213", "Established patient office visit, low complexity", 1, "120.00")],
+    "dry-needling-session": [("CPT", "20561", "Dry needling, 3 or more muscles", 1, "95.00")],
+    "trigger-point-injection": [
+        ("CPT", "20552", "Trigger point injection(s), 1 or 2 muscles", 1, "125.00"),
+        ("HCPCS", "J3301", "Triamcinolone acetonide (steroid), per 10 mg, if the clinician adds it", 1, "15.00"),
+    ],
+}
+
 
 TELEHEALTH_PAGE = {
     "intro": "<p>A video visit lets you talk with your provider from home, on a phone, tablet or computer. "
@@ -109,3 +122,12 @@ def load_demo_booking(today=None):
         visit_type, created = VisitType.objects.get_or_create(slug=fields["slug"], defaults=fields)
         if created:
             visit_type.providers.set([providers[slug] for slug in provider_slugs if slug in providers])
+    for slug, items in ESTIMATE_ITEMS.items():
+        visit_type = VisitType.objects.filter(slug=slug).first()
+        if visit_type is None or visit_type.estimate_items.exists():
+            continue
+        EstimateItem.objects.bulk_create(
+            EstimateItem(visit_type=visit_type, code_type=code_type, code=code, description=description, quantity=quantity,
+                         charge=charge, order=order)
+            for order, (code_type, code, description, quantity, charge) in enumerate(items)
+        )

@@ -11,6 +11,7 @@ and an admin link only.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from datetime import timezone as dt_timezone
 from urllib.parse import urlsplit
 
@@ -37,6 +38,9 @@ STAFF_CANCELLED = "staff_cancelled"
 STAFF_RESCHEDULED = "staff_rescheduled"
 PATIENT_TELEHEALTH_REQUEST = "patient_telehealth_request"
 STAFF_TELEHEALTH_REQUEST = "staff_telehealth_request"
+PATIENT_ESTIMATE = "patient_estimate"
+PATIENT_ESTIMATE_REQUEST = "patient_estimate_request"
+STAFF_ESTIMATE_REQUEST = "staff_estimate_request"
 
 CALENDAR_FILE_NAME = "appointment.ics"
 CALENDAR_MIMETYPE = "text/calendar"
@@ -314,3 +318,48 @@ def queue_telehealth_request_received(telehealth_request):
         "A patient asked online for a call back to arrange a video visit. Please call them within one business day.",
     ))
     outbox.queue(messages)
+
+
+def queue_estimate(estimate) -> OutboxMessage:
+    """The patient's good faith estimate: a link to the page that shows it (filled in when it is
+    sent, `outbox.ESTIMATE_LINK_PLACEHOLDER`), never the estimate's contents. Returns the message,
+    which records its delivery. Run it in the transaction that issues the estimate."""
+    practice = PracticeDetails.load()
+    day = ""
+    if estimate.service_starts_at is not None:
+        day = dateformat.format(timezone.localtime(estimate.service_starts_at, PRACTICE_TIME_ZONE), "l, F j, Y")
+    message = OutboxMessage(
+        kind=PATIENT_ESTIMATE,
+        appointment=estimate.appointment,
+        to=estimate.email,
+        subject=f"Your good faith estimate — {practice.name}",
+        body=_render("appointments/email/patient_estimate.txt", {
+            "first_name": estimate.first_name, "practice": practice, "reference": estimate.reference, "day": day,
+            "service": estimate.service_name, "revised": estimate.supersedes_id is not None,
+            "estimate_link": outbox.ESTIMATE_LINK_PLACEHOLDER,
+        }),
+    )
+    outbox.queue([message])
+    return message
+
+
+def queue_estimate_requested(estimate):
+    """A patient asked for an estimate without booking: their acknowledgement (when to expect it)
+    and the front desk's alert (the reference and an admin link only)."""
+    practice = PracticeDetails.load()
+    due = dateformat.format(timezone.localtime(estimate.due_at, PRACTICE_TIME_ZONE) - timedelta(minutes=1), "l, F j")
+    outbox.queue([
+        OutboxMessage(
+            kind=PATIENT_ESTIMATE_REQUEST,
+            to=estimate.email,
+            subject=f"We have your request for an estimate — {practice.name}",
+            body=_render("appointments/email/patient_estimate_request.txt", {
+                "first_name": estimate.first_name, "practice": practice, "reference": estimate.reference, "due": due,
+            }),
+        ),
+        _staff_message(
+            estimate, STAFF_ESTIMATE_REQUEST, f"Estimate requested: {estimate.reference} — please prepare it",
+            f"A patient asked online for a good faith estimate. It is due by {due} (3 business days): prepare and send it "
+            "from the admin.",
+        ),
+    ])

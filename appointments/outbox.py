@@ -47,6 +47,8 @@ PERMANENT_REFUSALS_LIMIT = 3
 BATCH_SIZE = 100
 # Where the patient's manage link goes in a stored body; filled in only when the email is sent.
 MANAGE_LINK_PLACEHOLDER = "[[manage-link]]"
+# Where the link to a good faith estimate goes (behind the manage link, or the estimate's own link).
+ESTIMATE_LINK_PLACEHOLDER = "[[estimate-link]]"
 
 
 def queue(messages):
@@ -128,10 +130,15 @@ def body_to_send(message) -> str:
     """The stored body with the patient's manage link filled in, made now from the appointment
     (so it is the appointment's current link). Without an appointment (deleted since), the
     patient is asked to call instead."""
-    if MANAGE_LINK_PLACEHOLDER not in message.body:
-        return message.body
+    body = message.body
+    if ESTIMATE_LINK_PLACEHOLDER in body:
+        estimate = message.estimates.select_related("appointment").first()
+        link = estimate.patient_url() if estimate is not None else "(please call us for your estimate)"
+        body = body.replace(ESTIMATE_LINK_PLACEHOLDER, link)
+    if MANAGE_LINK_PLACEHOLDER not in body:
+        return body
     link = message.appointment.manage_url() if message.appointment is not None else "(please call us to change this visit)"
-    return message.body.replace(MANAGE_LINK_PLACEHOLDER, link)
+    return body.replace(MANAGE_LINK_PLACEHOLDER, link)
 
 
 def is_permanent(error) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments.views import booking, manage, team, telehealth
+from appointments.views import booking, estimates, manage, team, telehealth
 from clinic.views import under_construction
 
 app_name = "appointments"
@@ -16,11 +16,13 @@ urlpatterns = [
     path("appointments/manage/<str:token>/", manage.manage, name="manage"),
     path("appointments/manage/<str:token>/cancel/", manage.manage_cancel, name="manage_cancel"),
     path("appointments/manage/<str:token>/reschedule/", manage.manage_reschedule, name="manage_reschedule"),
-    path("appointments/manage/<str:token>/estimate/", under_construction, name="manage_estimate"),
-    # Issue 13 (under construction): plans taken and self-pay prices; asking for an estimate
-    # without booking; asking for help or an accommodation.
+    path("appointments/manage/<str:token>/estimate/", estimates.manage_estimate, name="manage_estimate"),
+    # Good faith estimates asked for without booking: the form, its thank-you page, and the estimate's own link.
+    path("estimates/ask/", estimates.ask_for_estimate, name="ask_for_estimate"),
+    path("estimates/ask/sent/", estimates.estimate_request_sent, name="estimate_request_sent"),
+    path("estimates/<str:token>/", estimates.estimate, name="estimate"),
+    # Issue 13 (under construction): plans taken and self-pay prices; asking for help or an accommodation.
     path("insurance/", under_construction, name="insurance"),
-    path("estimates/ask/", under_construction, name="ask_for_estimate"),
     path("accessibility/ask/", under_construction, name="ask_for_help"),
     # A provider's own page, linked from the team page (clinic:team) and from booking.
     path("team/<slug:slug>/", team.provider_page, name="provider"),

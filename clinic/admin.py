@@ -163,6 +163,11 @@ class PracticeAdmin(SingleRowAdmin):
         ("Contact", {"fields": ["phone", "email"]}),
         ("Address", {"fields": ["street_address", "city", "state", "postal_code", "directions_url"]}),
         ("Booking page", {"fields": ["referral_note"]}),
+        ("Identifiers for good faith estimates", {
+            "fields": ["npi", "tax_id"],
+            "description": "Printed on the cost estimates patients paying themselves receive (45 CFR 149.610). "
+            "Estimates cannot be sent until both are filled in.",
+        }),
     ]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -318,7 +323,7 @@ class ProviderAdmin(admin.ModelAdmin):
     search_fields = ["name", "role"]
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
-        (None, {"fields": ["name", "slug", "credentials", "role", "bio", "languages"]}),
+        (None, {"fields": ["name", "slug", "credentials", "role", "bio", "languages", "npi"]}),
         ("Photo", {"fields": ["photo", "photo_alt"]}),
         ("On the site", {"fields": ["offers_telehealth", "is_active", "order"]}),
     ]

@@ -15,6 +15,10 @@ PRACTICE = {
     "state": "MD",
     "postal_code": "20878",
     "directions_url": "https://www.openstreetmap.org/search?query=Gaithersburg%2C%20MD",
+    # Made up, in a valid format: CMS's own example NPI (check digit right) and an EIN with the
+    # prefix 00, which the IRS never issues. A real practice enters its own.
+    "npi": "1234567893",
+    "tax_id": "00-0000000",
 }
 
 MORNING = TimeBlock(time(8, 30), time(12, 30))
@@ -110,6 +114,7 @@ ANNOUNCEMENTS = [
 PROVIDERS = [
     {
         "slug": "dana-whitfield",
+        "npi": "1000000004",  # made up, valid format
         "name": "Dana Whitfield",
         "credentials": "MD",
         "role": "Physical Medicine & Rehabilitation physician",
@@ -125,6 +130,7 @@ PROVIDERS = [
     },
     {
         "slug": "marcus-ellery",
+        "npi": "1000000012",  # made up, valid format
         "name": "Marcus Ellery",
         "credentials": "DO",
         "role": "Pain Medicine physician",
@@ -138,6 +144,7 @@ PROVIDERS = [
     },
     {
         "slug": "priya-raman",
+        "npi": "1000000020",  # made up, valid format
         "name": "Priya Raman",
         "credentials": "PA-C",
         "role": "Physician assistant",

@@ -11,7 +11,7 @@ from django.utils import timezone
 from clinic.hours import Holiday, TimeBlock
 from clinic.phone import display_phone, normalise_phone
 from clinic.us_states import US_STATES
-from clinic.validators import validate_plausible_date, validate_single_line
+from clinic.validators import validate_npi, validate_plausible_date, validate_single_line, validate_tax_id
 
 # What the cache holds for a single-row model nobody has saved yet (None would read as "not cached").
 NO_ROW = "no-row"
@@ -115,6 +115,16 @@ class Practice(SingleRowModel):
         blank=True,
         help_text="Optional link to directions in a map service. Patients open it themselves; "
         "the site never loads maps on its pages.",
+    )
+    npi = models.CharField(
+        "practice NPI", max_length=10, blank=True, validators=[validate_npi],
+        help_text="The practice's own (type 2, organisation) National Provider Identifier: 10 digits, from the "
+        "NPI registry. Printed on good faith estimates for patients paying themselves.",
+    )
+    tax_id = models.CharField(
+        "tax ID (EIN)", max_length=10, blank=True, validators=[validate_tax_id],
+        help_text="The practice's federal Tax Identification Number as on its bills, e.g. 12-3456789. "
+        "Printed on good faith estimates.",
     )
     referral_note = models.TextField(
         "referrals",
@@ -453,6 +463,11 @@ class Provider(models.Model):
         default="English",
         validators=[validate_single_line],
         help_text="The languages they see patients in, separated by commas, e.g. “English, Spanish”.",
+    )
+    npi = models.CharField(
+        "NPI", max_length=10, blank=True, validators=[validate_npi],
+        help_text="The clinician's own National Provider Identifier: 10 digits, from the NPI registry. "
+        "Printed on good faith estimates. Leave empty for staff who do not treat patients.",
     )
     offers_telehealth = models.BooleanField(
         "offers video visits", default=True, help_text="Tick if this provider sees patients by video."

@@ -24,3 +24,31 @@ def validate_plausible_date(value):
     day = value.date() if hasattr(value, "date") else value
     if abs(day.year - timezone.localdate().year) > PLAUSIBLE_YEARS:
         raise ValidationError("Please check the year.", code="implausible_date")
+
+
+def npi_check_digit_is_right(npi: str) -> bool:
+    """The National Provider Identifier's last digit is a Luhn check digit over the 9 digits
+    before it, prefixed with 80840 (the card-issuer prefix CMS chose); as CMS describes it in
+    "Requirements for NPI check digit"."""
+    digits = [int(character) for character in "80840" + npi]
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        if position % 2 == 1:
+            digit *= 2
+            digit = digit - 9 if digit > 9 else digit
+        total += digit
+    return total % 10 == 0
+
+
+def validate_npi(value: str):
+    """A National Provider Identifier: 10 digits, the last one a check digit."""
+    if len(value) != 10 or not value.isascii() or not value.isdigit():
+        raise ValidationError("An NPI is 10 digits, e.g. 1234567893: please check it.", code="npi_format")
+    if not npi_check_digit_is_right(value):
+        raise ValidationError("This NPI's last digit does not match the others: please check for a typing slip.", code="npi_check_digit")
+
+
+def validate_tax_id(value: str):
+    """A federal Tax Identification Number (an EIN), written 12-3456789."""
+    if len(value) != 10 or value[2] != "-" or not (value[:2] + value[3:]).isascii() or not (value[:2] + value[3:]).isdigit():
+        raise ValidationError("Write the practice's tax ID (EIN) as 2 digits, a dash and 7 digits, e.g. 12-3456789.", code="tax_id_format")

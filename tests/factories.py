@@ -56,6 +56,8 @@ def make_practice(**overrides):
         "state": "MD",
         "postal_code": "20878",
         "directions_url": "https://maps.example/directions",
+        "npi": "1234567893",
+        "tax_id": "00-0000000",
     }
     fields.update(overrides)
     return Practice.objects.create(**fields)
@@ -197,6 +199,26 @@ def make_visit_type(providers=(), **overrides):
     visit_type = VisitType.objects.create(**fields)
     visit_type.providers.set(providers)
     return visit_type
+
+
+def make_estimate_item(visit_type, **overrides):
+    """An expected item of `visit_type`'s good faith estimates: by default dry needling, 3+ muscles, $95."""
+    from appointments.models import EstimateItem
+
+    fields = {"code_type": "CPT", "code": "20561", "description": "Dry needling, 3 or more muscles", "quantity": 1, "charge": "95.00"}
+    fields.update(overrides)
+    return EstimateItem.objects.create(visit_type=visit_type, **fields)
+
+
+def estimate_request_form(visit_type, **overrides) -> dict:
+    """What a patient sends from /estimates/ask/ (add a `form_stamp`)."""
+    fields = {
+        "first_name": "Robin", "last_name": "Selfpay", "date_of_birth": "03/27/1958", "email": "robin@example.com",
+        "phone": "", "visit_type": str(visit_type.pk), "expected_date": "", "coverage": "uninsured", "consent_to_contact": "on",
+        "website": "",
+    }
+    fields.update(overrides)
+    return fields
 
 
 def make_working_hours(provider, weekdays=range(5), blocks=((time(9), time(17)),)):

@@ -1,26 +1,30 @@
 """Who may open what in the admin: every page and the key actions, for a superuser, the
 front desk, content editors and a visitor who is not signed in.
 
-Front desk: appointments, telehealth requests, schedules and time off (plus visit types,
-booking settings and reading the outbox); they may read practice details, hours, notices
+Front desk: appointments, telehealth requests, good faith estimates (and the expected items
+of visit types they list), schedules and time off (plus visit types, booking settings and
+reading the outbox); they may read practice details, hours, notices
 and the team to answer the phone. Content editors: practice details, hours, holiday
 hours, announcements, treatments, conditions, the team and the telehealth page text;
 nothing about patients. The audit trail and user accounts: superusers only.
 """
 
+from datetime import date
 from typing import NamedTuple
 
 import pytest
 from auditlog.models import LogEntry
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
-from appointments.models import Appointment, OutboxMessage, TelehealthPage, TimeOff
+from appointments import estimates
+from appointments.models import Appointment, GoodFaithEstimate, OutboxMessage, TelehealthPage, TimeOff
 from clinic.roles import CONTENT_EDITORS, FRONT_DESK
 from tests.factories import (
     set_booking_settings,
     make_announcement,
     make_appointment,
     make_condition,
+    make_estimate_item,
     make_holiday,
     make_office_hours,
     make_practice,
@@ -76,6 +80,15 @@ PAGES = [
                                                                                        OK,         OK,         FORBIDDEN,  LOGIN),
     Page("telehealth request: delete",    f"{A}/telehealthrequest/{{telehealth_request}}/delete/",
                                                                                        OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
+    # Good faith estimates hold patient details: the front desk's, who send them. Nobody adds or deletes
+    # one by hand (they come from bookings and requests, and are records once sent).
+    Page("good faith estimates",          f"{A}/goodfaithestimate/",                   OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("good faith estimates: overdue", f"{A}/goodfaithestimate/?due=overdue",       OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("good faith estimate",           f"{A}/goodfaithestimate/{{estimate}}/change/", OK,       OK,         FORBIDDEN,  LOGIN),
+    Page("good faith estimate: add",      f"{A}/goodfaithestimate/add/",               FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("good faith estimate: delete",   f"{A}/goodfaithestimate/{{estimate}}/delete/", FORBIDDEN, FORBIDDEN, FORBIDDEN,  LOGIN),
+    Page("expected items (on the visit type)", f"{A}/visittype/{{visit_type}}/change/", OK,        OK,         FORBIDDEN,  LOGIN,
+         inline="estimateitem"),
     # What makes times bookable: the front desk's.
     Page("working hours",                 f"{A}/workinghours/",                        OK,         OK,         FORBIDDEN,  LOGIN),
     Page("working hours: add",            f"{A}/workinghours/add/",                    OK,         OK,         FORBIDDEN,  LOGIN),
@@ -147,7 +160,12 @@ def objects():
     provider = make_provider()
     working_hours = make_working_hours(provider)[0]
     visit_type = make_visit_type(providers=[provider])
+    make_estimate_item(visit_type)
     appointment = make_appointment(visit_type=visit_type, provider=provider, status=Appointment.Status.REQUESTED)
+    estimate = estimates.create_for_request({
+        "first_name": "Robin", "last_name": "Selfpay", "date_of_birth": date(1958, 3, 27), "email": "robin@example.com",
+        "phone": "", "visit_type": visit_type, "expected_date": None, "coverage": Appointment.Coverage.UNINSURED,
+    })
     time_off = TimeOff.objects.create(provider=provider, starts_at=appointment.starts_at, ends_at=appointment.ends_at)
     set_booking_settings()
     TelehealthPage.objects.create(intro="<p>Video visits.</p>")
@@ -164,6 +182,7 @@ def objects():
             "working_hours": working_hours.pk,
             "visit_type": visit_type.pk,
             "appointment": appointment.pk,
+            "estimate": estimate.pk,
             "time_off": time_off.pk,
             "telehealth_request": make_telehealth_request().pk,
             "outbox_message": OutboxMessage.objects.create(kind="patient_confirmed", to="a@example.com", subject="s", body="b").pk,
@@ -235,6 +254,7 @@ ACTIONS = [
     Action("confirm an appointment",            f"{A}/appointment/?when=all",               "confirm",      "appointment",        DONE,      DONE,       FORBIDDEN, LOGIN),
     Action("cancel an appointment",             f"{A}/appointment/?when=all",               "cancel",       "appointment",        DONE,      DONE,       FORBIDDEN, LOGIN),
     Action("schedule a telehealth request",     f"{A}/telehealthrequest/",                  "schedule",     "telehealth_request", DONE,      DONE,       FORBIDDEN, LOGIN),
+    Action("send a good faith estimate",        f"{A}/goodfaithestimate/",                  "send_now",     "estimate",           DONE,      DONE,       FORBIDDEN, LOGIN),
     Action("send an outbox message again",      f"{A}/outboxmessage/",                      "retry_now",    "outbox_message",     DONE,      DONE,       FORBIDDEN, LOGIN),
     Action("delete a holiday (Django's action)", f"{C}/holidayhours/",                      "delete_selected", "holiday",         DONE,      NOT_OFFERED, DONE,     LOGIN),
 ]
@@ -248,6 +268,8 @@ def action_done(action, objects):
         return Appointment.objects.get(pk=pk).status == Appointment.Status.CONFIRMED
     if action.action == "cancel":
         return Appointment.objects.get(pk=pk).status == Appointment.Status.CANCELLED
+    if action.action == "send_now":
+        return GoodFaithEstimate.objects.get(pk=pk).status == GoodFaithEstimate.Status.SENT
     if action.action == "retry_now":
         return OutboxMessage.objects.get(pk=pk).next_attempt_at > objects["outbox_due_before"]
     if action.action == "delete_selected":

@@ -1,7 +1,7 @@
 """The staff's side of appointments in the Django admin, one module per feature:
 `appointment` (bookings, the day schedule), `schedule` (working hours, time off, visit
 types, booking settings), `telehealth` (call-back requests, the telehealth page) and
-`outbox` (emails). The admin only calls `appointments.booking` and
+`outbox` (emails) and `estimates` (good faith estimates). The admin only calls `appointments.booking` and
 `appointments.telehealth` to change appointments and requests."""
 
-from appointments.admin import appointment, outbox, schedule, telehealth  # noqa: F401  registers each ModelAdmin
+from appointments.admin import appointment, estimates, outbox, schedule, telehealth  # noqa: F401  registers each ModelAdmin

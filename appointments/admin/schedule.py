@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from appointments.loader import booked_between
+from appointments.admin.estimates import EstimateItemInline
 from appointments.models import BookingSettings, TimeOff, VisitType, WorkingHours
 from clinic.admin import FRIENDLY_FIELDS, DatesFromTheAddress, SingleRowAdmin, visit_links
 
@@ -79,6 +80,7 @@ class VisitTypeAdmin(admin.ModelAdmin):
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["providers"]
+    inlines = [EstimateItemInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "description", "duration_minutes", "order"]}),
         ("Who and where", {"fields": ["providers", "in_office", "by_video", "new_patients_only", "new_patients_may_book"]}),

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from appointments import booking
+from appointments import booking, estimates
 from appointments.availability import booking_window
 from appointments.booking import BookingRefused, SlotUnavailable
 from appointments.forms.booking import NewTimeForm, WeekForm
@@ -41,6 +41,7 @@ def manage(request, token):
         "soon": SoonNote.of_appointment(appointment, settings),
         # "" unless the video visit is confirmed: a requested visit never shows the link.
         "join_link": appointment.join_link(settings),
+        "estimate": estimates.current_for(appointment),
     })
 
 

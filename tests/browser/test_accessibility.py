@@ -11,6 +11,7 @@ PAGES = [
     "/notices/covid-19/",
     "/book/",
     "/telehealth/",
+    "/estimates/ask/",
     "/services/",
     "/services/dry-needling/",
     "/conditions/",

@@ -68,6 +68,7 @@ PATHS = [
     "/book/time/?visit=new-patient-consultation&mode=video&provider=any&state=MD",
     "/telehealth/",
     "/telehealth/request/",
+    "/estimates/ask/",
     "/book/",
     "/book/dry-needling/",
     "/book/?mode=video",
