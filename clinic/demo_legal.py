@@ -121,7 +121,7 @@ in the languages most spoken in Maryland by people who speak English less than v
 
 ACCESSIBILITY = """
 <p>{name} wants everyone to be able to use this website and our office. We aim to meet the Web Content
-Accessibility Guidelines (WCAG) 2.2 at level AA, and we follow the Americans with Disabilities Act and
+Accessibility Guidelines, WCAG 2.2, at level AA, and we follow the Americans with Disabilities Act and
 Section 504 of the Rehabilitation Act.</p>
 <h3>What we do</h3>
 <ul>
@@ -140,7 +140,9 @@ treat it as a fault to fix.</p>
 
 WEBSITE_PRIVACY = """
 <p>This policy explains what this website collects and why. How we protect your health information in your
-care is in our <a href="/legal/privacy-practices/">Notice of Privacy Practices</a>.</p>
+care is in our <a href="/legal/privacy-practices/">Notice of Privacy Practices</a>. What you type into our
+forms is health information that we safeguard as the HIPAA rules require (45 CFR 164.530(c)), and we follow
+the HHS guidance on online tracking technologies by using none.</p>
 <h3>What you tell us</h3>
 <p>When you book an appointment or ask for a video visit or a call back, we keep what you type (your name,
 date of birth, phone, email, the reason for your visit and, for a video visit, the state you will be in) to

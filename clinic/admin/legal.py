@@ -7,6 +7,7 @@ from django.utils.html import format_html, format_html_join
 
 from clinic.models import LanguageTagline, LegalNotice, LegalNoticeVersion
 from clinic.models.legal import practice_today
+from clinic.rich_text import render_rich_text
 
 SAMPLE_WARNING = "The demo texts are samples written for a demo practice: counsel must review every notice before use."
 
@@ -119,10 +120,29 @@ class LegalNoticeVersionAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.has_taken_effect():
-            return ["notice", "effective_date", "change_summary", "body", "created_at", "created_by"]
-        if obj is not None:
-            return [*self.readonly_fields, "notice"]
-        return self.readonly_fields
+            return [*self.readonly_fields, "notice", "effective_date", "change_summary", "body_as_shown"]
+        return [*self.readonly_fields, "notice"] if obj is not None else self.readonly_fields
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and obj.has_taken_effect():
+            # The text as patients saw it, rather than its HTML.
+            return [
+                (None, {"fields": ["notice", "effective_date", "change_summary", "body_as_shown"],
+                        "description": "This version has taken effect and is kept exactly as patients saw it. "
+                        "To change the notice, add a new version from the notice's page."}),
+                ("Record", {"fields": ["created_at", "created_by"]}),
+            ]
+        return super().get_fieldsets(request, obj)
+
+    @admin.display(description="text")
+    def body_as_shown(self, obj):
+        return render_rich_text(obj.body)
+
+    def has_change_permission(self, request, obj=None):
+        # A version that has taken effect opens read-only, for everyone: it is the record of what patients saw.
+        if obj is not None and obj.has_taken_effect():
+            return False
+        return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.has_taken_effect():
