@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -14,8 +16,6 @@ class DayConverter:
     regex = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
     def to_python(self, value):
-        from datetime import date
-
         try:
             return date.fromisoformat(value)
         except ValueError:

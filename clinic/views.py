@@ -126,7 +126,7 @@ def legal_notice(request, slug, day=None):
         raise Http404("No version of this notice was in effect then.")
     history = list(notice.versions.in_effect_by(max(today, version.effective_date)).order_by("-effective_date"))
     until = {}
-    for later, earlier in zip(history, history[1:]):
+    for later, earlier in zip(history, history[1:], strict=False):
         until[earlier.pk] = later.effective_date - timedelta(days=1)
     return render(
         request,
