@@ -7,13 +7,12 @@ when the demo is loaded ({name}, {phone}, {email}, {address} below).
 
 The taglines' languages: HHS's Office for Civil Rights published a per-state list of the
 top 15 languages of people with limited English proficiency (2016, for Section 1557), but it
-could not be retrieved from here. The list below is drawn instead from the Census Bureau's
-American Community Survey for Maryland (language spoken at home by people who speak
-English less than "very well", 5-year estimates, table B16001), whose largest groups
-include Spanish, Chinese, Korean, French, Vietnamese, Amharic and other Ethiopian
-languages, Yoruba, Igbo and other West African languages, Tagalog, Russian, Arabic,
-Persian, Urdu, Portuguese, Nepali and Hindi. Staff can change the list in the admin; check
-it against the current HHS list and ACS tables. The translations are samples for a
+could not be retrieved from here. The list below was chosen instead from the languages the
+Census Bureau's American Community Survey reports for Maryland among people who speak
+English less than "very well" (table B16001): Spanish, Chinese, Korean, French, Vietnamese,
+Amharic, Yoruba, Igbo, Tagalog, Russian, Arabic, Persian, Urdu, Portuguese, Nepali and
+Hindi. The exact figures and ranking could not be checked from here: check the list against
+the current HHS list or the ACS table before use. Staff can change it in the admin. The translations are samples for a
 qualified translator to review.
 """
 
