@@ -10,10 +10,20 @@ class ClinicConfig(AppConfig):
     def ready(self):
         from clinic import checks  # noqa: F401 - registers the deployment checks
         from clinic.content import forget_site_content
-        from clinic.models import Announcement, HolidayHours, OfficeHours, Practice, Provider
+        from clinic.models import (
+            Announcement,
+            HolidayHours,
+            LanguageTagline,
+            LegalNotice,
+            LegalNoticeVersion,
+            OfficeHours,
+            Practice,
+            Provider,
+        )
 
-        # Signals only clear a cache here; nothing else depends on them.
-        for model in (Practice, OfficeHours, HolidayHours, Announcement, Provider):
+        # Signals only clear a cache here; nothing else depends on them. (A scheduled notice version
+        # needs no signal on its day: cached pages never outlive the coming midnight.)
+        for model in (Practice, OfficeHours, HolidayHours, Announcement, Provider, LegalNotice, LegalNoticeVersion, LanguageTagline):
             post_save.connect(forget_site_content, sender=model, dispatch_uid=f"forget-site-content-save-{model.__name__}")
             post_delete.connect(forget_site_content, sender=model, dispatch_uid=f"forget-site-content-delete-{model.__name__}")
 

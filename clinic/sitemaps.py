@@ -1,7 +1,8 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from clinic.models import Announcement, HolidayHours, Practice, Provider
+from clinic.models import Announcement, HolidayHours, LegalNotice, Practice, Provider
+from clinic.models.legal import practice_today
 
 
 class StaticPageSitemap(Sitemap):
@@ -41,3 +42,16 @@ class TeamSitemap(Sitemap):
     def lastmod(self, item):
         latest = Provider.objects.order_by("-updated_at").first()
         return latest.updated_at if latest else None
+
+
+class LegalNoticeSitemap(Sitemap):
+    """The notices the law requires, as they read today (earlier versions are reached from each page)."""
+
+    changefreq = "monthly"
+
+    def items(self):
+        today = practice_today()
+        return [notice for notice in LegalNotice.objects.order_by("pk") if notice.version_on(today) is not None]
+
+    def lastmod(self, notice):
+        return notice.version_on(practice_today()).created_at

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import Http404, HttpResponse, JsonResponse
@@ -9,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from clinic.context_processors import page_context
 from clinic.hours import weekly_table
-from clinic.models import Announcement, Provider
+from clinic.models import Announcement, LanguageTagline, LegalNotice, Provider
 from clinic.page_cache import cached_patient_page
 from clinic.resilient_cache import cache_state
 
@@ -90,6 +92,57 @@ def robots_txt(request):
 @require_safe
 def favicon(request):
     return redirect(static("img/favicon.svg"), permanent=True)
+
+
+@require_safe
+@cached_patient_page
+def legal_notices(request):
+    today = page_context(request).today
+    notices = [(notice, notice.current_version(today)) for notice in LegalNotice.objects.all()]
+    return render(
+        request,
+        "clinic/legal_notices.html",
+        {
+            "notices": [(notice, version) for notice, version in notices if version is not None],
+            "page_title": "Your rights and our notices",
+            "page_description": "Our privacy practices, nondiscrimination, language help, accessibility, "
+            "website privacy and good faith estimates: the notices we owe our patients.",
+        },
+    )
+
+
+@require_safe
+@cached_patient_page
+def legal_notice(request, slug, day=None):
+    """A notice as it reads today, or (with `day`) as it read on that day, with its earlier versions listed.
+    Staff may look at a scheduled version's day ahead of time; patients only at days that have come."""
+    notice = get_object_or_404(LegalNotice, slug=slug)
+    today = page_context(request).today
+    if day is not None and day > today and not request.user.is_staff:
+        raise Http404("That day has not come yet.")
+    current = notice.version_on(today)
+    version = notice.version_on(day or today)
+    if version is None:
+        raise Http404("No version of this notice was in effect then.")
+    history = list(notice.versions.in_effect_by(max(today, version.effective_date)).order_by("-effective_date"))
+    until = {}
+    for later, earlier in zip(history, history[1:], strict=False):
+        until[earlier.pk] = later.effective_date - timedelta(days=1)
+    return render(
+        request,
+        "clinic/legal_notice.html",
+        {
+            "notice": notice,
+            "version": version,
+            "is_current": current is not None and version.pk == current.pk,
+            "is_scheduled": version.effective_date > today,
+            "day_asked": day,
+            "history": [(entry, until.get(entry.pk)) for entry in history],
+            "taglines": LanguageTagline.objects.shown() if slug == LegalNotice.Kind.LANGUAGE_HELP else (),
+            "page_title": notice.title,
+            "page_description": notice.meta_description,
+        },
+    )
 
 
 def under_construction(request, **kwargs):

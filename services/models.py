@@ -1,35 +1,9 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
-from django_prose_editor.fields import ProseEditorField
 
 from clinic.models import Provider
-
-# What staff may use in rich text. The editor offers exactly this, and nh3 removes
-# everything else on save: no scripts, event handlers, styles or javascript: links.
-RICH_TEXT = {
-    "extensions": {
-        "Bold": True,
-        "Italic": True,
-        "BulletList": True,
-        "OrderedList": True,
-        "ListItem": True,
-        "Heading": {"levels": [3, 4]},
-        "Link": {"enableTarget": False, "protocols": ["https", "http", "mailto", "tel"]},
-        "HardBreak": True,
-    }
-}
-
-
-def rich_text_field(verbose_name, help_text, blank=True):
-    return ProseEditorField(verbose_name, config=RICH_TEXT, sanitize=True, blank=blank, help_text=help_text)
-
-
-def sanitize_rich_text(instance):
-    """Run nh3 over every rich-text field, whatever saves the row (admin, shell, demo loader)."""
-    for field in instance._meta.concrete_fields:
-        if isinstance(field, ProseEditorField):
-            setattr(instance, field.attname, field.sanitize(getattr(instance, field.attname) or ""))
+from clinic.rich_text import rich_text_field, sanitize_rich_text
 
 
 class PublishedQuerySet(models.QuerySet):

@@ -4,7 +4,7 @@ import re
 
 from django.utils.html import strip_tags
 
-from services.rich_text import render_rich_text
+from clinic.rich_text import render_rich_text
 
 
 def plain_text(html: str) -> str:

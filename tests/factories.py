@@ -13,7 +13,15 @@ from django.core import signing
 from django.utils import timezone
 
 from clinic.hours import PRACTICE_TIME_ZONE
-from clinic.models import Announcement, HolidayHours, OfficeHours, Practice
+from clinic.models import (
+    Announcement,
+    HolidayHours,
+    LanguageTagline,
+    LegalNotice,
+    LegalNoticeVersion,
+    OfficeHours,
+    Practice,
+)
 
 PASSWORD = "a-long-test-password-42"
 
@@ -93,6 +101,42 @@ def make_announcement(**overrides):
     }
     fields.update(overrides)
     return Announcement.objects.create(**fields)
+
+
+def make_legal_notice(slug=LegalNotice.Kind.PRIVACY_PRACTICES, **overrides):
+    """A notice of that kind, titled after it, without versions."""
+    fields = {"title": LegalNotice.Kind(slug).label, "meta_description": f"Summary of the {slug} notice."}
+    fields.update(overrides)
+    return LegalNotice.objects.create(slug=slug, **fields)
+
+
+def make_notice_version(notice, effective_date=None, **overrides):
+    """A version of `notice` taking effect on `effective_date` (default: a year ago), saved as the demo loader does."""
+    fields = {
+        "effective_date": effective_date or timezone.localdate() - timedelta(days=365),
+        "body": f"<p>Text of {notice.slug}, effective {effective_date or 'a year ago'}.</p>",
+        "change_summary": "Test version",
+    }
+    fields.update(overrides)
+    return LegalNoticeVersion.objects.create(notice=notice, **fields)
+
+
+def make_all_legal_notices(effective_date=None):
+    """Each of the six notices, with one version in effect."""
+    return [make_notice_version(make_legal_notice(kind), effective_date).notice for kind in LegalNotice.Kind]
+
+
+def make_tagline(**overrides):
+    number = next(_slugs)
+    fields = {
+        "language": f"Language {number}",
+        "native_name": f"Langue {number}",
+        "lang": "es",
+        "text": "ATENCIÓN: ayuda gratuita con el idioma. Llame al {phone}.",
+        "order": number,
+    }
+    fields.update(overrides)
+    return LanguageTagline.objects.create(**fields)
 
 
 def make_staff(username="staff", group=None, superuser=False):

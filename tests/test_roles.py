@@ -1,6 +1,9 @@
 """Who may open what in the admin: every page and the key actions, for a superuser, the
 front desk, content editors and a visitor who is not signed in.
 
+Content editors also write the legal notices and language taglines; the front desk reads them.
+A notice version that has taken effect is read-only for everyone, superusers included.
+
 Front desk: appointments, telehealth requests, good faith estimates (and the expected items
 of visit types they list), schedules and time off (plus visit types, booking settings and
 reading the outbox); they may read practice details, hours, notices
@@ -9,12 +12,13 @@ hours, announcements, treatments, conditions, the team and the telehealth page t
 nothing about patients. The audit trail and user accounts: superusers only.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from typing import NamedTuple
 
 import pytest
 from auditlog.models import LogEntry
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.utils import timezone
 
 from appointments import estimates
 from appointments.models import Appointment, GoodFaithEstimate, OutboxMessage, TelehealthPage, TimeOff
@@ -26,11 +30,14 @@ from tests.factories import (
     make_condition,
     make_estimate_item,
     make_holiday,
+    make_legal_notice,
+    make_notice_version,
     make_office_hours,
     make_practice,
     make_provider,
     make_service,
     make_staff,
+    make_tagline,
     make_telehealth_request,
     make_visit_type,
     make_working_hours,
@@ -122,6 +129,23 @@ PAGES = [
     Page("announcements",                 f"{C}/announcement/",                        OK,         OK,         OK,         LOGIN),
     Page("announcement: add",             f"{C}/announcement/add/",                    OK,         FORBIDDEN,  OK,         LOGIN),
     Page("announcement",                  f"{C}/announcement/{{announcement}}/change/", OK,        READ_ONLY,  OK,         LOGIN),
+    # The notices the law requires: the editors'; a version that has taken effect is read-only for everyone.
+    Page("legal notices",                 f"{C}/legalnotice/",                         OK,         OK,         OK,         LOGIN),
+    Page("legal notice",                  f"{C}/legalnotice/{{legal_notice}}/change/", OK,         READ_ONLY,  OK,         LOGIN),
+    Page("legal notice: add",             f"{C}/legalnotice/add/",                     OK,         FORBIDDEN,  OK,         LOGIN),
+    Page("notice versions",               f"{C}/legalnoticeversion/",                  OK,         OK,         OK,         LOGIN),
+    Page("notice version: add",           f"{C}/legalnoticeversion/add/",              OK,         FORBIDDEN,  OK,         LOGIN),
+    Page("notice version: scheduled",     f"{C}/legalnoticeversion/{{scheduled_version}}/change/",
+                                                                                       OK,         READ_ONLY,  OK,         LOGIN),
+    Page("notice version: taken effect",  f"{C}/legalnoticeversion/{{effective_version}}/change/",
+                                                                                       READ_ONLY,  READ_ONLY,  READ_ONLY,  LOGIN),
+    Page("notice version: delete a scheduled one", f"{C}/legalnoticeversion/{{scheduled_version}}/delete/",
+                                                                                       OK,         FORBIDDEN,  OK,         LOGIN),
+    Page("notice version: delete one that took effect", f"{C}/legalnoticeversion/{{effective_version}}/delete/",
+                                                                                       FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("language taglines",             f"{C}/languagetagline/",                     OK,         OK,         OK,         LOGIN),
+    Page("language tagline: add",         f"{C}/languagetagline/add/",                 OK,         FORBIDDEN,  OK,         LOGIN),
+    Page("language tagline",              f"{C}/languagetagline/{{tagline}}/change/",  OK,         READ_ONLY,  OK,         LOGIN),
     Page("team",                          f"{C}/provider/",                            OK,         OK,         OK,         LOGIN),
     Page("team: add a provider",          f"{C}/provider/add/",                        OK,         FORBIDDEN,  OK,         LOGIN),
     Page("team: a provider",              f"{C}/provider/{{provider}}/change/",        OK,         READ_ONLY,  OK,         LOGIN),
@@ -169,6 +193,8 @@ def objects():
     time_off = TimeOff.objects.create(provider=provider, starts_at=appointment.starts_at, ends_at=appointment.ends_at)
     set_booking_settings()
     TelehealthPage.objects.create(intro="<p>Video visits.</p>")
+    effective_version = make_notice_version(make_legal_notice(), timezone.localdate() - timedelta(days=1))
+    scheduled_version = make_notice_version(effective_version.notice, timezone.localdate() + timedelta(days=7))
     users = {
         "superuser": make_staff("boss", superuser=True),
         "front_desk": make_staff("desk", group=FRONT_DESK),
@@ -192,6 +218,10 @@ def objects():
             "condition": make_condition().pk,
             "log_entry": LogEntry.objects.get_for_object(appointment).first().pk,
             "superuser": users["superuser"].pk,
+            "legal_notice": effective_version.notice.pk,
+            "effective_version": effective_version.pk,
+            "scheduled_version": scheduled_version.pk,
+            "tagline": make_tagline().pk,
         },
     }
 

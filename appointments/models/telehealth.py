@@ -9,7 +9,7 @@ from appointments.models.appointment import Appointment, new_reference
 from appointments.models.patient import PatientContact, form_key_field
 from clinic.models import SingleRowModel
 from clinic.us_states import US_STATES
-from services.models import rich_text_field, sanitize_rich_text
+from clinic.rich_text import rich_text_field, sanitize_rich_text
 
 
 class TelehealthRequestQuerySet(models.QuerySet):

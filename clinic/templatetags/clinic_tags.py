@@ -1,6 +1,8 @@
 import json
 
 from django import template
+from django.conf import settings
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -27,3 +29,9 @@ def _clock(value) -> str:
     hour = value.hour % 12 or 12
     suffix = "AM" if value.hour < 12 else "PM"
     return f"{hour}:{value.minute:02d} {suffix}"
+
+
+@register.simple_tag
+def site_url(view_name, *args) -> str:
+    """The full address of a page, for emails: SITE_URL and the page's path."""
+    return settings.SITE_URL + reverse(view_name, args=args)

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from services.models import Service
-from services.rich_text import render_rich_text
+from clinic.rich_text import render_rich_text
 
 pytestmark = pytest.mark.django_db
 

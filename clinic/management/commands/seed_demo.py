@@ -1,14 +1,25 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import escape
 
-from clinic import demo, seams
+from clinic import demo, demo_legal, seams
 from clinic.content import forget_site_content
-from clinic.models import Announcement, HolidayHours, OfficeHours, Practice, Provider, ProviderLicence
+from clinic.models import (
+    Announcement,
+    HolidayHours,
+    LanguageTagline,
+    LegalNotice,
+    LegalNoticeVersion,
+    OfficeHours,
+    Practice,
+    Provider,
+    ProviderLicence,
+)
 from clinic.roles import CONTENT_EDITORS, FRONT_DESK
 
 DEMO_PASSWORD = "demo-clinic-2026"  # noqa: S105  published demo sign-in, only with --demo-logins (local trials)
@@ -70,6 +81,7 @@ class Command(BaseCommand):
                 slug=fields["slug"], defaults={**fields, "starts_at": timezone.now() - timedelta(days=1)}
             )
             added_announcements += made
+        added_notices = self.load_legal_notices(practice, today)
         # Each app brings demo content of its own (clinic imports neither app: see clinic.seams).
         seams.load_demo(today)
         # Bulk inserts bypass the signals that clear the page cache.
@@ -77,10 +89,48 @@ class Command(BaseCommand):
         if options["verbosity"]:
             self.stdout.write(
                 f"Demo practice {'created' if created else 'already there'}; "
-                f"{added_holidays} holiday hours and {added_announcements} announcements added."
+                f"{added_holidays} holiday hours, {added_announcements} announcements and {added_notices} legal notices added."
             )
         if options["demo_logins"]:
             self.create_demo_logins()
+
+    def load_legal_notices(self, practice, today):
+        """The six notices (each with a first version, the privacy notice with two), where missing,
+        written for the practice's own details; the language taglines if there are none at all."""
+        details = {
+            "name": escape(practice.name),
+            "phone": escape(practice.phone_display),
+            "email": escape(practice.email),
+            "address": escape(", ".join(practice.address_lines)),
+        }
+        this_year = date(today.year, 1, 1)
+        added = 0
+        for fields in demo_legal.NOTICES:
+            fields = dict(fields)
+            body = fields.pop("body").format(**details) + demo_legal.SAMPLE_NOTE
+            notice, made = LegalNotice.objects.get_or_create(slug=fields["slug"], defaults=fields)
+            added += made
+            if notice.versions.exists():
+                continue
+            if notice.slug == LegalNotice.Kind.PRIVACY_PRACTICES:
+                earlier = body.replace("on paper or electronically", "on paper")
+                LegalNoticeVersion.objects.create(
+                    notice=notice, effective_date=date(today.year - 1, 1, 1), body=earlier,
+                    change_summary=demo_legal.EARLIER_NPP_SUMMARY,
+                )
+                LegalNoticeVersion.objects.create(
+                    notice=notice, effective_date=this_year, body=body, change_summary=demo_legal.CURRENT_NPP_SUMMARY
+                )
+            else:
+                LegalNoticeVersion.objects.create(
+                    notice=notice, effective_date=this_year, body=body, change_summary="First version"
+                )
+        if not LanguageTagline.objects.exists():
+            LanguageTagline.objects.bulk_create(
+                LanguageTagline(language=language, native_name=native, lang=lang, text=text, order=order)
+                for order, (language, native, lang, text) in enumerate(demo_legal.TAGLINES, start=1)
+            )
+        return added
 
     def create_demo_logins(self):
         User = get_user_model()

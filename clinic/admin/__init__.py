@@ -334,3 +334,7 @@ class ProviderAdmin(admin.ModelAdmin):
     @admin.display(description="licensed in")
     def licensed_in(self, obj):
         return ", ".join(licence.state for licence in obj.licences.all()) or "—"
+
+
+# The notices the law requires: their admin pages register themselves.
+from clinic.admin import legal  # noqa: E402, F401

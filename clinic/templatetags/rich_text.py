@@ -1,6 +1,6 @@
 from django import template
 
-from services.rich_text import render_rich_text
+from clinic.rich_text import render_rich_text
 
 register = template.Library()
 register.filter("rich_text", render_rich_text)

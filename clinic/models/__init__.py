@@ -556,3 +556,21 @@ class ProviderLicence(models.Model):
         """“physician (MD)”, “physician assistant (PA-C)”: the licence type within a sentence."""
         label = self.get_licence_type_display()
         return label[:1].lower() + label[1:]
+
+
+# The notices the law requires live in their own module; `from clinic.models import …` finds them here.
+from clinic.models.legal import LanguageTagline, LegalNotice, LegalNoticeVersion  # noqa: E402
+
+__all__ = [
+    "Announcement",
+    "HolidayHours",
+    "LanguageTagline",
+    "LegalNotice",
+    "LegalNoticeVersion",
+    "OfficeHours",
+    "Practice",
+    "Provider",
+    "ProviderLicence",
+    "SingleRowModel",
+    "paragraphs_of",
+]
