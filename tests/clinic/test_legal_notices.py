@@ -451,3 +451,26 @@ def test_the_demo_is_loaded_only_where_missing(demo):
     assert LanguageTagline.objects.get(lang="es").text == "Edited by staff: {phone}"
     assert LegalNotice.objects.count() == 6
     assert LanguageTagline.objects.count() >= 15
+
+
+# --- The admin home says which required notices are missing ---------------------------------------
+
+def test_the_admin_home_names_each_required_notice_with_no_text_in_effect(editor_client):
+    make_all_legal_notices()
+    LegalNoticeVersion.objects.filter(notice__slug=LegalNotice.Kind.NONDISCRIMINATION).delete()
+    scheduled = LegalNotice.objects.get(slug=LegalNotice.Kind.GOOD_FAITH_ESTIMATES)
+    LegalNoticeVersion.objects.filter(notice=scheduled).delete()  # a queryset delete, as a data fix would
+    make_notice_version(scheduled, effective_date=today() + timedelta(days=3))
+
+    warning = text_of(editor_client.get("/admin/"))
+
+    assert "have no text in effect yet" in warning
+    assert "Notice of nondiscrimination" in warning
+    assert "Good faith estimates" in warning  # scheduled, not yet in effect
+    assert "Notice of Privacy Practices" not in warning.split("have no text in effect yet")[1].split("Add them")[0]
+
+
+def test_the_admin_home_has_no_notice_warning_when_every_notice_is_in_effect(editor_client):
+    make_all_legal_notices()
+
+    assert "have no text in effect yet" not in text_of(editor_client.get("/admin/"))
