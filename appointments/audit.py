@@ -10,7 +10,7 @@ from auditlog.registry import auditlog
 from appointments.models import CONTACT_FIELDS, Appointment, TelehealthRequest
 
 # Everything a patient told us, and staff's notes about them: never written to the audit log.
-MASKED_FIELDS = [*CONTACT_FIELDS, "state", "patient_state", "coverage", "preferred_days", "preferred_times", "notes"]
+MASKED_FIELDS = [*CONTACT_FIELDS, "state", "patient_state", "coverage", "insurance_plan", "insurance_plan_name", "preferred_days", "preferred_times", "notes"]
 
 
 def mask_completely(value: str) -> str:

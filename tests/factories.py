@@ -199,6 +199,15 @@ def make_visit_type(providers=(), **overrides):
     return visit_type
 
 
+def make_insurance_plan(payer="CareFirst BlueCross BlueShield", plan_name="PPO", not_taken_for=(), **overrides):
+    """A plan on the practice's list (taken unless `is_taken=False`), with `not_taken_for` visit types as exceptions."""
+    from appointments.models import InsurancePlan
+
+    plan = InsurancePlan.objects.create(payer=payer, plan_name=plan_name, **overrides)
+    plan.exceptions.set(not_taken_for)
+    return plan
+
+
 def make_working_hours(provider, weekdays=range(5), blocks=((time(9), time(17)),)):
     from appointments.models import WorkingHours
 
@@ -396,6 +405,8 @@ def details_form(visit_type, starts_at, *, mode="in_office", provider="any", **o
         "provider": provider,
         "start": starts_at if isinstance(starts_at, str) else starts_at.astimezone(PRACTICE_TIME_ZONE).isoformat(),
         **PATIENT,
+        # How the visit is paid (asked at booking): paying themselves unless a test says otherwise.
+        "coverage": "uninsured",
         "website": "",
         "form_stamp": stamp_issued(10),
     }

@@ -185,6 +185,15 @@ class Appointment(PatientContact):
         "how the visit is paid", max_length=20, choices=Coverage.choices, blank=True, default="", db_default="",
         help_text="As the patient said when booking. Uninsured or self-pay patients are owed a good faith estimate.",
     )
+    # The plan the patient chose (kept if the plan is later deleted from the list: its name stays below).
+    insurance_plan = models.ForeignKey(
+        "appointments.InsurancePlan", null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments",
+        help_text="The plan from our list the patient said the visit is billed to.",
+    )
+    insurance_plan_name = models.CharField(
+        "insurance plan as given", max_length=200, blank=True, default="", db_default="",
+        help_text="The plan's name when booked, or as the patient typed it when their plan was not on our list: check it before the visit.",
+    )
 
     manage_nonce = models.CharField(max_length=32, unique=True, null=True, editable=False, default=new_manage_nonce)
     # Links issued before manage links were signed (release of issue 11): their SHA-256, so
