@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from appointments.models import Appointment, InsurancePlan, VisitType
 from clinic.models import Practice
+from clinic.seams import VisitPrice
 
 PLAN_NOT_TAKEN = "plan_not_taken"
 NOT_LISTED = "not_listed"  # the plan list's last choice: "My plan is not listed"
@@ -101,3 +102,9 @@ def plans_for(visit_type: VisitType) -> list[PlanForVisit]:
     """Every plan shown to patients, with whether it is taken for `visit_type`."""
     plans = InsurancePlan.objects.shown().prefetch_related("exceptions")
     return [PlanForVisit(plan, plan.takes(visit_type)) for plan in plans]
+
+
+def visit_prices(service_id: int) -> list[VisitPrice]:
+    """The self-pay prices of a treatment's visits bookable online, for its page (clinic.seams)."""
+    visit_types = VisitType.objects.bookable().filter(service_id=service_id)
+    return [VisitPrice(visit_type.name, price_text(visit_type.self_pay_price)) for visit_type in visit_types]

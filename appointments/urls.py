@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments.views import booking, manage, team, telehealth
+from appointments.views import booking, insurance, manage, team, telehealth
 from clinic.views import under_construction
 
 app_name = "appointments"
@@ -19,7 +19,7 @@ urlpatterns = [
     path("appointments/manage/<str:token>/estimate/", under_construction, name="manage_estimate"),
     # Issue 13 (under construction): plans taken and self-pay prices; asking for an estimate
     # without booking; asking for help or an accommodation.
-    path("insurance/", under_construction, name="insurance"),
+    path("insurance/", insurance.insurance, name="insurance"),
     path("estimates/ask/", under_construction, name="ask_for_estimate"),
     path("accessibility/ask/", under_construction, name="ask_for_help"),
     # A provider's own page, linked from the team page (clinic:team) and from booking.

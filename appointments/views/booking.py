@@ -15,7 +15,7 @@ from appointments import antispam, booking, consent
 from appointments.availability import booking_window
 from appointments.coverage import PLAN_NOT_TAKEN, price_text
 from appointments.booking import NEEDS_CONSULTATION, OUT_OF_STATE, AlreadyBooked, BookingRefused, SlotUnavailable
-from appointments.forms.booking import PatientDetailsForm, TimeChoiceForm, VideoVisitDetailsForm, WeekChoiceForm
+from appointments.forms.booking import BookingDetailsForm, TimeChoiceForm, VideoVisitDetailsForm, WeekChoiceForm
 from appointments.loader import load_slots, rules_for
 from appointments.models import CONTACT_FIELDS, US_STATES, Appointment, BookingSettings, VisitType
 from appointments.ratelimit import limit_posts
@@ -196,12 +196,12 @@ def is_video(choice) -> bool:
     return choice.cleaned_data.get("mode") == Appointment.Modality.VIDEO
 
 
-def details_form_for(choice, *args, **kwargs) -> PatientDetailsForm:
+def details_form_for(choice, *args, **kwargs) -> BookingDetailsForm:
     """The details form, with the consent to telehealth for a video visit, and the plans for the visit chosen."""
     kwargs["visit_type"] = choice.cleaned_data.get("visit") if choice.is_valid() else None
     if choice.data.get("mode") == Appointment.Modality.VIDEO:
         return VideoVisitDetailsForm(*args, **kwargs)
-    return PatientDetailsForm(*args, **kwargs)
+    return BookingDetailsForm(*args, **kwargs)
 
 
 def book_details_sent(request):
