@@ -367,6 +367,9 @@ TRACED_PATIENT = {
     "consent_to_contact": "on",
 }
 
+# TRACED_PATIENT's answer to the payment question at booking: a plan not on the list, typed in.
+TRACED_PAYMENT = {"coverage": "insurance", "insurance_plan": "not_listed", "plan_name": "Quillfeather Mutual Gold"}
+
 # TRACED_PATIENT's boxes as a browser fills them in, by their labels.
 TRACED_PATIENT_BY_LABEL = {
     "First name": TRACED_PATIENT["first_name"],

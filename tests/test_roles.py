@@ -2,10 +2,10 @@
 front desk, content editors and a visitor who is not signed in.
 
 Front desk: appointments, telehealth requests, schedules and time off (plus visit types,
-booking settings and reading the outbox); they may read practice details, hours, notices
-and the team to answer the phone. Content editors: practice details, hours, holiday
-hours, announcements, treatments, conditions, the team and the telehealth page text;
-nothing about patients. The audit trail and user accounts: superusers only.
+booking settings and reading the outbox); they may read practice details, hours, notices,
+the team and the insurance plans to answer the phone. Content editors: practice details,
+hours, holiday hours, announcements, treatments, conditions, the team, the telehealth page
+text, the insurance plans and visit types' self-pay prices; nothing about patients. The audit trail and user accounts: superusers only.
 """
 
 from typing import NamedTuple
@@ -22,6 +22,7 @@ from tests.factories import (
     make_appointment,
     make_condition,
     make_holiday,
+    make_insurance_plan,
     make_office_hours,
     make_practice,
     make_provider,
@@ -83,9 +84,10 @@ PAGES = [
     Page("time off",                      f"{A}/timeoff/",                             OK,         OK,         FORBIDDEN,  LOGIN),
     Page("time off: add",                 f"{A}/timeoff/add/",                         OK,         OK,         FORBIDDEN,  LOGIN),
     Page("time off: one",                 f"{A}/timeoff/{{time_off}}/change/",         OK,         OK,         FORBIDDEN,  LOGIN),
-    Page("visit types",                   f"{A}/visittype/",                           OK,         OK,         FORBIDDEN,  LOGIN),
+    # Editors open visit types for their self-pay prices (and wording) only: the rest is read-only to them.
+    Page("visit types",                   f"{A}/visittype/",                           OK,         OK,         OK,         LOGIN),
     Page("visit type: add",               f"{A}/visittype/add/",                       OK,         OK,         FORBIDDEN,  LOGIN),
-    Page("visit type",                    f"{A}/visittype/{{visit_type}}/change/",     OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("visit type",                    f"{A}/visittype/{{visit_type}}/change/",     OK,         OK,         OK,         LOGIN),
     Page("booking settings",              f"{A}/bookingsettings/",                     goes_to(f"{A}/bookingsettings/1/change/"),
                                                                                                    goes_to(f"{A}/bookingsettings/1/change/"),
                                                                                                                FORBIDDEN,  LOGIN),
@@ -120,6 +122,9 @@ PAGES = [
     Page("conditions",                    f"{S}/condition/",                           OK,         FORBIDDEN,  OK,         LOGIN),
     Page("condition: add",                f"{S}/condition/add/",                       OK,         FORBIDDEN,  OK,         LOGIN),
     Page("condition",                     f"{S}/condition/{{condition}}/change/",      OK,         FORBIDDEN,  OK,         LOGIN),
+    Page("insurance plans",               f"{A}/insuranceplan/",                       OK,         OK,         OK,         LOGIN),
+    Page("insurance plan: add",           f"{A}/insuranceplan/add/",                   OK,         FORBIDDEN,  OK,         LOGIN),
+    Page("insurance plan",                f"{A}/insuranceplan/{{insurance_plan}}/change/", OK,     READ_ONLY,  OK,         LOGIN),
     Page("telehealth page text",          f"{A}/telehealthpage/",                      goes_to(f"{A}/telehealthpage/1/change/"),
                                                                                                    FORBIDDEN,  goes_to(f"{A}/telehealthpage/1/change/"),
                                                                                                                            LOGIN),
@@ -171,6 +176,7 @@ def objects():
             "announcement": make_announcement().pk,
             "service": make_service().pk,
             "condition": make_condition().pk,
+            "insurance_plan": make_insurance_plan(not_taken_for=[visit_type]).pk,
             "log_entry": LogEntry.objects.get_for_object(appointment).first().pk,
             "superuser": users["superuser"].pk,
         },
