@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from appointments.models import Appointment, InsurancePlan, VisitType
+from appointments.models.appointment import dollars
 from clinic.models import Practice
 from clinic.seams import VisitPrice
 
@@ -52,9 +53,7 @@ class CheckedCoverage:
 
 def price_text(price: Decimal | None) -> str:
     """“$95” or “$95.50”; "" with no price."""
-    if price is None:
-        return ""
-    return f"${price:,.0f}" if price == price.to_integral_value() else f"${price:,.2f}"
+    return dollars(price)
 
 
 def not_taken_message(plan: InsurancePlan, visit_type: VisitType) -> str:

@@ -46,6 +46,13 @@ def new_manage_nonce() -> str:
     return secrets.token_urlsafe(16)  # 128 bits, to find the appointment; the HMAC is the secret
 
 
+def dollars(price) -> str:
+    """A price as patients read it: “$95” or “$95.50”; "" for no price."""
+    if price is None:
+        return ""
+    return f"${price:,.0f}" if price == price.to_integral_value() else f"${price:,.2f}"
+
+
 class VisitTypeQuerySet(models.QuerySet):
     def bookable(self):
         return self.filter(is_active=True)
@@ -110,6 +117,11 @@ class VisitType(models.Model):
     @property
     def duration(self):
         return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def self_pay_price_text(self) -> str:
+        """The self-pay price as shown (“$95”), or "" when there is none."""
+        return dollars(self.self_pay_price)
 
     def allows(self, modality):
         return self.in_office if modality == Appointment.Modality.IN_OFFICE else self.by_video
