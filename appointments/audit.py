@@ -1,16 +1,21 @@
 """The audit trail of staff access to patient records (django-auditlog).
 
-Every view in the admin, change and deletion of an appointment or a telehealth
-request is recorded with who and when. Patient fields are masked completely:
+Every view in the admin, change and deletion of an appointment, a telehealth
+request or a request for help is recorded with who and when. Patient fields are masked completely:
 the record says a field changed, never what it said.
 """
 
 from auditlog.registry import auditlog
 
-from appointments.models import CONTACT_FIELDS, Appointment, TelehealthRequest
+from appointments.models import CONTACT_FIELDS, Appointment, HelpRequest, TelehealthRequest
 
 # Everything a patient told us, and staff's notes about them: never written to the audit log.
-MASKED_FIELDS = [*CONTACT_FIELDS, "state", "patient_state", "coverage", "insurance_plan", "insurance_plan_name", "preferred_days", "preferred_times", "notes"]
+MASKED_FIELDS = [
+    *CONTACT_FIELDS, "state", "patient_state", "coverage", "insurance_plan", "insurance_plan_name",
+    "preferred_days", "preferred_times", "notes",
+    # A request for help (HelpRequest): who asked, how to reach them, what for.
+    "name", "kinds", "language", "visit_reference", "message",
+]
 
 
 def mask_completely(value: str) -> str:
@@ -19,6 +24,6 @@ def mask_completely(value: str) -> str:
 
 
 def register_patient_records():
-    for model in (Appointment, TelehealthRequest):
+    for model in (Appointment, TelehealthRequest, HelpRequest):
         present = {field.name for field in model._meta.get_fields()}
         auditlog.register(model, mask_fields=[name for name in MASKED_FIELDS if name in present], exclude_fields=["manage_nonce", "manage_token_hash"])

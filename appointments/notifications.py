@@ -37,6 +37,7 @@ STAFF_CANCELLED = "staff_cancelled"
 STAFF_RESCHEDULED = "staff_rescheduled"
 PATIENT_TELEHEALTH_REQUEST = "patient_telehealth_request"
 STAFF_TELEHEALTH_REQUEST = "staff_telehealth_request"
+STAFF_HELP_REQUEST = "staff_help_request"
 
 CALENDAR_FILE_NAME = "appointment.ics"
 CALENDAR_MIMETYPE = "text/calendar"
@@ -314,3 +315,13 @@ def queue_telehealth_request_received(telehealth_request):
         "A patient asked online for a call back to arrange a video visit. Please call them within one business day.",
     ))
     outbox.queue(messages)
+
+
+def queue_help_request_received(help_request):
+    """The front desk's alert about a request for help or an accommodation: the reference and an
+    admin link only (what help, and for whom, stays in the admin). Run it in the transaction that saves the request."""
+    outbox.queue([_staff_message(
+        help_request, STAFF_HELP_REQUEST, f"New request for help {help_request.reference} — please answer",
+        "Someone asked online for help or an accommodation (such as an interpreter or large print). "
+        "Please arrange it and answer them within one business day.",
+    )])

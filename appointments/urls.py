@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments.views import booking, insurance, manage, team, telehealth
+from appointments.views import booking, help_request, insurance, manage, team, telehealth
 from clinic.views import under_construction
 
 app_name = "appointments"
@@ -17,11 +17,12 @@ urlpatterns = [
     path("appointments/manage/<str:token>/cancel/", manage.manage_cancel, name="manage_cancel"),
     path("appointments/manage/<str:token>/reschedule/", manage.manage_reschedule, name="manage_reschedule"),
     path("appointments/manage/<str:token>/estimate/", under_construction, name="manage_estimate"),
-    # Issue 13 (under construction): plans taken and self-pay prices; asking for an estimate
-    # without booking; asking for help or an accommodation.
+    # Issue 13: plans taken and self-pay prices; asking for an estimate without booking (under
+    # construction); asking for help or an accommodation (linked from the accessibility statement).
     path("insurance/", insurance.insurance, name="insurance"),
     path("estimates/ask/", under_construction, name="ask_for_estimate"),
-    path("accessibility/ask/", under_construction, name="ask_for_help"),
+    path("accessibility/ask/", help_request.ask_for_help_page, name="ask_for_help"),
+    path("accessibility/ask/sent/", help_request.ask_for_help_sent, name="ask_for_help_sent"),
     # A provider's own page, linked from the team page (clinic:team) and from booking.
     path("team/<slug:slug>/", team.provider_page, name="provider"),
     # Video visits explained, and a request for a call back to arrange one.

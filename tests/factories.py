@@ -208,6 +208,15 @@ def make_insurance_plan(payer="CareFirst BlueCross BlueShield", plan_name="PPO",
     return plan
 
 
+def make_help_request(**overrides):
+    """A request for help or an accommodation, as the /accessibility/ask/ form saves it."""
+    from appointments.models import HelpRequest
+
+    fields = {"name": "Ada Example", "phone": "+13015550111", "kinds": "large_print"}
+    fields.update(overrides)
+    return HelpRequest.objects.create(**fields)
+
+
 def make_working_hours(provider, weekdays=range(5), blocks=((time(9), time(17)),)):
     from appointments.models import WorkingHours
 

@@ -1,7 +1,7 @@
 """Who may open what in the admin: every page and the key actions, for a superuser, the
 front desk, content editors and a visitor who is not signed in.
 
-Front desk: appointments, telehealth requests, schedules and time off (plus visit types,
+Front desk: appointments, telehealth requests, requests for help, schedules and time off (plus visit types,
 booking settings and reading the outbox); they may read practice details, hours, notices,
 the team and the insurance plans to answer the phone. Content editors: practice details,
 hours, holiday hours, announcements, treatments, conditions, the team, the telehealth page
@@ -21,6 +21,7 @@ from tests.factories import (
     make_announcement,
     make_appointment,
     make_condition,
+    make_help_request,
     make_holiday,
     make_insurance_plan,
     make_office_hours,
@@ -77,6 +78,10 @@ PAGES = [
                                                                                        OK,         OK,         FORBIDDEN,  LOGIN),
     Page("telehealth request: delete",    f"{A}/telehealthrequest/{{telehealth_request}}/delete/",
                                                                                        OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("help requests",                 f"{A}/helprequest/",                         OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("help request: add",             f"{A}/helprequest/add/",                     FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("help request",                  f"{A}/helprequest/{{help_request}}/change/", OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("help request: delete",          f"{A}/helprequest/{{help_request}}/delete/", OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
     # What makes times bookable: the front desk's.
     Page("working hours",                 f"{A}/workinghours/",                        OK,         OK,         FORBIDDEN,  LOGIN),
     Page("working hours: add",            f"{A}/workinghours/add/",                    OK,         OK,         FORBIDDEN,  LOGIN),
@@ -177,6 +182,7 @@ def objects():
             "service": make_service().pk,
             "condition": make_condition().pk,
             "insurance_plan": make_insurance_plan(not_taken_for=[visit_type]).pk,
+            "help_request": make_help_request().pk,
             "log_entry": LogEntry.objects.get_for_object(appointment).first().pk,
             "superuser": users["superuser"].pk,
         },
