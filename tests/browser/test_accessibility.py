@@ -11,6 +11,8 @@ PAGES = [
     "/notices/covid-19/",
     "/book/",
     "/telehealth/",
+    "/insurance/",
+    "/accessibility/ask/",
     "/services/",
     "/services/dry-needling/",
     "/conditions/",
