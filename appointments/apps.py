@@ -8,9 +8,10 @@ class AppointmentsConfig(AppConfig):
 
     def ready(self):
         from appointments.audit import register_patient_records
+        from appointments.coverage import visit_prices
         from appointments.demo import load_demo_booking
         from appointments.loader import booked_visits
-        from appointments.models import TelehealthPage, VisitType
+        from appointments.models import InsurancePlan, TelehealthPage, VisitType
         from appointments.sitemaps import BookingSitemap, ProviderSitemap
         from clinic import seams
         from clinic.content import forget_site_content
@@ -21,12 +22,17 @@ class AppointmentsConfig(AppConfig):
         seams.provide_booked_visits(booked_visits)
         seams.provide_demo(load_demo_booking)
         seams.provide_sitemaps({"booking": BookingSitemap, "providers": ProviderSitemap})
+        seams.provide_visit_prices(visit_prices)
         # Signals only clear the page cache: the first booking step (cached like other
         # patient pages) lists the visit types, and /telehealth/ shows the page's text.
         post_save.connect(forget_site_content, sender=VisitType, dispatch_uid="forget-pages-save-visittype")
         post_delete.connect(forget_site_content, sender=VisitType, dispatch_uid="forget-pages-delete-visittype")
         m2m_changed.connect(forget_site_content, sender=VisitType.providers.through, dispatch_uid="forget-pages-visittype-providers")
         post_save.connect(forget_site_content, sender=TelehealthPage, dispatch_uid="forget-pages-save-telehealthpage")
+        # /insurance/ lists the plans, and treatment pages and booking show the visit types' self-pay prices.
+        post_save.connect(forget_site_content, sender=InsurancePlan, dispatch_uid="forget-pages-save-insuranceplan")
+        post_delete.connect(forget_site_content, sender=InsurancePlan, dispatch_uid="forget-pages-delete-insuranceplan")
+        m2m_changed.connect(forget_site_content, sender=InsurancePlan.exceptions.through, dispatch_uid="forget-pages-insuranceplan-exceptions")
 
 
 def install_overlap_guard(using, plan=None, **kwargs):

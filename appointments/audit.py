@@ -1,17 +1,20 @@
 """The audit trail of staff access to patient records (django-auditlog).
 
 Every view in the admin, change and deletion of an appointment, a telehealth
-request or a good faith estimate is recorded with who and when. Patient fields are masked completely:
+request, a request for help or a good faith estimate is recorded with who and when. Patient fields are masked completely:
 the record says a field changed, never what it said.
 """
 
 from auditlog.registry import auditlog
 
-from appointments.models import CONTACT_FIELDS, Appointment, GoodFaithEstimate, TelehealthRequest
+from appointments.models import CONTACT_FIELDS, Appointment, GoodFaithEstimate, HelpRequest, TelehealthRequest
 
 # Everything a patient told us, and staff's notes about them: never written to the audit log.
 MASKED_FIELDS = [
-    *CONTACT_FIELDS, "state", "patient_state", "coverage", "preferred_days", "preferred_times", "notes", "expected_date",
+    *CONTACT_FIELDS, "state", "patient_state", "coverage", "insurance_plan", "insurance_plan_name",
+    "preferred_days", "preferred_times", "notes", "expected_date",
+    # A request for help (HelpRequest): who asked, how to reach them, what for.
+    "name", "kinds", "language", "visit_reference", "message",
 ]
 
 
@@ -21,7 +24,7 @@ def mask_completely(value: str) -> str:
 
 
 def register_patient_records():
-    for model in (Appointment, TelehealthRequest, GoodFaithEstimate):
+    for model in (Appointment, TelehealthRequest, GoodFaithEstimate, HelpRequest):
         present = {field.name for field in model._meta.get_fields()}
         auditlog.register(
             model, mask_fields=[name for name in MASKED_FIELDS if name in present],

@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from appointments import consent, estimates, notifications
+from appointments.coverage import CoverageAnswer, CoverageRefused, check_coverage
 from appointments.availability import (
     Slot,
     booking_window,
@@ -430,6 +431,22 @@ def _new_appointment(patient: dict, **visit) -> Appointment:
     return appointment
 
 
+# An appointment's patient values besides the contact details: never in its insert (`_insert`).
+PRIVATE_FIELDS = [*CONTACT_FIELDS, "patient_state", "coverage", "insurance_plan", "insurance_plan_name"]
+
+
+def _record_coverage(appointment: Appointment, answer: CoverageAnswer | None):
+    """How the visit is paid, checked now (inside the booking's transaction: a plan may have been
+    marked not taken since the form was shown); no answer records "not asked" (staff only)."""
+    if answer is None:
+        return
+    try:
+        checked = check_coverage(appointment.visit_type, answer)
+    except CoverageRefused as refusal:
+        raise BookingRefused(refusal.message, refusal.field, refusal.code) from None
+    appointment.coverage, appointment.insurance_plan, appointment.insurance_plan_name = checked.coverage, checked.plan, checked.plan_name
+
+
 def _insert(appointment: Appointment, nearest, now: datetime) -> Booking:
     """Save a new appointment with its manage token and queue its emails; the database
     refuses an overlap, which becomes SlotUnavailable with `nearest()` (or AlreadyBooked when
@@ -441,7 +458,7 @@ def _insert(appointment: Appointment, nearest, now: datetime) -> Booking:
         appointment.reference = new_reference()
     _turns_for_provider(appointment.provider_id)
     try:
-        insert_without_patient_values(appointment, private=[*CONTACT_FIELDS, "patient_state", "coverage", "manage_nonce"])
+        insert_without_patient_values(appointment, private=[*PRIVATE_FIELDS, "manage_nonce"])
     except IntegrityError:
         _refuse_a_form_sent_again(appointment.form_key)
         # Another booking won the race between our check and our insert.
@@ -461,7 +478,7 @@ def _video_visit_fields(modality: str, patient_state: str | None, consent_versio
 
 
 def book(*, visit_type: VisitType, modality: str, starts_at: datetime, patient: dict, provider_id: int | None = None,
-         patient_state: str | None = None, telehealth_consent: str | None = None,
+         patient_state: str | None = None, telehealth_consent: str | None = None, coverage: CoverageAnswer | None = None,
          form_key: str | None = None, now: datetime | None = None) -> Booking:
     """A patient books online (any free provider unless `provider_id`). Requested until the
     front desk confirms it, or confirmed at once, as the booking settings say. `form_key` names
@@ -470,7 +487,11 @@ def book(*, visit_type: VisitType, modality: str, starts_at: datetime, patient: 
     A video visit needs `patient_state` (where the patient will be: the clinician must be
     licensed there), the clinician by name (`provider_id`: the patient was told who, and as
     what they are licensed there) and `telehealth_consent`, the version of the consent wording
-    the patient agreed to (appointments.consent), which must be the current one."""
+    the patient agreed to (appointments.consent), which must be the current one.
+
+    `coverage`: how the patient said they will pay (appointments.coverage), checked again here;
+    a plan not taken for this visit is refused with code PLAN_NOT_TAKEN. The booking form always
+    asks it; None (callers that do not ask, e.g. tools and older tests) records "not asked"."""
     now = now or timezone.now()
     video = modality == Appointment.Modality.VIDEO
     appointment = _new_appointment(
@@ -487,6 +508,7 @@ def book(*, visit_type: VisitType, modality: str, starts_at: datetime, patient: 
             if provider_id is None:
                 raise BookingRefused("Before a video visit we tell you who your clinician is: please choose a time again.", "provider")
             check_video_consent(providers[0], patient_state, telehealth_consent)
+        _record_coverage(appointment, coverage)
         appointment.status = Appointment.Status.REQUESTED if settings.requires_confirmation else Appointment.Status.CONFIRMED
         appointment.provider = _free_provider(visit_type, providers, starts_at, now, settings)
         if _same_patients_visit(appointment):
@@ -497,7 +519,7 @@ def book(*, visit_type: VisitType, modality: str, starts_at: datetime, patient: 
 
 def book_for_staff(*, provider: Provider, visit_type: VisitType, modality: str, starts_at: datetime, patient: dict,
                    video_link: str = "", patient_state: str | None = None, telehealth_consent: str | None = None,
-                   now: datetime | None = None) -> Booking:
+                   coverage: CoverageAnswer | None = None, now: datetime | None = None) -> Booking:
     """The front desk books by phone: confirmed at once, on the staff rules (`why_staff_cannot_book`).
 
     A video visit, as online: the state the patient will be in (`patient_state`; the clinician
@@ -517,6 +539,7 @@ def book_for_staff(*, provider: Provider, visit_type: VisitType, modality: str, 
             raise problem
         if modality == Appointment.Modality.VIDEO:
             check_video_consent(provider, patient_state, telehealth_consent, by_staff=True)
+        _record_coverage(appointment, coverage)
         other = _same_patients_visit(appointment)
         if other is not None:
             raise BookingRefused(f"This patient already has appointment {other.reference} at that time.", "starts_at")

@@ -1,8 +1,10 @@
-"""Demo schedules and visit types for the demo providers."""
+"""Demo schedules, visit types with self-pay prices, and insurance plans for the demo practice."""
 
 from datetime import time
 
-from appointments.models import BookingSettings, EstimateItem, TelehealthPage, VisitType, WorkingHours
+from decimal import Decimal
+
+from appointments.models import BookingSettings, EstimateItem, InsurancePlan, TelehealthPage, VisitType, WorkingHours
 from clinic.models import Provider
 from services.models import Service
 
@@ -67,18 +69,42 @@ VISIT_TYPES = [
     },
 ]
 
+# What a patient paying themselves is charged (made up, in the range of Maryland practices).
+SELF_PAY_PRICES = {
+    "new-patient-consultation": Decimal("250"),
+    "follow-up-visit": Decimal("150"),
+    "dry-needling-session": Decimal("95"),
+    "trigger-point-injection": Decimal("175"),
+}
+
 # What good faith estimates list per visit type: code type, code, description, quantity, charge each.
-# Demo charges; a real practice enters its own (and keeps them consistent with its self-pay prices).
+# Demo charges adding up to the self-pay prices above; a real practice enters its own.
 # Dry needling is usually self-pay: Medicare does not cover CPT 20560/20561.
 ESTIMATE_ITEMS = {
     "new-patient-consultation": [("CPT", "99204", "New patient office visit, moderate complexity (about 45 minutes)", 1, "250.00")],
-    "follow-up-visit": [("CPT", "99213", "Established patient office visit, low complexity", 1, "120.00")],
+    "follow-up-visit": [("CPT", "99213", "Established patient office visit, low complexity", 1, "150.00")],
     "dry-needling-session": [("CPT", "20561", "Dry needling, 3 or more muscles", 1, "95.00")],
     "trigger-point-injection": [
-        ("CPT", "20552", "Trigger point injection(s), 1 or 2 muscles", 1, "125.00"),
+        ("CPT", "20552", "Trigger point injection(s), 1 or 2 muscles", 1, "160.00"),
         ("HCPCS", "J3301", "Triamcinolone acetonide (steroid), per 10 mg, if the clinician adds it", 1, "15.00"),
     ],
 }
+
+DRY_NEEDLING_NOT_COVERED = "Does not pay for dry needling (CPT 20560/20561): dry needling is self-pay."
+# (payer, plan, taken, visit types where the answer is the other way round, note for patients)
+INSURANCE_PLANS = [
+    ("Medicare", "Part B", True, ["dry-needling-session"], f"Original Medicare. {DRY_NEEDLING_NOT_COVERED}"),
+    ("Maryland Medicaid", "HealthChoice", True, ["dry-needling-session"],
+     f"Bring your HealthChoice plan card. {DRY_NEEDLING_NOT_COVERED}"),
+    ("CareFirst BlueCross BlueShield", "PPO", True, [], ""),
+    ("CareFirst BlueCross BlueShield", "BlueChoice HMO", True, [], "A referral from your primary care provider is needed."),
+    ("Aetna", "", True, [], ""),
+    ("UnitedHealthcare", "", True, [], ""),
+    ("Cigna", "", True, [], ""),
+    ("Johns Hopkins Employer Health Programs (EHP)", "", True, [], ""),
+    ("Tricare", "Select", False, [], "We are not a Tricare network provider: you are welcome to pay yourself."),
+    ("Kaiser Permanente", "Mid-Atlantic HMO", False, [], "Kaiser members are seen in Kaiser's own centers."),
+]
 
 
 TELEHEALTH_PAGE = {
@@ -122,6 +148,9 @@ def load_demo_booking(today=None):
         visit_type, created = VisitType.objects.get_or_create(slug=fields["slug"], defaults=fields)
         if created:
             visit_type.providers.set([providers[slug] for slug in provider_slugs if slug in providers])
+        if visit_type.self_pay_price is None and visit_type.slug in SELF_PAY_PRICES:
+            visit_type.self_pay_price = SELF_PAY_PRICES[visit_type.slug]
+            visit_type.save(update_fields=["self_pay_price"])
     for slug, items in ESTIMATE_ITEMS.items():
         visit_type = VisitType.objects.filter(slug=slug).first()
         if visit_type is None or visit_type.estimate_items.exists():
@@ -131,3 +160,14 @@ def load_demo_booking(today=None):
                          charge=charge, order=order)
             for order, (code_type, code, description, quantity, charge) in enumerate(items)
         )
+    load_demo_insurance_plans()
+
+
+def load_demo_insurance_plans():
+    """The demo plan list, only while the practice has none (a plan staff deleted stays deleted)."""
+    if InsurancePlan.objects.exists():
+        return
+    visit_types = {visit_type.slug: visit_type for visit_type in VisitType.objects.all()}
+    for order, (payer, plan_name, taken, exceptions, note) in enumerate(INSURANCE_PLANS, start=1):
+        plan = InsurancePlan.objects.create(payer=payer, plan_name=plan_name, is_taken=taken, note=note, order=order)
+        plan.exceptions.set([visit_types[slug] for slug in exceptions if slug in visit_types])

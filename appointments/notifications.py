@@ -41,6 +41,7 @@ STAFF_TELEHEALTH_REQUEST = "staff_telehealth_request"
 PATIENT_ESTIMATE = "patient_estimate"
 PATIENT_ESTIMATE_REQUEST = "patient_estimate_request"
 STAFF_ESTIMATE_REQUEST = "staff_estimate_request"
+STAFF_HELP_REQUEST = "staff_help_request"
 
 CALENDAR_FILE_NAME = "appointment.ics"
 CALENDAR_MIMETYPE = "text/calendar"
@@ -363,3 +364,13 @@ def queue_estimate_requested(estimate):
             "from the admin.",
         ),
     ])
+
+
+def queue_help_request_received(help_request):
+    """The front desk's alert about a request for help or an accommodation: the reference and an
+    admin link only (what help, and for whom, stays in the admin). Run it in the transaction that saves the request."""
+    outbox.queue([_staff_message(
+        help_request, STAFF_HELP_REQUEST, f"New request for help {help_request.reference} — please answer",
+        "Someone asked online for help or an accommodation (such as an interpreter or large print). "
+        "Please arrange it and answer them within one business day.",
+    )])

@@ -6,12 +6,12 @@ from clinic.models import Provider
 
 
 class BookingSitemap(Sitemap):
-    """Online booking and the telehealth page; handed to the root URLconf through clinic.seams."""
+    """Online booking, the telehealth page and insurance and prices; handed to the root URLconf through clinic.seams."""
 
     changefreq = "weekly"
 
     def items(self):
-        return ["appointments:book", "appointments:telehealth"]
+        return ["appointments:book", "appointments:telehealth", "appointments:insurance"]
 
     def location(self, item):
         return reverse(item)

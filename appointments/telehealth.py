@@ -104,7 +104,7 @@ def save_notes(telehealth_request: TelehealthRequest, *, notes: str) -> Teleheal
 def schedule_from_request(telehealth_request: TelehealthRequest, *, provider: Provider, visit_type: VisitType, starts_at: datetime,
                           patient: dict, modality: str = Appointment.Modality.VIDEO, video_link: str = "",
                           patient_state: str | None = None, telehealth_consent: str | None = None,
-                          now: datetime | None = None) -> Booking:
+                          coverage=None, now: datetime | None = None) -> Booking:
     """Book the visit for an open request and mark the request scheduled with it.
 
     The request is locked and checked again: if another desk scheduled or closed it
@@ -121,7 +121,7 @@ def schedule_from_request(telehealth_request: TelehealthRequest, *, provider: Pr
         booked = booking.book_for_staff(
             provider=provider, visit_type=visit_type, modality=modality, starts_at=starts_at,
             patient=patient, video_link=video_link, patient_state=patient_state or telehealth_request.state,
-            telehealth_consent=telehealth_consent, now=now,
+            telehealth_consent=telehealth_consent, coverage=coverage, now=now,
         )
         telehealth_request.appointment = booked.appointment
         telehealth_request.status = TelehealthRequest.Status.SCHEDULED

@@ -1,7 +1,6 @@
 from django.urls import path
 
-from appointments.views import booking, estimates, manage, team, telehealth
-from clinic.views import under_construction
+from appointments.views import booking, estimates, help_request, insurance, manage, team, telehealth
 
 app_name = "appointments"
 
@@ -21,9 +20,10 @@ urlpatterns = [
     path("estimates/ask/", estimates.ask_for_estimate, name="ask_for_estimate"),
     path("estimates/ask/sent/", estimates.estimate_request_sent, name="estimate_request_sent"),
     path("estimates/<str:token>/", estimates.estimate, name="estimate"),
-    # Issue 13 (under construction): plans taken and self-pay prices; asking for help or an accommodation.
-    path("insurance/", under_construction, name="insurance"),
-    path("accessibility/ask/", under_construction, name="ask_for_help"),
+    # Plans taken and self-pay prices; asking for help or an accommodation (from the accessibility statement).
+    path("insurance/", insurance.insurance, name="insurance"),
+    path("accessibility/ask/", help_request.ask_for_help_page, name="ask_for_help"),
+    path("accessibility/ask/sent/", help_request.ask_for_help_sent, name="ask_for_help_sent"),
     # A provider's own page, linked from the team page (clinic:team) and from booking.
     path("team/<slug:slug>/", team.provider_page, name="provider"),
     # Video visits explained, and a request for a call back to arrange one.

@@ -10,10 +10,12 @@ and `clinic` calls it through here. These are all the seams there are:
 - `load_demo(today)`: each app's demo content, for `manage.py seed_demo`, in the
   order of INSTALLED_APPS (provided by `services` and `appointments`);
 - `app_sitemaps()`: each app's sitemaps, for /sitemap.xml (provided by `services` and
-  `appointments`).
+  `appointments`);
+- `visit_prices(service_id)`: the self-pay prices of a treatment's visits, for its page
+  (provided by `appointments`, which holds visit types; `services` may not import it).
 
 With no app registered, each answers as if there were nothing (no visits, no demo, no
-sitemaps). (The project's URLconf and templates still link to the apps' pages by name.)
+sitemaps, no prices). (The project's URLconf and templates still link to the apps' pages by name.)
 """
 
 from collections.abc import Callable
@@ -34,6 +36,15 @@ class BookedVisit:
 _booked_visits: list[Callable[[date, date], list[BookedVisit]]] = []
 _demo_loaders: list[Callable[[date], object]] = []
 _sitemaps: dict[str, type] = {}
+_visit_prices: list[Callable[[int], list["VisitPrice"]]] = []
+
+
+@dataclass(frozen=True)
+class VisitPrice:
+    """A visit of a treatment and what a patient paying themselves is charged for it."""
+
+    visit_name: str
+    price: str  # as shown, e.g. "$95" ("" when there is no set price: patients are asked to call)
 
 
 def provide_booked_visits(function: Callable[[date, date], list[BookedVisit]]):
@@ -63,3 +74,13 @@ def provide_sitemaps(sitemaps: dict[str, type]):
 
 def app_sitemaps() -> dict[str, type]:
     return dict(_sitemaps)
+
+
+def provide_visit_prices(function: Callable[[int], list[VisitPrice]]):
+    """Register `function(service_id)`: the bookable visits of that treatment with their self-pay prices."""
+    if function not in _visit_prices:
+        _visit_prices.append(function)
+
+
+def visit_prices(service_id: int) -> list[VisitPrice]:
+    return [price for function in _visit_prices for price in function(service_id)]

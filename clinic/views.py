@@ -144,7 +144,3 @@ def legal_notice(request, slug, day=None):
         },
     )
 
-
-def under_construction(request, **kwargs):
-    """Scaffolding of issue 13: each route is replaced by its real view before the issue lands."""
-    raise Http404("Not built yet.")

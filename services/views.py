@@ -2,6 +2,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from clinic import seams
 from clinic.page_cache import cached_patient_page
 from services.models import Condition, Service
 from services.structured_data import treatment_page
@@ -46,6 +47,8 @@ def service_detail(request, slug):
         {
             "service": service,
             "questions": questions,
+            # Self-pay prices of its visits: appointments holds them (clinic.seams); none without it.
+            "visit_prices": seams.visit_prices(service.pk),
             "page_title": service.title,
             "page_description": service.description,
             "page_type": "article",

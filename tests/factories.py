@@ -265,6 +265,24 @@ def estimate_request_form(visit_type, **overrides) -> dict:
     return fields
 
 
+def make_insurance_plan(payer="CareFirst BlueCross BlueShield", plan_name="PPO", not_taken_for=(), **overrides):
+    """A plan on the practice's list (taken unless `is_taken=False`), with `not_taken_for` visit types as exceptions."""
+    from appointments.models import InsurancePlan
+
+    plan = InsurancePlan.objects.create(payer=payer, plan_name=plan_name, **overrides)
+    plan.exceptions.set(not_taken_for)
+    return plan
+
+
+def make_help_request(**overrides):
+    """A request for help or an accommodation, as the /accessibility/ask/ form saves it."""
+    from appointments.models import HelpRequest
+
+    fields = {"name": "Ada Example", "phone": "+13015550111", "kinds": "large_print"}
+    fields.update(overrides)
+    return HelpRequest.objects.create(**fields)
+
+
 def make_working_hours(provider, weekdays=range(5), blocks=((time(9), time(17)),)):
     from appointments.models import WorkingHours
 
@@ -424,6 +442,9 @@ TRACED_PATIENT = {
     "consent_to_contact": "on",
 }
 
+# TRACED_PATIENT's answer to the payment question at booking: a plan not on the list, typed in.
+TRACED_PAYMENT = {"coverage": "insurance", "insurance_plan": "not_listed", "plan_name": "Quillfeather Mutual Gold"}
+
 # TRACED_PATIENT's boxes as a browser fills them in, by their labels.
 TRACED_PATIENT_BY_LABEL = {
     "First name": TRACED_PATIENT["first_name"],
@@ -462,6 +483,8 @@ def details_form(visit_type, starts_at, *, mode="in_office", provider="any", **o
         "provider": provider,
         "start": starts_at if isinstance(starts_at, str) else starts_at.astimezone(PRACTICE_TIME_ZONE).isoformat(),
         **PATIENT,
+        # How the visit is paid (asked at booking): paying themselves unless a test says otherwise.
+        "coverage": "uninsured",
         "website": "",
         "form_stamp": stamp_issued(10),
     }

@@ -93,6 +93,7 @@ TRACED_PATIENT_WRITTEN = {
     ],
     "email": ["zebedee.q@example.com", "zebedee.q%40example.com", "example.com"],
     "reason": ["left shoulder knot since March", "shoulder knot", "knot since"],
+    "insurance plan": ["Quillfeather Mutual Gold", "Mutual Gold"],  # tests.factories.TRACED_PAYMENT
 }
 
 

@@ -4,12 +4,13 @@ front desk, content editors and a visitor who is not signed in.
 Content editors also write the legal notices and language taglines; the front desk reads them.
 A notice version that has taken effect is read-only for everyone, superusers included.
 
-Front desk: appointments, telehealth requests, good faith estimates (and the expected items
-of visit types they list), schedules and time off (plus visit types, booking settings and
-reading the outbox); they may read practice details, hours, notices
-and the team to answer the phone. Content editors: practice details, hours, holiday
-hours, announcements, treatments, conditions, the team and the telehealth page text;
-nothing about patients. The audit trail and user accounts: superusers only.
+Front desk: appointments, telehealth requests, requests for help, good faith estimates (and the
+expected items of visit types they list), schedules and time off (plus visit types, booking
+settings and reading the outbox); they may read practice details, hours, notices, the team and
+the insurance plans to answer the phone. Content editors: practice details, hours, holiday
+hours, announcements, treatments, conditions, the team, the telehealth page text, the insurance
+plans and visit types' self-pay prices; nothing about patients. The audit trail and user
+accounts: superusers only.
 """
 
 from datetime import date, timedelta
@@ -29,7 +30,9 @@ from tests.factories import (
     make_appointment,
     make_condition,
     make_estimate_item,
+    make_help_request,
     make_holiday,
+    make_insurance_plan,
     make_legal_notice,
     make_notice_version,
     make_office_hours,
@@ -47,6 +50,7 @@ pytestmark = pytest.mark.django_db
 
 OK = "ok"  # 200, and a change page lets them save
 READ_ONLY = "read-only"  # 200, a change page without a save button (or an inline they cannot edit)
+NOT_SHOWN = "not shown"  # 200, the page without that inline at all
 FORBIDDEN = "forbidden"  # 403
 LOGIN = "login"  # 302 to /admin/login/?next=...
 
@@ -94,8 +98,12 @@ PAGES = [
     Page("good faith estimate",           f"{A}/goodfaithestimate/{{estimate}}/change/", OK,       OK,         FORBIDDEN,  LOGIN),
     Page("good faith estimate: add",      f"{A}/goodfaithestimate/add/",               FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  LOGIN),
     Page("good faith estimate: delete",   f"{A}/goodfaithestimate/{{estimate}}/delete/", FORBIDDEN, FORBIDDEN, FORBIDDEN,  LOGIN),
-    Page("expected items (on the visit type)", f"{A}/visittype/{{visit_type}}/change/", OK,        OK,         FORBIDDEN,  LOGIN,
+    Page("expected items (on the visit type)", f"{A}/visittype/{{visit_type}}/change/", OK,        OK,         NOT_SHOWN,  LOGIN,
          inline="estimateitem"),
+    Page("help requests",                 f"{A}/helprequest/",                         OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("help request: add",             f"{A}/helprequest/add/",                     FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("help request",                  f"{A}/helprequest/{{help_request}}/change/", OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("help request: delete",          f"{A}/helprequest/{{help_request}}/delete/", OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
     # What makes times bookable: the front desk's.
     Page("working hours",                 f"{A}/workinghours/",                        OK,         OK,         FORBIDDEN,  LOGIN),
     Page("working hours: add",            f"{A}/workinghours/add/",                    OK,         OK,         FORBIDDEN,  LOGIN),
@@ -103,9 +111,10 @@ PAGES = [
     Page("time off",                      f"{A}/timeoff/",                             OK,         OK,         FORBIDDEN,  LOGIN),
     Page("time off: add",                 f"{A}/timeoff/add/",                         OK,         OK,         FORBIDDEN,  LOGIN),
     Page("time off: one",                 f"{A}/timeoff/{{time_off}}/change/",         OK,         OK,         FORBIDDEN,  LOGIN),
-    Page("visit types",                   f"{A}/visittype/",                           OK,         OK,         FORBIDDEN,  LOGIN),
+    # Editors open visit types for their self-pay prices (and wording) only: the rest is read-only to them.
+    Page("visit types",                   f"{A}/visittype/",                           OK,         OK,         OK,         LOGIN),
     Page("visit type: add",               f"{A}/visittype/add/",                       OK,         OK,         FORBIDDEN,  LOGIN),
-    Page("visit type",                    f"{A}/visittype/{{visit_type}}/change/",     OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("visit type",                    f"{A}/visittype/{{visit_type}}/change/",     OK,         OK,         OK,         LOGIN),
     Page("booking settings",              f"{A}/bookingsettings/",                     goes_to(f"{A}/bookingsettings/1/change/"),
                                                                                                    goes_to(f"{A}/bookingsettings/1/change/"),
                                                                                                                FORBIDDEN,  LOGIN),
@@ -157,6 +166,9 @@ PAGES = [
     Page("conditions",                    f"{S}/condition/",                           OK,         FORBIDDEN,  OK,         LOGIN),
     Page("condition: add",                f"{S}/condition/add/",                       OK,         FORBIDDEN,  OK,         LOGIN),
     Page("condition",                     f"{S}/condition/{{condition}}/change/",      OK,         FORBIDDEN,  OK,         LOGIN),
+    Page("insurance plans",               f"{A}/insuranceplan/",                       OK,         OK,         OK,         LOGIN),
+    Page("insurance plan: add",           f"{A}/insuranceplan/add/",                   OK,         FORBIDDEN,  OK,         LOGIN),
+    Page("insurance plan",                f"{A}/insuranceplan/{{insurance_plan}}/change/", OK,     READ_ONLY,  OK,         LOGIN),
     Page("telehealth page text",          f"{A}/telehealthpage/",                      goes_to(f"{A}/telehealthpage/1/change/"),
                                                                                                    FORBIDDEN,  goes_to(f"{A}/telehealthpage/1/change/"),
                                                                                                                            LOGIN),
@@ -216,6 +228,8 @@ def objects():
             "announcement": make_announcement().pk,
             "service": make_service().pk,
             "condition": make_condition().pk,
+            "insurance_plan": make_insurance_plan(not_taken_for=[visit_type]).pk,
+            "help_request": make_help_request().pk,
             "log_entry": LogEntry.objects.get_for_object(appointment).first().pk,
             "superuser": users["superuser"].pk,
             "legal_notice": effective_version.notice.pk,
@@ -242,7 +256,10 @@ def outcome(response, inline=""):
         return f"status {response.status_code}"
     context = response.context
     if inline:
-        [formset] = [f for f in context["inline_admin_formsets"] if f.opts.model._meta.model_name == inline]
+        formsets = [f for f in context["inline_admin_formsets"] if f.opts.model._meta.model_name == inline]
+        if not formsets:
+            return NOT_SHOWN
+        [formset] = formsets
         return OK if formset.has_change_permission and formset.has_add_permission else READ_ONLY
     if "adminform" in context and not context["has_change_permission"] and not context["add"]:
         return READ_ONLY

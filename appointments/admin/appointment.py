@@ -20,7 +20,8 @@ from auditlog.signals import accessed
 from appointments import booking, consent, telehealth
 from appointments.admin.patient_record import PatientRecordAdmin
 from appointments.booking import BookingRefused
-from appointments.models import CONTACT_FIELDS, Appointment, TelehealthRequest
+from appointments.coverage import CoverageAnswer, CoverageRefused, check_coverage
+from appointments.models import CONTACT_FIELDS, Appointment, InsurancePlan, TelehealthRequest
 from clinic.admin import FRIENDLY_FIELDS, FilterWithDefault
 from clinic.hours import day_window
 from clinic.models import Provider
@@ -28,6 +29,14 @@ from clinic.phone import display_phone
 from clinic.validators import validate_plausible_date
 
 VISIT_FIELDS = ["provider", "visit_type", "modality", "starts_at"]
+# How the visit is paid, as the patient says on the phone (online, the booking form asks it).
+PAYMENT_FIELDS = ["coverage", "insurance_plan", "insurance_plan_name"]
+PAYMENT_DESCRIPTION = (
+    "Ask whether the patient is insured and, if so, which plan we should bill, or whether they will pay themselves. "
+    "If their plan is not in the list, leave the plan empty and type its name. A plan we do not take for this visit "
+    "cannot be chosen: tell the patient the self-pay price (on the visit type) and choose a “paying themselves” answer. "
+    "Patients paying themselves are owed a good faith estimate."
+)
 # A video visit booked by phone: where the patient will be, and what staff confirm they told them.
 VIDEO_FIELDS = ["patient_state", "telehealth_consent"]
 VIDEO_DESCRIPTION = (
@@ -67,7 +76,7 @@ class AppointmentForm(forms.ModelForm):
 
     class Meta:
         model = Appointment
-        fields = [*VISIT_FIELDS, *CONTACT_FIELDS, "patient_state"]
+        fields = [*VISIT_FIELDS, *CONTACT_FIELDS, "patient_state", *PAYMENT_FIELDS]
         help_texts = {
             "provider": "Who sees the patient. They must offer this visit and be working at that time.",
             "visit_type": "What the visit is for. Its length comes from the visit type.",
@@ -93,6 +102,9 @@ class AppointmentForm(forms.ModelForm):
             "(see “source”).",
             "telehealth_consent_version": "Which wording of the telehealth consent they agreed to.",
             "consent_wording": "The wording of that version, as the patient read it or had it read to them.",
+            "coverage": "How the patient will pay for this visit, as they told you.",
+            "insurance_plan": "Only if we bill their insurance: the plan from our list.",
+            "insurance_plan_name": "Only if their plan is not in the list: its name as on their card.",
         }
 
     def __init__(self, *args, **kwargs):
@@ -102,6 +114,8 @@ class AppointmentForm(forms.ModelForm):
             self.fields["provider"].queryset = Provider.objects.filter(is_active=True) | Provider.objects.filter(pk=current)
         if "telehealth_request" in self.fields:
             self.fields["telehealth_request"].queryset = TelehealthRequest.objects.open()
+        if "insurance_plan" in self.fields:
+            self.fields["insurance_plan"].queryset = InsurancePlan.objects.shown()
 
     def clean(self):
         cleaned_data = super().clean()
@@ -118,7 +132,25 @@ class AppointmentForm(forms.ModelForm):
                     booking.check_video_consent(provider, cleaned_data.get("patient_state"), self.consent_given(), by_staff=True)
                 except BookingRefused as refusal:
                     self.add_error(refusal.field if refusal.field in self.fields else None, refusal.message)
+        if not self.instance.pk and "visit_type" not in self.errors and not set(PAYMENT_FIELDS) & set(self.errors):
+            answer = self.coverage_answer()
+            try:
+                if answer is not None and cleaned_data.get("visit_type"):
+                    check_coverage(cleaned_data["visit_type"], answer)
+            except CoverageRefused as refusal:
+                field = {"plan_name": "insurance_plan_name"}.get(refusal.field, refusal.field)
+                self.add_error(field, refusal.message)
         return cleaned_data
+
+    def coverage_answer(self) -> CoverageAnswer | None:
+        """What the patient said on the phone about paying, for `booking.book_for_staff` (None: not asked)."""
+        data = self.cleaned_data
+        if not data.get("coverage"):
+            return None
+        plan = data.get("insurance_plan")
+        if data["coverage"] != Appointment.Coverage.INSURANCE or plan is not None:
+            return CoverageAnswer(data["coverage"], plan.pk if plan else None)
+        return CoverageAnswer(data["coverage"], plan_name=data.get("insurance_plan_name", ""), not_listed=True)
 
     def consent_given(self) -> str | None:
         """The version of the consent wording staff read to the patient, if they ticked that the patient agreed."""
@@ -167,7 +199,7 @@ class AppointmentAdmin(PatientRecordAdmin):
     formfield_overrides = FRIENDLY_FIELDS
     form = AppointmentForm
     list_display = ["reference", "when", "provider", "visit_type", "modality", "status_display", "last_name"]
-    list_filter = [WhenFilter, "status", "provider", "visit_type", "modality"]
+    list_filter = [WhenFilter, "status", "provider", "visit_type", "modality", "coverage"]
     list_select_related = ["provider", "visit_type"]
     search_fields = ["=reference", "last_name", "email", "phone"]
     search_help_text = "Search by reference, last name, email or phone number."
@@ -185,6 +217,7 @@ class AppointmentAdmin(PatientRecordAdmin):
                                                consent_wording_html(consent.TELEHEALTH_CONSENT_VERSION)),
                 }),
                 ("Patient", {"fields": [*CONTACT_FIELDS, "telehealth_request"]}),
+                ("How the visit is paid", {"fields": PAYMENT_FIELDS, "description": PAYMENT_DESCRIPTION}),
             ]
         patient = [name if name != "phone" else "phone_number" for name in CONTACT_FIELDS]
         visit_description = (
@@ -201,13 +234,15 @@ class AppointmentAdmin(PatientRecordAdmin):
             }),
             ("Patient", {"fields": patient, "description": "As the patient gave it. Staff cannot change it here; "
                          "if something is wrong, note it in the patient's chart."}),
+            ("How the visit is paid", {"fields": PAYMENT_FIELDS, "description": "As the patient said when booking. "
+                                       "Check a plan typed in (not from our list) with the patient before the visit."}),
             ("Emails", {"fields": ["emails"]}),
         ]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        fixed = ["reference", "status", "source", "ends_at", "phone_number", "emails", *CONTACT_FIELDS,
+        fixed = ["reference", "status", "source", "ends_at", "phone_number", "emails", *CONTACT_FIELDS, *PAYMENT_FIELDS,
                  "patient_state", "telehealth_consent_at", "telehealth_consent_version", "consent_wording"]
         if not obj.is_active or obj.is_over(timezone.now()):
             fixed += VISIT_FIELDS
@@ -287,8 +322,12 @@ class AppointmentAdmin(PatientRecordAdmin):
         video = {"patient_state": data.get("patient_state") or None, "telehealth_consent": form.consent_given()}
         telehealth_request = data.get("telehealth_request")
         if telehealth_request is None:
-            return booking.book_for_staff(**visit, patient=patient, video_link=video_link, **video).appointment
-        booked = telehealth.schedule_from_request(telehealth_request, **visit, patient=patient, video_link=video_link, **video)
+            return booking.book_for_staff(
+                **visit, patient=patient, video_link=video_link, coverage=form.coverage_answer(), **video,
+            ).appointment
+        booked = telehealth.schedule_from_request(
+            telehealth_request, **visit, patient=patient, video_link=video_link, coverage=form.coverage_answer(), **video,
+        )
         self.message_user(request, f"Telehealth request {telehealth_request.reference} is now scheduled.")
         return booked.appointment
 

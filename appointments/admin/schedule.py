@@ -73,7 +73,8 @@ class TimeOffAdmin(DatesFromTheAddress, admin.ModelAdmin):
 
 @admin.register(VisitType)
 class VisitTypeAdmin(admin.ModelAdmin):
-    list_display = ["name", "duration_minutes", "places", "new_patients_only", "new_patients_may_book", "service", "is_active", "order"]
+    list_display = ["name", "duration_minutes", "places", "new_patients_only", "new_patients_may_book", "service", "self_pay_price",
+                    "is_active", "order"]
     list_editable = ["order"]
     list_filter = ["is_active", "in_office", "by_video", "new_patients_only", "providers"]
     list_select_related = ["service"]
@@ -88,7 +89,32 @@ class VisitTypeAdmin(admin.ModelAdmin):
             "fields": ["is_active", "service"],
             "description": "Staff can book any visit type in the admin, even one not bookable online.",
         }),
+        ("Price", {
+            "fields": ["self_pay_price"],
+            "description": "Shown on the treatment page, on the insurance page and in booking as “Self-pay: $…”, with the "
+            "notice about good faith estimates. Changes show on the website at once.",
+        }),
     ]
+    # Content editors keep the prices and the wording; who offers a visit, where and for how long stays the front desk's.
+    EDITOR_FIELDS = {"self_pay_price", "description"}
+
+    def runs_booking(self, request) -> bool:
+        return request.user.has_perm("appointments.add_visittype")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None or self.runs_booking(request):
+            return []
+        return [name for _, options in self.fieldsets for name in options["fields"] if name not in self.EDITOR_FIELDS]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return self.prepopulated_fields if self.runs_booking(request) else {}
+
+    def get_changelist_instance(self, request):
+        # The list's order boxes are the front desk's: editors get the list without them (and cannot save it).
+        changelist = super().get_changelist_instance(request)
+        if not self.runs_booking(request):
+            changelist.list_editable = ()
+        return changelist
 
     @admin.display(description="where")
     def places(self, obj):

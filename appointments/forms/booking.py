@@ -9,7 +9,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
 from appointments import antispam, consent
+from appointments import coverage as payment
 from appointments.booking import CHOOSE_A_STATE, BookingRefused, check_request
+from appointments.coverage import CoverageAnswer, CoverageRefused
 from appointments.models import CONTACT_FIELDS, US_STATES, Appointment, PatientContact, VisitType, validate_date_of_birth
 from clinic.hours import PRACTICE_TIME_ZONE
 from clinic.models import Provider
@@ -270,7 +272,78 @@ class PatientDetailsForm(forms.Form):
         return None
 
 
-class VideoVisitDetailsForm(PatientDetailsForm):
+class BookingDetailsForm(PatientDetailsForm):
+    """The details of an online booking: the patient's, and how the visit is paid."""
+
+    # How the visit is paid (appointments.coverage): asked at booking, as 45 CFR 149.610 requires.
+    coverage = forms.ChoiceField(
+        label="How will you pay for this visit?",
+        choices=[
+            (Appointment.Coverage.INSURANCE, "I have insurance: please bill my plan"),
+            (Appointment.Coverage.INSURED_PAYING_SELF, "I have insurance but will pay myself (no claim to my plan)"),
+            (Appointment.Coverage.UNINSURED, "I do not have insurance: I will pay myself"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": payment.ASK_HOW_YOU_PAY, "invalid_choice": payment.ASK_HOW_YOU_PAY},
+    )
+    insurance_plan = forms.ChoiceField(
+        label="Your insurance plan",
+        required=False,
+        help_text="Only if we bill your plan. Plans marked “not taken” we cannot bill for this visit.",
+        error_messages={"invalid_choice": payment.CHOOSE_A_PLAN},
+    )
+    plan_name = forms.CharField(
+        label="Your plan’s name, if it is not listed",
+        required=False,
+        max_length=200,
+        validators=[validate_single_line],
+        help_text="As on your insurance card, e.g. “Aetna Open Access”. Our front desk checks it before your visit.",
+        error_messages={"max_length": "Please shorten the plan’s name to 200 characters or fewer."},
+    )
+
+    def __init__(self, *args, visit_type: VisitType | None = None, **kwargs):
+        """`visit_type`: the visit being booked, if known, so that the plan list says which plans are not taken for it."""
+        super().__init__(*args, **kwargs)
+        self.visit_type = visit_type
+        self.plan_not_taken = False  # the patient chose a plan we do not take for this visit
+        plans = payment.plans_for(visit_type) if visit_type else []
+        self.fields["insurance_plan"].choices = [
+            ("", "Choose your plan"),
+            *((str(shown.plan.pk), str(shown.plan) if shown.taken else f"{shown.plan} (not taken for this visit)") for shown in plans),
+            (payment.NOT_LISTED, "My plan is not listed"),
+        ]
+
+    def clean(self):
+        # First, so that a form sent back too fast with a plan we do not take says so at once.
+        self.check_coverage()
+        return super().clean()
+
+    def check_coverage(self):
+        """Tell the patient now, before they book, when the answer cannot be booked (e.g. a plan we do not take)."""
+        if self.cleaned_data.get("coverage") in Appointment.SELF_PAY_COVERAGE:
+            # Paying themselves: a plan left chosen (or since removed from the list) does not matter.
+            for name in ("insurance_plan", "plan_name"):
+                self.errors.pop(name, None)
+        if self.visit_type is None or {"coverage", "insurance_plan", "plan_name"} & set(self.errors):
+            return
+        try:
+            payment.check_coverage(self.visit_type, self.coverage_answer())
+        except CoverageRefused as refusal:
+            self.plan_not_taken = refusal.code == payment.PLAN_NOT_TAKEN
+            self.add_error(refusal.field, refusal.message)
+
+    def coverage_answer(self) -> CoverageAnswer:
+        """How the patient said they will pay, for `appointments.booking.book`."""
+        data = self.cleaned_data
+        plan = data.get("insurance_plan", "")
+        if data.get("coverage") != Appointment.Coverage.INSURANCE:
+            return CoverageAnswer(data.get("coverage", ""))
+        if plan == payment.NOT_LISTED:
+            return CoverageAnswer(data["coverage"], plan_name=data.get("plan_name", ""), not_listed=True)
+        return CoverageAnswer(data["coverage"], int(plan) if plan else None)
+
+
+class VideoVisitDetailsForm(BookingDetailsForm):
     """A video visit's details: the patient's, and their consent to telehealth (appointments.consent),
     given after the page told them the clinician's name and licence type."""
 

@@ -3,6 +3,8 @@
 from appointments.models.appointment import REFERENCE_ALPHABET, Appointment, VisitType, hash_token, new_reference
 from appointments.models.booking_settings import BookingSettings
 from appointments.models.estimate import EstimateItem, GoodFaithEstimate, new_link_nonce
+from appointments.models.help_request import HelpRequest
+from appointments.models.insurance import InsurancePlan
 from appointments.models.outbox import OutboxMessage
 from appointments.models.patient import CONTACT_FIELDS, PatientContact, insert_without_patient_values, validate_date_of_birth
 from appointments.models.schedule import TimeOff, WorkingHours
@@ -10,7 +12,8 @@ from appointments.models.telehealth import TelehealthPage, TelehealthRequest
 from clinic.us_states import US_STATES
 
 __all__ = [
-    "CONTACT_FIELDS", "REFERENCE_ALPHABET", "US_STATES", "Appointment", "BookingSettings", "EstimateItem", "GoodFaithEstimate", "OutboxMessage",
+    "CONTACT_FIELDS", "REFERENCE_ALPHABET", "US_STATES", "Appointment", "BookingSettings", "EstimateItem", "GoodFaithEstimate",
+    "HelpRequest", "InsurancePlan", "OutboxMessage",
     "PatientContact", "TelehealthPage", "TelehealthRequest", "TimeOff", "VisitType", "WorkingHours",
     "hash_token", "insert_without_patient_values", "new_link_nonce", "new_reference", "validate_date_of_birth",
 ]

@@ -46,6 +46,13 @@ def new_manage_nonce() -> str:
     return secrets.token_urlsafe(16)  # 128 bits, to find the appointment; the HMAC is the secret
 
 
+def dollars(price) -> str:
+    """A price as patients read it: “$95” or “$95.50”; "" for no price."""
+    if price is None:
+        return ""
+    return f"${price:,.0f}" if price == price.to_integral_value() else f"${price:,.2f}"
+
+
 class VisitTypeQuerySet(models.QuerySet):
     def bookable(self):
         return self.filter(is_active=True)
@@ -110,6 +117,11 @@ class VisitType(models.Model):
     @property
     def duration(self):
         return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def self_pay_price_text(self) -> str:
+        """The self-pay price as shown (“$95”), or "" when there is none."""
+        return dollars(self.self_pay_price)
 
     def allows(self, modality):
         return self.in_office if modality == Appointment.Modality.IN_OFFICE else self.by_video
@@ -184,6 +196,15 @@ class Appointment(PatientContact):
     coverage = models.CharField(
         "how the visit is paid", max_length=20, choices=Coverage.choices, blank=True, default="", db_default="",
         help_text="As the patient said when booking. Uninsured or self-pay patients are owed a good faith estimate.",
+    )
+    # The plan the patient chose (kept if the plan is later deleted from the list: its name stays below).
+    insurance_plan = models.ForeignKey(
+        "appointments.InsurancePlan", null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments",
+        help_text="The plan from our list the patient said the visit is billed to.",
+    )
+    insurance_plan_name = models.CharField(
+        "insurance plan as given", max_length=200, blank=True, default="", db_default="",
+        help_text="The plan's name when booked, or as the patient typed it when their plan was not on our list: check it before the visit.",
     )
 
     manage_nonce = models.CharField(max_length=32, unique=True, null=True, editable=False, default=new_manage_nonce)

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from appointments import antispam, booking, consent
 from appointments.availability import booking_window
+from appointments.coverage import PLAN_NOT_TAKEN, price_text
 from appointments.booking import NEEDS_CONSULTATION, OUT_OF_STATE, AlreadyBooked, BookingRefused, SlotUnavailable
-from appointments.forms.booking import PatientDetailsForm, TimeChoiceForm, VideoVisitDetailsForm, WeekChoiceForm
+from appointments.forms.booking import BookingDetailsForm, TimeChoiceForm, VideoVisitDetailsForm, WeekChoiceForm
 from appointments.loader import load_slots, rules_for
 from appointments.models import CONTACT_FIELDS, US_STATES, Appointment, BookingSettings, VisitType
 from appointments.ratelimit import limit_posts
@@ -165,7 +166,7 @@ def consultation_link(visit_type: VisitType, mode: str, state: str | None) -> di
 # --- Step 3: the patient's details ------------------------------------------
 
 @never_cache
-@sensitive_post_parameters(*CONTACT_FIELDS, "state")
+@sensitive_post_parameters(*CONTACT_FIELDS, "state", "coverage", "insurance_plan", "plan_name")
 @require_http_methods(["GET", "HEAD", "POST"])
 @limit_posts("booking", "BOOKING_RATE_LIMIT", "BOOKING_RATE_WINDOW_SECONDS")
 def book_details(request):
@@ -195,11 +196,12 @@ def is_video(choice) -> bool:
     return choice.cleaned_data.get("mode") == Appointment.Modality.VIDEO
 
 
-def details_form_for(choice, *args, **kwargs) -> PatientDetailsForm:
-    """The details form, with the consent to telehealth for a video visit."""
+def details_form_for(choice, *args, **kwargs) -> BookingDetailsForm:
+    """The details form, with the consent to telehealth for a video visit, and the plans for the visit chosen."""
+    kwargs["visit_type"] = choice.cleaned_data.get("visit") if choice.is_valid() else None
     if choice.data.get("mode") == Appointment.Modality.VIDEO:
         return VideoVisitDetailsForm(*args, **kwargs)
-    return PatientDetailsForm(*args, **kwargs)
+    return BookingDetailsForm(*args, **kwargs)
 
 
 def book_details_sent(request):
@@ -221,6 +223,7 @@ def book_details_sent(request):
                 patient=form.contact_details(),
                 patient_state=choice.cleaned_data["state"] or None,
                 telehealth_consent=form.consent_given(),
+                coverage=form.coverage_answer(),
                 form_key=form.form_key,
             )
         except AlreadyBooked as already:
@@ -229,6 +232,7 @@ def book_details_sent(request):
             return redirect("appointments:book_confirmed")
         except BookingRefused as refusal:
             form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
+            form.plan_not_taken = refusal.code == PLAN_NOT_TAKEN
             if refusal.code == NEEDS_CONSULTATION:
                 consultation = consultation_link(choice.cleaned_data["visit"], choice.cleaned_data["mode"], choice.cleaned_data["state"])
         except SlotUnavailable as unavailable:
@@ -268,6 +272,7 @@ def details_page(request, choice, form, data, nearest=(), consultation=None):
             "hidden": {name: data.get(name, "") for name in ("visit", "mode", "provider", "start", "state")},
             "time_url": time_page_url(choice) if chosen else reverse("appointments:book"),
             "soon": soon_note_before_booking(choice.cleaned_data["start"]) if chosen else None,
+            "self_pay_price": price_text(choice.cleaned_data["visit"].self_pay_price) if chosen else "",
         },
     )
 

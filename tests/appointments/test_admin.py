@@ -367,12 +367,13 @@ def test_staff_booking_obeys_the_office_and_provider_rules(desk_client, visit_ty
         DAY_URL,
         "/admin/appointments/workinghours/",
         "/admin/appointments/timeoff/",
-        "/admin/appointments/visittype/",
+        "/admin/appointments/visittype/add/",
         "/admin/appointments/outboxmessage/",
         "/admin/appointments/bookingsettings/",
     ],
 )
-def test_content_editors_cannot_open_anything_about_appointments(client, url):
+def test_content_editors_cannot_open_anything_about_appointments_but_visit_prices(client, url):
+    # Editors open the visit types only to change self-pay prices (tests/appointments/test_insurance.py).
     client.force_login(make_staff("editor", group=CONTENT_EDITORS))
     assert client.get(url).status_code == 403
 

@@ -13,7 +13,7 @@ from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 from appointments.models import Appointment
 from appointments.models import CONTACT_FIELDS as PATIENT_FIELDS
-from tests.factories import TRACED_PATIENT, deliver_outbox, stamp_issued, weekday_after
+from tests.factories import TRACED_PATIENT, TRACED_PAYMENT, deliver_outbox, stamp_issued, weekday_after
 from tests.pages import DETAILS, MANAGE_LINK, leaks, time_buttons
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +93,7 @@ def book_move_and_cancel(journey, mailoutbox):
     assert 'name="form_stamp"' in html
 
     # A first try with a mistake: the details come back in the page, never in an address.
-    form = {**choice, "start": starts[0], **TRACED_PATIENT, "website": "", "form_stamp": stamp_issued(10)}
+    form = {**choice, "start": starts[0], **TRACED_PATIENT, **TRACED_PAYMENT, "website": "", "form_stamp": stamp_issued(10)}
     response = journey.post(DETAILS, {**form, "email": "zebedee.q@example"})
     assert response.status_code == 200 and "Enter an email address like name@example.com." in response.content.decode()
     assert not Appointment.objects.exists()
@@ -102,6 +102,7 @@ def book_move_and_cancel(journey, mailoutbox):
     assert response.status_code == 302 and response["Location"] == "/book/confirmed/"
     appointment = Appointment.objects.get()
     assert appointment.first_name == "Zebedee" and appointment.date_of_birth.isoformat() == "1961-07-19"
+    assert appointment.insurance_plan_name == TRACED_PAYMENT["plan_name"]
     assert appointment.reference in journey.get("/book/confirmed/").content.decode()
 
     [received] = [message for message in mailoutbox if message.to == [TRACED_PATIENT["email"]]]
@@ -173,11 +174,11 @@ def test_the_details_form_hides_the_patients_details_from_error_reports(client, 
     day = weekday_after(3)
     choice = {"visit": clinic.needling.slug, "mode": "in_office", "provider": "any"}
     starts = time_buttons(client.get("/book/time/", {**choice, "week": day.isoformat()}).content.decode())
-    form = {**choice, "start": starts[0], **TRACED_PATIENT, "website": "", "form_stamp": stamp_issued(10)}
+    form = {**choice, "start": starts[0], **TRACED_PATIENT, **TRACED_PAYMENT, "website": "", "form_stamp": stamp_issued(10)}
     for data in ({**form, "email": "zebedee.q@example"}, form):  # a page with a mistake, then a booking
         request = client.post(DETAILS, data).wsgi_request
 
-        assert set(PATIENT_FIELDS) <= set(request.sensitive_post_parameters)
+        assert {*PATIENT_FIELDS, *TRACED_PAYMENT} <= set(request.sensitive_post_parameters)
         masked = SafeExceptionReporterFilter().get_post_parameters(request)
         substitute = SafeExceptionReporterFilter.cleansed_substitute
         assert {name: masked[name] for name in PATIENT_FIELDS} == dict.fromkeys(PATIENT_FIELDS, substitute)

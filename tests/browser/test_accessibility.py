@@ -12,6 +12,8 @@ PAGES = [
     "/book/",
     "/telehealth/",
     "/estimates/ask/",
+    "/insurance/",
+    "/accessibility/ask/",
     "/services/",
     "/services/dry-needling/",
     "/conditions/",

@@ -28,6 +28,7 @@ def autofill(page):
     for name, value in FILLED.items():
         page.locator(f"[name='{name}']").fill(value)
     page.locator("[name='is_new_patient'][value='yes']").check()
+    page.locator("[name='coverage'][value='insured_self_pay']").check()  # autofill cannot answer it: a quick tap
     page.locator("[name='consent_to_contact']").check()
 
 
@@ -51,6 +52,7 @@ def test_an_autofilled_form_sent_within_a_second_gets_a_clear_next_step_then_boo
     for name, value in FILLED.items():
         expect(page.locator(f"[name='{name}']")).to_have_value(value)
     expect(page.locator("[name='is_new_patient'][value='yes']")).to_be_checked()
+    expect(page.locator("[name='coverage'][value='insured_self_pay']")).to_be_checked()
     expect(page.locator("[name='consent_to_contact']")).to_be_checked()
     assert not Appointment.objects.exists()
 
@@ -63,3 +65,4 @@ def test_an_autofilled_form_sent_within_a_second_gets_a_clear_next_step_then_boo
     appointment = Appointment.objects.get()
     assert (appointment.first_name, appointment.email, appointment.reason) == ("Ottoline", FILLED["email"], FILLED["reason"])
     assert appointment.phone == "+13015550163" and appointment.is_new_patient and appointment.consent_to_contact
+    assert appointment.coverage == Appointment.Coverage.INSURED_PAYING_SELF

@@ -91,10 +91,22 @@ def details_page_sent_too_fast(page, base_url):
         page.get_by_label(label).fill(value)
     page.get_by_role("textbox", name="Email").fill("zebedee.q@example.com")
     page.get_by_role("radio", name="No, I am a new patient").check()
+    page.get_by_role("radio", name="I do not have insurance: I will pay myself").check()
     page.locator("[name='consent_to_contact']").check()
     with page.expect_navigation() as navigation:
         page.get_by_role("button", name="Book this appointment").click()
     expect(page.locator(".confirm-notice")).to_contain_text("Nothing is booked yet")
+    return navigation.value.status
+
+
+def details_page_with_a_plan_not_taken(page, base_url):
+    """Medicare chosen for dry needling, which Medicare does not pay for (the demo's plans): told kindly."""
+    details_page(page, base_url)
+    page.get_by_role("radio", name="I have insurance: please bill my plan").check()
+    page.get_by_label("Your insurance plan").select_option(label="Medicare — Part B (not taken for this visit)")
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Book this appointment").click()
+    expect(page.locator("#plan-not-taken")).to_contain_text("We cannot bill your plan for this visit")
     return navigation.value.status
 
 
@@ -104,6 +116,9 @@ def confirmation_page(page, base_url):
         page.get_by_label(label).fill(value)
     page.get_by_role("textbox", name="Email").fill("zebedee.q@example.com")
     page.get_by_role("radio", name="Yes, I am a returning patient").check()  # new patients start with a consultation
+    page.get_by_role("radio", name="I have insurance: please bill my plan").check()
+    page.get_by_label("Your insurance plan").select_option(label="My plan is not listed")
+    page.get_by_label("Your plan’s name, if it is not listed").fill("Aetna Open Access")
     page.get_by_role("checkbox", name="You may contact me by phone and email about this appointment.").check()
     # A stamp as if the form had been shown 10 seconds ago: the time-trap is tested elsewhere.
     stamp = page.locator("input[name='form_stamp']")
@@ -191,6 +206,7 @@ STEPS = [
     (details_page, 200),
     (details_page_with_errors, 200),
     (details_page_sent_too_fast, 200),
+    (details_page_with_a_plan_not_taken, 200),
     (confirmation_page, 200),
     (manage_page, 200),
     (manage_page_after_cancelling, 200),

@@ -32,6 +32,7 @@ def book(page, base_url):
     page.get_by_label("Mobile phone").fill("(301) 555-0187")
     page.get_by_role("textbox", name="Email").fill("zebedee.q@example.com")
     page.get_by_role("radio", name="No, I am a new patient").check()
+    page.get_by_role("radio", name="I do not have insurance: I will pay myself").check()
     page.get_by_role("checkbox", name="You may contact me by phone and email about this appointment.").check()
     stamp = page.locator("input[name='form_stamp']")
     stamp.evaluate("(input, stamp) => { input.value = stamp; }", backdated(stamp.input_value(), 10))
@@ -69,6 +70,8 @@ PATHS = [
     "/telehealth/",
     "/telehealth/request/",
     "/estimates/ask/",
+    "/insurance/",
+    "/accessibility/ask/",
     "/book/",
     "/book/dry-needling/",
     "/book/?mode=video",

@@ -117,6 +117,11 @@ def fill_in_details_and_book(page):
     page.keyboard.press("ArrowDown")
     returning = page.get_by_role("radio", name="Yes, I am a returning patient")
     expect(returning).to_be_checked()
+    # How the visit is paid: the arrow keys move from "bill my plan" to "I do not have insurance".
+    tab_to(page, page.get_by_role("radio", name="I have insurance: please bill my plan"))
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_role("radio", name="I do not have insurance: I will pay myself")).to_be_checked()
     type_into(page, page.get_by_label("Reason for the visit (optional)"), PATIENT["reason"])
     consent = page.get_by_role("checkbox", name="You may contact me by phone and email about this appointment.")
     tab_to(page, consent)
@@ -181,6 +186,7 @@ def test_a_patient_books_with_the_keyboard_and_no_javascript_then_cancels_from_t
     assert (appointment.first_name, appointment.last_name, appointment.email) == ("Zebedee", "Quillfeather", PATIENT["email"])
     assert appointment.date_of_birth.isoformat() == "1961-07-19" and appointment.phone == "+13015550187"
     assert not appointment.is_new_patient and appointment.consent_to_contact
+    assert appointment.coverage == Appointment.Coverage.UNINSURED and appointment.insurance_plan is None
     assert appointment.reason == PATIENT["reason"]
 
     deliver_outbox()  # the outbox worker's round

@@ -96,6 +96,7 @@ def test_a_patient_who_books_a_soon_visit_is_told_so_and_can_still_cancel_it_jus
         page.get_by_label(label).fill(value)
     page.get_by_role("textbox", name="Email").fill(PATIENT["email"])
     page.get_by_role("radio", name="No, I am a new patient").check()
+    page.get_by_role("radio", name="I do not have insurance: I will pay myself").check()
     page.get_by_role("checkbox", name="You may contact me by phone and email about this appointment.").check()
     # The time-trap is tested elsewhere: a stamp as if the form had been shown 10 seconds ago.
     stamp = page.locator("input[name='form_stamp']")

@@ -67,6 +67,7 @@ def test_the_provider_chosen_in_the_list_is_the_provider_booked(live_site, open_
         page.get_by_label(label).fill(value)
     page.get_by_role("textbox", name="Email").fill("zebedee.q@example.com")
     page.get_by_role("radio", name="No, I am a new patient").check()
+    page.get_by_role("radio", name="I do not have insurance: I will pay myself").check()
     page.get_by_role("checkbox", name="You may contact me by phone and email about this appointment.").check()
     stamp = page.locator("input[name='form_stamp']")
     stamp.evaluate("(input, stamp) => { input.value = stamp; }", backdated(stamp.input_value(), 10))

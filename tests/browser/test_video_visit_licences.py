@@ -51,6 +51,7 @@ def fill_in_details(page, *, new_patient, javascript=True):
         page.get_by_label(label).fill(value)
     page.get_by_role("textbox", name=re.compile(r"^Email")).fill(EMAIL)
     page.get_by_role("radio", name="No, I am a new patient" if new_patient else "Yes, I am a returning patient").check()
+    page.get_by_role("radio", name="I do not have insurance: I will pay myself").check()
     page.get_by_role("checkbox", name="You may contact me by phone and email about this appointment.").check()
     if javascript:
         # As if the form had been shown 10 seconds ago: the time-trap is tested elsewhere.
