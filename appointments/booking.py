@@ -4,7 +4,8 @@
 - `move`: to another time (patient or staff);  - `cancel`;
 - `confirm`: the front desk confirms a request; - `record_outcome`: completed or no-show;
 - `change_video_link`;                      - `send_due_reminders`: the day-before reminder;
-- `send_new_manage_link`: a new link for the patient, every older one stops working.
+- `send_new_manage_link`: a new link for the patient, every older one stops working;
+- `change_coverage`: the patient will pay another way (the good faith estimate follows).
 
 A self-pay booking, move or cancellation also creates, revises or withdraws the visit's good
 faith estimate in the same transaction (`appointments.estimates`).
@@ -695,6 +696,21 @@ def change_video_link(appointment: Appointment, video_link: str) -> Appointment:
         appointment = _locked(appointment)
         appointment.video_link = video_link
         appointment.save(update_fields=["video_link", "updated_at"])
+    return appointment
+
+
+def change_coverage(appointment: Appointment, answer: CoverageAnswer, *, now: datetime | None = None) -> Appointment:
+    """The patient tells the front desk they will pay another way (e.g. they found their insurance
+    card, or will pay themselves after all): the same rule as at booking, and the good faith
+    estimate follows (made when the visit becomes self-pay, withdrawn when it no longer is)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        if not appointment.is_active or appointment.is_over(now):
+            raise BookingRefused("This visit is over or cancelled: how it is paid can no longer be changed here.", "coverage")
+        _record_coverage(appointment, answer)
+        appointment.save(update_fields=["coverage", "insurance_plan", "insurance_plan_name", "updated_at"])
+        estimates.follow_coverage(appointment, now=now)
     return appointment
 
 

@@ -132,7 +132,10 @@ class AppointmentForm(forms.ModelForm):
                     booking.check_video_consent(provider, cleaned_data.get("patient_state"), self.consent_given(), by_staff=True)
                 except BookingRefused as refusal:
                     self.add_error(refusal.field if refusal.field in self.fields else None, refusal.message)
-        if not self.instance.pk and "visit_type" not in self.errors and not set(PAYMENT_FIELDS) & set(self.errors):
+        if self.instance.pk and self.changes_coverage() and not cleaned_data.get("coverage"):
+            self.add_error("coverage", "Please choose how the patient will pay (it cannot go back to “not asked”).")
+        checks_coverage = not self.instance.pk or self.changes_coverage()
+        if checks_coverage and "visit_type" not in self.errors and not set(PAYMENT_FIELDS) & set(self.errors):
             answer = self.coverage_answer()
             try:
                 if answer is not None and cleaned_data.get("visit_type"):
@@ -141,6 +144,10 @@ class AppointmentForm(forms.ModelForm):
                 field = {"plan_name": "insurance_plan_name"}.get(refusal.field, refusal.field)
                 self.add_error(field, refusal.message)
         return cleaned_data
+
+    def changes_coverage(self) -> bool:
+        """A booked visit whose payment answer staff changed on this form."""
+        return bool(self.instance.pk and set(PAYMENT_FIELDS) & set(self.changed_data))
 
     def coverage_answer(self) -> CoverageAnswer | None:
         """What the patient said on the phone about paying, for `booking.book_for_staff` (None: not asked)."""
@@ -235,17 +242,19 @@ class AppointmentAdmin(PatientRecordAdmin):
             ("Patient", {"fields": patient, "description": "As the patient gave it. Staff cannot change it here; "
                          "if something is wrong, note it in the patient's chart."}),
             ("How the visit is paid", {"fields": PAYMENT_FIELDS, "description": "As the patient said when booking. "
-                                       "Check a plan typed in (not from our list) with the patient before the visit."}),
+                                       "Check a plan typed in (not from our list) with the patient before the visit. If they "
+                                       "tell you they will pay another way, change it here and save: a visit that becomes "
+                                       "self-pay gets its good faith estimate, and one that no longer is has it withdrawn."}),
             ("Emails", {"fields": ["emails"]}),
         ]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        fixed = ["reference", "status", "source", "ends_at", "phone_number", "emails", *CONTACT_FIELDS, *PAYMENT_FIELDS,
+        fixed = ["reference", "status", "source", "ends_at", "phone_number", "emails", *CONTACT_FIELDS,
                  "patient_state", "telehealth_consent_at", "telehealth_consent_version", "consent_wording"]
         if not obj.is_active or obj.is_over(timezone.now()):
-            fixed += VISIT_FIELDS
+            fixed += VISIT_FIELDS + PAYMENT_FIELDS
         return fixed
 
     def get_ordering(self, request):
@@ -337,6 +346,8 @@ class AppointmentAdmin(PatientRecordAdmin):
             appointment = booking.change_video_link(appointment, data["video_link"])
         if form.moves_the_visit():
             appointment = booking.move(appointment, by_patient=False, **{name: data[name] for name in VISIT_FIELDS})
+        if form.changes_coverage():
+            appointment = booking.change_coverage(appointment, form.coverage_answer())
         return appointment
 
     def response_add(self, request, obj, post_url_continue=None):

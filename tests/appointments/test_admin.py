@@ -156,6 +156,9 @@ def change_form(appointment, **overrides):
         "modality": appointment.modality,
         "starts_at_0": local.strftime("%Y-%m-%d"),
         "starts_at_1": local.strftime("%H:%M:%S"),
+        "coverage": appointment.coverage,
+        "insurance_plan": appointment.insurance_plan_id or "",
+        "insurance_plan_name": appointment.insurance_plan_name,
     }
     data.update(overrides)
     return data

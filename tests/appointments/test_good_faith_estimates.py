@@ -5,6 +5,7 @@ waiting and sends them; a snapshot that prices changed later do not touch; a can
 withdraws and a move revises."""
 
 import re
+from html import unescape
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -12,14 +13,16 @@ import pytest
 from auditlog.models import LogEntry
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from appointments import booking, estimates, notifications
+from appointments.coverage import CoverageAnswer
 from appointments.estimates import EstimateRefused
 from appointments.models import Appointment, EstimateItem, GoodFaithEstimate, OutboxMessage
 from clinic.hours import day_window
 from clinic.models import Practice
 from clinic.validators import validate_npi
-from tests.factories import at, deliver_outbox, make_estimate_item, make_holiday, next_monday
+from tests.factories import at, deliver_outbox, make_estimate_item, make_holiday, make_insurance_plan, next_monday
 
 pytestmark = pytest.mark.django_db
 
@@ -213,18 +216,56 @@ def test_moving_a_visit_whose_estimate_waits_updates_its_date(practice, provider
 def test_a_change_of_coverage_by_staff_creates_or_withdraws_the_estimate(practice, provider, dry_needling):
     monday = booking_day()
     booked = book_by_phone(provider, dry_needling, visit_day=monday + timedelta(days=7), now=at(monday, 10), coverage="insurance")
-    appointment = booked.appointment
-    appointment.coverage = Appointment.Coverage.INSURED_PAYING_SELF
-    appointment.save()
-    estimates.follow_coverage(appointment, now=at(monday, 11))
+    assert not GoodFaithEstimate.objects.exists()
+
+    booking.change_coverage(booked.appointment, CoverageAnswer(Appointment.Coverage.INSURED_PAYING_SELF), now=at(monday, 11))
     [estimate] = GoodFaithEstimate.objects.all()
     assert estimate.status == GoodFaithEstimate.Status.SENT and estimate.coverage == "insured_self_pay"
     assert estimate.due_at == day_window(monday + timedelta(days=1))[1]
 
-    appointment.coverage = Appointment.Coverage.INSURANCE
-    appointment.save()
-    estimates.follow_coverage(appointment, now=at(monday, 12))
+    booking.change_coverage(booked.appointment, CoverageAnswer(Appointment.Coverage.INSURANCE, plan_name="Acme Health PPO",
+                                                               not_listed=True), now=at(monday, 12))
     assert GoodFaithEstimate.objects.get().status == GoodFaithEstimate.Status.WITHDRAWN
+    assert Appointment.objects.get().insurance_plan_name == "Acme Health PPO"
+
+
+def payment_change(appointment, **payment) -> dict:
+    """The appointment's change form as the admin shows it, with the payment answer changed."""
+    local = timezone.localtime(appointment.starts_at)
+    return {
+        "provider": str(appointment.provider_id), "visit_type": str(appointment.visit_type_id), "modality": appointment.modality,
+        "starts_at_0": local.strftime("%Y-%m-%d"), "starts_at_1": local.strftime("%H:%M:%S"),
+        "coverage": "", "insurance_plan": "", "insurance_plan_name": "", **payment,
+    }
+
+
+def test_the_front_desk_records_that_a_patient_will_pay_themselves_and_the_estimate_is_made(desk_client, practice, provider,
+                                                                                             dry_needling):
+    appointment = book_by_phone(provider, dry_needling, visit_day=next_monday() + timedelta(days=14), now=timezone.now(),
+                                coverage="insurance").appointment
+    url = f"/admin/appointments/appointment/{appointment.pk}/change/"
+
+    response = desk_client.post(url, payment_change(appointment, coverage="uninsured"))
+
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.coverage == Appointment.Coverage.UNINSURED
+    assert GoodFaithEstimate.objects.get().status == GoodFaithEstimate.Status.SENT
+
+
+def test_the_front_desk_is_told_when_the_plan_is_not_taken_and_nothing_changes(desk_client, practice, provider, dry_needling):
+    appointment = book_by_phone(provider, dry_needling, visit_day=next_monday() + timedelta(days=14), now=timezone.now()).appointment
+    plan = make_insurance_plan(payer="Tricare", plan_name="Select", is_taken=False)
+    url = f"/admin/appointments/appointment/{appointment.pk}/change/"
+
+    blank = desk_client.post(url, payment_change(appointment))
+    refused = desk_client.post(url, payment_change(appointment, coverage="insurance", insurance_plan=str(plan.pk)))
+
+    assert blank.status_code == 200 and "cannot go back to" in blank.content.decode()
+    assert refused.status_code == 200 and "we do not take Tricare" in unescape(refused.content.decode())
+    appointment.refresh_from_db()
+    assert appointment.coverage == Appointment.Coverage.UNINSURED and appointment.insurance_plan is None
+    assert GoodFaithEstimate.objects.get().status == GoodFaithEstimate.Status.SENT
 
 
 # --- The front desk ------------------------------------------------------------------------------
