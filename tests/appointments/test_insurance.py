@@ -11,7 +11,7 @@ import pytest
 from appointments import booking, coverage
 from appointments.booking import BookingRefused
 from appointments.coverage import CoverageAnswer
-from appointments.models import Appointment, InsurancePlan
+from appointments.models import Appointment, InsurancePlan, OutboxMessage
 from clinic import seams
 from clinic.roles import CONTENT_EDITORS
 from tests.factories import PATIENT, at, details_form, make_insurance_plan, make_staff, weekday_after
@@ -99,7 +99,12 @@ def test_going_on_as_self_pay_after_the_kind_refusal_books_with_the_coverage_sto
     assert appointment.coverage == Appointment.Coverage.UNINSURED
     assert appointment.insurance_plan is None and appointment.insurance_plan_name == ""
     assert appointment.needs_good_faith_estimate
-    assert "How you will pay: paying yourself, $95" in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page(client.get("/book/confirmed/"))))
+    confirmed = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page(client.get("/book/confirmed/"))))
+    assert "How you will pay: paying yourself, $95" in confirmed
+    assert "We email you a good faith estimate" in confirmed
+    assert "A photo ID" in confirmed and "insurance card" not in confirmed
+    [received] = OutboxMessage.objects.filter(kind="patient_received")
+    assert "- A photo ID.\n" in received.body and "insurance card" not in received.body
 
 
 def test_a_plan_taken_is_stored_with_its_name_as_it_was_then(client, clinic, plans):
@@ -109,6 +114,9 @@ def test_a_plan_taken_is_stored_with_its_name_as_it_was_then(client, clinic, pla
 
     appointment = Appointment.objects.get()
     assert appointment.coverage == Appointment.Coverage.INSURANCE and not appointment.needs_good_faith_estimate
+    confirmed = page(client.get("/book/confirmed/"))
+    assert "Your insurance card and a photo ID" in confirmed and "good faith estimate of the charges" not in confirmed
+    assert "A photo ID and your insurance card." in OutboxMessage.objects.get(kind="patient_received").body
     assert appointment.insurance_plan == plans["carefirst"]
     assert appointment.insurance_plan_name == "CareFirst BlueCross BlueShield — PPO"
     plans["carefirst"].delete()  # a plan removed from the list later: the visit keeps what the patient chose
