@@ -2,7 +2,7 @@
 overdue, and sends them ("Send estimate now"). Sending goes through
 `appointments.estimates.issue`; a sent estimate is a record and can no longer be edited."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from auditlog.signals import accessed
 from django.contrib import admin, messages
@@ -108,8 +108,11 @@ class GoodFaithEstimateAdmin(DatesFromTheAddress, admin.ModelAdmin):
 
     @admin.display(description="due by", ordering="due_at")
     def due(self, obj):
-        due = timezone.localtime(obj.due_at, PRACTICE_TIME_ZONE) - timedelta(minutes=1)
-        text = due.strftime("%a %b %d, end of day")
+        due = timezone.localtime(obj.due_at, PRACTICE_TIME_ZONE)
+        if due.time() == time(0):  # the end of the day before
+            text = (due - timedelta(minutes=1)).strftime("%a %b %d, end of day")
+        else:  # a visit sooner than the next business day: due before it starts
+            text = due.strftime("%a %b %d, before %H:%M")
         if obj.status == GoodFaithEstimate.Status.TO_PREPARE and obj.due_at <= timezone.now():
             return format_html("<strong>{} — overdue</strong>", text)
         return text

@@ -380,3 +380,14 @@ def test_a_sent_estimate_cannot_be_edited_in_the_admin(desk_client, practice, pr
     desk_client.post(f"{ESTIMATES}{estimate.pk}/change/", {"first_name": "Changed", "email": "changed@example.com"})
     estimate.refresh_from_db()
     assert (estimate.first_name, estimate.email) == ("Robin", "robin@example.com")
+
+
+def test_an_estimate_for_a_visit_sooner_than_the_next_business_day_is_listed_as_due_before_it(desk_client, practice, provider,
+                                                                                             visit_type):
+    monday = next_monday()
+    book_by_phone(provider, visit_type, visit_day=monday, now=at(monday, 8))  # no items: it waits for the front desk
+
+    listed = desk_client.get(ESTIMATES).content.decode()
+
+    assert GoodFaithEstimate.objects.get().due_at == at(monday, 10)
+    assert f"{monday:%a %b %d}, before 10:00" in listed and "end of day" not in listed
