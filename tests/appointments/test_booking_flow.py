@@ -69,7 +69,7 @@ def test_it_books_dry_needling_step_by_step(client, clinic):
     assert f'<p class="reference-code">{appointment.reference}</p>' in html
     assert "requested, we will confirm by email" in html
     assert "Dana Whitfield" in html and "1 Test Street" in html
-    assert "Your insurance card and a photo ID" in html
+    assert "A photo ID" in html  # what to bring (paying themselves: no insurance card)
     assert "1958" not in html and "07/14" not in html  # no date of birth
 
 
