@@ -101,6 +101,9 @@ class LegalNotice(models.Model):
         return self.version_on(today or practice_today())
 
 
+SAME_DAY = "This notice already has a version taking effect on that day. Edit that one if it is still scheduled, or pick another day."
+
+
 class LegalNoticeVersionQuerySet(models.QuerySet):
     def in_effect_by(self, day: date):
         """Versions whose day has come by `day`: the current one and every earlier one."""
@@ -146,8 +149,7 @@ class LegalNoticeVersion(models.Model):
             models.UniqueConstraint(
                 fields=["notice", "effective_date"],
                 name="legal_notice_one_version_per_day",
-                violation_error_message="This notice already has a version taking effect on that day. "
-                "Edit that one if it is still scheduled, or pick another day.",
+                violation_error_message=SAME_DAY,
             )
         ]
 
@@ -195,6 +197,11 @@ class LegalNoticeVersion(models.Model):
                 raise ValidationError(
                     {"effective_date": "A new version cannot start on a day that has passed: pick today or a later day."}
                 )
+        # A version moved to another day: the constraint below is the last word, but on the change form
+        # the notice is not a field, so Django's own check of the pair leaves it out (a new version's is checked).
+        same_day = LegalNoticeVersion.objects.filter(notice_id=self.notice_id, effective_date=self.effective_date)
+        if self.pk and self.effective_date and same_day.exclude(pk=self.pk).exists():
+            raise ValidationError({"effective_date": SAME_DAY})
 
     def save(self, *args, **kwargs):
         self.check_not_frozen()

@@ -474,3 +474,19 @@ def test_the_admin_home_has_no_notice_warning_when_every_notice_is_in_effect(edi
     make_all_legal_notices()
 
     assert "have no text in effect yet" not in text_of(editor_client.get("/admin/"))
+
+
+def test_moving_a_scheduled_version_onto_another_versions_day_is_refused_with_a_message(editor_client):
+    notice = make_legal_notice()
+    make_notice_version(notice, today() + timedelta(days=5))
+    later = make_notice_version(notice, today() + timedelta(days=9))
+
+    response = editor_client.post(
+        f"{ADMIN_VERSIONS}{later.pk}/change/",
+        {"effective_date": (today() + timedelta(days=5)).isoformat(), "body": "<p>Moved.</p>", "change_summary": "Moved"},
+    )
+
+    assert response.status_code == 200
+    assert "already has a version taking effect on that day" in str(form_errors(response))
+    later.refresh_from_db()
+    assert later.effective_date == today() + timedelta(days=9)
