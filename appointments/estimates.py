@@ -180,7 +180,18 @@ def why_cannot_issue(estimate: GoodFaithEstimate, practice: Practice | None) -> 
         return f"Estimate {estimate.reference} has no visit: choose the visit it is for first."
     if not estimate.visit_type.estimate_items.exists():
         return f"Add the expected items (codes and charges) to the visit type “{estimate.visit_type}” first."
-    return ""
+    # Patients were shown the price: an estimate that says otherwise must not go out.
+    return price_disagreement(estimate.visit_type)
+
+
+def price_disagreement(visit_type: VisitType) -> str:
+    """What to fix when a visit type's expected items do not add up to its self-pay price ("" if they do)."""
+    price = visit_type.self_pay_price
+    items, total = _snapshot_items(visit_type)
+    if price is None or not items or total == price:
+        return ""
+    return (f"The expected items of “{visit_type}” add up to ${total:,.2f}, but its self-pay price is ${price:,.2f}: "
+            "correct the items or the price on the visit type first.")
 
 
 def _issue_locked(estimate: GoodFaithEstimate, now: datetime) -> GoodFaithEstimate:

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
 
+from appointments import estimates
 from appointments.loader import booked_between
 from appointments.admin.estimates import EstimateItemInline
 from appointments.models import BookingSettings, TimeOff, VisitType, WorkingHours
@@ -92,7 +93,9 @@ class VisitTypeAdmin(admin.ModelAdmin):
         ("Price", {
             "fields": ["self_pay_price"],
             "description": "Shown on the treatment page, on the insurance page and in booking as “Self-pay: $…”, with the "
-            "notice about good faith estimates. Changes show on the website at once.",
+            "notice about good faith estimates. Changes show on the website at once. The good faith estimates list the "
+            "expected items below: keep their total equal to this price. While the two differ, no estimate is sent by "
+            "itself; each waits for the front desk.",
         }),
     ]
     # Content editors keep the prices and the wording; who offers a visit, where and for how long stays the front desk's.
@@ -115,6 +118,13 @@ class VisitTypeAdmin(admin.ModelAdmin):
         if not self.runs_booking(request):
             changelist.list_editable = ()
         return changelist
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        problem = estimates.price_disagreement(form.instance)
+        if problem:
+            self.message_user(request, f"{problem} Until then, good faith estimates for it wait for the front desk "
+                              "instead of going out by themselves.", messages.WARNING)
 
     @admin.display(description="where")
     def places(self, obj):

@@ -391,3 +391,34 @@ def test_an_estimate_for_a_visit_sooner_than_the_next_business_day_is_listed_as_
 
     assert GoodFaithEstimate.objects.get().due_at == at(monday, 10)
     assert f"{monday:%a %b %d}, before 10:00" in listed and "end of day" not in listed
+
+
+def test_an_estimate_whose_items_disagree_with_the_price_shown_waits_for_the_front_desk(desk_client, practice, provider,
+                                                                                       dry_needling):
+    dry_needling.self_pay_price = Decimal("105.00")  # an editor raised the price; the items still say $95
+    dry_needling.save()
+    monday = booking_day()
+
+    book_by_phone(provider, dry_needling, visit_day=monday + timedelta(days=7), now=at(monday, 10))
+
+    estimate = GoodFaithEstimate.objects.get()
+    assert estimate.status == GoodFaithEstimate.Status.TO_PREPARE and estimate.message is None
+    response = desk_client.post(ESTIMATES, {"action": "send_now", ACTION_CHECKBOX_NAME: [estimate.pk], "index": "0"}, follow=True)
+    assert "add up to $95.00, but its self-pay price is $105.00" in response.content.decode()
+    assert GoodFaithEstimate.objects.get().status == GoodFaithEstimate.Status.TO_PREPARE
+
+
+def test_saving_a_visit_type_whose_items_disagree_with_its_price_warns(admin_client, dry_needling):
+    url = f"/admin/appointments/visittype/{dry_needling.pk}/change/"
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update({
+        "providers": [provider.pk for provider in dry_needling.providers.all()], "self_pay_price": "105",
+        "in_office": "on", "is_active": "on", "new_patients_may_book": "on",
+        "estimate_items-TOTAL_FORMS": "0", "estimate_items-INITIAL_FORMS": "0",
+    })
+    data = {key: value for key, value in data.items() if value is not False}
+
+    response = admin_client.post(url, data, follow=True)
+
+    assert "add up to $95.00, but its self-pay price is $105.00" in response.content.decode()
