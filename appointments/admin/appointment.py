@@ -132,6 +132,10 @@ class AppointmentForm(forms.ModelForm):
                     booking.check_video_consent(provider, cleaned_data.get("patient_state"), self.consent_given(), by_staff=True)
                 except BookingRefused as refusal:
                     self.add_error(refusal.field if refusal.field in self.fields else None, refusal.message)
+        if not self.instance.pk and "coverage" not in self.errors and not cleaned_data.get("coverage"):
+            # 45 CFR 149.610 asks it at scheduling: a patient paying themselves is owed an estimate.
+            self.add_error("coverage", "Ask the patient how they will pay: with their insurance (which plan), or "
+                           "paying themselves (insured but not using it, or not insured).")
         if self.instance.pk and self.changes_coverage() and not cleaned_data.get("coverage"):
             self.add_error("coverage", "Please choose how the patient will pay (it cannot go back to “not asked”).")
         checks_coverage = not self.instance.pk or self.changes_coverage()

@@ -240,6 +240,8 @@ def booking_form(provider, visit_type, starts_at, **overrides):
         "is_new_patient": "on",
         "reason": "",
         "consent_to_contact": "on",
+        "coverage": "insurance",  # asked on the phone: a plan not on the list, typed as on the card
+        "insurance_plan_name": "Acme Health PPO",
     }
     data.update(overrides)
     return data
@@ -581,3 +583,13 @@ def test_every_field_staff_fill_in_has_help_text(desk_client, visit_type, provid
                     help_text = field.field.help_text if not field.is_readonly else field.field["help_text"]
                     label = field.field.label if not field.is_readonly else field.field["label"]
                     assert help_text, f"{url}: {label}"
+
+
+def test_staff_booking_by_phone_must_ask_how_the_visit_is_paid(desk_client, visit_type, provider):
+    starts_at = at(next_monday(), 10)
+
+    response = desk_client.post(ADD_URL, booking_form(provider, visit_type, starts_at, coverage="", insurance_plan_name=""))
+
+    assert response.status_code == 200
+    assert "Ask the patient how they will pay" in form_errors(response)["coverage"][0]
+    assert not Appointment.objects.exists()

@@ -149,6 +149,7 @@ def test_a_staff_booking_from_a_request_records_both_rows_with_every_patient_fie
         "first_name": "Rosalind", "last_name": "Quigley", "date_of_birth": "1958-07-14", "phone": "(301) 555-0188",
         "email": "rosalind.quigley@example.com", "is_new_patient": "on", "reason": PATIENT["reason"],
         "consent_to_contact": "on", "telehealth_request": str(telehealth_request.pk), "_save": "Save", **STAFF_VIDEO,
+        "coverage": "insurance", "insurance_plan_name": "Acme Health PPO",
     })
 
     assert response.status_code == 302

@@ -235,6 +235,8 @@ def booking_from(telehealth_request, provider, visit_type, starts_at, **override
         "is_new_patient": "on",
         "reason": telehealth_request.reason,
         "consent_to_contact": "on",
+        "coverage": "insurance",
+        "insurance_plan_name": "Acme Health PPO",
         "telehealth_request": str(telehealth_request.pk),
         "patient_state": telehealth_request.state,
         "telehealth_consent": "on",

@@ -238,6 +238,7 @@ def staff_booking(provider, visit_type, **overrides):
         "starts_at_0": local.strftime("%Y-%m-%d"), "starts_at_1": local.strftime("%H:%M:%S"), "video_link": "",
         "first_name": "Rosalind", "last_name": "Quigley", "date_of_birth": "1958-07-14", "phone": "(301) 555-0188",
         "email": "rosalind.quigley@example.com", "reason": "", **STAFF_VIDEO,
+        "coverage": "insurance", "insurance_plan_name": "Acme Health PPO",
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}

@@ -210,6 +210,8 @@ def test_staff_booking_a_video_visit_with_its_own_link_emails_that_link(desk_cli
         "phone": "(301) 555-0188",
         "email": PATIENT["email"],
         "reason": "",
+        "coverage": "insurance",
+        "insurance_plan_name": "Acme Health PPO",
     })
 
     assert response.status_code == 302

@@ -61,6 +61,9 @@ def test_front_desk_schedules_a_telehealth_request_as_a_video_visit(live_site, o
     # The request's state is filled in; staff confirm they read the consent to the patient, who agreed.
     expect(desk.locator("[name=patient_state]")).to_have_value("MD")
     desk.get_by_role("checkbox", name="Consent to telehealth").check()
+    # Asked on the phone too: how the visit is paid (a plan not on the practice's list, as on the card).
+    desk.locator("[name=coverage]").select_option("insurance")
+    desk.locator("[name=insurance_plan_name]").fill("Acme Health PPO")
     desk.get_by_role("button", name="Save", exact=True).click()
     expect(desk.locator(".messagelist")).to_contain_text("was added successfully")
 
@@ -69,6 +72,7 @@ def test_front_desk_schedules_a_telehealth_request_as_a_video_visit(live_site, o
     appointment = telehealth_request.appointment
     assert (appointment.modality, appointment.status, appointment.provider) == ("video", "confirmed", dana)
     assert (appointment.patient_state, appointment.telehealth_consent_version) == ("MD", TELEHEALTH_CONSENT_VERSION)
+    assert (appointment.coverage, appointment.insurance_plan_name) == ("insurance", "Acme Health PPO")
     assert timezone.localtime(appointment.starts_at).date() == monday
 
     desk.goto(f"{live_site}{telehealth_request.get_admin_url()}")
