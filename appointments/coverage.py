@@ -63,8 +63,16 @@ def not_taken_message(plan: InsurancePlan, visit_type: VisitType) -> str:
     paying = (f"paying yourself: the self-pay price is {price}" if price else "paying yourself (call us for the price)")
     return (
         f"We are sorry: we do not take {plan} for a {visit_type.name.lower()}, so we cannot bill it. You can still book "
-        f"this visit {paying}. Choose “I have insurance but will pay myself” or “I do not have insurance” below, "
+        f"this visit {paying}. Choose “I have insurance but will pay myself” or “I do not have insurance” above, "
         f"or call us{phone} and we will help."
+    )
+
+
+def not_taken_message_for_staff(plan: InsurancePlan, visit_type: VisitType) -> str:
+    price = price_text(visit_type.self_pay_price) or "no set price: see the visit type"
+    return (
+        f"We do not take {plan} for a {visit_type.name.lower()}. Tell the patient; if they will pay themselves "
+        f"(self-pay price {price}), record “insured, but paying themselves” or “not insured” instead."
     )
 
 

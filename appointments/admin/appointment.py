@@ -17,10 +17,10 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from auditlog.signals import accessed
 
-from appointments import booking, consent, telehealth
+from appointments import booking, consent, estimates, telehealth
 from appointments.admin.patient_record import PatientRecordAdmin
 from appointments.booking import BookingRefused
-from appointments.coverage import CoverageAnswer, CoverageRefused, check_coverage
+from appointments.coverage import PLAN_NOT_TAKEN, CoverageAnswer, CoverageRefused, check_coverage, not_taken_message_for_staff
 from appointments.models import CONTACT_FIELDS, Appointment, InsurancePlan, TelehealthRequest
 from clinic.admin import FRIENDLY_FIELDS, FilterWithDefault
 from clinic.hours import day_window
@@ -146,7 +146,10 @@ class AppointmentForm(forms.ModelForm):
                     check_coverage(cleaned_data["visit_type"], answer)
             except CoverageRefused as refusal:
                 field = {"plan_name": "insurance_plan_name"}.get(refusal.field, refusal.field)
-                self.add_error(field, refusal.message)
+                message = refusal.message
+                if refusal.code == PLAN_NOT_TAKEN:  # the patient's wording speaks of buttons staff do not have
+                    message = not_taken_message_for_staff(cleaned_data["insurance_plan"], cleaned_data["visit_type"])
+                self.add_error(field, message)
         return cleaned_data
 
     def changes_coverage(self) -> bool:
@@ -325,7 +328,7 @@ class AppointmentAdmin(PatientRecordAdmin):
         )
 
     def save_changes(self, request, obj, form, change):
-        return self.move(obj, form) if change else self.book(request, obj, form)
+        return self.move(request, obj, form) if change else self.book(request, obj, form)
 
     def book(self, request, obj, form):
         data = form.cleaned_data
@@ -344,15 +347,25 @@ class AppointmentAdmin(PatientRecordAdmin):
         self.message_user(request, f"Telehealth request {telehealth_request.reference} is now scheduled.")
         return booked.appointment
 
-    def move(self, obj, form):
+    def move(self, request, obj, form):
         data, appointment = form.cleaned_data, obj
         if "video_link" in form.changed_data:
             appointment = booking.change_video_link(appointment, data["video_link"])
         if form.moves_the_visit():
             appointment = booking.move(appointment, by_patient=False, **{name: data[name] for name in VISIT_FIELDS})
         if form.changes_coverage():
+            before = estimates.current_for(appointment)
             appointment = booking.change_coverage(appointment, form.coverage_answer())
+            self.tell_what_became_of_the_estimate(request, before, estimates.current_for(appointment))
         return appointment
+
+    def tell_what_became_of_the_estimate(self, request, before, after):
+        if after is not None and after != before:
+            state = ("was emailed to the patient" if after.status == after.Status.SENT
+                     else "waits for you under Good faith estimates")
+            self.message_user(request, f"This visit is now self-pay: its good faith estimate {after.reference} {state}.")
+        elif before is not None and after is None:
+            self.message_user(request, f"This visit is no longer self-pay: its good faith estimate {before.reference} is withdrawn.")
 
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)

@@ -245,12 +245,18 @@ def test_the_front_desk_records_that_a_patient_will_pay_themselves_and_the_estim
                                 coverage="insurance").appointment
     url = f"/admin/appointments/appointment/{appointment.pk}/change/"
 
-    response = desk_client.post(url, payment_change(appointment, coverage="uninsured"))
+    response = desk_client.post(url, payment_change(appointment, coverage="uninsured"), follow=True)
 
-    assert response.status_code == 302
     appointment.refresh_from_db()
     assert appointment.coverage == Appointment.Coverage.UNINSURED
-    assert GoodFaithEstimate.objects.get().status == GoodFaithEstimate.Status.SENT
+    estimate = GoodFaithEstimate.objects.get()
+    assert estimate.status == GoodFaithEstimate.Status.SENT
+    assert f"its good faith estimate {estimate.reference} was emailed to the patient" in response.content.decode()
+
+    back = desk_client.post(url, payment_change(appointment, coverage="insurance", insurance_plan_name="Acme Health PPO"), follow=True)
+
+    assert GoodFaithEstimate.objects.get().status == GoodFaithEstimate.Status.WITHDRAWN
+    assert f"its good faith estimate {estimate.reference} is withdrawn" in back.content.decode()
 
 
 def test_the_front_desk_is_told_when_the_plan_is_not_taken_and_nothing_changes(desk_client, practice, provider, dry_needling):
@@ -262,7 +268,7 @@ def test_the_front_desk_is_told_when_the_plan_is_not_taken_and_nothing_changes(d
     refused = desk_client.post(url, payment_change(appointment, coverage="insurance", insurance_plan=str(plan.pk)))
 
     assert blank.status_code == 200 and "cannot go back to" in blank.content.decode()
-    assert refused.status_code == 200 and "we do not take Tricare" in unescape(refused.content.decode())
+    assert refused.status_code == 200 and "We do not take Tricare — Select" in unescape(refused.content.decode())
     appointment.refresh_from_db()
     assert appointment.coverage == Appointment.Coverage.UNINSURED and appointment.insurance_plan is None
     assert GoodFaithEstimate.objects.get().status == GoodFaithEstimate.Status.SENT

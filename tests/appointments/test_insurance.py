@@ -351,5 +351,7 @@ def test_the_front_desk_cannot_book_a_plan_not_taken_for_the_visit(desk_client, 
                                 staff_booking(clinic, coverage="insurance", insurance_plan=str(plans["medicare"].pk)))
 
     assert response.status_code == 200
-    assert "we do not take Medicare — Part B" in response.context["adminform"].form.errors["insurance_plan"][0]
+    [error] = response.context["adminform"].form.errors["insurance_plan"]
+    assert error.startswith("We do not take Medicare — Part B for a dry needling session. Tell the patient")
+    assert "self-pay price $95" in error and "Choose “I have insurance" not in error  # the patients' buttons
     assert_nothing_booked()
