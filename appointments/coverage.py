@@ -21,6 +21,8 @@ ANSWERED = (Appointment.Coverage.INSURANCE, *Appointment.SELF_PAY_COVERAGE)
 ASK_HOW_YOU_PAY = "Please tell us how you will pay for this visit."
 CHOOSE_A_PLAN = "Please choose your insurance plan, or “My plan is not listed”."
 TYPE_THE_PLAN = "Please type the name of your insurance plan, as on your card."
+PLAN_CHOSEN_AND_TYPED = ("You chose a plan from the list and also typed a plan name. Clear the name to use the plan "
+                         "chosen, or choose “My plan is not listed” to use the name typed.")
 
 
 class CoverageRefused(Exception):

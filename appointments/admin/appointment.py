@@ -139,6 +139,9 @@ class AppointmentForm(forms.ModelForm):
         if self.instance.pk and self.changes_coverage() and not cleaned_data.get("coverage"):
             self.add_error("coverage", "Please choose how the patient will pay (it cannot go back to “not asked”).")
         checks_coverage = not self.instance.pk or self.changes_coverage()
+        if checks_coverage and cleaned_data.get("insurance_plan") and cleaned_data.get("insurance_plan_name", "").strip():
+            self.add_error("insurance_plan_name", "A plan is chosen from the list and a name is typed too: clear the name "
+                           "to bill the plan chosen, or leave the plan empty to record the name typed.")
         if checks_coverage and "visit_type" not in self.errors and not set(PAYMENT_FIELDS) & set(self.errors):
             answer = self.coverage_answer()
             try:

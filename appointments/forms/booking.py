@@ -326,6 +326,12 @@ class BookingDetailsForm(PatientDetailsForm):
                 self.errors.pop(name, None)
         if self.visit_type is None or {"coverage", "insurance_plan", "plan_name"} & set(self.errors):
             return
+        data = self.cleaned_data
+        if data.get("coverage") == Appointment.Coverage.INSURANCE and data.get("insurance_plan") not in ("", payment.NOT_LISTED) \
+                and data.get("plan_name", "").strip():
+            # Both a plan from the list and a typed name: which one to bill is not for us to guess.
+            self.add_error("plan_name", payment.PLAN_CHOSEN_AND_TYPED)
+            return
         try:
             payment.check_coverage(self.visit_type, self.coverage_answer())
         except CoverageRefused as refusal:

@@ -167,6 +167,15 @@ def test_bad_answers_get_a_message_next_to_the_field_and_nothing_is_booked(clien
     assert f'href="#{field}"' in html
 
 
+def test_a_plan_chosen_from_the_list_and_a_name_typed_as_well_is_asked_about_not_guessed(client, clinic, plans):
+    form = details_form(clinic.needling, free_start(client), coverage="insurance", insurance_plan=str(plans["carefirst"].pk),
+                        plan_name="Blue Shield of California")
+
+    html = assert_refused_with(client.post(DETAILS, form), "You chose a plan from the list and also typed a plan name")
+
+    assert 'href="#id_plan_name"' in html and 'value="Blue Shield of California"' in html
+
+
 def test_the_typed_plan_name_is_kept_when_another_box_is_wrong(client, clinic, plans):
     form = details_form(clinic.needling, free_start(client), coverage="insurance", insurance_plan="not_listed",
                         plan_name="Aetna Open Access", email="not-an-email")
@@ -354,4 +363,14 @@ def test_the_front_desk_cannot_book_a_plan_not_taken_for_the_visit(desk_client, 
     [error] = response.context["adminform"].form.errors["insurance_plan"]
     assert error.startswith("We do not take Medicare — Part B for a dry needling session. Tell the patient")
     assert "self-pay price $95" in error and "Choose “I have insurance" not in error  # the patients' buttons
+    assert_nothing_booked()
+
+
+def test_the_front_desk_is_asked_which_when_a_plan_is_chosen_and_a_name_typed(desk_client, clinic, plans):
+    response = desk_client.post("/admin/appointments/appointment/add/", staff_booking(
+        clinic, coverage="insurance", insurance_plan=str(plans["carefirst"].pk), insurance_plan_name="Blue Shield of California",
+    ))
+
+    assert response.status_code == 200
+    assert "a name is typed too" in response.context["adminform"].form.errors["insurance_plan_name"][0]
     assert_nothing_booked()
