@@ -132,6 +132,9 @@ def test_a_plan_not_listed_is_booked_with_its_name_as_typed(client, clinic, plan
 
     appointment = Appointment.objects.get()
     assert (appointment.coverage, appointment.insurance_plan, appointment.insurance_plan_name) == ("insurance", None, "Aetna Open Access")
+    confirmed = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page(client.get("/book/confirmed/"))))
+    assert "with your plan, Aetna Open Access: it is not on our list, so our front desk checks" in confirmed
+    assert "we will bill your plan" not in confirmed
 
 
 def test_insured_paying_themselves_is_owed_a_good_faith_estimate(client, clinic, plans):
@@ -232,7 +235,7 @@ def test_the_first_booking_step_shows_self_pay_prices_and_links_to_the_insurance
 def test_the_treatment_page_shows_its_visits_self_pay_prices_with_the_good_faith_estimate_notice(client, clinic, plans):
     html = page(client.get("/services/dry-needling/"))
 
-    assert "Dry needling session: <strong>Self-pay: $95</strong>" in html
+    assert "Dry needling session — <strong>Self-pay: $95</strong>" in html
     assert "you have the right to a Good Faith Estimate" in html
     assert 'href="/legal/good-faith-estimates/"' in html and 'href="/estimates/ask/"' in html
     assert "Follow-up visit" not in html.split("What it costs")[1].split("</ul>")[0]  # not this treatment's visit
@@ -270,8 +273,8 @@ def test_the_insurance_page_lists_plans_taken_and_not_and_every_self_pay_price(c
     assert "<strong>Medicare — Part B</strong>, except for: Dry needling session" in taken
     assert "<strong>CareFirst BlueCross BlueShield — PPO</strong>" in taken
     assert "Tricare" not in taken and "<strong>Tricare — Select</strong>" in not_taken
-    assert "Dry needling session: <strong>Self-pay: $95</strong>" in html
-    assert "Follow-up visit: <strong>Self-pay: $150</strong>" in html
+    assert "Dry needling session — <strong>Self-pay: $95</strong>" in html
+    assert "Follow-up visit — <strong>Self-pay: $150</strong>" in html
     assert 'href="/legal/good-faith-estimates/"' in html and 'href="/estimates/ask/"' in html
     assert 'href="/legal/language-help/"' in html
     assert PHONE in html

@@ -490,3 +490,11 @@ def test_moving_a_scheduled_version_onto_another_versions_day_is_refused_with_a_
     assert "already has a version taking effect on that day" in str(form_errors(response))
     later.refresh_from_db()
     assert later.effective_date == today() + timedelta(days=9)
+
+
+@pytest.mark.parametrize("slug", ["accessibility", "language-help", "nondiscrimination"])
+def test_the_notices_about_help_link_the_form_to_ask_for_it(client, slug):
+    make_practice()
+    make_notice_version(make_legal_notice(slug))
+
+    assert 'href="/accessibility/ask/"' in main_of(client.get(f"/legal/{slug}/").content.decode())
