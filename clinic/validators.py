@@ -6,12 +6,35 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 
+# Characters that force the direction of the text around them (embeddings, overrides, isolates).
+# Nobody types them: pasted into a name they make it read differently on screen from what is stored
+# ("Trojan Source"). The plain marks that hint direction (U+200E, U+200F) stay allowed.
+DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+HIDDEN_DIRECTION_MESSAGE = "This contains hidden characters that turn the text around: please type it again without them."
+
+
+def _refuse_direction_controls(value: str):
+    if any(character in DIRECTION_CONTROLS for character in value):
+        raise ValidationError(HIDDEN_DIRECTION_MESSAGE, code="direction_control")
+
+
 def validate_single_line(value: str):
     """No line breaks or other control characters: the value may end up in an email
     header (the practice's name is in every subject line), where a line break makes
-    the email fail to send, or could add a header of the sender's choosing."""
+    the email fail to send, or could add a header of the sender's choosing. No characters
+    that turn the text around either (`DIRECTION_CONTROLS`)."""
+    _refuse_direction_controls(value)
     if any(unicodedata.category(character) in ("Cc", "Zl", "Zp") for character in value):
-        raise ValidationError("Please write this on one line, without line breaks.", code="single_line")
+        raise ValidationError("Please write this on one line, without line breaks or tabs.", code="single_line")
+
+
+def validate_plain_text(value: str):
+    """Text of several lines (a message, a note): line breaks and tabs, but no other control
+    characters (a bell, a NUL) and none that turn the text around."""
+    _refuse_direction_controls(value)
+    if any(unicodedata.category(character) == "Cc" and character not in "\n\r\t" for character in value):
+        raise ValidationError("This contains control characters that cannot be shown: please type it again.",
+                              code="control_character")
 
 
 # Far enough for any real booking, holiday or notice; far inside what date arithmetic can do.

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from appointments.models.appointment import new_reference
 from appointments.models.patient import form_key_field
-from clinic.validators import validate_single_line
+from clinic.validators import validate_plain_text, validate_single_line
 
 
 class HelpRequestQuerySet(models.QuerySet):
@@ -38,7 +38,7 @@ class HelpRequest(models.Model):
         max_length=60, blank=True, validators=[validate_single_line], help_text="For an interpreter: the language."
     )
     visit_reference = models.CharField("visit reference", max_length=20, blank=True, validators=[validate_single_line])
-    message = models.CharField(max_length=1000, blank=True)
+    message = models.CharField(max_length=1000, blank=True, validators=[validate_plain_text])
     form_key = form_key_field()
 
     status = models.CharField(

@@ -35,7 +35,7 @@ class InsurancePlan(models.Model):
         "with “Dry needling session” here: taken for everything except dry needling.",
     )
     note = models.CharField(
-        "note for patients", max_length=300, blank=True,
+        "note for patients", max_length=300, blank=True, validators=[validate_single_line],
         help_text="Optional, one plain sentence shown with the plan, e.g. “A referral from your primary care doctor is needed.”",
     )
     is_shown = models.BooleanField("shown to patients", default=True, help_text="Untick to hide the plan from the website.")

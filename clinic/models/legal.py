@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from clinic.hours import PRACTICE_TIME_ZONE
 from clinic.rich_text import rich_text_field, sanitize_rich_text
-from clinic.validators import validate_plausible_date, validate_single_line
+from clinic.validators import validate_plain_text, validate_plausible_date, validate_single_line
 
 
 def practice_today() -> date:
@@ -277,7 +277,7 @@ class LanguageTagline(models.Model):
     text = models.TextField(
         "tagline",
         max_length=400,
-        validators=[validate_phone_placeholder],
+        validators=[validate_phone_placeholder, validate_plain_text],
         help_text="One or two sentences in the language itself, e.g. “ATTENTION: if you speak Spanish, free "
         "language help is available. Call {phone}.” Write {phone} where the practice's phone number goes. "
         "These texts are samples: have a qualified translator check each one.",

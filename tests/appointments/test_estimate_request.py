@@ -78,6 +78,7 @@ def test_asking_for_an_estimate_saves_it_for_the_front_desk_due_in_3_business_da
     ("expected_date", "01/02/9999", "Please check the year."),
     ("phone", "12", "phone"),
     ("consent_to_contact", "", "Please tick this box so that we can send you your estimate."),
+    ("last_name", "Self\u202epay", "hidden characters that turn the text around"),
 ])
 def test_bad_input_keeps_what_was_typed_shows_the_message_by_the_box_and_saves_nothing(
     client, practice, visit_type, django_capture_on_commit_callbacks, field, value, message
@@ -92,7 +93,7 @@ def test_bad_input_keeps_what_was_typed_shows_the_message_by_the_box_and_saves_n
     form = response.context["form"]
     assert message.lower() in " ".join(form.errors[field]).lower()
     html = response.content.decode()
-    assert 'value="Robin"' in html and 'value="Selfpay"' in html and 'value="robin' in html
+    assert 'value="Robin"' in html and 'value="Self' in html and 'value="robin' in html
     assert not GoodFaithEstimate.objects.exists() and not OutboxMessage.objects.exists()
 
 

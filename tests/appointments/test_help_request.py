@@ -96,6 +96,9 @@ def test_nothing_of_the_request_is_in_the_audit_trail(client, practice, site_and
         ({"name": "Ottoline\nBrackenbury"}, "name", "one line"),
         ({"message": "x" * 1001}, "message", "1,000 characters or fewer"),
         ({"visit_reference": "R" * 21}, "visit_reference", "at most 20 characters"),
+        ({"name": "Ottoline \u202eeniloB"}, "name", "hidden characters that turn the text around"),
+        ({"message": "Please ring \x07 twice"}, "message", "control characters that cannot be shown"),
+        ({"message": "Reversed: \u2067abc\u2069"}, "message", "hidden characters that turn the text around"),
     ],
 )
 def test_bad_input_gets_a_message_next_to_the_box_everything_kept_and_nothing_saved(client, practice, overrides, field, message):

@@ -142,7 +142,7 @@ def test_a_practice_name_with_a_line_break_is_refused_in_the_admin(editor_client
     }
     response = editor_client.post(f"/admin/clinic/practice/{practice.pk}/change/", data)
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors["name"] == ["Please write this on one line, without line breaks."]
+    assert response.context["adminform"].form.errors["name"] == ["Please write this on one line, without line breaks or tabs."]
     assert Practice.objects.get().name == "Test Spine Practice"
 
 

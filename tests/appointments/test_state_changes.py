@@ -58,7 +58,7 @@ def test_book_for_staff_confirms_at_once_and_emails_only_the_patient(visit_type,
     "change, field, message",
     [
         ({"date_of_birth": date(2090, 1, 1)}, "date_of_birth", "The date of birth must be in the past."),
-        ({"first_name": "Rosa\nlind"}, "first_name", "Please write this on one line, without line breaks."),
+        ({"first_name": "Rosa\nlind"}, "first_name", "Please write this on one line, without line breaks or tabs."),
         ({"email": "not an address"}, "email", "Enter a valid email address."),
     ],
 )

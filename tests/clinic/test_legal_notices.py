@@ -379,6 +379,8 @@ TAGLINE_FORM = {"language": "Spanish", "native_name": "Español", "lang": "es", 
         ({"text": "Llame al teléfono."}, "text", "Put {phone} exactly once"),
         ({"text": "{phone} o {phone}"}, "text", "Put {phone} exactly once"),
         ({"text": "Llame al {phone} {name}"}, "text", "Curly brackets are only for {phone}"),
+        ({"text": "Llame al \u202e{phone}."}, "text", "hidden characters that turn the text around"),
+        ({"text": "Llame al {phone}.\x07"}, "text", "control characters that cannot be shown"),
     ],
 )
 def test_bad_input_on_a_tagline_gets_a_message_next_to_the_field(editor_client, fields, field, message):
