@@ -1,6 +1,7 @@
 """The insurance plans the practice takes (and those it does not), as staff keep them."""
 
 from django.db import models
+from django.db.models.functions import Lower
 
 from appointments.models.appointment import VisitType
 from clinic.validators import validate_single_line
@@ -46,8 +47,14 @@ class InsurancePlan(models.Model):
 
     class Meta:
         ordering = ["order", "payer", "plan_name"]
-        constraints = [models.UniqueConstraint(fields=["payer", "plan_name"], name="insurance_plan_once",
-                                               violation_error_message="This payer and plan are listed already.")]
+        constraints = [models.UniqueConstraint(
+            Lower("payer"), Lower("plan_name"), name="insurance_plan_once",
+            violation_error_message="This payer and plan are listed already (capitals and spaces aside).",
+        )]
+
+    def clean(self):
+        # Written once, so that " cigna " and "Cigna" are one plan to the database's check.
+        self.payer, self.plan_name = " ".join(self.payer.split()), " ".join(self.plan_name.split())
 
     def __str__(self):
         return f"{self.payer} — {self.plan_name}" if self.plan_name else self.payer

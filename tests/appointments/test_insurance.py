@@ -323,6 +323,19 @@ def test_editors_add_a_plan_with_exceptions(client, clinic):
     assert plan.takes(clinic.follow_up) and not plan.takes(clinic.needling)
 
 
+def test_a_plan_listed_already_cannot_be_added_again_in_other_capitals_or_spacing(client, clinic):
+    client.force_login(make_staff("editor", group=CONTENT_EDITORS))
+    make_insurance_plan("Cigna", "")
+
+    response = client.post("/admin/appointments/insuranceplan/add/", {
+        "payer": "  cigna ", "plan_name": "", "is_taken": "on", "note": "", "is_shown": "on", "order": "2",
+    })
+
+    assert response.status_code == 200
+    assert "listed already" in str(response.context["adminform"].form.errors)
+    assert InsurancePlan.objects.count() == 1
+
+
 def test_a_negative_price_is_refused_next_to_the_field(client, clinic):
     client.force_login(make_staff("editor", group=CONTENT_EDITORS))
 
