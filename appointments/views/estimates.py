@@ -48,7 +48,10 @@ def manage_estimate(request, token):
     appointment = appointment_for(token)
     estimate = estimates.current_for(appointment)
     if estimate is None:
-        raise Http404
+        # The patient's own link, from an estimate email: say why there is none now (insured after
+        # all, or cancelled) rather than "not found". Still a 404: there is no estimate here.
+        return render(request, "appointments/estimate_none.html", {"appointment": appointment, "manage_token": token},
+                      status=404)
     return _render_estimate(request, estimate, manage_token=token)
 
 

@@ -151,7 +151,9 @@ def test_a_visit_without_an_estimate_has_no_estimate_page(client, practice, prov
     monday = booking_day()
     booked = book_by_phone(provider, dry_needling, visit_day=monday + timedelta(days=7), now=at(monday, 10), coverage="insurance")
     assert client.get(f"/appointments/manage/{booked.manage_token}/").status_code == 200
-    assert client.get(f"/appointments/manage/{booked.manage_token}/estimate/").status_code == 404
+    response = client.get(f"/appointments/manage/{booked.manage_token}/estimate/")
+    assert response.status_code == 404
+    assert "recorded as paid by your insurance plan" in response.content.decode()  # said, not a bare "not found"
 
 
 def test_the_manage_page_links_to_the_estimate(client, practice, provider, dry_needling):
@@ -185,7 +187,8 @@ def test_cancelling_the_visit_withdraws_its_estimate(client, practice, provider,
     booking.cancel(booked.appointment, by_patient=False, now=at(monday, 11))
 
     assert GoodFaithEstimate.objects.get().status == GoodFaithEstimate.Status.WITHDRAWN
-    assert client.get(f"/appointments/manage/{booked.manage_token}/estimate/").status_code == 404
+    response = client.get(f"/appointments/manage/{booked.manage_token}/estimate/")
+    assert response.status_code == 404 and "This visit was cancelled" in response.content.decode()
 
 
 def test_moving_the_visit_issues_a_revised_estimate_for_the_new_date(practice, provider, dry_needling):
