@@ -16,7 +16,7 @@ from appointments.estimates import EstimateRefused
 from appointments.forms.estimates import EstimateRequestForm
 from appointments.models import GoodFaithEstimate
 from appointments.ratelimit import limit_posts
-from appointments.views.flow import recall, remember_for_a_while
+from appointments.views.flow import recall, request_form_page
 from appointments.views.manage import appointment_for
 from clinic.hours import PRACTICE_TIME_ZONE
 
@@ -70,20 +70,12 @@ def estimate(request, token):
 @require_http_methods(["GET", "HEAD", "POST"])
 @limit_posts("estimate-request", "BOOKING_RATE_LIMIT", "BOOKING_RATE_WINDOW_SECONDS")
 def ask_for_estimate(request):
-    posted = request.method == "POST"
-    form = EstimateRequestForm(request.POST if posted else None, browser=antispam.browser_key(request))
-    if posted and form.is_valid():
-        try:
-            saved = estimates.create_for_request(form.request_details(), form_key=form.form_key)
-        except EstimateRefused as refusal:
-            form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
-        else:
-            remember_for_a_while(request, SENT_SESSION_KEY, saved)
-            return redirect("appointments:estimate_request_sent")
-    return render(request, "appointments/estimate_request.html", {
-        "form": form,
-        "form_stamp": antispam.stamp_to_render(request, request.POST.get("form_stamp")) if posted else antispam.new_form_stamp(request),
-    })
+    form = EstimateRequestForm(request.POST if request.method == "POST" else None, browser=antispam.browser_key(request))
+    return request_form_page(
+        request, form, "appointments/estimate_request.html",
+        lambda form: estimates.create_for_request(form.request_details(), form_key=form.form_key),
+        refusal=EstimateRefused, session_key=SENT_SESSION_KEY, sent_url="appointments:estimate_request_sent",
+    )
 
 
 @never_cache

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from appointments import antispam
 from appointments.availability import Slot
 from appointments.forms.booking import start_value
 from appointments.loader import practice_hours
@@ -178,3 +179,21 @@ def recall(request, key: str, queryset):
     if timezone.now().timestamp() - remembered.get("at", 0) >= CONFIRMATION_SHOWN_FOR.total_seconds():
         return None
     return queryset.filter(pk=remembered.get("id")).first()
+
+
+def request_form_page(request, form, template: str, save, *, refusal=(), session_key: str, sent_url: str):
+    """A patient's request form (a call back, an estimate, help): sent valid, `save(form)` saves it
+    once (sent twice, it returns what it saved) and the browser goes to the thank-you page, which
+    finds it through the session; `refusal` (an exception with `message` and `field`) becomes a
+    message on the form. Otherwise the form again, everything typed kept, with its form stamp."""
+    posted = request.method == "POST"
+    if posted and form.is_valid():
+        try:
+            saved = save(form)
+        except refusal as refused:
+            form.add_error(refused.field if refused.field in form.fields else None, refused.message)
+        else:
+            remember_for_a_while(request, session_key, saved)
+            return redirect(sent_url)
+    stamp = antispam.stamp_to_render(request, request.POST.get("form_stamp")) if posted else antispam.new_form_stamp(request)
+    return render(request, template, {"form": form, "form_stamp": stamp})

@@ -14,7 +14,7 @@ from appointments.forms.help_request import HelpRequestForm
 from appointments.help_requests import PRIVATE_FIELDS, ask_for_help
 from appointments.models import HelpRequest
 from appointments.ratelimit import limit_posts
-from appointments.views.flow import recall, remember_for_a_while
+from appointments.views.flow import recall, request_form_page
 
 SENT_SESSION_KEY = "appointments:help-request-id"
 
@@ -24,20 +24,11 @@ SENT_SESSION_KEY = "appointments:help-request-id"
 @require_http_methods(["GET", "HEAD", "POST"])
 @limit_posts("help-request", "BOOKING_RATE_LIMIT", "BOOKING_RATE_WINDOW_SECONDS")
 def ask_for_help_page(request):
-    posted = request.method == "POST"
-    form = HelpRequestForm(request.POST if posted else None, browser=antispam.browser_key(request))
-    if posted and form.is_valid():
-        try:
-            help_request = ask_for_help(form.request_details(), form.form_key)
-        except BookingRefused as refusal:
-            form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
-        else:
-            remember_for_a_while(request, SENT_SESSION_KEY, help_request)
-            return redirect("appointments:ask_for_help_sent")
-    return render(request, "appointments/ask_for_help.html", {
-        "form": form,
-        "form_stamp": antispam.stamp_to_render(request, request.POST.get("form_stamp")) if posted else antispam.new_form_stamp(request),
-    })
+    form = HelpRequestForm(request.POST if request.method == "POST" else None, browser=antispam.browser_key(request))
+    return request_form_page(
+        request, form, "appointments/ask_for_help.html", lambda form: ask_for_help(form.request_details(), form.form_key),
+        refusal=BookingRefused, session_key=SENT_SESSION_KEY, sent_url="appointments:ask_for_help_sent",
+    )
 
 
 @never_cache

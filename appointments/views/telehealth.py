@@ -14,7 +14,7 @@ from appointments.loader import video_states
 from appointments.models import CONTACT_FIELDS, TelehealthPage, TelehealthRequest
 from appointments.ratelimit import limit_posts
 from appointments.telehealth import request_call_back
-from appointments.views.flow import recall, remember_for_a_while
+from appointments.views.flow import recall, request_form_page
 from clinic.context_processors import page_context
 from clinic.page_cache import cached_patient_page
 
@@ -32,22 +32,19 @@ def telehealth(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 @limit_posts("telehealth-request", "BOOKING_RATE_LIMIT", "BOOKING_RATE_WINDOW_SECONDS")
 def telehealth_request(request):
-    posted = request.method == "POST"
     practice = page_context(request).practice
     form = TelehealthRequestForm(
-        request.POST if posted else None,
+        request.POST if request.method == "POST" else None,
         allowed_states=video_states(),
         phone_display=practice.phone_display if practice else "",
         browser=antispam.browser_key(request),
     )
-    if posted and form.is_valid():
-        # Sent twice (a double click, a re-send), the one request it saved.
-        remember_for_a_while(request, SENT_SESSION_KEY, request_call_back(form.request_details(), form.form_key))
-        return redirect("appointments:telehealth_request_sent")
-    return render(request, "appointments/telehealth_request.html", {
-        "form": form,
-        "form_stamp": antispam.stamp_to_render(request, request.POST.get("form_stamp")) if posted else antispam.new_form_stamp(request),
-    })
+    # Sent twice (a double click, a re-send), `request_call_back` returns the one request it saved.
+    return request_form_page(
+        request, form, "appointments/telehealth_request.html",
+        lambda form: request_call_back(form.request_details(), form.form_key),
+        session_key=SENT_SESSION_KEY, sent_url="appointments:telehealth_request_sent",
+    )
 
 
 @never_cache
