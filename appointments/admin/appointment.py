@@ -115,7 +115,9 @@ class AppointmentForm(forms.ModelForm):
         if "telehealth_request" in self.fields:
             self.fields["telehealth_request"].queryset = TelehealthRequest.objects.open()
         if "insurance_plan" in self.fields:
-            self.fields["insurance_plan"].queryset = InsurancePlan.objects.shown()
+            # The plans listed to patients, and the visit's own even if hidden since (so the visit can still be saved).
+            current = self.instance.insurance_plan_id if self.instance.pk else None
+            self.fields["insurance_plan"].queryset = InsurancePlan.objects.shown() | InsurancePlan.objects.filter(pk=current)
 
     def clean(self):
         cleaned_data = super().clean()
@@ -139,7 +141,9 @@ class AppointmentForm(forms.ModelForm):
         if self.instance.pk and self.changes_coverage() and not cleaned_data.get("coverage"):
             self.add_error("coverage", "Please choose how the patient will pay (it cannot go back to “not asked”).")
         checks_coverage = not self.instance.pk or self.changes_coverage()
-        if checks_coverage and cleaned_data.get("insurance_plan") and cleaned_data.get("insurance_plan_name", "").strip():
+        plan, typed = cleaned_data.get("insurance_plan"), " ".join(cleaned_data.get("insurance_plan_name", "").split())
+        # On a booked visit the name box shows the plan's name as booked: only a name staff typed counts.
+        if checks_coverage and plan and "insurance_plan_name" in self.changed_data and typed and typed != str(plan):
             self.add_error("insurance_plan_name", "A plan is chosen from the list and a name is typed too: clear the name "
                            "to bill the plan chosen, or leave the plan empty to record the name typed.")
         if checks_coverage and "visit_type" not in self.errors and not set(PAYMENT_FIELDS) & set(self.errors):

@@ -431,3 +431,40 @@ def test_saving_a_visit_type_whose_items_disagree_with_its_price_warns(admin_cli
     response = admin_client.post(url, data, follow=True)
 
     assert "add up to $95.00, but its self-pay price is $105.00" in response.content.decode()
+
+
+def test_a_visit_whose_plan_was_hidden_since_can_still_be_moved_by_the_front_desk(desk_client, practice, provider, dry_needling):
+    plan = make_insurance_plan(payer="Aetna", plan_name="")
+    monday = next_monday() + timedelta(days=14)
+    appointment = booking.book_for_staff(
+        provider=provider, visit_type=dry_needling, modality=Appointment.Modality.IN_OFFICE, starts_at=at(monday, 10),
+        patient=patient(Appointment.Coverage.INSURANCE), coverage=CoverageAnswer(Appointment.Coverage.INSURANCE, plan.pk),
+    ).appointment
+    plan.is_shown = False
+    plan.save()
+
+    response = desk_client.post(f"/admin/appointments/appointment/{appointment.pk}/change/", payment_change(
+        appointment, starts_at_1="14:00:00", coverage="insurance", insurance_plan=str(plan.pk), insurance_plan_name="Aetna",
+    ))
+
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert timezone.localtime(appointment.starts_at).hour == 14 and appointment.insurance_plan == plan
+
+
+def test_the_front_desk_moves_a_patient_from_one_listed_plan_to_another(desk_client, practice, provider, dry_needling):
+    first, second = make_insurance_plan(payer="Aetna", plan_name=""), make_insurance_plan(payer="Cigna", plan_name="")
+    appointment = booking.book_for_staff(
+        provider=provider, visit_type=dry_needling, modality=Appointment.Modality.IN_OFFICE,
+        starts_at=at(next_monday() + timedelta(days=14), 10),
+        patient=patient(Appointment.Coverage.INSURANCE), coverage=CoverageAnswer(Appointment.Coverage.INSURANCE, first.pk),
+    ).appointment
+
+    # The name box still shows the first plan's name, as the change form filled it in.
+    response = desk_client.post(f"/admin/appointments/appointment/{appointment.pk}/change/", payment_change(
+        appointment, coverage="insurance", insurance_plan=str(second.pk), insurance_plan_name="Aetna",
+    ))
+
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert (appointment.insurance_plan, appointment.insurance_plan_name) == (second, "Cigna")
