@@ -219,7 +219,8 @@ class DayScheduleForm(forms.Form):
 class AppointmentAdmin(PatientRecordAdmin):
     formfield_overrides = FRIENDLY_FIELDS
     form = AppointmentForm
-    list_display = ["reference", "when", "provider", "visit_type", "modality", "status_display", "last_name"]
+    # Status and patient first, after the time: the two columns a receptionist scans (fits 1280 px).
+    list_display = ["when", "patient_name", "status_display", "provider", "visit", "reference"]
     list_filter = [WhenFilter, "status", "provider", "visit_type", "modality", "coverage"]
     list_select_related = ["provider", "visit_type"]
     search_fields = ["=reference", "last_name", "email", "phone"]
@@ -314,6 +315,10 @@ class AppointmentAdmin(PatientRecordAdmin):
     @admin.display(description="when", ordering="starts_at")
     def when(self, obj):
         return date_format(timezone.localtime(obj.starts_at), "D M j, Y, H:i")
+
+    @admin.display(description="visit", ordering="visit_type__name")
+    def visit(self, obj):
+        return f"{obj.visit_type}, {'by video' if obj.modality == Appointment.Modality.VIDEO else 'in the office'}"
 
     @admin.display(description="status", ordering="status")
     def status_display(self, obj):

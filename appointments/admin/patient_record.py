@@ -84,3 +84,8 @@ class PatientRecordAdmin(DatesFromTheAddress, admin.ModelAdmin):
     @admin.display(description="mobile phone")
     def phone_number(self, obj):
         return display_phone(obj.phone)
+
+    @admin.display(description="patient", ordering="last_name")
+    def patient_name(self, obj):
+        """Last name first, as the front desk files and scans them."""
+        return f"{obj.last_name}, {obj.first_name}"

@@ -120,7 +120,8 @@ class FollowUpForm(forms.ModelForm):
 @admin.register(TelehealthRequest)
 class TelehealthRequestAdmin(PatientRecordAdmin):
     form = FollowUpForm
-    list_display = ["reference", "status_display", "waiting", "preferences", "state"]
+    # Whom to call, how, where they are and how long they have waited: without opening the request.
+    list_display = ["patient_name", "phone_number", "state", "waiting", "status_display", "preferences", "reference"]
     list_filter = [StatusFilter, StateFilter, NewOrReturningFilter]
     search_fields = ["=reference", "last_name", "phone"]
     search_help_text = "Search by reference, last name or phone number."

@@ -92,7 +92,8 @@ def test_the_list_shows_open_requests_the_one_waiting_longest_first(desk_client)
     assert "<strong>waiting 2 days</strong>" in html  # a day or more stands out
     assert "waiting 3 hours" in html and "<strong>waiting 3 hours" not in html
     assert "Monday, Wednesday; morning" in html and "Maryland" in html
-    assert "Quigley" not in html and "rosalind.quigley@example.com" not in html
+    # Whom to call and how, without opening the request (the email stays inside the record).
+    assert "Quigley, Rosalind" in html and "(301) 555-0188" in html and "rosalind.quigley@example.com" not in html
 
 
 def test_finished_requests_are_listed_on_request_latest_first(desk_client):
