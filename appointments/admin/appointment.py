@@ -223,8 +223,8 @@ class AppointmentAdmin(PatientRecordAdmin):
     list_display = ["when", "patient_name", "status_display", "provider", "visit", "reference"]
     list_filter = [WhenFilter, "status", "provider", "visit_type", "modality", "coverage"]
     list_select_related = ["provider", "visit_type"]
-    search_fields = ["=reference", "last_name", "email", "phone"]
-    search_help_text = "Search by reference, last name, email or phone number."
+    search_fields = ["=reference", "last_name", "first_name", "email", "phone"]
+    search_help_text = "Search by reference, first or last name, email or phone number."
     date_hierarchy = "starts_at"
     actions = ["confirm", "cancel", "mark_completed", "mark_no_show", "send_new_manage_link"]
 

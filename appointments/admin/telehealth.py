@@ -123,8 +123,8 @@ class TelehealthRequestAdmin(PatientRecordAdmin):
     # Whom to call, how, where they are and how long they have waited: without opening the request.
     list_display = ["patient_name", "phone_number", "state", "waiting", "status_display", "preferences", "reference"]
     list_filter = [StatusFilter, StateFilter, NewOrReturningFilter]
-    search_fields = ["=reference", "last_name", "phone"]
-    search_help_text = "Search by reference, last name or phone number."
+    search_fields = ["=reference", "last_name", "first_name", "phone"]
+    search_help_text = "Search by reference, first or last name or phone number."
     actions = ["schedule"]
     readonly_fields = ["reference", "received", "waiting", "visit", *SUBMITTED_FIELDS]
     fieldsets = [

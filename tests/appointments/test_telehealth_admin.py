@@ -122,9 +122,10 @@ def test_the_list_filters_by_state_and_new_or_returning(desk_client):
     assert references_in(desk_client.get(LIST_URL, {"patient": "returning"})) == [virginia_returning.reference]
 
 
-@pytest.mark.parametrize("term", ["reference", "reference-lowercase", "Quigley", "(301) 555-0188", "301.555.0188", "+13015550188"])
-def test_the_front_desk_finds_a_request_by_reference_last_name_or_phone_even_when_closed(desk_client, term):
-    wanted = make_telehealth_request(status=TelehealthRequest.Status.CLOSED, close_reason="not_reached")
+@pytest.mark.parametrize("term", ["reference", "reference-lowercase", "Quigley", "Sofía", "(301) 555-0188", "301.555.0188",
+                                  "+13015550188"])
+def test_the_front_desk_finds_a_request_by_reference_name_or_phone_even_when_closed(desk_client, term):
+    wanted = make_telehealth_request(first_name="Sofía", status=TelehealthRequest.Status.CLOSED, close_reason="not_reached")
     make_telehealth_request(last_name="Other", phone="+13015550199")
     term = {"reference": wanted.reference, "reference-lowercase": wanted.reference.lower()}.get(term, term)
 
