@@ -221,6 +221,7 @@ class AppointmentAdmin(PatientRecordAdmin):
     form = AppointmentForm
     # Status and patient first, after the time: the two columns a receptionist scans (fits 1280 px).
     list_display = ["when", "patient_name", "status_display", "provider", "visit", "reference"]
+    list_display_links = ["when", "reference"]
     list_filter = [WhenFilter, "status", "provider", "visit_type", "modality", "coverage"]
     list_select_related = ["provider", "visit_type"]
     search_fields = ["=reference", "last_name", "first_name", "email", "phone"]

@@ -122,6 +122,7 @@ class TelehealthRequestAdmin(PatientRecordAdmin):
     form = FollowUpForm
     # Whom to call, how, where they are and how long they have waited: without opening the request.
     list_display = ["patient_name", "phone_number", "state", "waiting", "status_display", "preferences", "reference"]
+    list_display_links = ["patient_name", "reference"]
     list_filter = [StatusFilter, StateFilter, NewOrReturningFilter]
     search_fields = ["=reference", "last_name", "first_name", "phone"]
     search_help_text = "Search by reference, first or last name or phone number."

@@ -415,3 +415,12 @@ def test_an_editor_writes_the_first_page_text_on_a_new_site(editor_client):
 
     assert response.status_code == 302
     assert TelehealthPage.load().intro == "<p>See us by video.</p>"
+
+
+def test_each_listed_request_opens_from_its_name_and_its_reference(desk_client):
+    wanted = make_telehealth_request()
+
+    html = desk_client.get(LIST_URL).content.decode()
+
+    change_url = f"/admin/appointments/telehealthrequest/{wanted.pk}/change/"
+    assert f'<a href="{change_url}">Quigley, Rosalind</a>' in html and f'<a href="{change_url}">{wanted.reference}</a>' in html
