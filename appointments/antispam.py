@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.middleware.csrf import get_token
 
 HONEYPOT_FIELD = "website"
@@ -80,3 +81,18 @@ def stamp_to_render(request, posted_stamp: str | None) -> str:
     if posted_stamp and read_stamp(posted_stamp, browser_key(request)).problem in ("", TOO_FAST):
         return posted_stamp
     return new_form_stamp(request)
+
+
+def check_traps(form, data: dict, refused: str = REFUSED):
+    """What every patient form's clean() checks last: the honeypot, then the stamp, which must
+    belong to `form.browser`. A form sent back too fast and otherwise fine asks to be confirmed
+    (`form.confirm_message`, code "too_fast"); a form with mistakes is shown again anyway, and
+    its stamp is kept, so the next try is judged on its own time. Sets `form.form_key`."""
+    if data.get(HONEYPOT_FIELD):
+        raise ValidationError(refused, code="spam")
+    stamp = read_stamp(data.get("form_stamp", ""), form.browser)
+    if stamp.problem == TOO_FAST and not form.errors:
+        raise ValidationError(form.confirm_message, code="too_fast")
+    if stamp.problem and not form.errors:
+        raise ValidationError(stamp.problem, code="form_stamp")
+    form.form_key = stamp.form_key

@@ -235,6 +235,7 @@ class PatientDetailsForm(forms.Form):
     # but shown again, everything kept, with this next step at the top and by the button.
     submit_label = "Book this appointment"
     confirm_message = f"Nothing is booked yet: please check your details and press ‘{submit_label}’ to confirm."
+    refused_message = antispam.REFUSED  # what a bot (a filled honeypot) is told
 
     def __init__(self, *args, browser: str = "", **kwargs):
         """`browser`: the sending browser's key (`antispam.browser_key`), which its stamp must carry."""
@@ -247,15 +248,7 @@ class PatientDetailsForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get(antispam.HONEYPOT_FIELD):
-            raise ValidationError(antispam.REFUSED, code="spam")
-        stamp = antispam.read_stamp(data.get("form_stamp", ""), self.browser)
-        # A form with mistakes is sent again anyway; the stamp is kept, so the next try is judged on its own time.
-        if stamp.problem == antispam.TOO_FAST and not self.errors:
-            raise ValidationError(self.confirm_message, code="too_fast")
-        if stamp.problem and not self.errors:
-            raise ValidationError(stamp.problem, code="form_stamp")
-        self.form_key = stamp.form_key
+        antispam.check_traps(self, data, self.refused_message)
         return data
 
     @property

@@ -47,6 +47,7 @@ class EstimateRequestForm(PatientDetailsForm):
 
     submit_label = "Ask for my estimate"
     confirm_message = f"Nothing is sent yet: please check your details and press ‘{submit_label}’ to confirm."
+    refused_message = REQUEST_REFUSED
 
     field_order = [
         "first_name", "last_name", "date_of_birth", "email", "phone", "visit_type", "expected_date", "coverage", "consent_to_contact",
@@ -72,14 +73,6 @@ class EstimateRequestForm(PatientDetailsForm):
         if day is not None and day < timezone.localdate():
             raise ValidationError("The date has passed: choose a later date, or leave it empty.")
         return day
-
-    def clean(self):
-        try:
-            return super().clean()
-        except ValidationError as error:
-            if error.code == "spam":
-                raise ValidationError(REQUEST_REFUSED, code="spam") from None
-            raise
 
     def request_details(self) -> dict:
         """What `appointments.estimates.create_for_request` saves."""

@@ -2,7 +2,7 @@
 spam traps (appointments.antispam): a honeypot box and a signed stamp."""
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
 
 from appointments import antispam
 from appointments.forms.booking import PlainTextField
@@ -58,6 +58,7 @@ class HelpRequestForm(forms.Form):
 
     submit_label = "Send my request"
     confirm_message = f"Nothing is sent yet: please check your request and press ‘{submit_label}’ to confirm."
+    refused_message = REFUSED
 
     def __init__(self, *args, browser: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,14 +80,7 @@ class HelpRequestForm(forms.Form):
         kinds = data.get("kinds") or []
         if HelpRequest.Kind.INTERPRETER in kinds and not self.has_error("language") and not data.get("language", "").strip():
             self.add_error("language", "Please tell us which language you need an interpreter for.")
-        if data.get(antispam.HONEYPOT_FIELD):
-            raise ValidationError(REFUSED, code="spam")
-        stamp = antispam.read_stamp(data.get("form_stamp", ""), self.browser)
-        if stamp.problem == antispam.TOO_FAST and not self.errors:
-            raise ValidationError(self.confirm_message, code="too_fast")
-        if stamp.problem and not self.errors:
-            raise ValidationError(stamp.problem, code="form_stamp")
-        self.form_key = stamp.form_key
+        antispam.check_traps(self, data, self.refused_message)
         return data
 
     @property

@@ -60,6 +60,7 @@ class TelehealthRequestForm(PatientDetailsForm):
 
     submit_label = "Send my request"
     confirm_message = f"Nothing is sent yet: please check your details and press ‘{submit_label}’ to confirm."
+    refused_message = REQUEST_REFUSED
 
     field_order = [
         "first_name", "last_name", "date_of_birth", "phone", "email", "is_new_patient",
@@ -92,14 +93,6 @@ class TelehealthRequestForm(PatientDetailsForm):
 
     def clean_preferred_times(self):
         return in_shown_order(self.cleaned_data["preferred_times"], TIME_OF_DAY_CHOICES)
-
-    def clean(self):
-        try:
-            return super().clean()
-        except ValidationError as error:
-            if error.code == "spam":
-                raise ValidationError(REQUEST_REFUSED, code="spam") from None
-            raise
 
     def request_details(self) -> dict:
         """What `appointments.telehealth.request_call_back` saves: the patient's details and preferences."""
