@@ -19,10 +19,10 @@ TIME_PATH = "/book/time/?" + urlencode({"visit": VISIT, "mode": "in_office", "pr
 
 
 def first_free_time(page, base_url):
-    """The second time offered, in fact: the first can slip inside the minimum notice while a
-    test runs (it lies just past it), and the booking is then rightly refused."""
+    """The last time offered on the day shown, in fact: the first can slip inside the minimum notice
+    while a test runs (it lies just past it), and late in the afternoon today may have one time left."""
     page.goto(f"{base_url}{TIME_PATH}")
-    return page.locator("button.time-button[name='start']").nth(1).get_attribute("value")
+    return page.locator("button.time-button[name='start']").last.get_attribute("value")
 
 
 def book_directly(page, base_url):

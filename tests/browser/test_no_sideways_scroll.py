@@ -19,7 +19,7 @@ TIME_PAGE = "/book/time/?" + urlencode({"visit": "new-patient-consultation", "mo
 
 def details_page(page, base_url):
     page.goto(f"{base_url}{TIME_PAGE}")
-    start = page.locator("button.time-button[name='start']").nth(1).get_attribute("value")
+    start = page.locator("button.time-button[name='start']").last.get_attribute("value")
     return f"{base_url}/book/details/?" + urlencode({"visit": "new-patient-consultation", "mode": "in_office", "provider": "any", "start": start})
 
 

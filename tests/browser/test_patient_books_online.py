@@ -90,7 +90,7 @@ def choose_first_available_and_first_time(page):
     page.wait_for_url(re.compile(r"/book/time/\?.*provider=any"))
     expect(page.get_by_text("With the first available provider.")).to_be_visible()
 
-    first_time = page.locator("button.time-button[name='start']").nth(1)
+    first_time = page.locator("button.time-button[name='start']").last
     assert first_time.evaluate("element => element.tagName") == "BUTTON"
     assert first_time.get_attribute("type") == "submit"
     chosen = first_time.get_attribute("value")

@@ -59,7 +59,7 @@ def test_the_provider_chosen_in_the_list_is_the_provider_booked(live_site, open_
     expect(page.get_by_text("With Marcus Ellery.")).to_be_visible()
     assert not Appointment.objects.exists()
 
-    marcus_time = page.locator("button.time-button[name='start']").nth(1)
+    marcus_time = page.locator("button.time-button[name='start']").last
     chosen = marcus_time.get_attribute("value")
     marcus_time.click()
     page.wait_for_url(re.compile(r"/book/details/\?"))

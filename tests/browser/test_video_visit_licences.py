@@ -103,7 +103,7 @@ def test_video_visits_only_where_the_clinician_is_licensed_and_new_patients_to_t
     page.get_by_label("Who would you like to see?").select_option(label="Marcus Ellery, DO")
     submit(page, "Show times")
     with page.expect_navigation():
-        page.locator("button.time-button[name='start']").nth(1).click()
+        page.locator("button.time-button[name='start']").last.click()
 
     # The details: who, as what, and the consent.
     expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
@@ -138,7 +138,7 @@ def test_video_visits_only_where_the_clinician_is_licensed_and_new_patients_to_t
     submit(other, "Next: choose a time")
     expect(other.get_by_role("link", name="Book a new patient consultation")).to_be_visible()
     with other.expect_navigation():
-        other.locator("button.time-button[name='start']").nth(1).click()
+        other.locator("button.time-button[name='start']").last.click()
     fill_in_details(other, new_patient=True, javascript=False)
     submit(other, "Book this appointment")
     expect(other.get_by_role("alert")).to_contain_text("New patients start with a new patient consultation")
@@ -175,7 +175,7 @@ def video_time_page(page, base_url):
 
 def video_details_page(page, base_url):
     video_time_page(page, base_url)
-    start = page.locator("button.time-button[name='start']").nth(1).get_attribute("value")
+    start = page.locator("button.time-button[name='start']").last.get_attribute("value")
     return page.goto(f"{base_url}/book/details/?{video_query(state='MD', start=start)}").status
 
 
@@ -190,7 +190,7 @@ def video_details_without_consent(page, base_url):
 
 def new_patient_guided_to_the_consultation(page, base_url):
     page.goto(f"{base_url}/book/time/?" + urlencode({"visit": "dry-needling-session", "mode": "in_office", "provider": "any"}))
-    start = page.locator("button.time-button[name='start']").nth(1).get_attribute("value")
+    start = page.locator("button.time-button[name='start']").last.get_attribute("value")
     page.goto(f"{base_url}/book/details/?" + urlencode({"visit": "dry-needling-session", "mode": "in_office", "provider": "any", "start": start}))
     fill_in_details(page, new_patient=True)
     with page.expect_navigation() as navigation:
