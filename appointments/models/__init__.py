@@ -6,7 +6,7 @@ from appointments.models.estimate import EstimateItem, GoodFaithEstimate, new_li
 from appointments.models.help_request import HelpRequest
 from appointments.models.insurance import InsurancePlan
 from appointments.models.outbox import OutboxMessage
-from appointments.models.patient import CONTACT_FIELDS, PatientContact, insert_without_patient_values, validate_date_of_birth
+from appointments.models.patient import CONTACT_FIELDS, Patient, PatientContact, insert_without_patient_values, validate_date_of_birth
 from appointments.models.schedule import TimeOff, WorkingHours
 from appointments.models.telehealth import TelehealthPage, TelehealthRequest
 from clinic.us_states import US_STATES
@@ -14,6 +14,6 @@ from clinic.us_states import US_STATES
 __all__ = [
     "CONTACT_FIELDS", "REFERENCE_ALPHABET", "US_STATES", "Appointment", "BookingSettings", "EstimateItem", "GoodFaithEstimate",
     "HelpRequest", "InsurancePlan", "OutboxMessage",
-    "PatientContact", "TelehealthPage", "TelehealthRequest", "TimeOff", "VisitType", "WorkingHours",
+    "Patient", "PatientContact", "TelehealthPage", "TelehealthRequest", "TimeOff", "VisitType", "WorkingHours",
     "hash_token", "insert_without_patient_values", "new_link_nonce", "new_reference", "validate_date_of_birth",
 ]

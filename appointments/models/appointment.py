@@ -168,6 +168,10 @@ class Appointment(PatientContact):
     SELF_PAY_COVERAGE = (Coverage.INSURED_PAYING_SELF, Coverage.UNINSURED)
 
     reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
+    # The person, across visits (issue 14); empty only while a booking is being saved.
+    patient = models.ForeignKey(
+        "appointments.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="appointments",
+    )
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="appointments")
     visit_type = models.ForeignKey(VisitType, on_delete=models.PROTECT, related_name="appointments")
     modality = models.CharField("where", max_length=12, choices=Modality.choices, default=Modality.IN_OFFICE)

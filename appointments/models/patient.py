@@ -99,3 +99,29 @@ def insert_without_patient_values(row: models.Model, private=CONTACT_FIELDS):
     # they hold); this second write is part of it, not a change of the record.
     with disable_auditlog():
         row.save(update_fields=[*kept, *(["updated_at"] if hasattr(row, "updated_at") else [])])
+
+
+class Patient(models.Model):
+    """One person the practice sees: their visits and telehealth requests link here (issue 14).
+
+    The contact details are the current ones, correctable by the front desk (each appointment and
+    request also keeps the details as the patient gave them then). `search_name` and
+    `phone_digits` are kept by `appointments.patients` for search as receptionists type."""
+
+    first_name = models.CharField(max_length=60, validators=[validate_single_line])
+    last_name = models.CharField(max_length=60, validators=[validate_single_line])
+    date_of_birth = models.DateField(validators=[validate_date_of_birth])
+    phone = models.CharField("mobile phone", max_length=20)
+    email = models.EmailField(max_length=254)
+    # "first last", lower case, accents removed: what a search for a name compares with.
+    search_name = models.CharField(max_length=130, blank=True, default="", editable=False)
+    # The phone number's digits only, so any part of it matches however it is typed.
+    phone_digits = models.CharField(max_length=20, blank=True, default="", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "date_of_birth"]
+
+    def __str__(self):
+        return f"{self.last_name}, {self.first_name} ({self.date_of_birth:%m/%d/%Y})"

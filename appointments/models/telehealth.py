@@ -38,6 +38,9 @@ class TelehealthRequest(PatientContact):
     OPEN_STATUSES = (Status.NEW, Status.CONTACTED)
 
     reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
+    patient = models.ForeignKey(
+        "appointments.Patient", null=True, blank=True, on_delete=models.PROTECT, related_name="telehealth_requests",
+    )
     state = models.CharField("state during the visit", max_length=2, choices=US_STATES)
     preferred_days = models.CharField(max_length=60, blank=True, help_text="Weekdays the patient prefers.")
     preferred_times = models.CharField(max_length=60, blank=True, help_text="Times of day the patient prefers.")
