@@ -1,13 +1,13 @@
 """The audit trail of staff access to patient records (django-auditlog).
 
 Every view in the admin, change and deletion of an appointment, a telehealth
-request, a request for help or a good faith estimate is recorded with who and when. Patient fields are masked completely:
+request, a patient record, a request for help or a good faith estimate is recorded with who and when. Patient fields are masked completely:
 the record says a field changed, never what it said.
 """
 
 from auditlog.registry import auditlog
 
-from appointments.models import CONTACT_FIELDS, Appointment, GoodFaithEstimate, HelpRequest, TelehealthRequest
+from appointments.models import CONTACT_FIELDS, Appointment, GoodFaithEstimate, HelpRequest, Patient, TelehealthRequest
 
 # Everything a patient told us, and staff's notes about them: never written to the audit log.
 MASKED_FIELDS = [
@@ -15,6 +15,8 @@ MASKED_FIELDS = [
     "preferred_days", "preferred_times", "notes", "expected_date",
     # A request for help (HelpRequest): who asked, how to reach them, what for.
     "name", "kinds", "language", "visit_reference", "message",
+    # A patient record (Patient): its search copies of the name and phone.
+    "search_name", "phone_digits",
 ]
 
 
@@ -24,7 +26,7 @@ def mask_completely(value: str) -> str:
 
 
 def register_patient_records():
-    for model in (Appointment, TelehealthRequest, GoodFaithEstimate, HelpRequest):
+    for model in (Appointment, TelehealthRequest, Patient, GoodFaithEstimate, HelpRequest):
         present = {field.name for field in model._meta.get_fields()}
         auditlog.register(
             model, mask_fields=[name for name in MASKED_FIELDS if name in present],

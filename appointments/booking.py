@@ -33,7 +33,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from appointments import consent, estimates, notifications
+from appointments import consent, estimates, notifications, patients
 from appointments.coverage import CoverageAnswer, CoverageRefused, check_coverage
 from appointments.availability import (
     Slot,
@@ -45,7 +45,9 @@ from appointments.availability import (
     working_intervals,
 )
 from appointments.loader import load_schedules, load_slots, practice_hours, providers_for, rules_for, video_states
-from appointments.models import CONTACT_FIELDS, Appointment, BookingSettings, VisitType, insert_without_patient_values, new_reference
+from appointments.models import (
+    CONTACT_FIELDS, Appointment, BookingSettings, Patient, VisitType, insert_without_patient_values, new_reference,
+)
 from clinic.hours import PRACTICE_TIME_ZONE, at_wall_clock, day_window, later_by
 from clinic.models import Provider
 from clinic.us_states import STATE_NAMES, state_name, state_names
@@ -510,18 +512,25 @@ def book(*, visit_type: VisitType, modality: str, starts_at: datetime, patient: 
                 raise BookingRefused("Before a video visit we tell you who your clinician is: please choose a time again.", "provider")
             check_video_consent(providers[0], patient_state, telehealth_consent)
         _record_coverage(appointment, coverage)
-        appointment.status = Appointment.Status.REQUESTED if settings.requires_confirmation else Appointment.Status.CONFIRMED
         appointment.provider = _free_provider(visit_type, providers, starts_at, now, settings)
         if _same_patients_visit(appointment):
             # Said without telling whether that person has a visit: anyone can type a name.
             raise BookingRefused(ALREADY_BOOKED_THEN)
+        appointment.patient = patients.patient_for(appointment.contact_details())
+        # The practice's optional no-show rule may make it a request; the patient is told only "requested".
+        needs_confirming = settings.requires_confirmation or patients.must_be_confirmed(appointment.patient, settings, now)
+        appointment.status = Appointment.Status.REQUESTED if needs_confirming else Appointment.Status.CONFIRMED
         return _insert(appointment, lambda: nearest_slots(visit_type, providers, starts_at, now, settings), now)
 
 
 def book_for_staff(*, provider: Provider, visit_type: VisitType, modality: str, starts_at: datetime, patient: dict,
                    video_link: str = "", patient_state: str | None = None, telehealth_consent: str | None = None,
-                   coverage: CoverageAnswer | None = None, now: datetime | None = None) -> Booking:
+                   coverage: CoverageAnswer | None = None, patient_record: Patient | None = None,
+                   now: datetime | None = None) -> Booking:
     """The front desk books by phone: confirmed at once, on the staff rules (`why_staff_cannot_book`).
+
+    `patient_record`: the patient's record when staff picked it; otherwise the matching rule of
+    `appointments.patients` finds it or makes a new one.
 
     A video visit, as online: the state the patient will be in (`patient_state`; the clinician
     must be licensed there) and `telehealth_consent`, the version of the consent wording the
@@ -544,6 +553,7 @@ def book_for_staff(*, provider: Provider, visit_type: VisitType, modality: str, 
         other = _same_patients_visit(appointment)
         if other is not None:
             raise BookingRefused(f"This patient already has appointment {other.reference} at that time.", "starts_at")
+        appointment.patient = patient_record or patients.patient_for(appointment.contact_details())
         return _insert(appointment, lambda: [], now)
 
 
@@ -653,7 +663,8 @@ def cancel(appointment: Appointment, *, by_patient: bool, now: datetime | None =
         elif not appointment.is_active or appointment.is_over(now):
             raise BookingRefused("Only requested or confirmed visits that are not over yet can be cancelled.")
         appointment.status = Appointment.Status.CANCELLED
-        appointment.save(update_fields=["status", "updated_at"])
+        appointment.cancelled_at = now
+        appointment.save(update_fields=["status", "cancelled_at", "updated_at"])
         notifications.queue_cancelled(appointment, by_patient=by_patient)
         estimates.withdraw_for_cancel(appointment)
     return appointment

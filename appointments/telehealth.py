@@ -16,7 +16,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from appointments import booking, notifications
+from appointments import booking, notifications, patients
 from appointments.booking import Booking, BookingRefused, refusal_from
 from appointments.models import CONTACT_FIELDS, Appointment, TelehealthRequest, VisitType, insert_without_patient_values
 from clinic.models import Provider
@@ -43,6 +43,7 @@ def request_call_back(details: dict, form_key: str | None = None) -> TelehealthR
     with transaction.atomic():
         if telehealth_request.form_key and sent_before.exists():
             return sent_before.get()
+        telehealth_request.patient = patients.patient_for(telehealth_request.contact_details())
         try:
             insert_without_patient_values(telehealth_request, private=[*CONTACT_FIELDS, "state", "preferred_days", "preferred_times"])
         except IntegrityError:
@@ -104,7 +105,7 @@ def save_notes(telehealth_request: TelehealthRequest, *, notes: str) -> Teleheal
 def schedule_from_request(telehealth_request: TelehealthRequest, *, provider: Provider, visit_type: VisitType, starts_at: datetime,
                           patient: dict, modality: str = Appointment.Modality.VIDEO, video_link: str = "",
                           patient_state: str | None = None, telehealth_consent: str | None = None,
-                          coverage=None, now: datetime | None = None) -> Booking:
+                          coverage=None, patient_record=None, now: datetime | None = None) -> Booking:
     """Book the visit for an open request and mark the request scheduled with it.
 
     The request is locked and checked again: if another desk scheduled or closed it
@@ -122,6 +123,8 @@ def schedule_from_request(telehealth_request: TelehealthRequest, *, provider: Pr
             provider=provider, visit_type=visit_type, modality=modality, starts_at=starts_at,
             patient=patient, video_link=video_link, patient_state=patient_state or telehealth_request.state,
             telehealth_consent=telehealth_consent, coverage=coverage, now=now,
+            # The request's patient, unless staff picked another record while booking.
+            patient_record=patient_record or telehealth_request.patient,
         )
         telehealth_request.appointment = booked.appointment
         telehealth_request.status = TelehealthRequest.Status.SCHEDULED

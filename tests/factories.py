@@ -314,7 +314,15 @@ def make_appointment(**overrides):
     }
     fields.update(overrides)
     fields.setdefault("ends_at", fields["starts_at"] + fields["visit_type"].duration)
+    fields.setdefault("patient", _patient_for(fields))
     return Appointment.objects.create(**fields)
+
+
+def _patient_for(fields):
+    """The patient record booking would link (`appointments.patients`: found by the matching rule, or new)."""
+    from appointments import patients
+
+    return patients.patient_for(fields)
 
 
 def make_telehealth_request(waited=None, **overrides):
@@ -335,6 +343,7 @@ def make_telehealth_request(waited=None, **overrides):
         "consent_to_contact": True,
     }
     fields.update(overrides)
+    fields.setdefault("patient", _patient_for(fields))
     if fields.get("status") == TelehealthRequest.Status.SCHEDULED and "appointment" not in fields:
         # A scheduled request always has its visit (the database holds the rule).
         fields["appointment"] = make_appointment(modality="video")

@@ -17,11 +17,12 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from auditlog.signals import accessed
 
-from appointments import booking, consent, estimates, telehealth
+from appointments import booking, consent, estimates, patients, telehealth
 from appointments.admin.patient_record import PatientRecordAdmin
+from appointments.admin.patients import BOOK_FOR_PARAMETER, patient_summary
 from appointments.booking import BookingRefused
 from appointments.coverage import PLAN_NOT_TAKEN, CoverageAnswer, CoverageRefused, check_coverage, not_taken_message_for_staff
-from appointments.models import CONTACT_FIELDS, Appointment, InsurancePlan, TelehealthRequest
+from appointments.models import CONTACT_FIELDS, Appointment, InsurancePlan, Patient, TelehealthRequest
 from clinic.admin import FRIENDLY_FIELDS, FilterWithDefault
 from clinic.hours import day_window
 from clinic.models import Provider
@@ -83,6 +84,9 @@ class AppointmentForm(forms.ModelForm):
             "modality": "In the office, or a video visit (only with providers who see patients by video).",
             "starts_at": "Date and start time, Eastern time. The office must be open and the provider free for the "
             "whole visit. Unlike online booking, any time from now on is allowed.",
+            "patient": "The patient's record number (the magnifier finds it). Leave empty for a new patient or to match by "
+            "date of birth, name and email or phone.",
+            "patient_record": "The patient's record: all their visits and requests, and their no-shows.",
             "first_name": "The patient's first name.",
             "last_name": "The patient's last name.",
             "date_of_birth": "Tells apart patients with the same name.",
@@ -225,8 +229,10 @@ class AppointmentAdmin(PatientRecordAdmin):
     list_filter = [WhenFilter, "status", "provider", "visit_type", "modality", "coverage"]
     list_select_related = ["provider", "visit_type"]
     search_fields = ["=reference", "last_name", "first_name", "email", "phone"]
-    search_help_text = "Search by reference, first or last name, email or phone number."
+    search_help_text = ("Search by first or last name (accents optional), any part of the phone number, date of birth "
+                        "(e.g. 03/27/1958 or 1958-03-27), reference or email.")
     date_hierarchy = "starts_at"
+    raw_id_fields = ["patient"]
     actions = ["confirm", "cancel", "mark_completed", "mark_no_show", "send_new_manage_link"]
 
     def get_fieldsets(self, request, obj=None):
@@ -239,7 +245,8 @@ class AppointmentAdmin(PatientRecordAdmin):
                     "description": format_html("{}<blockquote>{}</blockquote>", VIDEO_DESCRIPTION,
                                                consent_wording_html(consent.TELEHEALTH_CONSENT_VERSION)),
                 }),
-                ("Patient", {"fields": [*CONTACT_FIELDS, "telehealth_request"]}),
+                ("Patient", {"fields": ["patient", *CONTACT_FIELDS, "telehealth_request"],
+                             "description": self.patient_description(request)}),
                 ("How the visit is paid", {"fields": PAYMENT_FIELDS, "description": PAYMENT_DESCRIPTION}),
             ]
         patient = [name if name != "phone" else "phone_number" for name in CONTACT_FIELDS]
@@ -255,8 +262,8 @@ class AppointmentAdmin(PatientRecordAdmin):
                 "description": "As recorded when the visit was booked (blank for office visits, and for video visits "
                 "booked before the state and consent were asked). Nobody can change them.",
             }),
-            ("Patient", {"fields": patient, "description": "As the patient gave it. Staff cannot change it here; "
-                         "if something is wrong, note it in the patient's chart."}),
+            ("Patient", {"fields": ["patient_record", *patient], "description": "As the patient gave it. To correct a detail "
+                         "(e.g. a typo in the email), open the patient record: visits still to come follow the correction."}),
             ("How the visit is paid", {"fields": PAYMENT_FIELDS, "description": "As the patient said when booking. "
                                        "Check a plan typed in (not from our list) with the patient before the visit. If they "
                                        "tell you they will pay another way, change it here and save: a visit that becomes "
@@ -267,7 +274,7 @@ class AppointmentAdmin(PatientRecordAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        fixed = ["reference", "status", "source", "ends_at", "phone_number", "emails", *CONTACT_FIELDS,
+        fixed = ["reference", "status", "source", "ends_at", "patient_record", "phone_number", "emails", *CONTACT_FIELDS,
                  "patient_state", "telehealth_consent_at", "telehealth_consent_version", "consent_wording"]
         if not obj.is_active or obj.is_over(timezone.now()):
             fixed += VISIT_FIELDS + PAYMENT_FIELDS
@@ -292,10 +299,32 @@ class AppointmentAdmin(PatientRecordAdmin):
                 "modality": Appointment.Modality.VIDEO,
                 "patient_state": telehealth_request.state,
                 "telehealth_request": telehealth_request.pk,
+                "patient": telehealth_request.patient_id,
                 **telehealth_request.contact_details(),
                 "phone": display_phone(telehealth_request.phone),
             })
+        patient = self.patient_to_book_for(request)
+        if patient is not None and telehealth_request is None:
+            # Only the record's id travels in the address; its details come from the database.
+            initial.update({name: getattr(patient, name) for name in patients.PATIENT_FIELDS}, phone=display_phone(patient.phone))
         return initial
+
+    def patient_to_book_for(self, request):
+        """The patient record chosen on the form (or named by “Book a visit” on the record), or None."""
+        pk = request.POST.get("patient") if request.method == "POST" else request.GET.get(BOOK_FOR_PARAMETER)
+        if not (pk and pk.isascii() and pk.isdigit()) or not request.user.has_perm("appointments.view_patient"):
+            return None
+        return Patient.objects.filter(pk=pk).first()
+
+    def patient_description(self, request):
+        """Who the visit is for, with their no-shows, once a record is chosen."""
+        patient = self.patient_to_book_for(request)
+        choose = ("Choose the patient's record (find it under Patients, then “Book a visit”), or leave it empty: "
+                  "the visit joins a record with the same date of birth, first and last name, and email or phone, "
+                  "or a new record is made.")
+        if patient is None:
+            return choose
+        return format_html("{} To book for someone else, change or empty the record.", patient_summary(patient))
 
     def add_view(self, request, form_url="", extra_context=None):
         if SCHEDULE_PARAMETER in request.GET and self.has_add_permission(request):
@@ -327,6 +356,10 @@ class AppointmentAdmin(PatientRecordAdmin):
             return format_html("<strong>{}</strong>", obj.get_status_display())
         return obj.get_status_display()
 
+    @admin.display(description="patient record")
+    def patient_record(self, obj):
+        return patient_summary(obj.patient) if obj.patient_id else "None (booked before patient records)."
+
     @admin.display(description="consent wording")
     def consent_wording(self, obj):
         return consent_wording_html(obj.telehealth_consent_version) if obj.telehealth_consent_version else "—"
@@ -350,14 +383,18 @@ class AppointmentAdmin(PatientRecordAdmin):
         patient, video_link = obj.contact_details(), data.get("video_link", "")
         video = {"patient_state": data.get("patient_state") or None, "telehealth_consent": form.consent_given()}
         telehealth_request = data.get("telehealth_request")
+        record = data.get("patient")
         if telehealth_request is None:
-            return booking.book_for_staff(
-                **visit, patient=patient, video_link=video_link, coverage=form.coverage_answer(), **video,
-            ).appointment
-        booked = telehealth.schedule_from_request(
-            telehealth_request, **visit, patient=patient, video_link=video_link, coverage=form.coverage_answer(), **video,
-        )
-        self.message_user(request, f"Telehealth request {telehealth_request.reference} is now scheduled.")
+            booked = booking.book_for_staff(
+                **visit, patient=patient, video_link=video_link, coverage=form.coverage_answer(), patient_record=record, **video,
+            )
+        else:
+            booked = telehealth.schedule_from_request(
+                telehealth_request, **visit, patient=patient, video_link=video_link, coverage=form.coverage_answer(),
+                patient_record=record, **video,
+            )
+            self.message_user(request, f"Telehealth request {telehealth_request.reference} is now scheduled.")
+        self.message_user(request, patient_summary(booked.appointment.patient))
         return booked.appointment
 
     def move(self, request, obj, form):

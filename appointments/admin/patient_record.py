@@ -2,6 +2,7 @@ from auditlog.signals import accessed
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from appointments import search
 from appointments.booking import BookingRefused, SlotUnavailable
 from clinic.admin import DatesFromTheAddress
 from clinic.phone import display_phone, normalise_phone
@@ -23,7 +24,7 @@ class PatientRecordAdmin(DatesFromTheAddress, admin.ModelAdmin):
       a subclass's `save_changes` calls them and returns the saved row. When one refuses, the
       form is shown again with its message next to the field, everything typed kept.
     - Every opening of a record is audited.
-    - A search also finds a phone number however it is typed.
+    - Search finds what receptionists type (`appointments.search`).
     - Only superusers may delete (staff cancel or close instead, so the history stays).
     """
 
@@ -68,12 +69,17 @@ class PatientRecordAdmin(DatesFromTheAddress, admin.ModelAdmin):
         return request.user.is_superuser and super().has_delete_permission(request, obj)
 
     def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        try:
-            phone = normalise_phone(search_term)
-        except ValidationError:
-            return results, may_have_duplicates
-        return results | queryset.filter(phone=phone), may_have_duplicates
+        """Search as receptionists type (`appointments.search`): names without accents or case,
+        any part of a phone number, a date of birth as typed, a reference or an email."""
+        if not any(field.name == "patient" for field in self.model._meta.fields):
+            # Records not linked to a patient record (requests for help): their own fields, and the phone.
+            results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+            try:
+                phone = normalise_phone(search_term)
+            except ValidationError:
+                return results, may_have_duplicates
+            return results | queryset.filter(phone=phone), may_have_duplicates
+        return search.search_records(queryset, search_term), False
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:

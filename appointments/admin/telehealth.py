@@ -125,7 +125,8 @@ class TelehealthRequestAdmin(PatientRecordAdmin):
     list_display_links = ["patient_name", "reference"]
     list_filter = [StatusFilter, StateFilter, NewOrReturningFilter]
     search_fields = ["=reference", "last_name", "first_name", "phone"]
-    search_help_text = "Search by reference, first or last name or phone number."
+    search_help_text = ("Search by first or last name (accents optional), any part of the phone number, date of birth "
+                        "(e.g. 03/27/1958 or 1958-03-27), reference or email.")
     actions = ["schedule"]
     readonly_fields = ["reference", "received", "waiting", "visit", *SUBMITTED_FIELDS]
     fieldsets = [

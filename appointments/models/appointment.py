@@ -217,6 +217,8 @@ class Appointment(PatientContact):
     manage_token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
     form_key = form_key_field()
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When it was cancelled: a cancellation inside the cut-off is a late one (the patient's history).
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -60,6 +60,16 @@ class BookingSettings(SingleRowModel):
         default=True,
         help_text="Ticked: online bookings are “requested” until the front desk confirms them. Unticked: confirmed at once.",
     )
+    no_show_limit = models.PositiveIntegerField(
+        "no-shows before online bookings need confirming", default=0, validators=[at_most(50, "fifty")],
+        help_text="0 (the default) turns this rule off. Otherwise: online bookings by a patient with this many no-shows "
+        "or more in the months below are “requested” until the front desk confirms them, even when bookings are "
+        "otherwise confirmed at once. At most 50.",
+    )
+    no_show_months = models.PositiveIntegerField(
+        "counting no-shows of the last (months)", default=12, validators=[MinValueValidator(1), at_most(60, "five years")],
+        help_text="How far back no-shows count for the rule above: 1 to 60 months.",
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "booking settings"

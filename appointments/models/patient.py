@@ -110,7 +110,7 @@ class Patient(models.Model):
 
     first_name = models.CharField(max_length=60, validators=[validate_single_line])
     last_name = models.CharField(max_length=60, validators=[validate_single_line])
-    date_of_birth = models.DateField(validators=[validate_date_of_birth])
+    date_of_birth = models.DateField(validators=[validate_date_of_birth], db_index=True)
     phone = models.CharField("mobile phone", max_length=20)
     email = models.EmailField(max_length=254)
     # "first last", lower case, accents removed: what a search for a name compares with.
@@ -125,3 +125,16 @@ class Patient(models.Model):
 
     def __str__(self):
         return f"{self.last_name}, {self.first_name} ({self.date_of_birth:%m/%d/%Y})"
+
+    def clean(self):
+        super().clean()
+        if self.phone:
+            try:
+                self.phone = normalise_phone(self.phone)
+            except ValidationError as error:
+                raise ValidationError({"phone": error}) from None
+
+    def get_admin_url(self):
+        from django.urls import reverse
+
+        return reverse("admin:appointments_patient_change", args=[self.pk])

@@ -1,0 +1,226 @@
+"""Patient records (issue 14): the one place that creates, matches, corrects and merges them.
+
+The matching rule. A booking or telehealth request joins an existing record only when all of
+these are the same: the date of birth, the first name and the last name (ignoring case, accents
+and extra spaces: "Sofía  Núñez" is "sofia nunez"), and the email (ignoring case) or the phone
+number (its digits). Anything less makes a new record: two records of one person are merged by
+the front desk (`merge`), while one record of two people would show one patient's visits to the
+other's front-desk call. The first name is part of it because twins share a birthday, a last name
+and often a parent's phone.
+
+Joining a record never changes it: what a patient types online stays on their own appointment
+(`appointment.email` etc., where every email goes), so typing someone's name, birthday and
+email shows and changes nothing of theirs. Only staff correct a record (`correct_contact`).
+
+`booking` and `telehealth` call `patient_for` inside their transactions; the admin calls
+`correct_contact`, `merge` and `create_patient`.
+"""
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from appointments.models import Appointment, BookingSettings, Patient
+
+# What a patient record holds, copied from the details a booking or request was made with.
+PATIENT_FIELDS = ("first_name", "last_name", "date_of_birth", "phone", "email")
+
+
+def plain_text(text: str) -> str:
+    """Lower case, accents removed, spaces collapsed: what names are compared and searched as."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    without_accents = "".join(character for character in decomposed if not unicodedata.combining(character))
+    return " ".join(without_accents.casefold().split())
+
+
+def digits_of(text: str) -> str:
+    return "".join(character for character in text or "" if character.isdigit())
+
+
+def search_name_of(first_name: str, last_name: str) -> str:
+    return plain_text(f"{first_name} {last_name}")
+
+
+def keep_search_fields(patient: Patient):
+    """`search_name` and `phone_digits` follow the name and phone: called before every save here."""
+    patient.search_name = search_name_of(patient.first_name, patient.last_name)
+    patient.phone_digits = digits_of(patient.phone)
+
+
+def same_person(patient: Patient, details: dict) -> bool:
+    """The matching rule (see the module's docstring), for one candidate record."""
+    return (
+        patient.date_of_birth == details["date_of_birth"]
+        and plain_text(patient.first_name) == plain_text(details["first_name"])
+        and plain_text(patient.last_name) == plain_text(details["last_name"])
+        and (
+            patient.email.casefold() == details["email"].casefold()
+            or (bool(patient.phone_digits) and patient.phone_digits == digits_of(details["phone"]))
+        )
+    )
+
+
+def _one_at_a_time_for_person(details: dict):
+    """On PostgreSQL, matching for the same name and birthday waits its turn until the transaction
+    ends, so that two bookings at once by a new patient make one record, not two."""
+    if connection.vendor == "postgresql":
+        key_text = f"patient:{details['date_of_birth']:%Y-%m-%d}:{search_name_of(details['first_name'], details['last_name'])}"
+        key = int.from_bytes(hashlib.sha256(key_text.encode()).digest()[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def matching_patient(details: dict) -> Patient | None:
+    """The record `details` (a patient's `CONTACT_FIELDS`) belongs to by the matching rule, or None.
+    Of several (duplicates not merged yet), the oldest."""
+    candidates = Patient.objects.filter(date_of_birth=details["date_of_birth"]).order_by("pk")
+    return next((patient for patient in candidates if same_person(patient, details)), None)
+
+
+def create_patient(details: dict) -> Patient:
+    """A new record from `details`. No constraint can refuse this insert, so it may carry the
+    patient's values (see `insert_without_patient_values`)."""
+    patient = Patient(**{name: details[name] for name in PATIENT_FIELDS})
+    keep_search_fields(patient)
+    patient.save()
+    return patient
+
+
+def patient_for(details: dict) -> Patient:
+    """The record for a new booking or request: the matching one, or a new one. Run inside the
+    booking's transaction; the record is never changed by what was typed."""
+    _one_at_a_time_for_person(details)
+    return matching_patient(details) or create_patient(details)
+
+
+# --- History and the no-show rule -------------------------------------------------------------
+
+
+def no_show_count(patient: Patient, since: datetime | None = None) -> int:
+    visits = patient.appointments.filter(status=Appointment.Status.NO_SHOW)
+    if since is not None:
+        visits = visits.filter(starts_at__gte=since)
+    return visits.count()
+
+
+def is_late_cancellation(appointment: Appointment, cutoff: timedelta) -> bool:
+    """Cancelled inside the cancellation cut-off (`BookingSettings.cancellation_cutoff_hours`)."""
+    return (
+        appointment.status == Appointment.Status.CANCELLED
+        and appointment.cancelled_at is not None
+        and appointment.starts_at - appointment.cancelled_at < cutoff
+    )
+
+
+@dataclass(frozen=True)
+class History:
+    visits: list  # the patient's appointments, latest first
+    telehealth_requests: list
+    visit_count: int
+    cancelled: int
+    late_cancellations: int
+    no_shows: int
+    completed: int
+
+
+def history_of(patient: Patient, settings: BookingSettings | None = None) -> History:
+    settings = settings or BookingSettings.load()
+    visits = list(patient.appointments.select_related("provider", "visit_type").order_by("-starts_at"))
+    requests = list(patient.telehealth_requests.order_by("-created_at"))
+    return History(
+        visits=visits,
+        telehealth_requests=requests,
+        visit_count=len(visits),
+        cancelled=sum(visit.status == Appointment.Status.CANCELLED for visit in visits),
+        late_cancellations=sum(is_late_cancellation(visit, settings.cancellation_cutoff) for visit in visits),
+        no_shows=sum(visit.status == Appointment.Status.NO_SHOW for visit in visits),
+        completed=sum(visit.status == Appointment.Status.COMPLETED for visit in visits),
+    )
+
+
+def with_counts(patients):
+    """Patients annotated with `visit_count` and `no_show_count`, for lists."""
+    return patients.annotate(
+        visit_count=Count("appointments", distinct=True),
+        no_show_count=Count("appointments", filter=Q(appointments__status=Appointment.Status.NO_SHOW), distinct=True),
+    )
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """`months` months before `moment` (30.44 days each: the rule counts recent no-shows, not calendar days)."""
+    return moment - timedelta(days=round(months * 30.44))
+
+
+def must_be_confirmed(patient: Patient, settings: BookingSettings, now: datetime) -> bool:
+    """The practice's optional rule: a patient with `no_show_limit` or more no-shows in the last
+    `no_show_months` months books online as a request the front desk confirms (0: the rule is off)."""
+    if not settings.no_show_limit or patient.pk is None:
+        return False
+    return no_show_count(patient, since=months_before(now, settings.no_show_months)) >= settings.no_show_limit
+
+
+# --- Corrections and merging by staff ---------------------------------------------------------
+
+
+def correct_contact(patient: Patient, changes: dict, *, now: datetime | None = None) -> list[str]:
+    """Staff correct a patient's details (any of `PATIENT_FIELDS`): the record, and the same details
+    on their visits still to come (requested or confirmed) and open telehealth requests, so that
+    the next email goes to the corrected address. Past visits keep what was true then. Each row
+    is saved on its own, so the audit trail records every change (its values masked). Returns the
+    names of the fields that changed."""
+    now = now or timezone.now()
+    unknown = set(changes) - set(PATIENT_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a patient detail: {sorted(unknown)}")
+    with transaction.atomic():
+        patient = Patient.objects.select_for_update().get(pk=patient.pk)
+        changed = [name for name, value in changes.items() if getattr(patient, name) != value]
+        if not changed:
+            return []
+        for name in changed:
+            setattr(patient, name, changes[name])
+        patient.full_clean(exclude=["search_name", "phone_digits"])
+        keep_search_fields(patient)
+        patient.save(update_fields=[*changed, "search_name", "phone_digits", "updated_at"])
+        future_visits = patient.appointments.active().filter(starts_at__gt=now).select_for_update(of=("self",))
+        open_requests = patient.telehealth_requests.open().select_for_update(of=("self",))
+        for row in [*future_visits, *open_requests]:
+            for name in changed:
+                setattr(row, name, changes[name])
+            row.save(update_fields=[*changed, "updated_at"])
+    return changed
+
+
+class MergeRefused(Exception):
+    pass
+
+
+def merge(keep: Patient, duplicate: Patient) -> Patient:
+    """Move the duplicate's visits and telehealth requests to `keep` and delete the duplicate, in
+    one transaction. `keep`'s details stay as they are (correct them after if need be). Each moved
+    row is saved on its own, so the audit trail shows it; the deletion is audited too."""
+    if keep.pk == duplicate.pk:
+        raise MergeRefused("Choose two different patients: a record cannot be merged into itself.")
+    with transaction.atomic():
+        locked = {patient.pk: patient for patient in Patient.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk])}
+        if len(locked) != 2:
+            raise MergeRefused("One of these patients was merged or deleted meanwhile: nothing was changed.")
+        keep, duplicate = locked[keep.pk], locked[duplicate.pk]
+        for row in [*duplicate.appointments.select_for_update(), *duplicate.telehealth_requests.select_for_update()]:
+            row.patient = keep
+            row.save(update_fields=["patient", "updated_at"])
+        duplicate.delete()
+    return keep
+
+
+def check_details(details: dict) -> dict:
+    """The details as a record would hold them, or ValidationError by field (for staff forms)."""
+    patient = Patient(**{name: details[name] for name in PATIENT_FIELDS})
+    patient.full_clean(exclude=["search_name", "phone_digits"])
+    return {name: getattr(patient, name) for name in PATIENT_FIELDS}
+
