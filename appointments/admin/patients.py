@@ -152,7 +152,7 @@ class PatientAdmin(PatientRecordAdmin):
         keep_id = request.POST.get("keep", "")
         keep = next((patient for patient in chosen if str(patient.pk) == keep_id), None)
         if "post" in request.POST and keep is not None:
-            merged = 0
+            merged = []
             for duplicate in chosen:
                 if duplicate.pk == keep.pk:
                     continue
@@ -161,10 +161,10 @@ class PatientAdmin(PatientRecordAdmin):
                 except patients.MergeRefused as refusal:
                     self.message_user(request, str(refusal), messages.ERROR)
                     return None
-                self.log_deletion(request, duplicate, str(duplicate.pk))
-                merged += 1
-            self.log_change(request, keep, f"Merged {merged} duplicate record{'' if merged == 1 else 's'} into this one.")
-            self.message_user(request, f"Merged {merged} {model_ngettext(self.opts, merged)} into {keep}.")
+                merged.append(str(duplicate.pk))
+            # The audit trail has each move and deletion; the record's own history says what happened.
+            self.log_change(request, keep, f"Merged record{'' if len(merged) == 1 else 's'} {', '.join(merged)} into this one.")
+            self.message_user(request, f"Merged {len(merged)} {model_ngettext(self.opts, len(merged))} into {keep}.")
             return None
         ordered = self.get_queryset(request).filter(pk__in=[patient.pk for patient in chosen]).order_by(
             Case(When(pk=chosen[0].pk, then=0), default=1), "pk",
