@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from appointments.models import Appointment, BookingSettings, Patient
+from appointments.models import Appointment, BookingSettings, Patient, insert_without_patient_values
 
 # What a patient record holds, copied from the details a booking or request was made with.
 PATIENT_FIELDS = ("first_name", "last_name", "date_of_birth", "phone", "email")
@@ -83,11 +83,12 @@ def matching_patient(details: dict) -> Patient | None:
 
 
 def create_patient(details: dict) -> Patient:
-    """A new record from `details`. No constraint can refuse this insert, so it may carry the
-    patient's values (see `insert_without_patient_values`)."""
+    """A new record from `details`. Like every insert of patient data, it carries none of the
+    patient's values (`insert_without_patient_values`): nothing refuses it today, and a constraint
+    added one day must not put a patient's details in the database's log."""
     patient = Patient(**{name: details[name] for name in PATIENT_FIELDS})
     keep_search_fields(patient)
-    patient.save()
+    insert_without_patient_values(patient, private=[*PATIENT_FIELDS, "search_name", "phone_digits"])
     return patient
 
 

@@ -36,7 +36,8 @@ def patient_summary(patient: Patient, *, link: bool = True):
     the count in bold when there are any (never shown by colour alone)."""
     history = patients.history_of(patient)
     no_shows = no_shows_text(history.no_shows)
-    name = format_html('<a href="{}">{}</a>', patient.get_admin_url(), patient) if link else str(patient)
+    label = patient.name_and_birthday()
+    name = format_html('<a href="{}">{}</a>', patient.get_admin_url(), label) if link else label
     return format_html(
         "Patient record: {}. {} visit{}, {}, {} late cancellation{}.",
         name, history.visit_count, "" if history.visit_count == 1 else "s",
@@ -78,7 +79,8 @@ class PatientAdmin(PatientRecordAdmin):
     def save_changes(self, request, obj, form, change):
         if not change:
             return patients.create_patient({name: getattr(obj, name) for name in DETAILS})
-        changed = patients.correct_contact(obj, {name: getattr(obj, name) for name in DETAILS if name in form.changed_data})
+        details = {name: getattr(obj, name) for name in DETAILS if name in form.changed_data}
+        changed = patients.correct_contact(obj, details)
         if changed:
             self.message_user(request, f"Corrected: {', '.join(Patient._meta.get_field(n).verbose_name for n in changed)}. "
                               "Visits still to come and open telehealth requests have the new details.")
@@ -164,7 +166,7 @@ class PatientAdmin(PatientRecordAdmin):
                 merged.append(str(duplicate.pk))
             # The audit trail has each move and deletion; the record's own history says what happened.
             self.log_change(request, keep, f"Merged record{'' if len(merged) == 1 else 's'} {', '.join(merged)} into this one.")
-            self.message_user(request, f"Merged {len(merged)} {model_ngettext(self.opts, len(merged))} into {keep}.")
+            self.message_user(request, f"Merged {len(merged)} {model_ngettext(self.opts, len(merged))} into {keep.name_and_birthday()}.")
             return None
         ordered = self.get_queryset(request).filter(pk__in=[patient.pk for patient in chosen]).order_by(
             Case(When(pk=chosen[0].pk, then=0), default=1), "pk",
