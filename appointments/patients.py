@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from appointments.models import Appointment, BookingSettings, Patient, insert_without_patient_values
@@ -145,10 +146,17 @@ def history_of(patient: Patient, settings: BookingSettings | None = None) -> His
 
 
 def with_counts(patients):
-    """Patients annotated with `visit_count` and `no_show_count`, for lists."""
+    """Patients annotated with `visit_count` and `no_show_count`, for lists. Subqueries, not a join
+    with GROUP BY: counting the rows of a list leaves them out, and a page counts 50 patients' visits
+    by the index on `patient`, whatever the size of the practice."""
+
+    def count_of(visits):
+        counted = visits.filter(patient=OuterRef("pk")).order_by().values("patient").annotate(count=Count("pk")).values("count")
+        return Coalesce(Subquery(counted), 0)
+
     return patients.annotate(
-        visit_count=Count("appointments", distinct=True),
-        no_show_count=Count("appointments", filter=Q(appointments__status=Appointment.Status.NO_SHOW), distinct=True),
+        visit_count=count_of(Appointment.objects.all()),
+        no_show_count=count_of(Appointment.objects.filter(status=Appointment.Status.NO_SHOW)),
     )
 
 

@@ -11,8 +11,8 @@ What is typed is read as one of:
   accents ("sofia nun" finds "Sofía Núñez").
 
 Appointments and requests are found through their patient's record (`search_name`,
-`phone_digits`, kept by `appointments.patients`), plus their own reference and email (and, for
-the rare record with no patient linked, its own details).
+`phone_digits`, kept by `appointments.patients`), plus their own reference and email. Every
+appointment and request has its patient (linked when it is made; migration 0024 for older ones).
 On PostgreSQL trigram indexes (migration 0023) make the "contains" searches fast at scale.
 """
 
@@ -94,9 +94,6 @@ def search_records(queryset: QuerySet, term: str) -> QuerySet:
     if not term:
         return queryset
     found = Q(patient__in=patients_matching(term).values("pk"))
-    unlinked = _own_details_condition(term)
-    if unlinked is not None:
-        found |= Q(patient__isnull=True) & unlinked
     reference = reference_in(term)
     if reference:
         found |= Q(reference=reference)
@@ -104,20 +101,3 @@ def search_records(queryset: QuerySet, term: str) -> QuerySet:
         found |= Q(email__iexact=" ".join(term.split()))
     return queryset.filter(found)
 
-
-def _own_details_condition(term: str) -> Q | None:
-    """For a record not linked to a patient (saved by hand, e.g. in the shell): its own details,
-    compared as closely as the database can without the record's search copies (accents count)."""
-    term = " ".join(term.split())
-    born = date_of_birth_in(term)
-    if born is not None:
-        return Q(date_of_birth=born)
-    if "@" in term:
-        return None  # every record's own email is searched already
-    if PHONE_LIKE.fullmatch(term):
-        digits = digits_of(term)
-        return Q(phone__contains=digits) if len(digits) >= PHONE_DIGITS_AT_LEAST else None
-    condition = Q()
-    for word in term.split():
-        condition &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
-    return condition

@@ -6,6 +6,7 @@
   (the hashed site stylesheet, served by whitenoise): the ceiling of this stack on this
   machine, so page/static says what Django adds. Goal: ratio >= RATIO_GOAL, with no
   socket errors and no non-2xx/3xx responses.
+* The front desk's pages at scale: bench/front_desk.py (its own database).
 * Page weight: bytes (headers + body, as sent) of the HTML and every stylesheet, script
   and image it references, asked for with `Accept-Encoding: gzip, br` like a browser.
 
@@ -221,6 +222,9 @@ def main():
     all_passed = print_report(rows, weights)
     print("\nBooking (production settings, bench database):")
     all_passed &= subprocess.run([BIN / "python", "bench/booking.py"], cwd=ROOT, env=env).returncode == 0
+    print("\nThe front desk at scale (50,000 appointments, 20,000 patients; PostgreSQL when there is one):")
+    front_desk_env = {**env, "DATABASE_URL": os.environ.get("DATABASE_URL", "")}  # its own database, not the bench's SQLite
+    all_passed &= subprocess.run([BIN / "python", "bench/front_desk.py"], cwd=ROOT, env=front_desk_env).returncode == 0
     print("\nAll goals met." if all_passed else "\nSome goals missed (see FAIL above).")
     return 0 if all_passed else 1
 

@@ -57,6 +57,8 @@ class PatientAdmin(PatientRecordAdmin):
     )
     actions = ["merge_patients"]
     list_per_page = 50
+    # Counting every patient (for "N total") on each search costs more than the search itself at scale.
+    show_full_result_count = False
 
     def get_queryset(self, request):
         return patients.with_counts(super().get_queryset(request))
