@@ -4,6 +4,7 @@ Every change goes through `appointments.patients`."""
 
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import model_ngettext
@@ -17,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from appointments import patients, search
 from appointments.admin.patient_record import PatientRecordAdmin
 from appointments.models import Appointment, BookingSettings, Patient
+from clinic.phone import display_phone
 
 DETAILS = list(patients.PATIENT_FIELDS)
 # The booking form's parameter naming the patient to book for (an id only, never a detail).
@@ -46,8 +48,33 @@ def patient_summary(patient: Patient, *, link: bool = True):
     )
 
 
+class PatientForm(forms.ModelForm):
+    """The record's details, the phone as staff read it out: (301) 555-0142."""
+
+    class Meta:
+        model = Patient
+        fields = DETAILS
+        help_texts = {
+            "first_name": "As the patient spells it.",
+            "last_name": "As the patient spells it.",
+            "date_of_birth": "Tells apart patients with the same name.",
+            "phone": "Mobile number with area code, e.g. (301) 555-0142.",
+            "email": "Emails about visits still to come go here once saved.",
+            "book_a_visit": "Opens the booking form with this patient's details filled in.",
+            "summary": "A late cancellation is one inside the cancellation cut-off of the booking settings.",
+            "visit_history": "Every visit, latest first. Open one to confirm, move or cancel it.",
+            "request_history": "Requests to be called back about a video visit.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "phone" in self.fields:
+            self.initial["phone"] = display_phone(self.instance.phone)
+
+
 @admin.register(Patient)
 class PatientAdmin(PatientRecordAdmin):
+    form = PatientForm
     list_display = ["patient_name", "born", "phone_number", "visits", "no_shows"]
     list_display_links = ["patient_name"]
     search_fields = ["last_name"]  # shows the search box; the search itself is `appointments.search`
@@ -59,6 +86,12 @@ class PatientAdmin(PatientRecordAdmin):
     list_per_page = 50
     # Counting every patient (for "N total") on each search costs more than the search itself at scale.
     show_full_result_count = False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        patient = self.get_object(request, object_id)
+        if patient is not None:
+            extra_context = {**(extra_context or {}), "subtitle": patient.name_and_birthday(), "book_url": book_for_url(patient)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request):
         return patients.with_counts(super().get_queryset(request))
@@ -124,9 +157,9 @@ class PatientAdmin(PatientRecordAdmin):
                 visit.visit_type, visit.provider, status,
             ))
         return format_html(
-            '<table><caption>{} visits</caption><thead><tr><th scope="col">When</th><th scope="col">Reference</th>'
+            '<table><caption>{} visit{}</caption><thead><tr><th scope="col">When</th><th scope="col">Reference</th>'
             '<th scope="col">Visit</th><th scope="col">Provider</th><th scope="col">Status</th></tr></thead><tbody>{}</tbody></table>',
-            len(rows),
+            len(rows), "" if len(rows) == 1 else "s",
             format_html_join("", '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>', rows),
         )
 
