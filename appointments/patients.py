@@ -200,7 +200,7 @@ def correct_contact(patient: Patient, changes: dict, *, now: datetime | None = N
         open_requests = patient.telehealth_requests.open().select_for_update(of=("self",))
         for row in [*future_visits, *open_requests]:
             for name in changed:
-                setattr(row, name, changes[name])
+                setattr(row, name, getattr(patient, name))  # as the record cleaned it (the phone in +1 form)
             row.save(update_fields=[*changed, "updated_at"])
     return changed
 

@@ -74,9 +74,14 @@ def patients_matching(term: str) -> QuerySet:
     return Patient.objects.filter(condition)
 
 
+def cleaned(term: str) -> str:
+    """What was typed, without the control characters no name holds (PostgreSQL refuses a NUL in a query)."""
+    return "".join(character for character in term if character.isprintable()).strip()[:200]
+
+
 def search_patients(queryset: QuerySet, term: str) -> QuerySet:
     """Patients of `queryset` found by `term`, also by the reference of one of their visits or requests."""
-    term = term.strip()
+    term = cleaned(term)
     if not term:
         return queryset
     found = Q(pk__in=patients_matching(term).values("pk"))
@@ -90,7 +95,7 @@ def search_patients(queryset: QuerySet, term: str) -> QuerySet:
 def search_records(queryset: QuerySet, term: str) -> QuerySet:
     """Appointments or telehealth requests of `queryset` found by `term`: through their patient's record,
     or by their own reference or email."""
-    term = term.strip()
+    term = cleaned(term)
     if not term:
         return queryset
     found = Q(patient__in=patients_matching(term).values("pk"))

@@ -205,7 +205,7 @@ def test_a_correction_reaches_open_telehealth_requests_but_not_closed_ones(visit
         patient=record, status=TelehealthRequest.Status.CLOSED, close_reason=TelehealthRequest.CloseReason.NOT_REACHED,
     )
 
-    patients.correct_contact(record, {"phone": "+13015550123"})
+    patients.correct_contact(record, {"phone": "(301) 555-0123"})
 
     open_request.refresh_from_db(), closed.refresh_from_db()
     assert open_request.phone == "+13015550123"
@@ -390,3 +390,38 @@ def test_the_migration_links_earlier_visits_and_requests_by_the_same_rule(visit_
     assert Patient.objects.count() == 2
     assert cancelled.cancelled_at == cancelled.updated_at
     assert Patient.objects.get(pk=twin.patient_id).search_name == "rosamund quigley"
+
+
+def test_the_front_desk_adds_a_patient_record_with_its_search_copies(desk_client):
+    response = desk_client.post(PATIENT_LIST + "add/", {
+        "first_name": "Zoé", "last_name": "Ångström", "date_of_birth": "1990-05-06", "phone": "(240) 555-0134",
+        "email": "zoe@example.com",
+    })
+
+    assert response.status_code == 302
+    record = Patient.objects.get()
+    assert (record.phone, record.search_name, record.phone_digits) == ("+12405550134", "zoe angstrom", "12405550134")
+
+
+def test_a_new_patient_record_with_a_bad_date_of_birth_is_refused_next_to_the_field(desk_client):
+    response = desk_client.post(PATIENT_LIST + "add/", {
+        "first_name": "Zoé", "last_name": "Ångström", "date_of_birth": "2990-05-06", "phone": "(240) 555-0134",
+        "email": "zoe@example.com",
+    })
+
+    assert response.status_code == 200
+    assert "date_of_birth" in response.context["adminform"].form.errors
+    assert not Patient.objects.exists()
+
+
+@pytest.mark.parametrize("query", ["?patient=garbage", "?patient=999999", "?patient=-1", "?patient=%00", "?patient=1&patient=2"])
+def test_the_booking_form_opened_with_an_odd_patient_in_its_address_still_opens(desk_client, query):
+    response = desk_client.get("/admin/appointments/appointment/add/" + query)
+
+    assert response.status_code == 200
+    assert "Patient record:" not in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ["?q=%00", "?q=" + "9" * 500, "?o=99", "?q=12/45/2020", "?q=0000-00-00"])
+def test_the_patient_list_answers_odd_addresses(desk_client, query):
+    assert desk_client.get(PATIENT_LIST + query, follow=True).status_code == 200
