@@ -61,8 +61,9 @@ class Command(BaseCommand):
             patients = self.patients(patient_count, randomness)
             slots = self.slots(providers, options["years"], count, randomness)
             made = self.appointments(slots, patients, visit_type, randomness)
-        if connection.vendor == "postgresql":
-            # What autovacuum would do soon after: statistics for the planner, the visibility map for index-only scans.
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            # What autovacuum would do soon after: statistics for the planner, the visibility map for index-only
+            # scans. (VACUUM cannot run inside a transaction, e.g. a test's: then autovacuum does it later.)
             with connection.cursor() as cursor:
                 for table in (Patient._meta.db_table, Appointment._meta.db_table):
                     cursor.execute(f"VACUUM ANALYZE {table}")
