@@ -193,3 +193,32 @@ def test_a_double_click_with_first_available_books_one_visit(visit_type, provide
         thread.join()
     assert sorted(outcomes) == sorted(["booked", booking.ALREADY_BOOKED_THEN])
     assert Appointment.objects.count() == 1
+
+
+def test_two_bookings_at_once_by_a_new_patient_make_one_patient_record(visit_type, provider):
+    """The matching rule waits its turn per name and birthday (appointments.patients): the second
+    booking finds the record the first made, instead of making a duplicate."""
+    from appointments.models import Patient
+
+    barrier, outcomes = threading.Barrier(2), []
+
+    def book_at(hour, email):
+        try:
+            barrier.wait(timeout=30)
+            # Two emails (the bookings do not wait for each other on the email), one phone: the same person.
+            patient = {**PATIENT_VALUES, "email": email}
+            booking.book(visit_type=visit_type, modality="in_office", starts_at=at(next_monday(), hour), patient=patient)
+            outcomes.append("booked")
+        except (BookingRefused, SlotUnavailable) as refusal:
+            outcomes.append(refusal.message)
+        finally:
+            connection.close()
+
+    clicks = [threading.Thread(target=book_at, args=args) for args in ((10, "home@example.com"), (14, "work@example.com"))]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join()
+    assert outcomes == ["booked", "booked"]
+    assert Patient.objects.count() == 1
+    assert set(Appointment.objects.values_list("patient_id", flat=True)) == {Patient.objects.get().pk}
