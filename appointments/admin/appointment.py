@@ -8,7 +8,7 @@ from itertools import groupby
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -26,7 +26,7 @@ from appointments.models import CONTACT_FIELDS, Appointment, InsurancePlan, Pati
 from clinic.admin import FRIENDLY_FIELDS, FilterWithDefault
 from clinic.hours import day_window
 from clinic.models import Provider
-from clinic.phone import display_phone
+from clinic.phone import display_phone, normalise_phone
 from clinic.validators import validate_plausible_date
 
 VISIT_FIELDS = ["provider", "visit_type", "modality", "starts_at"]
@@ -312,20 +312,40 @@ class AppointmentAdmin(PatientRecordAdmin):
         return initial
 
     def patient_to_book_for(self, request):
-        """The patient record chosen on the form (or named by “Book a visit” on the record), or None."""
-        pk = request.POST.get("patient") if request.method == "POST" else request.GET.get(BOOK_FOR_PARAMETER)
-        if not (pk and pk.isascii() and pk.isdigit()) or not request.user.has_perm("appointments.view_patient"):
+        """The patient record the visit is for, as far as the form knows it: the one chosen (or named by
+        “Book a visit” on the record, or the telehealth request's), else on a form sent back the one the
+        details typed would join (the matching rule); None if none."""
+        if not request.user.has_perm("appointments.view_patient"):
             return None
-        return Patient.objects.filter(pk=pk).first()
+        chosen = request.POST.get("patient", "") if request.method == "POST" else request.GET.get(BOOK_FOR_PARAMETER, "")
+        if chosen:
+            return Patient.objects.filter(pk=chosen).first() if chosen.isascii() and chosen.isdigit() else None
+        if request.method == "POST":
+            return self.patient_matching_the_form(request)
+        telehealth_request = self.telehealth_request_to_schedule(request)
+        return telehealth_request.patient if telehealth_request is not None else None
+
+    @staticmethod
+    def patient_matching_the_form(request):
+        data = request.POST
+        try:
+            details = {name: " ".join(data.get(name, "").split()) for name in ("first_name", "last_name", "email")}
+            details["phone"] = normalise_phone(data.get("phone", ""))
+            details["date_of_birth"] = forms.DateField().clean(data.get("date_of_birth", ""))
+        except ValidationError:
+            return None
+        return patients.matching_patient(details) if all(details.values()) else None
 
     def patient_description(self, request):
-        """Who the visit is for, with their no-shows, once a record is chosen."""
+        """Who the visit is for, with their no-shows, once a record is chosen or matched."""
         patient = self.patient_to_book_for(request)
         choose = ("Choose the patient's record (find it under Patients, then “Book a visit”), or leave it empty: "
                   "the visit joins a record with the same date of birth, first and last name, and email or phone, "
                   "or a new record is made.")
         if patient is None:
             return choose
+        if request.method == "POST" and not request.POST.get("patient"):
+            return format_html("The details typed match a record, which the visit will join: {}", patient_summary(patient))
         return format_html("{} To book for someone else, change or empty the record.", patient_summary(patient))
 
     def add_view(self, request, form_url="", extra_context=None):

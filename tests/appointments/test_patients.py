@@ -425,3 +425,29 @@ def test_the_booking_form_opened_with_an_odd_patient_in_its_address_still_opens(
 @pytest.mark.parametrize("query", ["?q=%00", "?q=" + "9" * 500, "?o=99", "?q=12/45/2020", "?q=0000-00-00"])
 def test_the_patient_list_answers_odd_addresses(desk_client, query):
     assert desk_client.get(PATIENT_LIST + query, follow=True).status_code == 200
+
+
+def test_a_booking_form_sent_back_shows_the_no_shows_of_the_record_the_details_match(desk_client, visit_type, provider):
+    past_visit(visit_type, provider, 40, Appointment.Status.NO_SHOW)
+    starts_at = timezone.localtime(at(next_monday(), 10))
+
+    response = desk_client.post("/admin/appointments/appointment/add/", {
+        "provider": str(provider.pk), "visit_type": str(visit_type.pk), "modality": "in_office",
+        "starts_at_0": starts_at.strftime("%Y-%m-%d"), "starts_at_1": "10:00:00",
+        "first_name": "ROSALIND", "last_name": "Quigley", "date_of_birth": "1958-07-14", "phone": "(301) 555-0188",
+        "email": "another@example.com", "reason": "", "coverage": "",  # not asked yet: the form comes back
+    })
+
+    page = response.content.decode()
+    assert response.status_code == 200 and "coverage" in response.context["adminform"].form.errors
+    assert "The details typed match a record" in page and "<strong>1 no-show</strong>" in page
+
+
+def test_scheduling_a_telehealth_request_shows_its_patient_record(desk_client, visit_type, provider):
+    past_visit(visit_type, provider, 40, Appointment.Status.NO_SHOW)
+    request = make_telehealth_request(**{k: v for k, v in ROSALIND.items() if k != "is_new_patient"})
+
+    page = desk_client.get(f"/admin/appointments/appointment/add/?telehealth_request={request.pk}").content.decode()
+
+    assert "<strong>1 no-show</strong>" in page
+    assert request.patient.get_admin_url() in page
