@@ -7,8 +7,10 @@
 - `send_new_manage_link`: a new link for the patient, every older one stops working;
 - `change_coverage`: the patient will pay another way (the good faith estimate follows).
 
-A self-pay booking, move or cancellation also creates, revises or withdraws the visit's good
-faith estimate in the same transaction (`appointments.estimates`).
+A new appointment joins its patient's record, or makes one, in its transaction
+(`appointments.patients`: the matching rule; `book` also applies the practice's optional
+no-show rule there). A self-pay booking, move or cancellation also creates, revises or
+withdraws the visit's good faith estimate in the same transaction (`appointments.estimates`).
 
 Each one is atomic, checks again inside its transaction what it depends on (the row,
 locked; availability, read fresh), queues its emails in the same transaction

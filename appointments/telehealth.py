@@ -5,7 +5,8 @@
 - `schedule_from_request`: the front desk books the visit (`booking.book_for_staff`), usually
   by video, and links it to the request, in one transaction.
 
-Like `appointments.booking`, each is atomic, re-checks the request under a lock, queues
+A new request joins its patient's record, or makes one (`appointments.patients`), and the visit
+booked from it goes to the same record. Like `appointments.booking`, each is atomic, re-checks the request under a lock, queues
 its emails in the same transaction, and raises `BookingRefused` for the caller to show.
 The rules themselves (a closed request has a reason, a scheduled one has its visit)
 live in the model, where the database holds them too.
