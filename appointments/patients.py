@@ -17,7 +17,6 @@ email shows and changes nothing of theirs. Only staff correct a record (`correct
 """
 
 import hashlib
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,30 +26,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from appointments.models import Appointment, BookingSettings, Patient, insert_without_patient_values
+from appointments.models.patient import digits_of, plain_text, search_name_of
 
 # What a patient record holds, copied from the details a booking or request was made with.
 PATIENT_FIELDS = ("first_name", "last_name", "date_of_birth", "phone", "email")
-
-
-def plain_text(text: str) -> str:
-    """Lower case, accents removed, spaces collapsed: what names are compared and searched as."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    without_accents = "".join(character for character in decomposed if not unicodedata.combining(character))
-    return " ".join(without_accents.casefold().split())
-
-
-def digits_of(text: str) -> str:
-    return "".join(character for character in text or "" if character.isdigit())
-
-
-def search_name_of(first_name: str, last_name: str) -> str:
-    return plain_text(f"{first_name} {last_name}")
-
-
-def keep_search_fields(patient: Patient):
-    """`search_name` and `phone_digits` follow the name and phone: called before every save here."""
-    patient.search_name = search_name_of(patient.first_name, patient.last_name)
-    patient.phone_digits = digits_of(patient.phone)
 
 
 def same_person(patient: Patient, details: dict) -> bool:
@@ -88,8 +67,7 @@ def create_patient(details: dict) -> Patient:
     patient's values (`insert_without_patient_values`): nothing refuses it today, and a constraint
     added one day must not put a patient's details in the database's log."""
     patient = Patient(**{name: details[name] for name in PATIENT_FIELDS})
-    keep_search_fields(patient)
-    insert_without_patient_values(patient, private=[*PATIENT_FIELDS, "search_name", "phone_digits"])
+    insert_without_patient_values(patient, private=PATIENT_FIELDS)  # Patient.save makes the search copies
     return patient
 
 
@@ -194,8 +172,7 @@ def correct_contact(patient: Patient, changes: dict, *, now: datetime | None = N
         for name in changed:
             setattr(patient, name, changes[name])
         patient.full_clean(exclude=["search_name", "phone_digits"])
-        keep_search_fields(patient)
-        patient.save(update_fields=[*changed, "search_name", "phone_digits", "updated_at"])
+        patient.save(update_fields=[*changed, "updated_at"])  # and the search copies (Patient.save)
         future_visits = patient.appointments.active().filter(starts_at__gt=now).select_for_update(of=("self",))
         open_requests = patient.telehealth_requests.open().select_for_update(of=("self",))
         for row in [*future_visits, *open_requests]:

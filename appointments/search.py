@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from appointments.models import REFERENCE_ALPHABET, Appointment, Patient, TelehealthRequest
 from appointments.models.appointment import REFERENCE_LENGTH
-from appointments.patients import digits_of, plain_text
+from appointments.models.patient import digits_of, plain_text
 
 DATE_FORMATS = ["%m/%d/%Y", "%m/%d/%y", "%Y-%m-%d", "%m-%d-%Y", "%m-%d-%y", "%m.%d.%Y", "%m.%d.%y"]
 PHONE_LIKE = re.compile(r"[\d\s()+.\-]+")

@@ -6,7 +6,7 @@ Cancelled visits get `cancelled_at` from their last change, the best time known 
 from django.db import migrations
 from django.db.models import F
 
-from appointments.patients import digits_of, plain_text
+from appointments.models.patient import digits_of, plain_text
 
 PATIENT_FIELDS = ("first_name", "last_name", "date_of_birth", "phone", "email")
 

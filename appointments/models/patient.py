@@ -101,6 +101,27 @@ def insert_without_patient_values(row: models.Model, private=CONTACT_FIELDS):
         row.save(update_fields=[*kept, *(["updated_at"] if hasattr(row, "updated_at") else [])])
 
 
+def plain_text(text: str) -> str:
+    """Lower case, accents removed, spaces collapsed: what names are compared and searched as."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    without_accents = "".join(character for character in decomposed if not unicodedata.combining(character))
+    return " ".join(without_accents.casefold().split())
+
+
+def digits_of(text: str) -> str:
+    return "".join(character for character in text or "" if character.isdigit())
+
+
+def search_name_of(first_name: str, last_name: str) -> str:
+    return plain_text(f"{first_name} {last_name}")
+
+
+# The fields the search copies are made from.
+SEARCHED_FIELDS = {"first_name", "last_name", "phone"}
+
+
 class Patient(models.Model):
     """One person the practice sees: their visits and telehealth requests link here (issue 14).
 
@@ -138,6 +159,15 @@ class Patient(models.Model):
                 self.phone = normalise_phone(self.phone)
             except ValidationError as error:
                 raise ValidationError({"phone": error}) from None
+
+    def save(self, *args, **kwargs):
+        """The search copies follow the name and phone on every save, whoever saves."""
+        self.search_name = search_name_of(self.first_name, self.last_name)
+        self.phone_digits = digits_of(self.phone)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and SEARCHED_FIELDS & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name", "phone_digits"}
+        super().save(*args, **kwargs)
 
     def get_admin_url(self):
         from django.urls import reverse

@@ -102,3 +102,15 @@ def test_a_corrected_name_is_found_by_its_new_spelling(desk_client, people):
 ])
 def test_dates_of_birth_are_read_as_people_type_them(typed, born):
     assert date_of_birth_in(typed, today=date(2026, 12, 1)) == born
+
+
+def test_a_patient_saved_by_any_means_keeps_its_search_copies(desk_client, people):
+    from appointments.models import Patient
+
+    record = Patient.objects.create(first_name="Zoé", last_name="Ångström", date_of_birth=date(1990, 5, 6),
+                                    phone="+12405550134", email="zoe@example.com")
+    assert found(desk_client, "patients", "zoe angstrom") == {record.pk}
+
+    record.phone = "+12405550177"
+    record.save(update_fields=["phone"])
+    assert found(desk_client, "patients", "555-0177") == {record.pk}

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from appointments.models import Appointment, Patient, VisitType, WorkingHours, new_reference
-from appointments.patients import digits_of, search_name_of
+from appointments.models.patient import digits_of, search_name_of
 from clinic.hours import at_wall_clock
 from clinic.models import Provider
 
