@@ -127,7 +127,8 @@ class Patient(models.Model):
 
     The contact details are the current ones, correctable by the front desk (each appointment and
     request also keeps the details as the patient gave them then). `search_name` and
-    `phone_digits` are kept by `appointments.patients` for search as receptionists type."""
+    `phone_digits` follow the name and phone on every save, for search as receptionists type
+    (`appointments.search`)."""
 
     first_name = models.CharField(max_length=60, validators=[validate_single_line])
     last_name = models.CharField(max_length=60, validators=[validate_single_line])
