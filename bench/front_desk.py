@@ -10,6 +10,7 @@ Server time of each page (the request through Django's whole stack, in this proc
 as the front desk), the median of RUNS after a warm-up:
 * the appointment list's first page: goal < 150 ms;
 * patient search by name, by part of a phone number, by date of birth: goal < 100 ms each;
+* the appointment list searched by a patient's name, all dates: the list's goal, < 150 ms;
 * the calendar's week for all providers (`admin:appointments_appointment_calendar`): goal < 150 ms,
   once it is built ("calendar: not built yet" until then).
 
@@ -145,9 +146,10 @@ def main():
          SEARCH_GOAL_MS),
         ("patient search: date of birth", f"{reverse('admin:appointments_patient_changelist')}?q={someone.date_of_birth:%m/%d/%Y}",
          SEARCH_GOAL_MS),
-        ("appointment search: name",
+        # The appointment list again, searched: the list's goal (the patient searches above have the search goal).
+        ("appointment list searched by name",
          f"{reverse('admin:appointments_appointment_changelist')}?{urlencode({'when': 'all', 'q': someone.search_name})}",
-         SEARCH_GOAL_MS),
+         LIST_GOAL_MS),
     ]
     try:
         calendar = reverse("admin:appointments_appointment_calendar")
