@@ -2,8 +2,9 @@
 `appointment` (bookings, the day schedule), `schedule` (working hours, time off, visit
 types and their prices, booking settings), `insurance` (the plans
 taken), `telehealth` (call-back requests, the telehealth page), `help_request`
-(requests for help or an accommodation), `outbox` (emails) and `estimates` (good faith
-estimates). The admin only calls `appointments.booking` and
+(requests for help or an accommodation), `outbox` (emails), `estimates` (good faith
+estimates) and `audit_trail` (list pages viewed, the audit trail of one patient;
+superusers only). The admin only calls `appointments.booking` and
 `appointments.telehealth` to change appointments and requests."""
 
-from appointments.admin import appointment, estimates, help_request, insurance, outbox, schedule, telehealth  # noqa: F401  registers each ModelAdmin
+from appointments.admin import appointment, audit_trail, estimates, help_request, insurance, outbox, schedule, telehealth  # noqa: F401  registers each ModelAdmin

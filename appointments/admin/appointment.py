@@ -19,6 +19,7 @@ from auditlog.signals import accessed
 
 from appointments import booking, consent, estimates, telehealth
 from appointments.admin.patient_record import PatientRecordAdmin
+from appointments.audit import record_list_view
 from appointments.booking import BookingRefused
 from appointments.coverage import PLAN_NOT_TAKEN, CoverageAnswer, CoverageRefused, check_coverage, not_taken_message_for_staff
 from appointments.models import CONTACT_FIELDS, Appointment, InsurancePlan, TelehealthRequest
@@ -227,6 +228,7 @@ class AppointmentAdmin(PatientRecordAdmin):
     search_fields = ["=reference", "last_name", "first_name", "email", "phone"]
     search_help_text = "Search by reference, first or last name, email or phone number."
     date_hierarchy = "starts_at"
+    audited_list_page, audited_list_rows = "Appointment list", "appointments"
     actions = ["confirm", "cancel", "mark_completed", "mark_no_show", "send_new_manage_link"]
 
     def get_fieldsets(self, request, obj=None):
@@ -449,6 +451,9 @@ class AppointmentAdmin(PatientRecordAdmin):
             appointments = appointments.filter(provider=provider)
         for appointment in appointments:
             appointment.phone_display = display_phone(appointment.phone)
+        # The address's date and provider are in the page's name: only the path is kept (appointments.audit).
+        shown = f"Day schedule, {day:%Y-%m-%d}" + (f", {provider}" if provider is not None else "")
+        record_list_view(request, shown, appointments=appointments)
         schedules = [(who, list(rows)) for who, rows in groupby(appointments, key=lambda a: a.provider)]
         if provider is not None and not schedules:
             schedules = [(provider, [])]

@@ -127,6 +127,7 @@ class TelehealthRequestAdmin(PatientRecordAdmin):
     search_fields = ["=reference", "last_name", "first_name", "phone"]
     search_help_text = "Search by reference, first or last name or phone number."
     actions = ["schedule"]
+    audited_list_page, audited_list_rows = "Telehealth request list", "telehealth_requests"
     readonly_fields = ["reference", "received", "waiting", "visit", *SUBMITTED_FIELDS]
     fieldsets = [
         (None, {"fields": ["reference", "received", "waiting", "visit"]}),
