@@ -9,8 +9,8 @@ expected items of visit types they list), schedules and time off (plus visit typ
 settings and reading the outbox); they may read practice details, hours, notices, the team and
 the insurance plans to answer the phone. Content editors: practice details, hours, holiday
 hours, announcements, treatments, conditions, the team, the telehealth page text, the insurance
-plans and visit types' self-pay prices; nothing about patients. The audit trail and user
-accounts: superusers only.
+plans and visit types' self-pay prices; nothing about patients. The audit trail (with the list
+pages viewed and the trail of one patient) and user accounts: superusers only.
 """
 
 from datetime import date, timedelta
@@ -22,7 +22,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.utils import timezone
 
 from appointments import estimates
-from appointments.models import Appointment, GoodFaithEstimate, OutboxMessage, TelehealthPage, TimeOff
+from appointments.models import Appointment, GoodFaithEstimate, OutboxMessage, Patient, PatientListView, TelehealthPage, TimeOff
 from clinic.roles import CONTENT_EDITORS, FRONT_DESK
 from tests.factories import (
     set_booking_settings,
@@ -178,6 +178,11 @@ PAGES = [
     Page("audit trail",                   "/admin/auditlog/logentry/",                 OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
     Page("audit trail: one entry",        "/admin/auditlog/logentry/{log_entry}/change/", READ_ONLY, FORBIDDEN, FORBIDDEN,  LOGIN),
     Page("audit trail: add",              "/admin/auditlog/logentry/add/",             FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("list pages viewed",             f"{A}/patientlistview/",                     OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("list pages viewed: one",        f"{A}/patientlistview/{{list_view}}/change/", READ_ONLY, FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("list pages viewed: add",        f"{A}/patientlistview/add/",                 FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("list pages viewed: delete",     f"{A}/patientlistview/{{list_view}}/delete/", FORBIDDEN, FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("audit trail for a patient",     f"{A}/patientlistview/patient/{{patient}}/", OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
     Page("users",                         "/admin/auth/user/",                         OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
     Page("user: add",                     "/admin/auth/user/add/",                     OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
     Page("user",                          "/admin/auth/user/{superuser}/change/",      OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
@@ -231,6 +236,10 @@ def objects():
             "insurance_plan": make_insurance_plan(not_taken_for=[visit_type]).pk,
             "help_request": make_help_request().pk,
             "log_entry": LogEntry.objects.get_for_object(appointment).first().pk,
+            "patient": Patient.objects.create(
+                first_name="Robin", last_name="Record", date_of_birth=date(1958, 3, 27), phone="+13015550111", email="robin@example.com",
+            ).pk,
+            "list_view": PatientListView.objects.create(username="desk", page="Appointment list", path=f"{A}/appointment/").pk,
             "superuser": users["superuser"].pk,
             "legal_notice": effective_version.notice.pk,
             "effective_version": effective_version.pk,
