@@ -14,7 +14,7 @@ from auditlog.models import LogEntry
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -29,7 +29,6 @@ from appointments.models import (
     PatientListViewRow,
     TelehealthRequest,
 )
-from clinic.admin import DatesFromTheAddress
 
 # The trail of one patient shows this many of each kind of entry, the latest first.
 TRAIL_LIMIT = 500
@@ -38,6 +37,14 @@ TRAIL_LIMIT = 500
 def patient_audit_trail_url(patient_id: int) -> str:
     """The superuser's audit trail of one patient record (only its number in the address)."""
     return reverse("admin:appointments_patient_audit_trail", args=[patient_id])
+
+
+def audit_trail_link(request, patient) -> str:
+    """“Audit trail for this patient”, for superusers only (empty for anyone else), e.g. as a
+    read-only field or in the object tools of the Patient admin's change page."""
+    if patient is None or patient.pk is None or not request.user.is_superuser:
+        return ""
+    return format_html('<a href="{}">Audit trail for this patient</a>', patient_audit_trail_url(patient.pk))
 
 
 @dataclass
@@ -50,10 +57,12 @@ class TrailEntry:
 
 
 @admin.register(PatientListView)
-class PatientListViewAdmin(DatesFromTheAddress, admin.ModelAdmin):
+class PatientListViewAdmin(admin.ModelAdmin):
     list_display = ["viewed_at", "username", "page", "path", "rows_count", "remote_addr"]
-    list_filter = ["page"]
-    date_hierarchy = "viewed_at"
+    # The trail grows by a row per list shown: filters that need no scan of the whole table
+    # (no date bar, no list of page names, no exact count).
+    list_filter = ["viewed_at", "user"]
+    show_full_result_count = False
     fields = ["viewed_at", "username", "page", "path", "remote_addr", "rows_shown"]
     readonly_fields = fields
 
@@ -74,11 +83,13 @@ class PatientListViewAdmin(DatesFromTheAddress, admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(rows_total=Count("rows"))
+        # Counted for the entries on the page only (a subquery per entry, not a grouping of the whole table).
+        counted = PatientListViewRow.objects.filter(view=OuterRef("pk")).values("view").annotate(total=Count("*")).values("total")
+        return super().get_queryset(request).annotate(rows_total=Subquery(counted))
 
-    @admin.display(description="rows shown", ordering="rows_total")
+    @admin.display(description="rows shown")
     def rows_count(self, obj):
-        return obj.rows_total
+        return obj.rows_total or 0
 
     @admin.display(description="rows shown")
     def rows_shown(self, obj):

@@ -330,3 +330,32 @@ def test_a_list_view_entry_shows_the_rows_by_reference_and_cannot_be_changed_or_
     assert client.post(f"{A}/patientlistview/{view.pk}/delete/", {"post": "yes"}).status_code == 403
     assert client.get(f"{A}/patientlistview/").status_code == 200
     assert PatientListView.objects.filter(pk=view.pk).exists()
+
+
+def test_the_list_of_list_pages_viewed_counts_each_ones_rows_and_answers_odd_addresses(client, desk, boss, visit_type):
+    for hour in (9, 11):
+        book(make_patient(f"Name{hour}"), visit_type, hour=hour)
+    client.get(f"{A}/appointment/")
+    client.get(f"{A}/appointment/", {"q": "Name9"})
+    client.force_login(boss)
+
+    page = client.get(f"{A}/patientlistview/")
+
+    assert page.status_code == 200
+    assert [(row.page, row.rows_total) for row in page.context["cl"].result_list] == [
+        ("Appointment list, search results", 1), ("Appointment list", 2),
+    ]
+    for odd in ({"viewed_at__gte": "garbage"}, {"user__id__exact": "999999"}, {"user__id__exact": "x"}, {"o": "9"}, {"p": "x"}):
+        assert client.get(f"{A}/patientlistview/", odd).status_code in (200, 302), odd
+    assert client.get(f"{A}/patientlistview/patient/x/", follow=True).status_code == 200
+
+
+def test_the_link_to_a_patients_trail_is_offered_to_superusers_only(rf, desk, boss):
+    from appointments.admin.audit_trail import audit_trail_link
+
+    rosalind = make_patient()
+    request = rf.get("/")
+    request.user = boss
+    assert audit_trail_link(request, rosalind) == f'<a href="{patient_audit_trail_url(rosalind.pk)}">Audit trail for this patient</a>'
+    request.user = desk
+    assert audit_trail_link(request, rosalind) == ""
