@@ -32,6 +32,9 @@ from appointments.models import (
 
 # The trail of one patient shows this many of each kind of entry, the latest first.
 TRAIL_LIMIT = 500
+# django-auditlog's actions, as the trail says them.
+DONE = {LogEntry.Action.CREATE: "created", LogEntry.Action.UPDATE: "changed", LogEntry.Action.DELETE: "deleted",
+        LogEntry.Action.ACCESS: "opened"}
 
 
 def patient_audit_trail_url(patient_id: int) -> str:
@@ -58,7 +61,8 @@ class TrailEntry:
 
 @admin.register(PatientListView)
 class PatientListViewAdmin(admin.ModelAdmin):
-    list_display = ["viewed_at", "username", "page", "path", "rows_count", "remote_addr"]
+    # The address is on each entry's page: the list fits 1280 px with the count and where from.
+    list_display = ["viewed_at", "username", "page", "rows_count", "remote_addr"]
     # The trail grows by a row per list shown: filters that need no scan of the whole table
     # (no date bar, no list of page names, no exact count).
     list_filter = ["viewed_at", "user"]
@@ -174,8 +178,8 @@ def patient_trail(patient) -> tuple[list[TrailEntry], bool]:
     entries = [
         TrailEntry(
             when=entry.timestamp,
-            who=entry.actor.get_username() if entry.actor else "(no staff member: the patient, online)",
-            what=entry.get_action_display(),
+            who=entry.actor.get_username() if entry.actor else "(no staff member: online or automatic)",
+            what=DONE.get(entry.action, entry.get_action_display()),
             record=(f"patient record {entry.object_pk}" if entry.content_type_id == types[Patient].pk
                     else f"{entry.content_type.name}: {entry.object_repr}"),
             link=reverse("admin:auditlog_logentry_change", args=[entry.pk]),

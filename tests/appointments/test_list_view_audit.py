@@ -270,7 +270,10 @@ def test_the_trail_of_a_patient_has_their_record_views_and_the_lists_that_showed
     times = [entry.when for entry in response.context["entries"]]
     assert times == sorted(times, reverse=True)
     # Newest first: the opening of her visit came after every list.
-    assert response.context["entries"][0].link == f"/admin/auditlog/logentry/{her_opening.pk}/change/"
+    newest = response.context["entries"][0]
+    assert (newest.link, newest.who, newest.what) == (f"/admin/auditlog/logentry/{her_opening.pk}/change/", "desk", "opened")
+    [listed] = [entry for entry in response.context["entries"] if entry.link.endswith(f"/patientlistview/{day_schedule.pk}/change/")]
+    assert (listed.who, listed.what, listed.record) == ("desk", "listed", f"{day_schedule.page} ({A}/appointment/day/)")
     assert "Quigley" not in response.content.decode() and "Rosalind" not in response.content.decode()
 
 
