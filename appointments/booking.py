@@ -3,6 +3,7 @@
 - `book`: a patient books online;           - `book_for_staff`: the front desk books by phone;
 - `move`: to another time (patient or staff);  - `cancel`;
 - `confirm`: the front desk confirms a request; - `record_outcome`: completed or no-show;
+- `check_in`: the patient has arrived;          - `save_staff_notes`: staff's own notes;
 - `change_video_link`;                      - `send_due_reminders`: the day-before reminder;
 - `send_new_manage_link`: a new link for the patient, every older one stops working;
 - `change_coverage`: the patient will pay another way (the good faith estimate follows).
@@ -598,13 +599,15 @@ def move(appointment: Appointment, *, starts_at: datetime, by_patient: bool, pro
         if other is not None:
             raise BookingRefused(f"This patient already has appointment {other.reference} at that time.", "starts_at")
         appointment.reminder_sent_at = None
+        appointment.checked_in_at = None  # a check-in belongs to the time the patient came for
         if by_patient and settings.requires_confirmation:
             appointment.status = Appointment.Status.REQUESTED
         _turns_for_provider(appointment.provider_id)
         try:
             with transaction.atomic():
                 appointment.save(update_fields=[
-                    "provider", "visit_type", "modality", "starts_at", "ends_at", "status", "reminder_sent_at", "updated_at",
+                    "provider", "visit_type", "modality", "starts_at", "ends_at", "status", "reminder_sent_at", "checked_in_at",
+                    "updated_at",
                 ])
         except IntegrityError:
             nearest = []
@@ -683,6 +686,40 @@ def record_outcome(appointment: Appointment, outcome: str, *, now: datetime | No
             raise BookingRefused(f"Only requested or confirmed visits that have started can be marked {OUTCOMES[outcome]}.")
         appointment.status = outcome
         appointment.save(update_fields=["status", "updated_at"])
+    return appointment
+
+
+def check_in(appointment: Appointment, *, now: datetime | None = None) -> Appointment:
+    """The patient has arrived (or joined the video visit): the front desk checks them in.
+    Only a confirmed visit, on its day (practice time), once. No email: the patient is here.
+    Completed or no-show is recorded afterwards (`record_outcome`)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        if appointment.status != Appointment.Status.CONFIRMED:
+            raise BookingRefused("Only confirmed visits can be checked in: confirm the request first.")
+        if appointment.checked_in_at is not None:
+            arrived = timezone.localtime(appointment.checked_in_at, PRACTICE_TIME_ZONE)
+            raise BookingRefused(f"This patient was already checked in at {arrived:%H:%M}.")
+        day = timezone.localtime(appointment.starts_at, PRACTICE_TIME_ZONE).date()
+        if day != timezone.localtime(now, PRACTICE_TIME_ZONE).date():
+            raise BookingRefused(f"A visit can be checked in only on its day ({date_format(day, 'l, F j')}).")
+        appointment.checked_in_at = now
+        appointment.save(update_fields=["checked_in_at", "updated_at"])
+    return appointment
+
+
+def save_staff_notes(appointment: Appointment, staff_notes: str) -> Appointment:
+    """Staff's own notes about the visit: any time, whatever its status. They are never put in
+    an email (no template reads them) and the audit trail masks them (appointments.audit)."""
+    try:
+        staff_notes = Appointment._meta.get_field("staff_notes").clean(staff_notes.strip(), None)
+    except ValidationError as error:
+        raise BookingRefused(error.messages[0], "staff_notes") from None
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        appointment.staff_notes = staff_notes
+        appointment.save(update_fields=["staff_notes", "updated_at"])
     return appointment
 
 

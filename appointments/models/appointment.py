@@ -211,6 +211,14 @@ class Appointment(PatientContact):
         help_text="The plan's name when booked, or as the patient typed it when their plan was not on our list: check it before the visit.",
     )
 
+    # The day's work of the front desk (appointments.booking.check_in, save_staff_notes).
+    checked_in_at = models.DateTimeField("checked in", null=True, blank=True, editable=False)
+    staff_notes = models.TextField(
+        "notes for staff", blank=True, default="", db_default="", max_length=2000,
+        help_text="Only staff see these notes (e.g. “prefers afternoon calls”, “bring the MRI disc”). They are never "
+        "emailed to anyone, and the audit trail records only that they changed. At most 2000 characters.",
+    )
+
     manage_nonce = models.CharField(max_length=32, unique=True, null=True, editable=False, default=new_manage_nonce)
     # Links issued before manage links were signed (release of issue 11): their SHA-256, so
     # they keep working until their visit is over or a new link is issued.
