@@ -4,6 +4,7 @@
 - `move`: to another time (patient or staff);  - `cancel`;
 - `confirm`: the front desk confirms a request; - `record_outcome`: completed or no-show;
 - `check_in`: the patient has arrived;          - `save_staff_notes`: staff's own notes;
+- `cancel_for_closure` / `notify_of_closure`: the office closes when the visit was booked;
 - `change_video_link`;                      - `send_due_reminders`: the day-before reminder;
 - `send_new_manage_link`: a new link for the patient, every older one stops working;
 - `change_coverage`: the patient will pay another way (the good faith estimate follows).
@@ -659,6 +660,34 @@ def cancel(appointment: Appointment, *, by_patient: bool, now: datetime | None =
         appointment.save(update_fields=["status", "updated_at"])
         notifications.queue_cancelled(appointment, by_patient=by_patient)
         estimates.withdraw_for_cancel(appointment)
+    return appointment
+
+
+def cancel_for_closure(appointment: Appointment, closure, *, now: datetime | None = None) -> Appointment:
+    """The office closes when the visit was booked (`closure`: a `clinic.seams.Closure`, e.g. a
+    snow day): cancel it, like staff's `cancel`, and tell the patient why, kindly, with the way
+    to book again."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        if not appointment.is_active or appointment.is_over(now):
+            raise BookingRefused(f"{appointment.reference} is no longer booked (cancelled, moved or over).")
+        appointment.status = Appointment.Status.CANCELLED
+        appointment.save(update_fields=["status", "updated_at"])
+        notifications.queue_cancelled_for_closure(appointment, closure)
+        estimates.withdraw_for_cancel(appointment)
+    return appointment
+
+
+def notify_of_closure(appointment: Appointment, closure, *, now: datetime | None = None) -> Appointment:
+    """Tell the patient the office is closed when their visit is booked, and how to move it
+    (their manage link, or a call); the visit itself is left as it is."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        if not appointment.is_active or appointment.is_over(now):
+            raise BookingRefused(f"{appointment.reference} is no longer booked (cancelled, moved or over).")
+        notifications.queue_closure_notice(appointment, closure)
     return appointment
 
 
