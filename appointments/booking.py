@@ -454,14 +454,14 @@ def _insert(appointment: Appointment, nearest, now: datetime) -> Booking:
     """Save a new appointment with its manage token and queue its emails; the database
     refuses an overlap, which becomes SlotUnavailable with `nearest()` (or AlreadyBooked when
     the same form booked meanwhile). Run inside a transaction. The insert, the one statement
-    a race can refuse, carries no patient value and no link's nonce (`insert_without_patient_values`)."""
+    a race can refuse, carries no patient value, no link's nonce and no room name (`insert_without_patient_values`)."""
     token = appointment.issue_manage_token()
     # One in 10^11 per pair, but a repeated reference must not read as "time taken".
     while Appointment.objects.filter(reference=appointment.reference).exists():
         appointment.reference = new_reference()
     _turns_for_provider(appointment.provider_id)
     try:
-        insert_without_patient_values(appointment, private=[*PRIVATE_FIELDS, "manage_nonce"])
+        insert_without_patient_values(appointment, private=[*PRIVATE_FIELDS, "manage_nonce", "video_room"])
     except IntegrityError:
         _refuse_a_form_sent_again(appointment.form_key)
         # Another booking won the race between our check and our insert.
@@ -752,16 +752,22 @@ def save_staff_notes(appointment: Appointment, staff_notes: str) -> Appointment:
     return appointment
 
 
-def change_video_link(appointment: Appointment, video_link: str) -> Appointment:
-    """A link of the visit's own instead of the practice's video room ("" for the room)."""
+def change_video_link(appointment: Appointment, video_link: str, *, now: datetime | None = None) -> Appointment:
+    """A link of the visit's own instead of its room at the practice's video service ("" for the
+    room). When the patient already has a way to join (a confirmed video visit not over yet) and
+    it changes, they are emailed the new link, with a calendar file that updates the event."""
+    now = now or timezone.now()
     try:
         video_link = Appointment._meta.get_field("video_link").clean(video_link, None)
     except ValidationError as error:
         raise BookingRefused(error.messages[0], "video_link") from None
     with transaction.atomic():
         appointment = _locked(appointment)
+        before = appointment.join_link()
         appointment.video_link = video_link
         appointment.save(update_fields=["video_link", "updated_at"])
+        if appointment.join_link() != before and appointment.join_link() and not appointment.is_over(now):
+            notifications.queue_video_link_changed(appointment)
     return appointment
 
 

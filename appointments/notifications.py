@@ -42,6 +42,7 @@ PATIENT_ESTIMATE = "patient_estimate"
 PATIENT_ESTIMATE_REQUEST = "patient_estimate_request"
 STAFF_ESTIMATE_REQUEST = "staff_estimate_request"
 STAFF_HELP_REQUEST = "staff_help_request"
+PATIENT_VIDEO_LINK = "patient_video_link"
 PATIENT_CLOSURE_CANCELLED = "patient_closure_cancelled"
 PATIENT_CLOSURE_NOTICE = "patient_closure_notice"
 STAFF_CLOSURE = "staff_closure"
@@ -129,6 +130,18 @@ def queue_cancelled(appointment, by_patient):
             "The patient cancelled this appointment online. The time is free again.",
         ))
     outbox.queue(messages)
+
+
+def queue_video_link_changed(appointment):
+    """The link to join a confirmed video visit changed: the patient gets the new one, and a
+    calendar file that updates the same event with it."""
+    practice = PracticeDetails.load()
+    outbox.queue([
+        _patient_message(
+            appointment, practice, PATIENT_VIDEO_LINK, "video_link", f"A new link for your video visit — {practice.name}",
+            calendar="REQUEST",
+        )
+    ])
 
 
 def queue_cancelled_for_closure(appointment, closure):

@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from auditlog.signals import accessed
 
 from appointments import booking, consent, estimates, telehealth
-from appointments.admin.daily_actions import DailyActionsAdmin
+from appointments.admin.daily_actions import DailyActionsAdmin, warn_if_no_way_to_join
 from appointments.admin.patient_record import PatientRecordAdmin
 from appointments.booking import BookingRefused
 from appointments.coverage import PLAN_NOT_TAKEN, CoverageAnswer, CoverageRefused, check_coverage, not_taken_message_for_staff
@@ -363,13 +363,15 @@ class AppointmentAdmin(DailyActionsAdmin, PatientRecordAdmin):
         video = {"patient_state": data.get("patient_state") or None, "telehealth_consent": form.consent_given()}
         telehealth_request = data.get("telehealth_request")
         if telehealth_request is None:
-            return booking.book_for_staff(
+            booked = booking.book_for_staff(
                 **visit, patient=patient, video_link=video_link, coverage=form.coverage_answer(), **video,
-            ).appointment
-        booked = telehealth.schedule_from_request(
-            telehealth_request, **visit, patient=patient, video_link=video_link, coverage=form.coverage_answer(), **video,
-        )
-        self.message_user(request, f"Telehealth request {telehealth_request.reference} is now scheduled.")
+            )
+        else:
+            booked = telehealth.schedule_from_request(
+                telehealth_request, **visit, patient=patient, video_link=video_link, coverage=form.coverage_answer(), **video,
+            )
+            self.message_user(request, f"Telehealth request {telehealth_request.reference} is now scheduled.")
+        warn_if_no_way_to_join(self, request, booked.appointment)
         return booked.appointment
 
     def move(self, request, obj, form):
@@ -377,7 +379,11 @@ class AppointmentAdmin(DailyActionsAdmin, PatientRecordAdmin):
         if "staff_notes" in form.changed_data:
             appointment = booking.save_staff_notes(appointment, data["staff_notes"])
         if "video_link" in form.changed_data:
+            before = appointment.join_link()
             appointment = booking.change_video_link(appointment, data["video_link"])
+            if appointment.join_link() != before and appointment.join_link() and not appointment.is_over(timezone.now()):
+                self.message_user(request, "The patient is emailed the new link to join the video visit.")
+            warn_if_no_way_to_join(self, request, appointment)
         if form.moves_the_visit():
             appointment = booking.move(appointment, by_patient=False, **{name: data[name] for name in VISIT_FIELDS})
         if form.changes_coverage():
@@ -420,6 +426,8 @@ class AppointmentAdmin(DailyActionsAdmin, PatientRecordAdmin):
     @admin.action(description="Confirm selected requests (emails the patient)", permissions=["change"])
     def confirm(self, request, queryset):
         self._apply(request, queryset, booking.confirm, "confirmed")
+        for appointment in queryset.filter(modality=Appointment.Modality.VIDEO, status=Appointment.Status.CONFIRMED):
+            warn_if_no_way_to_join(self, request, appointment)
 
     @admin.action(description="Cancel selected appointments (emails the patient)", permissions=["change"])
     def cancel(self, request, queryset):

@@ -29,6 +29,20 @@ FREE_TIME_DAYS = 7
 MAX_DAYS_AHEAD = 730
 
 
+def warn_if_no_way_to_join(model_admin, request, appointment: Appointment):
+    """A confirmed video visit with no link to join (no video room address in the booking settings
+    and no link of its own): the patient was told the link will follow, so staff must give one."""
+    if appointment.modality == Appointment.Modality.VIDEO and appointment.status == Appointment.Status.CONFIRMED \
+            and not appointment.join_link():
+        model_admin.message_user(
+            request,
+            f"Video visit {appointment.reference} has no link to join: there is no video room address in the booking "
+            "settings and the visit has no link of its own. The patient was told the link will follow: give the visit "
+            "its own link on its page (the patient is emailed it), or set the video room address.",
+            messages.WARNING,
+        )
+
+
 @dataclass(frozen=True)
 class DailyAction:
     name: str
@@ -123,6 +137,8 @@ class DailyActionsAdmin:
             self.message_user(request, refusal.message, messages.WARNING)
         else:
             self.message_user(request, f"Appointment {appointment.reference} {chosen.done}.", messages.SUCCESS)
+            appointment.refresh_from_db()
+            warn_if_no_way_to_join(self, request, appointment)
         return self._back_to(appointment)
 
     def move_to_free_time_view(self, request, object_id):

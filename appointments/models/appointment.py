@@ -1,5 +1,6 @@
 """What patients book (visit types) and what they booked (appointments)."""
 
+import base64
 import hashlib
 import secrets
 from datetime import timedelta
@@ -44,6 +45,11 @@ def manage_link_signer() -> signing.Signer:
 
 def new_manage_nonce() -> str:
     return secrets.token_urlsafe(16)  # 128 bits, to find the appointment; the HMAC is the secret
+
+
+def new_video_room() -> str:
+    """A visit's own video room name: 120 random bits, lower-case letters and digits (any video service takes them)."""
+    return base64.b32encode(secrets.token_bytes(15)).decode().lower()
 
 
 def dollars(price) -> str:
@@ -183,8 +189,11 @@ class Appointment(PatientContact):
     video_link = models.URLField(
         "video link for this visit",
         blank=True,
-        help_text="Only for video visits, if this one should not use the practice's video room link.",
+        help_text="Only for video visits, if this one should not use its own room at the practice's video service "
+        "(see the booking settings). Changed after the visit is confirmed, the patient is emailed the new link.",
     )
+    # The visit's own room at the practice's video service (BookingSettings.video_room_template).
+    video_room = models.CharField(max_length=32, blank=True, default=new_video_room, editable=False)
     # Video visits: where the patient will be (the clinician must be licensed there), and their
     # consent to telehealth: when, and which wording (appointments.consent). Blank for office
     # visits and for video visits booked before these were asked.
@@ -263,7 +272,7 @@ class Appointment(PatientContact):
         """How to join a video visit: only for confirmed video visits ("" otherwise)."""
         if self.modality != self.Modality.VIDEO or self.status != self.Status.CONFIRMED:
             return ""
-        return self.video_link or (settings or BookingSettings.load()).video_room_url
+        return self.video_link or (settings or BookingSettings.load()).room_link(self.video_room)
 
     def issue_manage_token(self) -> str:
         """A new manage link for this visit (unsaved: the caller saves `manage_nonce` and
