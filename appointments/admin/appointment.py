@@ -117,6 +117,10 @@ class AppointmentForm(forms.ModelForm):
         if isinstance(starts_at, forms.SplitDateTimeField):
             time_field = starts_at.fields[1]
             time_field.input_formats = [*time_field.input_formats, *TYPED_TIME_FORMATS]
+            # The admin's “Date:” and “Time:” words are not tied to their boxes: name each box for screen readers.
+            date_box, time_box = starts_at.widget.widgets
+            date_box.attrs["aria-label"] = "Start date (YYYY-MM-DD)"
+            time_box.attrs["aria-label"] = "Start time (14:15 or 2:15 PM)"
         if "provider" in self.fields:
             current = self.instance.provider_id if self.instance.pk else None
             self.fields["provider"].queryset = Provider.objects.filter(is_active=True) | Provider.objects.filter(pk=current)
