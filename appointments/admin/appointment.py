@@ -383,7 +383,7 @@ class AppointmentAdmin(DailyActionsAdmin, PatientRecordAdmin):
         if "staff_notes" in form.changed_data:
             appointment = booking.save_staff_notes(appointment, data["staff_notes"])
         if "video_link" in form.changed_data:
-            before = appointment.join_link()
+            before = Appointment.objects.get(pk=appointment.pk).join_link()  # the form has set the new link on `appointment`
             appointment = booking.change_video_link(appointment, data["video_link"])
             if appointment.join_link() != before and appointment.join_link() and not appointment.is_over(timezone.now()):
                 self.message_user(request, "The patient is emailed the new link to join the video visit.")

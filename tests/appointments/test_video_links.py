@@ -465,3 +465,31 @@ def test_the_room_address_must_hold_the_room_once_and_be_https(desk_client, visi
     response = desk_client.post(url, {**data, "video_room_template": "https://meet.example.org/psra-{room}"})
     assert response.status_code == 302
     assert BookingSettings.load(fresh=True).video_room_template == "https://meet.example.org/psra-{room}"
+
+
+def test_booking_a_video_visit_by_phone_with_no_way_to_join_warns_and_the_link_set_later_is_emailed(desk_client, visit_type, provider):
+    set_booking_settings(video_room_template="")
+    local = timezone.localtime(at(weekday_after(3), 11))
+    response = desk_client.post(ADD_URL, {
+        "provider": str(provider.pk), "visit_type": str(visit_type.pk), "modality": "video",
+        "starts_at_0": local.strftime("%Y-%m-%d"), "starts_at_1": local.strftime("%H:%M:%S"), "video_link": "",
+        **STAFF_VIDEO, "first_name": "Rosalind", "last_name": "Quigley", "date_of_birth": "1958-07-14",
+        "phone": "(301) 555-0188", "email": PATIENT["email"], "reason": "", "coverage": "insurance",
+        "insurance_plan_name": "Acme Health PPO",
+    }, follow=True)
+
+    appointment = Appointment.objects.get()
+    assert any(f"Video visit {appointment.reference} has no link to join" in str(m) for m in response.context["messages"])
+    assert "We will email you the link to join before your visit." in patient_message("patient_confirmed").body
+
+    url = f"/admin/appointments/appointment/{appointment.pk}/change/"
+    local = timezone.localtime(appointment.starts_at)
+    saved = desk_client.post(url, {
+        "provider": str(provider.pk), "visit_type": str(visit_type.pk), "modality": "video",
+        "starts_at_0": local.strftime("%Y-%m-%d"), "starts_at_1": local.strftime("%H:%M:%S"),
+        "video_link": OWN_ROOM, "staff_notes": "", "coverage": appointment.coverage,
+        "insurance_plan_name": appointment.insurance_plan_name,
+    }, follow=True)
+
+    assert "The patient is emailed the new link to join the video visit." in [str(m) for m in saved.context["messages"]]
+    assert OWN_ROOM in patient_message("patient_video_link").body
