@@ -165,6 +165,8 @@ def test_the_action_addresses_answer_odd_requests_without_an_error(desk_client, 
     assert desk_client.post("/admin/appointments/appointment/x%00y/do/cancel/").status_code in (302, 404)
     assert desk_client.post(move_url(later_visit), {"starts_at": "tomorrow-ish"}).status_code == 302
     assert desk_client.post(move_url(later_visit), {"starts_at": "2030-01-01T10:00"}).status_code == 302  # no time zone
+    for far in ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "1900-01-01T10:00:00+00:00"]:
+        assert desk_client.post(move_url(later_visit), {"starts_at": far}).status_code == 302, far
     assert desk_client.get(page_url(later_visit) + "?times_from=garbage").status_code == 200
     assert desk_client.get(page_url(later_visit) + "?times_from=99999-01-01").status_code == 200
     later_visit.refresh_from_db()
