@@ -8,7 +8,7 @@ page says how many were done and why the others were not.
 
 from appointments import booking, notifications
 from appointments.booking import BookingRefused
-from appointments.models import Appointment
+from appointments.models import Appointment, OutboxMessage
 from clinic.seams import Closure, ClosureActions
 
 
@@ -40,6 +40,15 @@ def notify_only(references: list[str], closure: Closure) -> tuple[int, list[str]
     return _each(references, lambda appointment: booking.notify_of_closure(appointment, closure))
 
 
+def notified_since(references: list[str], since) -> set[str]:
+    """The visits among `references` whose patient was sent a closure notice (`notify_only`) since `since`."""
+    return set(
+        OutboxMessage.objects.filter(
+            kind=notifications.PATIENT_CLOSURE_NOTICE, appointment__reference__in=list(references), created_at__gte=since,
+        ).values_list("appointment__reference", flat=True)
+    )
+
+
 def alert_front_desk(count: int, closure: Closure, admin_url: str):
     notifications.queue_closure_alert(count, closure, admin_url)
 
@@ -47,4 +56,5 @@ def alert_front_desk(count: int, closure: Closure, admin_url: str):
 CLOSURE_ACTIONS = ClosureActions(
     may_open_visits=may_open_visits, may_change_visits=may_change_visits,
     cancel_and_notify=cancel_and_notify, notify_only=notify_only, alert_front_desk=alert_front_desk,
+    notified_since=notified_since,
 )

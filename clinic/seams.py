@@ -56,6 +56,7 @@ class ClosureActions:
     cancel_and_notify: Callable[[list[str], Closure], tuple[int, list[str]]]
     notify_only: Callable[[list[str], Closure], tuple[int, list[str]]]
     alert_front_desk: Callable[[int, Closure, str], None]  # (count, closure, admin address) -> queued
+    notified_since: Callable[[list[str], datetime], set[str]]  # which of these visits' patients got a closure notice since then
 
 
 _closure_actions: list[ClosureActions] = []

@@ -304,10 +304,13 @@ class HolidayHoursAdmin(DatesFromTheAddress, admin.ModelAdmin):
             if not may_act:
                 raise PermissionDenied
             return self.act_on_affected(request, holiday, affected, actions)
+        # Patients already told of this closure (since it was last saved): not told twice by "Notify only".
+        notified = actions.notified_since([visit.reference for visit in affected], holiday.updated_at) if actions else set()
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": holiday,
+            "notified": notified,
             "title": f"Booked visits when the office is closed: {holiday}",
             "visits": affected,
             "may_open": may_open,
@@ -327,6 +330,11 @@ class HolidayHoursAdmin(DatesFromTheAddress, admin.ModelAdmin):
             done, refusals = actions.cancel_and_notify(references, closure)
             text = f"{done} visit{'' if done == 1 else 's'} cancelled; each patient is emailed a kind note with a link to book again."
         elif chosen == "notify":
+            told = actions.notified_since(references, holiday.updated_at)
+            references = [reference for reference in references if reference not in told]
+            if not references and told:
+                self.message_user(request, "Every patient listed was already emailed about this closure.", messages.WARNING)
+                return redirect(affected_url(holiday))
             done, refusals = actions.notify_only(references, closure)
             text = (f"{done} patient{' is' if done == 1 else 's are'} emailed that the office is closed then, "
                     "with their link to choose a new time or our number to call. Their visits stay booked until moved.")

@@ -195,3 +195,23 @@ def test_the_affected_page_answers_odd_requests_without_an_error(client, snowed_
     assert response.status_code == 200
     assert client.post(affected_url(holiday), {"action": "cancel"}, follow=True).status_code == 200
     assert Appointment.objects.filter(status=Appointment.Status.CONFIRMED).count() == 2
+
+
+def test_notify_only_twice_tells_each_patient_once_and_the_list_says_who_was_told(client, snowed_in):
+    sign_in(client, "desk")
+    post_closure(client, snowed_in["day"])
+    holiday = HolidayHours.objects.get()
+    first, second = snowed_in["booked"]
+    client.post(affected_url(holiday), {"action": "notify", "reference": [first.reference]})
+
+    page = client.get(affected_url(holiday))
+    assert page.context["notified"] == {first.reference}
+    assert "Patient emailed about the closure" in page.content.decode() and "Not told yet" in page.content.decode()
+    response = client.post(affected_url(holiday), {"action": "notify", "reference": [first.reference, second.reference]}, follow=True)
+
+    assert any(message.startswith("1 patient is emailed") for message in messages_of(response))
+    assert OutboxMessage.objects.filter(kind="patient_closure_notice", appointment=first).count() == 1
+    assert OutboxMessage.objects.filter(kind="patient_closure_notice", appointment=second).count() == 1
+    again = client.post(affected_url(holiday), {"action": "notify", "reference": [first.reference, second.reference]}, follow=True)
+    assert "Every patient listed was already emailed about this closure." in messages_of(again)
+    assert OutboxMessage.objects.filter(kind="patient_closure_notice").count() == 2
