@@ -27,6 +27,8 @@ MASKED_FIELDS = [
     "preferred_days", "preferred_times", "notes", "expected_date",
     # A request for help (HelpRequest): who asked, how to reach them, what for.
     "name", "kinds", "language", "visit_reference", "message",
+    # Staff's own notes about a visit (Appointment.staff_notes).
+    "staff_notes",
 ]
 
 

@@ -133,8 +133,10 @@ PAGES = [
     Page("office hours (on the practice)", f"{C}/practice/{{practice}}/change/",       OK,         READ_ONLY,  OK,         LOGIN,
          inline="officehours"),
     Page("holiday hours",                 f"{C}/holidayhours/",                        OK,         OK,         OK,         LOGIN),
-    Page("holiday hours: add",            f"{C}/holidayhours/add/",                    OK,         FORBIDDEN,  OK,         LOGIN),
-    Page("holiday hours: one",            f"{C}/holidayhours/{{holiday}}/change/",     OK,         READ_ONLY,  OK,         LOGIN),
+    # The front desk posts closures too ("snow day, we're closed") and acts on the visits they hit.
+    Page("holiday hours: add",            f"{C}/holidayhours/add/",                    OK,         OK,         OK,         LOGIN),
+    Page("holiday hours: one",            f"{C}/holidayhours/{{holiday}}/change/",     OK,         OK,         OK,         LOGIN),
+    Page("holiday hours: visits it hits", f"{C}/holidayhours/{{holiday}}/affected/",   OK,         OK,         OK,         LOGIN),
     Page("announcements",                 f"{C}/announcement/",                        OK,         OK,         OK,         LOGIN),
     Page("announcement: add",             f"{C}/announcement/add/",                    OK,         FORBIDDEN,  OK,         LOGIN),
     Page("announcement",                  f"{C}/announcement/{{announcement}}/change/", OK,        READ_ONLY,  OK,         LOGIN),
@@ -359,3 +361,68 @@ def test_who_may_run_each_admin_action(client, objects, action, role):
     assert result == expected
     if expected != DONE and action.action != "schedule":
         assert not action_done(action, objects)
+
+
+# --- Buttons on pages (issue 14): the appointment's daily actions and a closure's visits ------------
+
+
+class PageAction(NamedTuple):
+    name: str
+    superuser: str
+    front_desk: str
+    editors: str
+    anonymous: str
+
+
+# fmt: off
+PAGE_ACTIONS = [
+    #          action                                        superuser  front desk  editors    anonymous
+    PageAction("appointment page: confirm",                  DONE,      DONE,       FORBIDDEN, LOGIN),
+    PageAction("appointment page: check in",                 DONE,      DONE,       FORBIDDEN, LOGIN),
+    PageAction("appointment page: move to a free time",      DONE,      DONE,       FORBIDDEN, LOGIN),
+    PageAction("closure: cancel and notify the patients",    DONE,      DONE,       FORBIDDEN, LOGIN),
+    PageAction("closure: notify only",                       DONE,      DONE,       FORBIDDEN, LOGIN),
+]
+# fmt: on
+
+
+def page_action(action, objects):
+    """(address, data, has it been done?) of a button, on its own rows."""
+    from clinic.models import HolidayHours
+    from tests.factories import at, weekday_after
+
+    appointment = Appointment.objects.get(pk=objects["ids"]["appointment"])
+    if action.name == "appointment page: confirm":
+        return (f"{A}/appointment/{appointment.pk}/do/confirm/", {},
+                lambda: Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.CONFIRMED)
+    if action.name == "appointment page: check in":
+        today = make_appointment(visit_type=appointment.visit_type, provider=appointment.provider, starts_at=timezone.now())
+        return (f"{A}/appointment/{today.pk}/do/check_in/", {},
+                lambda: Appointment.objects.get(pk=today.pk).checked_in_at is not None)
+    if action.name == "appointment page: move to a free time":
+        target = at(weekday_after(4), 14)
+        return (f"{A}/appointment/{appointment.pk}/move-to/", {"starts_at": target.isoformat()},
+                lambda: Appointment.objects.get(pk=appointment.pk).starts_at == target)
+    day = timezone.localtime(appointment.starts_at).date()
+    holiday = HolidayHours.objects.create(label="Snow day", first_day=day, last_day=day, is_closed=True)
+    data = {"reference": [appointment.reference], "action": "cancel" if "cancel" in action.name else "notify"}
+    if data["action"] == "cancel":
+        return (f"{C}/holidayhours/{holiday.pk}/affected/", data,
+                lambda: Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.CANCELLED)
+    return (f"{C}/holidayhours/{holiday.pk}/affected/", data,
+            lambda: OutboxMessage.objects.filter(appointment=appointment, kind="patient_closure_notice").exists())
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", PAGE_ACTIONS, ids=[action.name for action in PAGE_ACTIONS])
+def test_who_may_press_each_button_on_a_page(client, objects, action, role):
+    url, data, done = page_action(action, objects)
+    sign_in_as(client, objects, role)
+
+    result = outcome(client.post(url, data))
+
+    if result.startswith("→"):
+        result = DONE if done() else "redirected, nothing changed"
+    assert result == getattr(action, role)
+    if result != DONE:
+        assert not done()

@@ -139,6 +139,7 @@ class BookingSettingsAdmin(SingleRowAdmin):
                             "description": "Rules for patients booking online. Staff booking here may book any "
                             "time the office is open and the provider free."}),
         ("After booking", {"fields": ["requires_confirmation", "cancellation_cutoff_hours", "change_grace_minutes", "reminder_time"]}),
-        ("Video visits", {"fields": ["video_room_url"], "description": "Video visits are offered only with clinicians "
-                          "licensed where the patient will be: edit each clinician's licences on their page under Providers."}),
+        ("Video visits", {"fields": ["video_room_template"], "description": "Video visits are offered only with clinicians "
+                          "licensed where the patient will be: edit each clinician's licences on their page under Providers. "
+                          "Without a video room address, staff must give each video visit its own link before confirming it."}),
     ]
