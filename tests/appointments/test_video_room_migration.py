@@ -13,8 +13,8 @@ from tests.factories import make_provider, make_visit_type
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
 SHARED = "https://video.clinic.test/room/practice"
-BEFORE = [("appointments", "0030_checked_in_and_staff_notes")]
-AFTER = [("appointments", "0031_video_room_per_visit")]
+BEFORE = [("appointments", "0024_checked_in_and_staff_notes")]
+AFTER = [("appointments", "0025_video_room_per_visit")]
 
 
 def migrate(targets):

@@ -23,7 +23,7 @@ def rooms_of_their_own(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appointments', '0030_checked_in_and_staff_notes'),
+        ('appointments', '0024_checked_in_and_staff_notes'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appointments', '0022_patient_records'),
+        ('appointments', '0023_patient_list_views'),
     ]
 
     operations = [
