@@ -229,7 +229,7 @@ def test_the_night_the_clocks_go_forward_skips_the_hour_that_does_not_exist(desk
     assert free_times(column(response, provider)) == ["01:00", "01:15", "01:30", "01:45", "03:00"]
     assert described(column(response, provider))[-1] == f"03:30–04:00 {visit.reference}"
     for link in booking_links(response.content.decode()):
-        assert "T02%3A" not in link and "T02:" not in link
+        assert "T02:" not in link
 
 
 # --- Booking from a free time ------------------------------------------------------------------------
@@ -239,7 +239,7 @@ def test_a_free_time_opens_the_booking_form_filled_in_and_books_the_visit(desk_c
     monday = next_monday()
     response = day_view(desk_client, monday)
     link = next(href for href in booking_links(response.content.decode())
-                if f"provider={second_provider.pk}&" in href and "T14%3A15" in href)
+                if f"provider={second_provider.pk}&" in href and "T14:15" in href)
 
     form_page = desk_client.get(link)
 
@@ -286,7 +286,7 @@ def test_a_booking_link_carries_ids_and_a_time_only():
 
     link = calendar.booking_address(dana.pk, visit_type, "in_office", starts_at)
 
-    assert link == f"{ADD_URL}?provider={dana.pk}&visit_type={visit_type.pk}&modality=in_office&starts_at=2027-03-14T09%3A30"
+    assert link == f"{ADD_URL}?provider={dana.pk}&visit_type={visit_type.pk}&modality=in_office&starts_at=2027-03-14T09:30"
     assert calendar.starts_at_from_address("2027-03-14T09:30") == starts_at
 
 
