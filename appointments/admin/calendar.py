@@ -48,7 +48,11 @@ class CalendarForm(forms.Form):
 
 def choices_from(request) -> tuple[CalendarForm, dict]:
     """The form as sent, and what to show: each part that was wrong falls back to its default."""
-    form = CalendarForm(request.GET)
+    data = request.GET.copy()
+    # The form shows what the page shows: this week, unless the address says otherwise.
+    data.setdefault("view", calendar.WEEK)
+    data.setdefault("date", timezone.localdate().isoformat())
+    form = CalendarForm(data)
     form.is_valid()
     data = form.cleaned_data
     visit_type = data.get("visit")

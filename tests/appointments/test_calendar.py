@@ -178,6 +178,27 @@ def test_the_week_runs_monday_to_sunday_and_the_links_move_it(desk_client, visit
     assert f'href="?view=day&date={wednesday + timedelta(days=1)}&provider={provider.pk}"' in unescape(day.content.decode())
 
 
+def test_the_week_shows_the_first_free_times_of_each_stretch_and_links_to_the_day_for_the_rest(desk_client, visit_type, provider):
+    monday = next_monday()
+
+    response = desk_client.get(CALENDAR_URL, {"date": monday.isoformat(), "provider": provider.pk})
+
+    html = unescape(response.content.decode())
+    mondays = [link for link in booking_links(html) if f"starts_at={monday.isoformat()}T" in link]
+    assert [link[-5:] for link in mondays] == ["09:00", "09:15", "09:30", "09:45", "13:00", "13:15", "13:30", "13:45"]
+    # 09:00 to 11:30 is 11 start times (4 shown), 13:00 to 16:30 is 15 (4 shown).
+    assert html.count(f'<a href="?view=day&date={monday}&provider={provider.pk}">7 more') == 1
+    assert html.count(f'<a href="?view=day&date={monday}&provider={provider.pk}">11 more') == 1
+    assert 'name="date" value="' + monday.isoformat() + '"' in html
+
+
+def test_the_form_shows_this_week_when_the_address_names_no_date(desk_client, visit_type, provider):
+    html = desk_client.get(CALENDAR_URL).content.decode()
+
+    assert f'name="date" value="{timezone.localdate().isoformat()}"' in html
+    assert '<option value="week" selected>' in html
+
+
 def test_time_already_past_today_offers_nothing(desk_client, visit_type, provider):
     yesterday = timezone.localdate() - timedelta(days=1)
     make_working_hours(provider, weekdays=range(7))
