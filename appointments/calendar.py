@@ -165,8 +165,9 @@ def build_column(
     bookable = intersect(open_hours, working)
     for start, end in subtract([window], working):
         blocks.append(Block(NOT_WORKING, start, end, label="Not working"))
+    office_closed = f"Office closed: {day_hours.holiday.label}" if day_hours.holiday else "Office closed"
     for start, end in subtract(intersect([window], working), open_hours):
-        blocks.append(Block(OFFICE_CLOSED, start, end, label="Office closed"))
+        blocks.append(Block(OFFICE_CLOSED, start, end, label=office_closed))
     for start, end in intersect(bookable, in_utc(schedule.time_off)):
         blocks.append(Block(TIME_OFF, start, end, label="Time off"))
     free = subtract(bookable, in_utc([*schedule.time_off, *schedule.busy]))

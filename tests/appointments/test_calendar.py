@@ -122,6 +122,16 @@ def test_a_closure_shades_the_whole_day_with_its_name_and_offers_no_time(desk_cl
     assert "Closed: Snow day" in response.content.decode()
 
 
+def test_holiday_hours_that_open_part_of_the_day_name_the_holiday_where_the_office_is_closed(desk_client, visit_type, provider):
+    monday = next_monday()
+    make_holiday(label="Christmas Eve", first_day=monday, is_closed=False, opens=time(9), closes=time(12))
+
+    response = day_view(desk_client, monday)
+
+    assert described(column(response, provider)) == ["09:00–12:00 Free", "12:00–17:00 Office closed: Christmas Eve"]
+    assert free_times(column(response, provider))[-1] == "11:30"
+
+
 def test_a_provider_who_does_not_offer_the_visit_has_no_free_times_and_says_so(desk_client, visit_type, provider):
     monday = next_monday()
     outsider = make_provider(name="Olive Outsider")
