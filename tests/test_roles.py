@@ -83,6 +83,11 @@ PAGES = [
     Page("appointment",                   f"{A}/appointment/{{appointment}}/change/",  OK,         OK,         FORBIDDEN,  LOGIN),
     Page("appointment: delete",           f"{A}/appointment/{{appointment}}/delete/",  OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
     Page("day schedule",                  f"{A}/appointment/day/",                     OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("calendar",                      f"{A}/appointment/calendar/",                OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("calendar: one day, one provider", f"{A}/appointment/calendar/?view=day&provider={{provider}}",
+                                                                                       OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("book from a free time",         f"{A}/appointment/add/?provider={{provider}}&visit_type={{visit_type}}&starts_at=2030-01-07T10:00",
+                                                                                       OK,         OK,         FORBIDDEN,  LOGIN),
     Page("book from a telehealth request", f"{A}/appointment/add/?telehealth_request={{telehealth_request}}",
                                                                                        OK,         OK,         FORBIDDEN,  LOGIN),
     Page("telehealth requests",           f"{A}/telehealthrequest/",                   OK,         OK,         FORBIDDEN,  LOGIN),
@@ -287,6 +292,29 @@ def test_who_may_open_each_admin_page(client, objects, page):
 
     expected = {role: getattr(page, role).format(**objects["ids"]) for role in ROLES}
     assert seen == expected
+
+
+START_PAGE_SHOWN, START_PAGE_NOT_SHOWN = "start page", "no start page"
+# The admin home is the front desk's start page (today's visits, bookings to confirm, calls to make): it shows patients.
+START_PAGE = {"superuser": START_PAGE_SHOWN, "front_desk": START_PAGE_SHOWN, "editors": START_PAGE_NOT_SHOWN, "anonymous": LOGIN}
+
+
+def test_who_gets_the_front_desks_start_page_on_the_admin_home(client, objects):
+    appointment = Appointment.objects.get(pk=objects["ids"]["appointment"])
+    seen = {}
+    for role in ROLES:
+        sign_in_as(client, objects, role)
+        response = client.get("/admin/")
+        result = outcome(response)
+        if result == OK:
+            html = response.content.decode()
+            shown = "Bookings to confirm" in html and appointment.last_name in html
+            result = START_PAGE_SHOWN if shown else START_PAGE_NOT_SHOWN
+            if not shown:
+                assert appointment.reference not in html and appointment.last_name not in html
+        seen[role] = result
+
+    assert seen == START_PAGE
 
 
 # --- Actions ----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ change goes through `appointments.booking` (or `appointments.telehealth` for a v
 booked from a request); this module only turns their refusals into form errors and messages."""
 
 from datetime import timedelta
+from functools import partial
 from itertools import groupby
 
 from django import forms
@@ -18,9 +19,11 @@ from django.utils.html import format_html, format_html_join
 from auditlog.signals import accessed
 
 from appointments import booking, consent, estimates, telehealth
+from appointments.admin.calendar import calendar_view
 from appointments.admin.daily_actions import DailyActionsAdmin, warn_if_no_way_to_join
 from appointments.admin.patient_record import PatientRecordAdmin
 from appointments.audit import record_list_view
+from appointments.calendar import starts_at_from_address
 from appointments.booking import BookingRefused
 from appointments.coverage import PLAN_NOT_TAKEN, CoverageAnswer, CoverageRefused, check_coverage, not_taken_message_for_staff
 from appointments.models import CONTACT_FIELDS, Appointment, InsurancePlan, TelehealthRequest
@@ -301,6 +304,10 @@ class AppointmentAdmin(DailyActionsAdmin, PatientRecordAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
+        # A free time picked on the calendar: its time, read strictly (anything else is left out).
+        starts_at = starts_at_from_address(request.GET.get("starts_at", ""))
+        if starts_at is not None:
+            initial["starts_at"] = starts_at
         telehealth_request = self.telehealth_request_to_schedule(request)
         if telehealth_request is not None:
             # Only the request's id travels in the address; the patient's details come from the database.
@@ -455,7 +462,12 @@ class AppointmentAdmin(DailyActionsAdmin, PatientRecordAdmin):
 
     def get_urls(self):
         day_view = self.admin_site.admin_view(self.day_schedule_view)
-        return [path("day/", day_view, name="appointments_appointment_day"), *super().get_urls()]
+        calendar_page = self.admin_site.admin_view(partial(calendar_view, self))
+        return [
+            path("day/", day_view, name="appointments_appointment_day"),
+            path("calendar/", calendar_page, name="appointments_appointment_calendar"),
+            *super().get_urls(),
+        ]
 
     def day_schedule_view(self, request):
         """One day's active appointments per provider, in time order, for printing."""

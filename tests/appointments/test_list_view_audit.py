@@ -179,6 +179,41 @@ def test_the_day_schedule_records_the_day_and_the_visits_on_it(client, desk, vis
     assert rows_of(view, "patient", "appointment") == {(rosalind.pk, that_day.pk)}
 
 
+def test_the_calendar_records_the_week_and_the_visits_in_it_not_those_of_other_weeks(client, desk, visit_type):
+    day = timezone.localdate() + timedelta(days=14)
+    rosalind = make_patient()
+    that_week = book(rosalind, visit_type, day=day)
+    book(make_patient("Marcus", "Ellery"), visit_type, day=day + timedelta(days=7))
+
+    response = client.get(f"{A}/appointment/calendar/", {"view": "week", "date": f"{day:%Y-%m-%d}"})
+
+    assert response.status_code == 200 and "Quigley" in response.content.decode()
+    view = the_view()
+    assert view.page.startswith("Calendar, week of ") and view.path == f"{A}/appointment/calendar/"
+    assert rows_of(view, "patient", "appointment") == {(rosalind.pk, that_week.pk)}
+
+
+def test_the_front_desk_start_page_records_todays_visits_the_requests_and_the_calls_it_lists(client, desk, visit_type):
+    rosalind, marcus = make_patient(), make_patient("Marcus", "Ellery")
+    today = book(rosalind, visit_type, day=timezone.localdate(), hour=23, status=Appointment.Status.CONFIRMED)
+    to_confirm = book(marcus, visit_type, status=Appointment.Status.REQUESTED)
+    call = make_telehealth_request(patient=marcus)
+
+    assert client.get("/admin/").status_code == 200
+    view = the_view()
+    assert (view.page, view.path) == ("Front desk start page", "/admin/")
+    assert rows_of(view, "patient", "appointment", "telehealth_request") == {
+        (rosalind.pk, today.pk, None), (marcus.pk, to_confirm.pk, None), (marcus.pk, None, call.pk),
+    }
+
+
+def test_a_content_editors_home_page_lists_no_patient_and_records_nothing(client, visit_type):
+    book(make_patient(), visit_type, day=timezone.localdate(), hour=23)
+    client.force_login(make_staff("editor", group="Content editors"))
+    assert client.get("/admin/").status_code == 200
+    assert not PatientListView.objects.exists()
+
+
 def test_the_day_schedule_of_one_provider_says_whose_and_records_only_their_visits(client, desk, visit_type, provider):
     day = timezone.localdate() + timedelta(days=3)
     other = make_provider(name="Marcus Ellery")
@@ -219,7 +254,9 @@ def queries_for(client, url):
     return queries
 
 
-@pytest.mark.parametrize("url", [f"{A}/appointment/", f"{A}/appointment/day/?date={{day}}"])
+@pytest.mark.parametrize("url", [
+    f"{A}/appointment/", f"{A}/appointment/day/?date={{day}}", f"{A}/appointment/calendar/?view=day&date={{day}}",
+])
 def test_recording_a_list_costs_two_inserts_and_no_query_per_row(client, desk, provider, url, django_assert_max_num_queries):
     day = timezone.localdate() + timedelta(days=3)
     url = url.format(day=f"{day:%Y-%m-%d}")
