@@ -8,6 +8,7 @@ class AppointmentsConfig(AppConfig):
 
     def ready(self):
         from appointments.audit import register_patient_records
+        from appointments.closures import CLOSURE_ACTIONS
         from appointments.coverage import visit_prices
         from appointments.demo import load_demo_booking
         from appointments.loader import booked_visits
@@ -20,6 +21,7 @@ class AppointmentsConfig(AppConfig):
         post_migrate.connect(install_overlap_guard, sender=self, dispatch_uid="install-overlap-guard")
         # What clinic learns from this app (see clinic.seams).
         seams.provide_booked_visits(booked_visits)
+        seams.provide_closure_actions(CLOSURE_ACTIONS)
         seams.provide_demo(load_demo_booking)
         seams.provide_sitemaps({"booking": BookingSitemap, "providers": ProviderSitemap})
         seams.provide_visit_prices(visit_prices)

@@ -3,6 +3,8 @@
 - `book`: a patient books online;           - `book_for_staff`: the front desk books by phone;
 - `move`: to another time (patient or staff);  - `cancel`;
 - `confirm`: the front desk confirms a request; - `record_outcome`: completed or no-show;
+- `check_in`: the patient has arrived;          - `save_staff_notes`: staff's own notes;
+- `cancel_for_closure` / `notify_of_closure`: the office closes when the visit was booked;
 - `change_video_link`;                      - `send_due_reminders`: the day-before reminder;
 - `send_new_manage_link`: a new link for the patient, every older one stops working;
 - `change_coverage`: the patient will pay another way (the good faith estimate follows).
@@ -456,14 +458,14 @@ def _insert(appointment: Appointment, nearest, now: datetime) -> Booking:
     """Save a new appointment with its manage token and queue its emails; the database
     refuses an overlap, which becomes SlotUnavailable with `nearest()` (or AlreadyBooked when
     the same form booked meanwhile). Run inside a transaction. The insert, the one statement
-    a race can refuse, carries no patient value and no link's nonce (`insert_without_patient_values`)."""
+    a race can refuse, carries no patient value, no link's nonce and no room name (`insert_without_patient_values`)."""
     token = appointment.issue_manage_token()
     # One in 10^11 per pair, but a repeated reference must not read as "time taken".
     while Appointment.objects.filter(reference=appointment.reference).exists():
         appointment.reference = new_reference()
     _turns_for_provider(appointment.provider_id)
     try:
-        insert_without_patient_values(appointment, private=[*PRIVATE_FIELDS, "manage_nonce"])
+        insert_without_patient_values(appointment, private=[*PRIVATE_FIELDS, "manage_nonce", "video_room"])
     except IntegrityError:
         _refuse_a_form_sent_again(appointment.form_key)
         # Another booking won the race between our check and our insert.
@@ -610,13 +612,15 @@ def move(appointment: Appointment, *, starts_at: datetime, by_patient: bool, pro
         if other is not None:
             raise BookingRefused(f"This patient already has appointment {other.reference} at that time.", "starts_at")
         appointment.reminder_sent_at = None
+        appointment.checked_in_at = None  # a check-in belongs to the time the patient came for
         if by_patient and settings.requires_confirmation:
             appointment.status = Appointment.Status.REQUESTED
         _turns_for_provider(appointment.provider_id)
         try:
             with transaction.atomic():
                 appointment.save(update_fields=[
-                    "provider", "visit_type", "modality", "starts_at", "ends_at", "status", "reminder_sent_at", "updated_at",
+                    "provider", "visit_type", "modality", "starts_at", "ends_at", "status", "reminder_sent_at", "checked_in_at",
+                    "updated_at",
                 ])
         except IntegrityError:
             nearest = []
@@ -672,6 +676,34 @@ def cancel(appointment: Appointment, *, by_patient: bool, now: datetime | None =
     return appointment
 
 
+def cancel_for_closure(appointment: Appointment, closure, *, now: datetime | None = None) -> Appointment:
+    """The office closes when the visit was booked (`closure`: a `clinic.seams.Closure`, e.g. a
+    snow day): cancel it, like staff's `cancel`, and tell the patient why, kindly, with the way
+    to book again."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        if not appointment.is_active or appointment.is_over(now):
+            raise BookingRefused(f"{appointment.reference} is no longer booked (cancelled, moved or over).")
+        appointment.status = Appointment.Status.CANCELLED
+        appointment.save(update_fields=["status", "updated_at"])
+        notifications.queue_cancelled_for_closure(appointment, closure)
+        estimates.withdraw_for_cancel(appointment)
+    return appointment
+
+
+def notify_of_closure(appointment: Appointment, closure, *, now: datetime | None = None) -> Appointment:
+    """Tell the patient the office is closed when their visit is booked, and how to move it
+    (their manage link, or a call); the visit itself is left as it is."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        if not appointment.is_active or appointment.is_over(now):
+            raise BookingRefused(f"{appointment.reference} is no longer booked (cancelled, moved or over).")
+        notifications.queue_closure_notice(appointment, closure)
+    return appointment
+
+
 def confirm(appointment: Appointment, *, now: datetime | None = None) -> Appointment:
     """The front desk confirms a requested visit: the patient gets an updated calendar file."""
     now = now or timezone.now()
@@ -699,16 +731,56 @@ def record_outcome(appointment: Appointment, outcome: str, *, now: datetime | No
     return appointment
 
 
-def change_video_link(appointment: Appointment, video_link: str) -> Appointment:
-    """A link of the visit's own instead of the practice's video room ("" for the room)."""
+def check_in(appointment: Appointment, *, now: datetime | None = None) -> Appointment:
+    """The patient has arrived (or joined the video visit): the front desk checks them in.
+    Only a confirmed visit, on its day (practice time), once. No email: the patient is here.
+    Completed or no-show is recorded afterwards (`record_outcome`)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        if appointment.status != Appointment.Status.CONFIRMED:
+            raise BookingRefused("Only confirmed visits can be checked in: confirm the request first.")
+        if appointment.checked_in_at is not None:
+            arrived = timezone.localtime(appointment.checked_in_at, PRACTICE_TIME_ZONE)
+            raise BookingRefused(f"This patient was already checked in at {arrived:%H:%M}.")
+        day = timezone.localtime(appointment.starts_at, PRACTICE_TIME_ZONE).date()
+        if day != timezone.localtime(now, PRACTICE_TIME_ZONE).date():
+            raise BookingRefused(f"A visit can be checked in only on its day ({date_format(day, 'l, F j')}).")
+        appointment.checked_in_at = now
+        appointment.save(update_fields=["checked_in_at", "updated_at"])
+    return appointment
+
+
+def save_staff_notes(appointment: Appointment, staff_notes: str) -> Appointment:
+    """Staff's own notes about the visit: any time, whatever its status. They are never put in
+    an email (no template reads them) and the audit trail masks them (appointments.audit)."""
+    try:
+        staff_notes = Appointment._meta.get_field("staff_notes").clean(staff_notes.strip(), None)
+    except ValidationError as error:
+        raise BookingRefused(error.messages[0], "staff_notes") from None
+    with transaction.atomic():
+        appointment = _locked(appointment)
+        appointment.staff_notes = staff_notes
+        appointment.save(update_fields=["staff_notes", "updated_at"])
+    return appointment
+
+
+def change_video_link(appointment: Appointment, video_link: str, *, now: datetime | None = None) -> Appointment:
+    """A link of the visit's own instead of its room at the practice's video service ("" for the
+    room). When the patient already has a way to join (a confirmed video visit not over yet) and
+    it changes, they are emailed the new link, with a calendar file that updates the event."""
+    now = now or timezone.now()
     try:
         video_link = Appointment._meta.get_field("video_link").clean(video_link, None)
     except ValidationError as error:
         raise BookingRefused(error.messages[0], "video_link") from None
     with transaction.atomic():
         appointment = _locked(appointment)
+        before = appointment.join_link()
         appointment.video_link = video_link
         appointment.save(update_fields=["video_link", "updated_at"])
+        if appointment.join_link() != before and appointment.join_link() and not appointment.is_over(now):
+            notifications.queue_video_link_changed(appointment)
     return appointment
 
 

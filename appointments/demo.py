@@ -124,9 +124,9 @@ TELEHEALTH_PAGE = {
 def load_demo_booking(today=None):
     """Create what is missing; never change what staff edited."""
     settings = BookingSettings.load(fresh=True)
-    if not settings.video_room_url:
-        # A made-up address: a real practice enters its own video service's room link.
-        settings.video_room_url = "https://video.practice.example/room/pain-spine-rehab"
+    if not settings.video_room_template:
+        # A made-up address: a real practice enters its own video service's room address.
+        settings.video_room_template = "https://video.practice.example/room/psra-{room}"
         settings.save()
     if TelehealthPage.load() is None:
         TelehealthPage.objects.create(**TELEHEALTH_PAGE)

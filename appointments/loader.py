@@ -106,7 +106,7 @@ def booked_between(starts_at: datetime, ends_at: datetime, provider_id: int | No
     return [
         BookedVisit(
             label=f"{a.reference} — {date_format(timezone.localtime(a.starts_at), 'D M j, H:i')}, {a.provider}",
-            starts_at=a.starts_at, ends_at=a.ends_at, admin_url=a.get_admin_url(),
+            starts_at=a.starts_at, ends_at=a.ends_at, admin_url=a.get_admin_url(), reference=a.reference,
         )
         for a in appointments
     ]

@@ -42,6 +42,10 @@ PATIENT_ESTIMATE = "patient_estimate"
 PATIENT_ESTIMATE_REQUEST = "patient_estimate_request"
 STAFF_ESTIMATE_REQUEST = "staff_estimate_request"
 STAFF_HELP_REQUEST = "staff_help_request"
+PATIENT_VIDEO_LINK = "patient_video_link"
+PATIENT_CLOSURE_CANCELLED = "patient_closure_cancelled"
+PATIENT_CLOSURE_NOTICE = "patient_closure_notice"
+STAFF_CLOSURE = "staff_closure"
 
 CALENDAR_FILE_NAME = "appointment.ics"
 CALENDAR_MIMETYPE = "text/calendar"
@@ -126,6 +130,60 @@ def queue_cancelled(appointment, by_patient):
             "The patient cancelled this appointment online. The time is free again.",
         ))
     outbox.queue(messages)
+
+
+def queue_video_link_changed(appointment):
+    """The link to join a confirmed video visit changed: the patient gets the new one, and a
+    calendar file that updates the same event with it."""
+    practice = PracticeDetails.load()
+    outbox.queue([
+        _patient_message(
+            appointment, practice, PATIENT_VIDEO_LINK, "video_link", f"A new link for your video visit — {practice.name}",
+            calendar="REQUEST",
+        )
+    ])
+
+
+def queue_cancelled_for_closure(appointment, closure):
+    """The office closes when the visit was booked and staff cancelled it: say so kindly, with the
+    way to book again, and a calendar file that removes the event. No alert: staff did it."""
+    practice = PracticeDetails.load()
+    outbox.queue([
+        _patient_message(
+            appointment, practice, PATIENT_CLOSURE_CANCELLED, "closure_cancelled",
+            f"Your appointment is cancelled: the office is closed — {practice.name}", calendar="CANCEL",
+            closure=closure, book_url=settings.SITE_URL + reverse("appointments:book"),
+        )
+    ])
+
+
+def queue_closure_notice(appointment, closure):
+    """The office closes when the visit is booked; staff chose to tell the patient and let them
+    choose: their manage link to move it online (filled in when sent), or a call."""
+    practice = PracticeDetails.load()
+    outbox.queue([
+        _patient_message(
+            appointment, practice, PATIENT_CLOSURE_NOTICE, "closure_notice",
+            f"The office is closed on the day of your appointment — {practice.name}",
+            closure=closure, manage_url=outbox.MANAGE_LINK_PLACEHOLDER,
+        )
+    ])
+
+
+def queue_closure_alert(count, closure, admin_url):
+    """The front desk's alert that a closure hits booked visits: how many, and the admin page
+    that lists them with the actions (nothing about the patients). None without FRONT_DESK_EMAIL."""
+    if not settings.FRONT_DESK_EMAIL:
+        return
+    visits = "1 booked visit" if count == 1 else f"{count} booked visits"
+    outbox.queue([OutboxMessage(
+        kind=STAFF_CLOSURE,
+        to=settings.FRONT_DESK_EMAIL,
+        subject=f"Closure {closure.dates}: {visits} to handle",
+        body=_render("appointments/email/staff_closure_alert.txt", {
+            "visits": visits, "closure": closure, "admin_url": settings.SITE_URL + admin_url,
+        }),
+    )])
 
 
 def queue_rescheduled(appointment, by_patient=True, previous_provider=None):

@@ -6,7 +6,10 @@ only they know, the app hands a function to this module from its `AppConfig.read
 and `clinic` calls it through here. These are all the seams there are:
 
 - `booked_visits(first_day, last_day)`: the visits booked on those days, for the
-  warning staff get when they post holiday hours (provided by `appointments`);
+  list staff get when they post holiday hours (provided by `appointments`);
+- `closure_actions()`: what the page of visits a closure hits may do with them: whether
+  a user may open or change visits, cancel them and notify the patients, notify only, and
+  alert the front desk (provided by `appointments`; None without it);
 - `load_demo(today)`: each app's demo content, for `manage.py seed_demo`, in the
   order of INSTALLED_APPS (provided by `services` and `appointments`);
 - `app_sitemaps()`: each app's sitemaps, for /sitemap.xml (provided by `services` and
@@ -31,6 +34,40 @@ class BookedVisit:
     starts_at: datetime
     ends_at: datetime
     admin_url: str
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class Closure:
+    """What a patient is told of a closure: its name, its days as they read them, the note for patients."""
+
+    label: str
+    dates: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ClosureActions:
+    """What `appointments` lets the closure page do with the visits a closure hits, by reference.
+    `cancel_and_notify` and `notify_only` answer (how many were done, why the others were not)."""
+
+    may_open_visits: Callable[[object], bool]  # user -> may they open an appointment?
+    may_change_visits: Callable[[object], bool]
+    cancel_and_notify: Callable[[list[str], Closure], tuple[int, list[str]]]
+    notify_only: Callable[[list[str], Closure], tuple[int, list[str]]]
+    alert_front_desk: Callable[[int, Closure, str], None]  # (count, closure, admin address) -> queued
+    notified_since: Callable[[list[str], datetime], set[str]]  # which of these visits' patients got a closure notice since then
+
+
+_closure_actions: list[ClosureActions] = []
+
+
+def provide_closure_actions(actions: ClosureActions):
+    _closure_actions[:] = [actions]
+
+
+def closure_actions() -> ClosureActions | None:
+    return _closure_actions[0] if _closure_actions else None
 
 
 _booked_visits: list[Callable[[date, date], list[BookedVisit]]] = []

@@ -9,8 +9,8 @@ expected items of visit types they list), schedules and time off (plus visit typ
 settings and reading the outbox); they may read practice details, hours, notices, the team and
 the insurance plans to answer the phone. Content editors: practice details, hours, holiday
 hours, announcements, treatments, conditions, the team, the telehealth page text, the insurance
-plans and visit types' self-pay prices; nothing about patients. The audit trail and user
-accounts: superusers only.
+plans and visit types' self-pay prices; nothing about patients. The audit trail (with the list
+pages viewed and the trail of one patient) and user accounts: superusers only.
 """
 
 from datetime import date, timedelta
@@ -22,7 +22,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.utils import timezone
 
 from appointments import estimates
-from appointments.models import Appointment, GoodFaithEstimate, OutboxMessage, TelehealthPage, TimeOff
+from appointments.models import Appointment, GoodFaithEstimate, OutboxMessage, PatientListView, TelehealthPage, TimeOff
 from clinic.roles import CONTENT_EDITORS, FRONT_DESK
 from tests.factories import (
     set_booking_settings,
@@ -83,6 +83,11 @@ PAGES = [
     Page("appointment",                   f"{A}/appointment/{{appointment}}/change/",  OK,         OK,         FORBIDDEN,  LOGIN),
     Page("appointment: delete",           f"{A}/appointment/{{appointment}}/delete/",  OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
     Page("day schedule",                  f"{A}/appointment/day/",                     OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("calendar",                      f"{A}/appointment/calendar/",                OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("calendar: one day, one provider", f"{A}/appointment/calendar/?view=day&provider={{provider}}",
+                                                                                       OK,         OK,         FORBIDDEN,  LOGIN),
+    Page("book from a free time",         f"{A}/appointment/add/?provider={{provider}}&visit_type={{visit_type}}&starts_at=2030-01-07T10:00",
+                                                                                       OK,         OK,         FORBIDDEN,  LOGIN),
     Page("book from a telehealth request", f"{A}/appointment/add/?telehealth_request={{telehealth_request}}",
                                                                                        OK,         OK,         FORBIDDEN,  LOGIN),
     # Patient records: the front desk finds, adds and corrects them; only superusers delete one.
@@ -140,8 +145,10 @@ PAGES = [
     Page("office hours (on the practice)", f"{C}/practice/{{practice}}/change/",       OK,         READ_ONLY,  OK,         LOGIN,
          inline="officehours"),
     Page("holiday hours",                 f"{C}/holidayhours/",                        OK,         OK,         OK,         LOGIN),
-    Page("holiday hours: add",            f"{C}/holidayhours/add/",                    OK,         FORBIDDEN,  OK,         LOGIN),
-    Page("holiday hours: one",            f"{C}/holidayhours/{{holiday}}/change/",     OK,         READ_ONLY,  OK,         LOGIN),
+    # The front desk posts closures too ("snow day, we're closed") and acts on the visits they hit.
+    Page("holiday hours: add",            f"{C}/holidayhours/add/",                    OK,         OK,         OK,         LOGIN),
+    Page("holiday hours: one",            f"{C}/holidayhours/{{holiday}}/change/",     OK,         OK,         OK,         LOGIN),
+    Page("holiday hours: visits it hits", f"{C}/holidayhours/{{holiday}}/affected/",   OK,         OK,         OK,         LOGIN),
     Page("announcements",                 f"{C}/announcement/",                        OK,         OK,         OK,         LOGIN),
     Page("announcement: add",             f"{C}/announcement/add/",                    OK,         FORBIDDEN,  OK,         LOGIN),
     Page("announcement",                  f"{C}/announcement/{{announcement}}/change/", OK,        READ_ONLY,  OK,         LOGIN),
@@ -185,6 +192,11 @@ PAGES = [
     Page("audit trail",                   "/admin/auditlog/logentry/",                 OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
     Page("audit trail: one entry",        "/admin/auditlog/logentry/{log_entry}/change/", READ_ONLY, FORBIDDEN, FORBIDDEN,  LOGIN),
     Page("audit trail: add",              "/admin/auditlog/logentry/add/",             FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("list pages viewed",             f"{A}/patientlistview/",                     OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("list pages viewed: one",        f"{A}/patientlistview/{{list_view}}/change/", READ_ONLY, FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("list pages viewed: add",        f"{A}/patientlistview/add/",                 FORBIDDEN,  FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("list pages viewed: delete",     f"{A}/patientlistview/{{list_view}}/delete/", FORBIDDEN, FORBIDDEN,  FORBIDDEN,  LOGIN),
+    Page("audit trail for a patient",     f"{A}/patientlistview/patient/{{patient}}/", OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
     Page("users",                         "/admin/auth/user/",                         OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
     Page("user: add",                     "/admin/auth/user/add/",                     OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
     Page("user",                          "/admin/auth/user/{superuser}/change/",      OK,         FORBIDDEN,  FORBIDDEN,  LOGIN),
@@ -239,6 +251,7 @@ def objects():
             "insurance_plan": make_insurance_plan(not_taken_for=[visit_type]).pk,
             "help_request": make_help_request().pk,
             "log_entry": LogEntry.objects.get_for_object(appointment).first().pk,
+            "list_view": PatientListView.objects.create(username="desk", page="Appointment list", path=f"{A}/appointment/").pk,
             "superuser": users["superuser"].pk,
             "legal_notice": effective_version.notice.pk,
             "effective_version": effective_version.pk,
@@ -284,6 +297,29 @@ def test_who_may_open_each_admin_page(client, objects, page):
 
     expected = {role: getattr(page, role).format(**objects["ids"]) for role in ROLES}
     assert seen == expected
+
+
+START_PAGE_SHOWN, START_PAGE_NOT_SHOWN = "start page", "no start page"
+# The admin home is the front desk's start page (today's visits, bookings to confirm, calls to make): it shows patients.
+START_PAGE = {"superuser": START_PAGE_SHOWN, "front_desk": START_PAGE_SHOWN, "editors": START_PAGE_NOT_SHOWN, "anonymous": LOGIN}
+
+
+def test_who_gets_the_front_desks_start_page_on_the_admin_home(client, objects):
+    appointment = Appointment.objects.get(pk=objects["ids"]["appointment"])
+    seen = {}
+    for role in ROLES:
+        sign_in_as(client, objects, role)
+        response = client.get("/admin/")
+        result = outcome(response)
+        if result == OK:
+            html = response.content.decode()
+            shown = "Bookings to confirm" in html and appointment.last_name in html
+            result = START_PAGE_SHOWN if shown else START_PAGE_NOT_SHOWN
+            if not shown:
+                assert appointment.reference not in html and appointment.last_name not in html
+        seen[role] = result
+
+    assert seen == START_PAGE
 
 
 # --- Actions ----------------------------------------------------------------------------------
@@ -358,3 +394,68 @@ def test_who_may_run_each_admin_action(client, objects, action, role):
     assert result == expected
     if expected != DONE and action.action != "schedule":
         assert not action_done(action, objects)
+
+
+# --- Buttons on pages (issue 14): the appointment's daily actions and a closure's visits ------------
+
+
+class PageAction(NamedTuple):
+    name: str
+    superuser: str
+    front_desk: str
+    editors: str
+    anonymous: str
+
+
+# fmt: off
+PAGE_ACTIONS = [
+    #          action                                        superuser  front desk  editors    anonymous
+    PageAction("appointment page: confirm",                  DONE,      DONE,       FORBIDDEN, LOGIN),
+    PageAction("appointment page: check in",                 DONE,      DONE,       FORBIDDEN, LOGIN),
+    PageAction("appointment page: move to a free time",      DONE,      DONE,       FORBIDDEN, LOGIN),
+    PageAction("closure: cancel and notify the patients",    DONE,      DONE,       FORBIDDEN, LOGIN),
+    PageAction("closure: notify only",                       DONE,      DONE,       FORBIDDEN, LOGIN),
+]
+# fmt: on
+
+
+def page_action(action, objects):
+    """(address, data, has it been done?) of a button, on its own rows."""
+    from clinic.models import HolidayHours
+    from tests.factories import at, weekday_after
+
+    appointment = Appointment.objects.get(pk=objects["ids"]["appointment"])
+    if action.name == "appointment page: confirm":
+        return (f"{A}/appointment/{appointment.pk}/do/confirm/", {},
+                lambda: Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.CONFIRMED)
+    if action.name == "appointment page: check in":
+        today = make_appointment(visit_type=appointment.visit_type, provider=appointment.provider, starts_at=timezone.now())
+        return (f"{A}/appointment/{today.pk}/do/check_in/", {},
+                lambda: Appointment.objects.get(pk=today.pk).checked_in_at is not None)
+    if action.name == "appointment page: move to a free time":
+        target = at(weekday_after(4), 14)
+        return (f"{A}/appointment/{appointment.pk}/move-to/", {"starts_at": target.isoformat()},
+                lambda: Appointment.objects.get(pk=appointment.pk).starts_at == target)
+    day = timezone.localtime(appointment.starts_at).date()
+    holiday = HolidayHours.objects.create(label="Snow day", first_day=day, last_day=day, is_closed=True)
+    data = {"reference": [appointment.reference], "action": "cancel" if "cancel" in action.name else "notify"}
+    if data["action"] == "cancel":
+        return (f"{C}/holidayhours/{holiday.pk}/affected/", data,
+                lambda: Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.CANCELLED)
+    return (f"{C}/holidayhours/{holiday.pk}/affected/", data,
+            lambda: OutboxMessage.objects.filter(appointment=appointment, kind="patient_closure_notice").exists())
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", PAGE_ACTIONS, ids=[action.name for action in PAGE_ACTIONS])
+def test_who_may_press_each_button_on_a_page(client, objects, action, role):
+    url, data, done = page_action(action, objects)
+    sign_in_as(client, objects, role)
+
+    result = outcome(client.post(url, data))
+
+    if result.startswith("→"):
+        result = DONE if done() else "redirected, nothing changed"
+    assert result == getattr(action, role)
+    if result != DONE:
+        assert not done()

@@ -80,7 +80,7 @@ def test_booking_settings_out_of_range_are_refused_next_to_the_field(admin_clien
     saved = set_booking_settings()
     data = {
         "minimum_notice_minutes": "120", "horizon_days": "60", "slot_step_minutes": "15", "cancellation_cutoff_hours": "24",
-        "requires_confirmation": "on", "video_room_url": "", "change_grace_minutes": "30",
+        "requires_confirmation": "on", "video_room_template": "", "change_grace_minutes": "30",
         "reminder_time": "10:00", "no_show_limit": "0", "no_show_months": "12", field: value,
     }
     response = admin_client.post("/admin/appointments/bookingsettings/1/change/", data)

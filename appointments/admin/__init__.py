@@ -3,8 +3,11 @@
 types and their prices, booking settings), `insurance` (the plans
 taken), `telehealth` (call-back requests, the telehealth page), `help_request`
 (requests for help or an accommodation), `patients` (patient records: history,
-corrections, merging), `outbox` (emails) and `estimates` (good faith
-estimates). The admin only calls `appointments.booking` and
+corrections, merging), `outbox` (emails), `estimates` (good faith
+estimates) and `audit_trail` (list pages viewed, the audit trail of one patient;
+superusers only). The admin only calls `appointments.booking` and
 `appointments.telehealth` to change appointments and requests."""
 
-from appointments.admin import appointment, estimates, help_request, insurance, outbox, patients, schedule, telehealth  # noqa: F401  registers each ModelAdmin
+from appointments.admin import (  # noqa: F401  registers each ModelAdmin
+    appointment, audit_trail, estimates, help_request, insurance, outbox, patients, schedule, telehealth,
+)

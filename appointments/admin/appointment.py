@@ -4,6 +4,7 @@ change goes through `appointments.booking` (or `appointments.telehealth` for a v
 booked from a request); this module only turns their refusals into form errors and messages."""
 
 from datetime import timedelta
+from functools import partial
 from itertools import groupby
 
 from django import forms
@@ -18,8 +19,12 @@ from django.utils.html import format_html, format_html_join
 from auditlog.signals import accessed
 
 from appointments import booking, consent, estimates, patients, telehealth
+from appointments.admin.calendar import calendar_view
+from appointments.admin.daily_actions import DailyActionsAdmin, warn_if_no_way_to_join
 from appointments.admin.patient_record import PatientRecordAdmin
 from appointments.admin.patients import BOOK_FOR_PARAMETER, patient_summary
+from appointments.audit import record_list_view
+from appointments.calendar import starts_at_from_address
 from appointments.booking import BookingRefused
 from appointments.coverage import PLAN_NOT_TAKEN, CoverageAnswer, CoverageRefused, check_coverage, not_taken_message_for_staff
 from appointments.models import CONTACT_FIELDS, Appointment, InsurancePlan, Patient, TelehealthRequest
@@ -38,6 +43,8 @@ PAYMENT_DESCRIPTION = (
     "cannot be chosen: tell the patient the self-pay price (on the visit type) and choose a “paying themselves” answer. "
     "Patients paying themselves are owed a good faith estimate."
 )
+# Times as receptionists type them ("9:15 AM", "2 pm"), besides the 24-hour clock (14:00).
+TYPED_TIME_FORMATS = ["%I:%M %p", "%I:%M%p", "%I %p", "%I%p"]
 # A video visit booked by phone: where the patient will be, and what staff confirm they told them.
 VIDEO_FIELDS = ["patient_state", "telehealth_consent"]
 VIDEO_DESCRIPTION = (
@@ -82,7 +89,7 @@ class AppointmentForm(forms.ModelForm):
             "provider": "Who sees the patient. They must offer this visit and be working at that time.",
             "visit_type": "What the visit is for. Its length comes from the visit type.",
             "modality": "In the office, or a video visit (only with providers who see patients by video).",
-            "starts_at": "Date and start time, Eastern time. The office must be open and the provider free for the "
+            "starts_at": "Date and start time, Eastern time (14:15 or 2:15 PM). The office must be open and the provider free for the "
             "whole visit. Unlike online booking, any time from now on is allowed.",
             "patient": "The patient's record number (the magnifier finds it). Leave empty for a new patient or to match by "
             "date of birth, name and email or phone.",
@@ -97,7 +104,8 @@ class AppointmentForm(forms.ModelForm):
             "reason": "Optional, at most 500 characters. Only staff see it.",
             "consent_to_contact": "Ticked if the patient agreed to be contacted by email and text about this visit.",
             "reference": "Give this code to the patient; they can quote it when they call.",
-            "status": "Change it with the actions on the appointment list, so the patient gets the right email.",
+            "status": "Change it with the buttons at the top of this page (or the actions on the list), so the patient gets the right email.",
+            "checked_in_at": "When the front desk checked the patient in, on the day of the visit.",
             "source": "Whether the patient booked online or staff booked it.",
             "ends_at": "Worked out from the start and the length of the visit type.",
             "emails": "Emails about this visit and whether they have gone out (details in the outbox).",
@@ -113,6 +121,14 @@ class AppointmentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        starts_at = self.fields.get("starts_at")
+        if isinstance(starts_at, forms.SplitDateTimeField):
+            time_field = starts_at.fields[1]
+            time_field.input_formats = [*time_field.input_formats, *TYPED_TIME_FORMATS]
+            # The admin's “Date:” and “Time:” words are not tied to their boxes: name each box for screen readers.
+            date_box, time_box = starts_at.widget.widgets
+            date_box.attrs["aria-label"] = "Start date (YYYY-MM-DD)"
+            time_box.attrs["aria-label"] = "Start time (14:15 or 2:15 PM)"
         if "provider" in self.fields:
             current = self.instance.provider_id if self.instance.pk else None
             self.fields["provider"].queryset = Provider.objects.filter(is_active=True) | Provider.objects.filter(pk=current)
@@ -220,7 +236,7 @@ class DayScheduleForm(forms.Form):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(PatientRecordAdmin):
+class AppointmentAdmin(DailyActionsAdmin, PatientRecordAdmin):
     formfield_overrides = FRIENDLY_FIELDS
     form = AppointmentForm
     # Status and patient first, after the time: the two columns a receptionist scans (fits 1280 px).
@@ -235,6 +251,7 @@ class AppointmentAdmin(PatientRecordAdmin):
     raw_id_fields = ["patient"]
     # Half Django's 100: each row is rendered in Python, and the first page is the one opened all day (`make bench`).
     list_per_page = 50
+    audited_list_page, audited_list_rows = "Appointment list", "appointments"
     actions = ["confirm", "cancel", "mark_completed", "mark_no_show", "send_new_manage_link"]
 
     def get_fieldsets(self, request, obj=None):
@@ -253,11 +270,13 @@ class AppointmentAdmin(PatientRecordAdmin):
             ]
         patient = [name if name != "phone" else "phone_number" for name in CONTACT_FIELDS]
         visit_description = (
-            "To move the visit, change the provider, place or time and save: the patient is emailed the new details. "
-            "To confirm or cancel, or to record that the patient came or did not, use the actions on the appointment list."
+            "To move the visit, pick one of the free times above, or change the provider, place or time here and save: "
+            "the patient is emailed the new details. To confirm, check in, cancel, or record that the patient came or "
+            "did not, use the buttons above."
         )
         return [
-            (None, {"fields": ["reference", "status", "source"]}),
+            (None, {"fields": ["reference", "status", "checked_in_at", "source"]}),
+            ("Notes for staff", {"fields": ["staff_notes"]}),
             ("Visit", {"fields": VISIT_FIELDS + ["ends_at", "video_link"], "description": visit_description}),
             ("Video visit: where the patient will be, and their consent", {
                 "fields": ["patient_state", "telehealth_consent_at", "telehealth_consent_version", "consent_wording"],
@@ -276,7 +295,7 @@ class AppointmentAdmin(PatientRecordAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        fixed = ["reference", "status", "source", "ends_at", "patient_record", "phone_number", "emails", *CONTACT_FIELDS,
+        fixed = ["reference", "status", "checked_in_at", "source", "ends_at", "patient_record", "phone_number", "emails", *CONTACT_FIELDS,
                  "patient_state", "telehealth_consent_at", "telehealth_consent_version", "consent_wording"]
         if not obj.is_active or obj.is_over(timezone.now()):
             fixed += VISIT_FIELDS + PAYMENT_FIELDS
@@ -294,6 +313,10 @@ class AppointmentAdmin(PatientRecordAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
+        # A free time picked on the calendar: its time, read strictly (anything else is left out).
+        starts_at = starts_at_from_address(request.GET.get("starts_at", ""))
+        if starts_at is not None:
+            initial["starts_at"] = starts_at
         telehealth_request = self.telehealth_request_to_schedule(request)
         if telehealth_request is not None:
             # Only the request's id travels in the address; the patient's details come from the database.
@@ -376,6 +399,8 @@ class AppointmentAdmin(PatientRecordAdmin):
     def status_display(self, obj):
         if obj.status == Appointment.Status.REQUESTED:
             return format_html("<strong>{}</strong>", obj.get_status_display())
+        if obj.checked_in_at is not None and obj.status == Appointment.Status.CONFIRMED:
+            return f"Checked in {timezone.localtime(obj.checked_in_at):%H:%M}"
         return obj.get_status_display()
 
     @admin.display(description="patient record")
@@ -417,12 +442,19 @@ class AppointmentAdmin(PatientRecordAdmin):
             )
             self.message_user(request, f"Telehealth request {telehealth_request.reference} is now scheduled.")
         self.message_user(request, patient_summary(booked.appointment.patient))
+        warn_if_no_way_to_join(self, request, booked.appointment)
         return booked.appointment
 
     def move(self, request, obj, form):
         data, appointment = form.cleaned_data, obj
+        if "staff_notes" in form.changed_data:
+            appointment = booking.save_staff_notes(appointment, data["staff_notes"])
         if "video_link" in form.changed_data:
+            before = Appointment.objects.get(pk=appointment.pk).join_link()  # the form has set the new link on `appointment`
             appointment = booking.change_video_link(appointment, data["video_link"])
+            if appointment.join_link() != before and appointment.join_link() and not appointment.is_over(timezone.now()):
+                self.message_user(request, "The patient is emailed the new link to join the video visit.")
+            warn_if_no_way_to_join(self, request, appointment)
         if form.moves_the_visit():
             appointment = booking.move(appointment, by_patient=False, **{name: data[name] for name in VISIT_FIELDS})
         if form.changes_coverage():
@@ -465,6 +497,8 @@ class AppointmentAdmin(PatientRecordAdmin):
     @admin.action(description="Confirm selected requests (emails the patient)", permissions=["change"])
     def confirm(self, request, queryset):
         self._apply(request, queryset, booking.confirm, "confirmed")
+        for appointment in queryset.filter(modality=Appointment.Modality.VIDEO, status=Appointment.Status.CONFIRMED):
+            warn_if_no_way_to_join(self, request, appointment)
 
     @admin.action(description="Cancel selected appointments (emails the patient)", permissions=["change"])
     def cancel(self, request, queryset):
@@ -486,7 +520,12 @@ class AppointmentAdmin(PatientRecordAdmin):
 
     def get_urls(self):
         day_view = self.admin_site.admin_view(self.day_schedule_view)
-        return [path("day/", day_view, name="appointments_appointment_day"), *super().get_urls()]
+        calendar_page = self.admin_site.admin_view(partial(calendar_view, self))
+        return [
+            path("day/", day_view, name="appointments_appointment_day"),
+            path("calendar/", calendar_page, name="appointments_appointment_calendar"),
+            *super().get_urls(),
+        ]
 
     def day_schedule_view(self, request):
         """One day's active appointments per provider, in time order, for printing."""
@@ -508,6 +547,9 @@ class AppointmentAdmin(PatientRecordAdmin):
             appointments = appointments.filter(provider=provider)
         for appointment in appointments:
             appointment.phone_display = display_phone(appointment.phone)
+        # The address's date and provider are in the page's name: only the path is kept (appointments.audit).
+        shown = f"Day schedule, {day:%Y-%m-%d}" + (f", {provider}" if provider is not None else "")
+        record_list_view(request, shown, appointments=appointments)
         schedules = [(who, list(rows)) for who, rows in groupby(appointments, key=lambda a: a.provider)]
         if provider is not None and not schedules:
             schedules = [(provider, [])]

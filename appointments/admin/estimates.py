@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from appointments import estimates
+from appointments.admin.list_audit import ListViewsAudited
 from appointments.estimates import EstimateRefused
 from appointments.models import EstimateItem, GoodFaithEstimate
 from clinic.admin import DatesFromTheAddress
@@ -61,7 +62,7 @@ class DueFilter(admin.SimpleListFilter):
 
 
 @admin.register(GoodFaithEstimate)
-class GoodFaithEstimateAdmin(DatesFromTheAddress, admin.ModelAdmin):
+class GoodFaithEstimateAdmin(ListViewsAudited, DatesFromTheAddress, admin.ModelAdmin):
     # "delivery" says when it was sent and delivered: no separate "issued" column, so the list fits at 1280 px.
     list_display = ["reference", "status", "due", "source", "visit_type", "service_date", "delivery"]
     list_filter = [DueFilter, "status", "source"]
@@ -69,6 +70,7 @@ class GoodFaithEstimateAdmin(DatesFromTheAddress, admin.ModelAdmin):
     search_fields = ["reference", "appointment__reference"]
     search_help_text = "Search by estimate or appointment reference."
     actions = ["send_now"]
+    audited_list_page, audited_list_rows = "Good faith estimates", "estimates"
     fieldsets = [
         (None, {
             "fields": ["reference", "status", "due", "source", "appointment_link"],

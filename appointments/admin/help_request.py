@@ -37,6 +37,7 @@ class HelpRequestAdmin(PatientRecordAdmin):
     list_filter = [StatusFilter]
     search_fields = ["=reference", "=visit_reference", "name", "email"]
     search_help_text = "Search by reference, visit reference, name, email or phone number."
+    audited_list_page, audited_list_rows = "Requests for help", "help_requests"
     fieldsets = [
         ("What they asked for", {
             "fields": SUBMITTED_FIELDS,

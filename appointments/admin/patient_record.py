@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from appointments import search
+from appointments.admin.list_audit import ListViewsAudited
 from appointments.booking import BookingRefused, SlotUnavailable
 from clinic.admin import DatesFromTheAddress
 from clinic.phone import display_phone, normalise_phone
@@ -17,13 +18,13 @@ class RefusedMeanwhile(Exception):
         self.refusal = refusal
 
 
-class PatientRecordAdmin(DatesFromTheAddress, admin.ModelAdmin):
+class PatientRecordAdmin(ListViewsAudited, DatesFromTheAddress, admin.ModelAdmin):
     """What the admins of appointments and telehealth requests share.
 
     - Saving goes through the functions of `appointments.booking` and `appointments.telehealth`:
       a subclass's `save_changes` calls them and returns the saved row. When one refuses, the
       form is shown again with its message next to the field, everything typed kept.
-    - Every opening of a record is audited.
+    - Every opening of a record is audited, and every showing of the list (`ListViewsAudited`).
     - Search finds what receptionists type (`appointments.search`).
     - Only superusers may delete (staff cancel or close instead, so the history stays).
     """

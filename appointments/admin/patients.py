@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 
 from appointments import patients, search
 from appointments.admin.patient_record import PatientRecordAdmin
+from appointments.admin.audit_trail import patient_audit_trail_url
 from appointments.models import Appointment, BookingSettings, Patient
 from clinic.phone import display_phone
 
@@ -83,6 +84,7 @@ class PatientAdmin(PatientRecordAdmin):
         "(e.g. 03/27/1958 or 1958-03-27), the reference of a visit or request, or email."
     )
     actions = ["merge_patients"]
+    audited_list_page, audited_list_rows = "Patient list", "patients"
     list_per_page = 50
     # Counting every patient (for "N total") on each search costs more than the search itself at scale.
     show_full_result_count = False
@@ -90,7 +92,10 @@ class PatientAdmin(PatientRecordAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         patient = self.get_object(request, object_id)
         if patient is not None:
-            extra_context = {**(extra_context or {}), "subtitle": patient.name_and_birthday(), "book_url": book_for_url(patient)}
+            extra_context = {
+                **(extra_context or {}), "subtitle": patient.name_and_birthday(), "book_url": book_for_url(patient),
+                "audit_trail_url": patient_audit_trail_url(patient.pk) if request.user.is_superuser else "",
+            }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request):

@@ -141,6 +141,7 @@ class BookingSettingsAdmin(SingleRowAdmin):
         ("After booking", {"fields": ["requires_confirmation", "cancellation_cutoff_hours", "change_grace_minutes", "reminder_time"]}),
         ("Patients who often do not come", {"fields": ["no_show_limit", "no_show_months"],
                                             "description": "Optional: their online bookings wait for the front desk to confirm them."}),
-        ("Video visits", {"fields": ["video_room_url"], "description": "Video visits are offered only with clinicians "
-                          "licensed where the patient will be: edit each clinician's licences on their page under Providers."}),
+        ("Video visits", {"fields": ["video_room_template"], "description": "Video visits are offered only with clinicians "
+                          "licensed where the patient will be: edit each clinician's licences on their page under Providers. "
+                          "Without a video room address, staff must give each video visit its own link before confirming it."}),
     ]

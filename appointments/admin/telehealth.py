@@ -128,6 +128,7 @@ class TelehealthRequestAdmin(PatientRecordAdmin):
     search_help_text = ("Search by first or last name (accents optional), any part of the phone number, date of birth "
                         "(e.g. 03/27/1958 or 1958-03-27), reference or email.")
     actions = ["schedule"]
+    audited_list_page, audited_list_rows = "Telehealth request list", "telehealth_requests"
     readonly_fields = ["reference", "received", "waiting", "visit", *SUBMITTED_FIELDS]
     fieldsets = [
         (None, {"fields": ["reference", "received", "waiting", "visit"]}),

@@ -5,6 +5,7 @@ from appointments.models.booking_settings import BookingSettings
 from appointments.models.estimate import EstimateItem, GoodFaithEstimate, new_link_nonce
 from appointments.models.help_request import HelpRequest
 from appointments.models.insurance import InsurancePlan
+from appointments.models.list_view import PatientListView, PatientListViewRow
 from appointments.models.outbox import OutboxMessage
 from appointments.models.patient import CONTACT_FIELDS, Patient, PatientContact, insert_without_patient_values, validate_date_of_birth
 from appointments.models.schedule import TimeOff, WorkingHours
@@ -14,6 +15,6 @@ from clinic.us_states import US_STATES
 __all__ = [
     "CONTACT_FIELDS", "REFERENCE_ALPHABET", "US_STATES", "Appointment", "BookingSettings", "EstimateItem", "GoodFaithEstimate",
     "HelpRequest", "InsurancePlan", "OutboxMessage",
-    "Patient", "PatientContact", "TelehealthPage", "TelehealthRequest", "TimeOff", "VisitType", "WorkingHours",
+    "Patient", "PatientContact", "PatientListView", "PatientListViewRow", "TelehealthPage", "TelehealthRequest", "TimeOff", "VisitType", "WorkingHours",
     "hash_token", "insert_without_patient_values", "new_link_nonce", "new_reference", "validate_date_of_birth",
 ]

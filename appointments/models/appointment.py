@@ -1,5 +1,6 @@
 """What patients book (visit types) and what they booked (appointments)."""
 
+import base64
 import hashlib
 import secrets
 from datetime import timedelta
@@ -44,6 +45,11 @@ def manage_link_signer() -> signing.Signer:
 
 def new_manage_nonce() -> str:
     return secrets.token_urlsafe(16)  # 128 bits, to find the appointment; the HMAC is the secret
+
+
+def new_video_room() -> str:
+    """A visit's own video room name: 120 random bits, lower-case letters and digits (any video service takes them)."""
+    return base64.b32encode(secrets.token_bytes(15)).decode().lower()
 
 
 def dollars(price) -> str:
@@ -183,8 +189,11 @@ class Appointment(PatientContact):
     video_link = models.URLField(
         "video link for this visit",
         blank=True,
-        help_text="Only for video visits, if this one should not use the practice's video room link.",
+        help_text="Only for video visits, if this one should not use its own room at the practice's video service "
+        "(see the booking settings). Changed after the visit is confirmed, the patient is emailed the new link.",
     )
+    # The visit's own room at the practice's video service (BookingSettings.video_room_template).
+    video_room = models.CharField(max_length=32, blank=True, default=new_video_room, editable=False)
     # Video visits: where the patient will be (the clinician must be licensed there), and their
     # consent to telehealth: when, and which wording (appointments.consent). Blank for office
     # visits and for video visits booked before these were asked.
@@ -209,6 +218,14 @@ class Appointment(PatientContact):
     insurance_plan_name = models.CharField(
         "insurance plan as given", max_length=200, blank=True, default="", db_default="",
         help_text="The plan's name when booked, or as the patient typed it when their plan was not on our list: check it before the visit.",
+    )
+
+    # The day's work of the front desk (appointments.booking.check_in, save_staff_notes).
+    checked_in_at = models.DateTimeField("checked in", null=True, blank=True, editable=False)
+    staff_notes = models.TextField(
+        "notes for staff", blank=True, default="", db_default="", max_length=2000,
+        help_text="Only staff see these notes (e.g. “prefers afternoon calls”, “bring the MRI disc”). They are never "
+        "emailed to anyone, and the audit trail records only that they changed. At most 2000 characters.",
     )
 
     manage_nonce = models.CharField(max_length=32, unique=True, null=True, editable=False, default=new_manage_nonce)
@@ -257,7 +274,7 @@ class Appointment(PatientContact):
         """How to join a video visit: only for confirmed video visits ("" otherwise)."""
         if self.modality != self.Modality.VIDEO or self.status != self.Status.CONFIRMED:
             return ""
-        return self.video_link or (settings or BookingSettings.load()).video_room_url
+        return self.video_link or (settings or BookingSettings.load()).room_link(self.video_room)
 
     def issue_manage_token(self) -> str:
         """A new manage link for this visit (unsaved: the caller saves `manage_nonce` and

@@ -1,6 +1,7 @@
 from datetime import time, timedelta
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 
@@ -9,6 +10,21 @@ from clinic.models import SingleRowModel
 
 def at_most(limit: int, meaning: str) -> MaxValueValidator:
     return MaxValueValidator(limit, f"At most {limit} ({meaning}).")
+
+
+ROOM = "{room}"
+
+
+def validate_room_template(value: str):
+    """A web address with {room} in it, once, where the visit's room name goes."""
+    if not value:
+        return
+    if value.count(ROOM) != 1:
+        raise ValidationError("Put {room} once in the address, where each visit's room name goes, e.g. https://meet.example.org/psra-{room}.")
+    try:
+        URLValidator(schemes=["https"])(value.replace(ROOM, "room"))
+    except ValidationError:
+        raise ValidationError("Enter a web address starting with https://, e.g. https://meet.example.org/psra-{room}.") from None
 
 
 class BookingSettings(SingleRowModel):
@@ -49,11 +65,13 @@ class BookingSettings(SingleRowModel):
         "booked or confirmed later than that for the next day gets its reminder at once during the day (8:00 to 20:00), "
         "otherwise at this time or 8:00 on the day of the visit if that is still before it, never at night.",
     )
-    video_room_url = models.URLField(
-        "video room link",
-        blank=True,
-        help_text="The practice's video room that patients join for video visits. Each appointment can have its own "
-        "link instead. Patients only see it once their appointment is confirmed.",
+    video_room_template = models.CharField(
+        "video room address", max_length=200, blank=True, default="", db_default="",
+        validators=[validate_room_template],
+        help_text="The address of a video room at your video service, with {room} where each visit's own room name goes, "
+        "e.g. https://meet.example.org/psra-{room}. Every video visit gets its own random, unguessable room name when it "
+        "is booked, so no two visits share a room. A visit can have its own link instead (on the appointment). Patients "
+        "only see the link once their appointment is confirmed.",
     )
     requires_confirmation = models.BooleanField(
         "front desk confirms bookings",
@@ -87,6 +105,10 @@ class BookingSettings(SingleRowModel):
     @classmethod
     def missing_row(cls):
         return cls()
+
+    def room_link(self, room: str) -> str:
+        """The address of the video room named `room`, or "" (no template, or a visit without a room name)."""
+        return self.video_room_template.replace(ROOM, room) if self.video_room_template and room else ""
 
     @property
     def minimum_notice(self):

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.views.main import SEARCH_VAR
@@ -7,7 +8,10 @@ from django.core.validators import MaxLengthValidator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.dateformat import time_format
+from django.utils.formats import date_format
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -197,6 +201,29 @@ def visit_links(visits) -> str:
     return format_html_join(", ", '<a href="{}">{}</a>', ((visit.admin_url, visit.label) for visit in visits))
 
 
+def affected_visits(holiday: HolidayHours) -> list[seams.BookedVisit]:
+    """The booked visits (not over yet) that fall outside the hours of these holiday hours.
+    The appointments app tells which visits are booked then (clinic cannot import it: see clinic.seams)."""
+    return [visit for visit in seams.booked_visits(holiday.first_day, holiday.last_day or holiday.first_day)
+            if outside_hours(holiday, visit)]
+
+
+def affected_url(holiday: HolidayHours) -> str:
+    return reverse("admin:clinic_holidayhours_affected", args=[holiday.pk])
+
+
+def closure_for_patients(holiday: HolidayHours) -> seams.Closure:
+    """The closure as the patients' emails name it: “Tuesday, December 8” (to “Thursday, December 10”)."""
+    last_day = holiday.last_day or holiday.first_day
+    dates = date_format(holiday.first_day, "l, F j")
+    if last_day != holiday.first_day:
+        dates += f" to {date_format(last_day, 'l, F j')}"
+    label = holiday.label
+    if not holiday.is_closed and holiday.opens and holiday.closes:
+        label += f"; open only {time_format(holiday.opens, 'g:i A')} to {time_format(holiday.closes, 'g:i A')}"
+    return seams.Closure(label=label, dates=dates, note=holiday.note)
+
+
 def outside_hours(holiday: HolidayHours, visit: seams.BookedVisit) -> bool:
     starts, ends = timezone.localtime(visit.starts_at), timezone.localtime(visit.ends_at)
     return not any(
@@ -226,19 +253,100 @@ class HolidayHoursAdmin(DatesFromTheAddress, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        # The appointments app tells which visits are booked then (clinic cannot import it: see clinic.seams).
-        affected = [visit for visit in seams.booked_visits(obj.first_day, obj.last_day) if outside_hours(obj, visit)]
+        affected = affected_visits(obj)
+        actions = seams.closure_actions()
+        request.closure_hits_visits = bool(affected)
         if affected:
             self.message_user(
                 request,
-                format_html(
-                    "{} when the office is now closed. Nothing was cancelled: the front desk should call "
-                    "the patients to move or cancel them. {}",
-                    "1 booked visit falls" if len(affected) == 1 else f"{len(affected)} booked visits fall",
-                    visit_links(affected),
-                ),
+                f"{'1 booked visit falls' if len(affected) == 1 else f'{len(affected)} booked visits fall'} when the office "
+                "is now closed. Nothing was cancelled yet: they are listed below"
+                f"{', and the front desk was emailed' if actions is not None and settings.FRONT_DESK_EMAIL else ''}.",
                 messages.WARNING,
             )
+        if affected and actions is not None:
+            # Whoever saved it, the front desk hears of it: a count and the page's address, no patient.
+            actions.alert_front_desk(len(affected), closure_for_patients(obj), affected_url(obj))
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(request, "closure_hits_visits", False):
+            return redirect(affected_url(obj))
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if getattr(request, "closure_hits_visits", False):
+            return redirect(affected_url(obj))
+        return super().response_change(request, obj)
+
+    def get_urls(self):
+        return [
+            path("<path:object_id>/affected/", self.admin_site.admin_view(self.affected_view),
+                 name="clinic_holidayhours_affected"),
+            *super().get_urls(),
+        ]
+
+    def affected_view(self, request, object_id):
+        """The booked visits this closure hits, with links for those who may open them, and
+        the front desk's two actions: cancel and notify the patients, or notify only."""
+        holiday = self.get_object(request, object_id) if str(object_id).isascii() and str(object_id).isdigit() else None
+        if holiday is None:
+            if not self.has_view_or_change_permission(request):
+                raise PermissionDenied
+            self.message_user(request, "Those holiday hours do not exist (any more).", messages.WARNING)
+            return redirect("admin:clinic_holidayhours_changelist")
+        if not self.has_view_or_change_permission(request, holiday):
+            raise PermissionDenied
+        actions = seams.closure_actions()
+        may_open = actions is not None and actions.may_open_visits(request.user)
+        may_act = actions is not None and actions.may_change_visits(request.user) and self.has_change_permission(request, holiday)
+        affected = affected_visits(holiday)
+        if request.method == "POST":
+            if not may_act:
+                raise PermissionDenied
+            return self.act_on_affected(request, holiday, affected, actions)
+        # Patients already told of this closure (since it was last saved): not told twice by "Notify only".
+        notified = actions.notified_since([visit.reference for visit in affected], holiday.updated_at) if actions else set()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": holiday,
+            "notified": notified,
+            "title": f"Booked visits when the office is closed: {holiday}",
+            "visits": affected,
+            "may_open": may_open,
+            "may_act": may_act,
+            "has_actions": actions is not None,
+            "change_url": reverse("admin:clinic_holidayhours_change", args=[holiday.pk]),
+        }
+        return TemplateResponse(request, "admin/clinic/holidayhours/affected.html", context)
+
+    def act_on_affected(self, request, holiday, affected, actions):
+        # Only visits both shown to this user and still hit now: never one they did not see.
+        shown = set(request.POST.getlist("reference"))
+        references = [visit.reference for visit in affected if visit.reference in shown]
+        closure = closure_for_patients(holiday)
+        chosen = request.POST.get("action")
+        if chosen == "cancel":
+            done, refusals = actions.cancel_and_notify(references, closure)
+            text = f"{done} visit{'' if done == 1 else 's'} cancelled; each patient is emailed a kind note with a link to book again."
+        elif chosen == "notify":
+            told = actions.notified_since(references, holiday.updated_at)
+            references = [reference for reference in references if reference not in told]
+            if not references and told:
+                self.message_user(request, "Every patient listed was already emailed about this closure.", messages.WARNING)
+                return redirect(affected_url(holiday))
+            done, refusals = actions.notify_only(references, closure)
+            text = (f"{done} patient{' is' if done == 1 else 's are'} emailed that the office is closed then, "
+                    "with their link to choose a new time or our number to call. Their visits stay booked until moved.")
+        else:
+            self.message_user(request, "Please choose one of the two buttons.", messages.WARNING)
+            return redirect(affected_url(holiday))
+        if refusals:
+            text += f" {len(refusals)} left as {'it was' if len(refusals) == 1 else 'they were'}: " + " ".join(dict.fromkeys(refusals))
+        if not references:
+            text = "No visits were chosen: the list changed meanwhile. Please check it again."
+        self.message_user(request, text, messages.WARNING if refusals or not references else messages.SUCCESS)
+        return redirect(affected_url(holiday))
 
     @admin.display(description="dates", ordering="first_day")
     def dates(self, obj):

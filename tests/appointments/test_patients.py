@@ -373,7 +373,7 @@ def test_opening_a_patient_record_is_audited(desk_client, visit_type):
 def test_the_migration_links_earlier_visits_and_requests_by_the_same_rule(visit_type, provider):
     from importlib import import_module
 
-    link_patients = import_module("appointments.migrations.0024_link_patient_records").link_patients
+    link_patients = import_module("appointments.migrations.0027_link_patient_records").link_patients
     hers = [past_visit(visit_type, provider, days, Appointment.Status.COMPLETED, patient=None) for days in (30, 20)]
     by_phone = past_visit(visit_type, provider, 10, Appointment.Status.COMPLETED, patient=None, email="new@example.com")
     twin = past_visit(visit_type, provider, 5, Appointment.Status.COMPLETED, patient=None, first_name="Rosamund")

@@ -43,7 +43,7 @@ def change_url(telehealth_request):
 def provider():
     practice = make_practice()
     make_office_hours(practice)  # Monday to Friday, 9–12 and 13–17
-    BookingSettings.objects.update_or_create(pk=1, defaults={"video_room_url": ROOM})
+    BookingSettings.objects.update_or_create(pk=1, defaults={"video_room_template": ROOM + "-{room}"})
     provider = make_provider(name="Dana Whitfield", offers_telehealth=True)
     make_working_hours(provider)  # Monday to Friday, 9–17
     make_licence(provider, "MD")

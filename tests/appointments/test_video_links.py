@@ -49,7 +49,7 @@ PATIENT = dict(
 def provider():
     practice = make_practice()
     make_office_hours(practice)  # Monday to Friday, 9–12 and 13–17
-    BookingSettings.objects.update_or_create(pk=1, defaults={"video_room_url": ROOM})
+    BookingSettings.objects.update_or_create(pk=1, defaults={"video_room_template": ROOM + "-{room}"})
     provider = make_provider(name="Dana Whitfield")
     make_working_hours(provider)  # Monday to Friday, 9–17
     make_licence(provider, "MD")
@@ -88,6 +88,13 @@ def patient_message(kind):
 def event_of(message):
     [event] = icalendar.Calendar.from_ical(message.attachment_content).walk("VEVENT")
     return event
+
+
+def room_of(message) -> str:
+    """The join link of the message's visit: its own room at the practice's video service."""
+    link = Appointment.objects.get(pk=message.appointment_id).join_link()
+    assert link.startswith(ROOM + "-") and len(link) > len(ROOM) + 20
+    return link
 
 
 def assert_calendar_has_the_link(message, link):
@@ -160,11 +167,11 @@ def test_the_front_desk_confirming_a_video_visit_sends_the_link_in_the_email_and
     assert NOT_YET not in email.body
     [(name, content, mimetype)] = email.attachments
     assert name == "appointment.ics"
-    assert_calendar_has_the_link(patient_message("patient_confirmed"), ROOM)
+    assert_calendar_has_the_link(patient_message("patient_confirmed"), room_of(patient_message("patient_confirmed")))
     assert ROOM in content.replace("\r\n ", "")  # unfolded
 
     html = manage_page(client, booked.manage_token)
-    assert f'href="{ROOM}"' in html
+    assert f'href="{Appointment.objects.get(pk=booked.appointment.pk).join_link()}"' in html
     assert HOW_TO_JOIN in html and NOT_YET not in html
 
 
@@ -176,7 +183,7 @@ def test_queue_confirmed_carries_the_link_of_a_confirmed_video_visit(visit_type)
         notifications.queue_confirmed(appointment)
     confirmed = patient_message("patient_confirmed")
     assert ROOM in confirmed.body
-    assert_calendar_has_the_link(confirmed, ROOM)
+    assert_calendar_has_the_link(confirmed, room_of(confirmed))
 
 
 def test_a_booking_confirmed_at_once_carries_the_link_but_the_staff_alert_does_not(visit_type):
@@ -186,7 +193,7 @@ def test_a_booking_confirmed_at_once_carries_the_link_but_the_staff_alert_does_n
 
     confirmed = patient_message("patient_confirmed")
     assert HOW_TO_JOIN in confirmed.body and ROOM in confirmed.body
-    assert_calendar_has_the_link(confirmed, ROOM)
+    assert_calendar_has_the_link(confirmed, room_of(confirmed))
     alert = patient_message("staff_new_booking")
     assert booked.appointment.reference in alert.body
     assert_no_link_anywhere(alert.subject + alert.body)
@@ -243,7 +250,7 @@ def test_a_confirmed_video_visit_moved_online_carries_the_link_only_if_it_stays_
     booking.move(appointment, by_patient=True, starts_at=at(weekday_after(3), 14))
     moved = patient_message("patient_rescheduled")
     assert ROOM in moved.body
-    assert_calendar_has_the_link(moved, ROOM)
+    assert_calendar_has_the_link(moved, room_of(moved))
     assert_no_link_anywhere(patient_message("staff_rescheduled").body)
 
     OutboxMessage.objects.all().delete()
@@ -281,7 +288,7 @@ def test_a_visits_own_link_overrides_the_practice_room(client, visit_type):
 
 
 def test_without_any_room_link_a_confirmed_video_visit_promises_the_link_by_email(client, visit_type):
-    set_booking_settings(video_room_url="")
+    set_booking_settings(video_room_template="")
     appointment = make_appointment(visit_type=visit_type, modality="video")
     token = with_manage_link(appointment)
     with transaction.atomic():
@@ -335,12 +342,12 @@ def test_no_staff_alert_ever_carries_the_link(visit_type):
 # --- The admin ------------------------------------------------------------------------------
 
 
-def test_staff_set_a_visits_own_link_in_the_admin_without_moving_it(desk_client, visit_type):
+def test_staff_set_a_visits_own_link_in_the_admin_without_moving_it_and_the_patient_is_emailed_it(desk_client, visit_type):
     appointment = make_appointment(visit_type=visit_type, modality="video", starts_at=at(weekday_after(3), 10))
     url = f"/admin/appointments/appointment/{appointment.pk}/change/"
     form = desk_client.get(url).context["adminform"].form
     assert "video_link" in form.fields
-    assert "practice's video room link" in form.fields["video_link"].help_text
+    assert "its own room at the practice's video service" in form.fields["video_link"].help_text
     local = timezone.localtime(appointment.starts_at)
 
     response = desk_client.post(url, {
@@ -356,7 +363,11 @@ def test_staff_set_a_visits_own_link_in_the_admin_without_moving_it(desk_client,
     appointment.refresh_from_db()
     assert appointment.video_link == OWN_ROOM
     assert appointment.join_link() == OWN_ROOM
-    assert not OutboxMessage.objects.exists()  # not a move: nothing emailed
+    # Not a move (no "changed" email), but a confirmed visit's new link goes to the patient.
+    [message] = OutboxMessage.objects.all()
+    assert message.kind == "patient_video_link"
+    assert OWN_ROOM in message.body
+    assert_calendar_has_the_link(message, OWN_ROOM)
 
 
 def test_staff_booking_offers_the_video_link_field(desk_client, visit_type):
@@ -367,4 +378,119 @@ def test_staff_booking_offers_the_video_link_field(desk_client, visit_type):
 def test_the_practice_room_link_is_in_the_booking_settings(desk_client, visit_type):
     response = desk_client.get(f"/admin/appointments/bookingsettings/{BookingSettings.load().pk}/change/")
     assert response.status_code == 200
-    assert "video_room_url" in response.context["adminform"].form.fields
+    assert "video_room_template" in response.context["adminform"].form.fields
+
+
+# --- A room of its own (issue 14) -------------------------------------------------------------
+
+
+def test_two_video_visits_get_different_unguessable_rooms(visit_type):
+    first = book_online(visit_type).appointment
+    second = book_online(visit_type, starts_at=at(weekday_after(3), 11)).appointment
+    for appointment in (first, second):
+        booking.confirm(appointment)
+        appointment.refresh_from_db()
+
+    links = [first.join_link(), second.join_link()]
+
+    assert links[0] != links[1]
+    assert all(link.startswith(ROOM + "-") for link in links)
+    assert len({first.video_room, second.video_room}) == 2 and min(len(first.video_room), len(second.video_room)) >= 20
+    emails = {message.appointment_id: message.body for message in OutboxMessage.objects.filter(kind="patient_confirmed")}
+    assert links[0] in emails[first.pk] and links[1] not in emails[first.pk]
+    assert links[1] in emails[second.pk] and links[0] not in emails[second.pk]
+
+
+def test_a_link_changed_after_confirmation_emails_the_patient_the_new_one(visit_type):
+    appointment = make_appointment(visit_type=visit_type, modality="video", starts_at=at(weekday_after(3), 10))
+    old_link = appointment.join_link()
+
+    booking.change_video_link(appointment, OWN_ROOM)
+
+    [email] = [email for email in deliver_outbox() if email.to == [appointment.email]]
+    assert "new link" in email.subject
+    assert OWN_ROOM in email.body and old_link not in email.body
+    assert HOW_TO_JOIN in email.body
+    [(_, content, _)] = email.attachments
+    assert OWN_ROOM in content.replace("\r\n ", "")
+
+    booking.change_video_link(appointment, OWN_ROOM)  # the same link again: nothing new to tell
+    booking.change_video_link(appointment, "")  # back to the visit's own room: the patient is told
+    assert OutboxMessage.objects.filter(kind="patient_video_link").count() == 2
+    assert old_link in OutboxMessage.objects.filter(kind="patient_video_link").latest("created_at").body
+
+
+def test_a_link_changed_before_confirmation_emails_no_one(visit_type):
+    booked = book_online(visit_type).appointment
+    OutboxMessage.objects.all().delete()
+
+    booking.change_video_link(booked, OWN_ROOM)
+
+    deliver_outbox()
+    assert not OutboxMessage.objects.exists()  # the confirmation will carry it
+
+
+def test_confirming_a_video_visit_with_no_way_to_join_warns_the_front_desk(desk_client, visit_type):
+    set_booking_settings(video_room_template="")
+    booked = book_online(visit_type).appointment
+
+    response = desk_client.post(f"/admin/appointments/appointment/{booked.pk}/do/confirm/", follow=True)
+
+    booked.refresh_from_db()
+    assert booked.status == Appointment.Status.CONFIRMED
+    [warning] = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert f"Video visit {booked.reference} has no link to join" in warning
+    listed = run_appointment_action(desk_client, "confirm", [book_online(visit_type, starts_at=at(weekday_after(3), 11)).appointment])
+    assert any("has no link to join" in str(m) for m in listed.context["messages"])
+
+
+def test_confirming_a_video_visit_with_a_room_or_its_own_link_does_not_warn(desk_client, visit_type):
+    booked = book_online(visit_type).appointment
+
+    response = desk_client.post(f"/admin/appointments/appointment/{booked.pk}/do/confirm/", follow=True)
+
+    assert not [m for m in response.context["messages"] if m.level_tag == "warning"]
+
+
+def test_the_room_address_must_hold_the_room_once_and_be_https(desk_client, visit_type):
+    url = "/admin/appointments/bookingsettings/1/change/"
+    set_booking_settings()
+    data = {
+        "minimum_notice_minutes": "120", "horizon_days": "60", "slot_step_minutes": "15", "cancellation_cutoff_hours": "24",
+        "requires_confirmation": "on", "change_grace_minutes": "30", "reminder_time": "10:00",
+        "no_show_limit": "0", "no_show_months": "12",
+    }
+    for typed in ["https://meet.example.org/psra", "http://meet.example.org/{room}", "https://meet.example.org/{room}/{room}"]:
+        response = desk_client.post(url, {**data, "video_room_template": typed})
+        assert response.status_code == 200 and "video_room_template" in response.context["adminform"].form.errors, typed
+    response = desk_client.post(url, {**data, "video_room_template": "https://meet.example.org/psra-{room}"})
+    assert response.status_code == 302
+    assert BookingSettings.load(fresh=True).video_room_template == "https://meet.example.org/psra-{room}"
+
+
+def test_booking_a_video_visit_by_phone_with_no_way_to_join_warns_and_the_link_set_later_is_emailed(desk_client, visit_type, provider):
+    set_booking_settings(video_room_template="")
+    local = timezone.localtime(at(weekday_after(3), 11))
+    response = desk_client.post(ADD_URL, {
+        "provider": str(provider.pk), "visit_type": str(visit_type.pk), "modality": "video",
+        "starts_at_0": local.strftime("%Y-%m-%d"), "starts_at_1": local.strftime("%H:%M:%S"), "video_link": "",
+        **STAFF_VIDEO, "first_name": "Rosalind", "last_name": "Quigley", "date_of_birth": "1958-07-14",
+        "phone": "(301) 555-0188", "email": PATIENT["email"], "reason": "", "coverage": "insurance",
+        "insurance_plan_name": "Acme Health PPO",
+    }, follow=True)
+
+    appointment = Appointment.objects.get()
+    assert any(f"Video visit {appointment.reference} has no link to join" in str(m) for m in response.context["messages"])
+    assert "We will email you the link to join before your visit." in patient_message("patient_confirmed").body
+
+    url = f"/admin/appointments/appointment/{appointment.pk}/change/"
+    local = timezone.localtime(appointment.starts_at)
+    saved = desk_client.post(url, {
+        "provider": str(provider.pk), "visit_type": str(visit_type.pk), "modality": "video",
+        "starts_at_0": local.strftime("%Y-%m-%d"), "starts_at_1": local.strftime("%H:%M:%S"),
+        "video_link": OWN_ROOM, "staff_notes": "", "coverage": appointment.coverage,
+        "insurance_plan_name": appointment.insurance_plan_name,
+    }, follow=True)
+
+    assert "The patient is emailed the new link to join the video visit." in [str(m) for m in saved.context["messages"]]
+    assert OWN_ROOM in patient_message("patient_video_link").body

@@ -42,6 +42,6 @@ def link_patients(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("appointments", "0023_patient_search_and_history")]
+    dependencies = [("appointments", "0026_patient_search_and_history")]
 
     operations = [migrations.RunPython(link_patients, migrations.RunPython.noop)]

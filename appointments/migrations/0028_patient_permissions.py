@@ -9,6 +9,6 @@ def grant(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("appointments", "0024_link_patient_records"), ("clinic", "0002_staff_groups")]
+    dependencies = [("appointments", "0027_link_patient_records"), ("clinic", "0002_staff_groups")]
 
     operations = [migrations.RunPython(grant, migrations.RunPython.noop)]

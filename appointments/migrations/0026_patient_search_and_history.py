@@ -31,7 +31,7 @@ def drop_trigram_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appointments', '0022_patient_records'),
+        ('appointments', '0025_video_room_per_visit'),
     ]
 
     operations = [
