@@ -26,7 +26,8 @@ def test_a_superuser_reads_a_list_shown_and_the_trail_of_its_patient_by_keyboard
     sign_in(desk, "desk")
     desk.goto(f"{live_site}/admin/appointments/appointment/?q=Marwood")
     expect(desk.locator("#result_list")).to_contain_text("Marwood")
-    shown = PatientListView.objects.get()
+    # Signing in opened the start page (a list view of its own); the search is the one to read.
+    assert PatientListView.objects.filter(page="Appointment list, search results").count() == 1
 
     boss = open_page(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     sign_in(boss, "boss")
@@ -34,7 +35,7 @@ def test_a_superuser_reads_a_list_shown_and_the_trail_of_its_patient_by_keyboard
     expect(boss.locator("#result_list")).to_contain_text("Appointment list, search results")
     assert not wcag_violations(boss), describe(wcag_violations(boss))
 
-    boss.get_by_role("link", name=timezone.localtime(shown.viewed_at).strftime("%b. %-d, %Y")).first.focus()
+    boss.locator("#result_list tr", has_text="Appointment list, search results").get_by_role("link").first.focus()
     boss.keyboard.press("Enter")
     expect(boss.locator("#content")).to_contain_text(f"appointment {visit.reference}")
     assert not wcag_violations(boss), describe(wcag_violations(boss))
