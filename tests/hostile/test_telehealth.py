@@ -39,8 +39,10 @@ def assert_requested_completely(sent, before):
     assert form.is_valid(), form.errors
     expected = TelehealthRequest(**form.request_details(), form_key=form.form_key)
     for field in TelehealthRequest._meta.concrete_fields:
-        if field.name not in ("id", "reference", "created_at", "updated_at"):
+        if field.name not in ("id", "reference", "created_at", "updated_at", "patient"):
             assert getattr(request, field.attname) == getattr(expected, field.attname), field.name
+    # Linked to the patient's record (appointments.patients), made or matched in the same transaction.
+    assert request.patient is not None and request.patient.date_of_birth == request.date_of_birth
     for row in (request, *messages):
         assert_fits_the_database(row)
 
