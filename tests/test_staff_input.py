@@ -112,3 +112,19 @@ def test_a_list_asked_for_an_impossible_year_goes_back_to_the_whole_list_with_a_
     assert response.status_code == 200
     assert "Please check the year." in [str(message) for message in response.context["messages"]]
     assert not any("__year" in key for key in response.request["QUERY_STRING"].split("&"))
+
+
+@pytest.mark.parametrize(
+    "list_url",
+    [
+        "/admin/appointments/appointment/?starts_at=9999-12-31T23:59",
+        "/admin/appointments/outboxmessage/?created_at=9999-12-31T23:59",
+        "/admin/appointments/timeoff/?ends_at=9999-12-31T23:59",
+    ],
+)
+def test_a_list_filtered_by_a_moment_that_cannot_be_counted_goes_back_to_the_whole_list_with_a_message(admin_client, list_url):
+    response = admin_client.get(list_url, follow=True)
+    assert response.status_code == 200
+    assert "Please check the dates in the address." in [str(message) for message in response.context["messages"]]
+    # Bounds at the ends of the calendar are counted, and simply match nothing or everything.
+    assert admin_client.get(list_url.replace("=", "__gte=", 1).replace("T23:59", "")).status_code == 200

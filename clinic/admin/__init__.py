@@ -57,6 +57,9 @@ class DatesFromTheAddress:
     - The date bar of a list (date_hierarchy) takes ?field__year=…: a year Django cannot
       count from (9999, 1) would be a server error, so an implausible year goes back to the
       whole list with a message.
+    - A date or time given as a filter (?starts_at=9999-12-31T23:59) that Django cannot turn into
+      a moment (OverflowError, which the admin does not catch as a bad filter) goes back to the
+      whole list with a message too.
     """
 
     def get_changeform_initial_data(self, request):
@@ -73,7 +76,11 @@ class DatesFromTheAddress:
             for key in [key for key in query if key.startswith(prefix)]:
                 del query[key]
             return redirect(f"{request.path}?{query.urlencode()}")
-        return super().changelist_view(request, extra_context)
+        try:
+            return super().changelist_view(request, extra_context)
+        except OverflowError:
+            self.message_user(request, "Please check the dates in the address.", messages.WARNING)
+            return redirect(request.path)
 
 
 class FilterWithDefault(admin.SimpleListFilter):
