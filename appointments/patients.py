@@ -197,6 +197,12 @@ def merge(keep: Patient, duplicate: Patient) -> Patient:
         if len(locked) != 2:
             raise MergeRefused("One of these patients was merged or deleted meanwhile: nothing was changed.")
         keep, duplicate = locked[keep.pk], locked[duplicate.pk]
+        if keep.date_of_birth != duplicate.date_of_birth:
+            # Two people, most likely: a merge cannot be undone. A birth date typed wrong is corrected first.
+            raise MergeRefused(
+                "These records have different dates of birth, so they may be two different people: nothing was merged. "
+                "If one date of birth is wrong, correct it on that record first (after checking with the patient), then merge."
+            )
         for row in [*duplicate.appointments.select_for_update(), *duplicate.telehealth_requests.select_for_update()]:
             row.patient = keep
             row.save(update_fields=["patient", "updated_at"])

@@ -294,6 +294,19 @@ def test_merging_a_record_into_itself_is_refused(visit_type):
         patients.merge(record, record)
 
 
+def test_merging_records_with_different_dates_of_birth_is_refused_and_changes_nothing(desk_client, visit_type, provider):
+    keep, duplicate, duplicate_visit, _ = two_records_of_rosalind(visit_type, provider)
+    Patient.objects.filter(pk=duplicate.pk).update(date_of_birth=date(1964, 1, 6))
+
+    response = merge_action(desk_client, [keep, duplicate], post="yes", keep=str(keep.pk))
+
+    told = response.content.decode() if response.status_code == 200 else desk_client.get(response["Location"]).content.decode()
+    assert "different dates of birth" in told
+    assert Patient.objects.count() == 2
+    duplicate_visit.refresh_from_db()
+    assert duplicate_visit.patient_id == duplicate.pk
+
+
 # --- The no-show rule -------------------------------------------------------------------------
 
 
