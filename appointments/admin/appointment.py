@@ -27,7 +27,7 @@ from appointments.audit import record_list_view
 from appointments.calendar import starts_at_from_address
 from appointments.booking import BookingRefused
 from appointments.coverage import PLAN_NOT_TAKEN, CoverageAnswer, CoverageRefused, check_coverage, not_taken_message_for_staff
-from appointments.models import CONTACT_FIELDS, Appointment, InsurancePlan, Patient, TelehealthRequest
+from appointments.models import CONTACT_FIELDS, Appointment, BookingSettings, InsurancePlan, Patient, TelehealthRequest
 from clinic.admin import FRIENDLY_FIELDS, FilterWithDefault
 from clinic.hours import day_window
 from clinic.models import Provider
@@ -277,7 +277,7 @@ class AppointmentAdmin(DailyActionsAdmin, PatientRecordAdmin):
         return [
             (None, {"fields": ["reference", "status", "checked_in_at", "source"]}),
             ("Notes for staff", {"fields": ["staff_notes"]}),
-            ("Visit", {"fields": VISIT_FIELDS + ["ends_at", "video_link"], "description": visit_description}),
+            ("Visit", {"fields": VISIT_FIELDS + ["ends_at", "video_link", "room_for_the_visit"], "description": visit_description}),
             ("Video visit: where the patient will be, and their consent", {
                 "fields": ["patient_state", "telehealth_consent_at", "telehealth_consent_version", "consent_wording"],
                 "description": "As recorded when the visit was booked (blank for office visits, and for video visits "
@@ -295,7 +295,7 @@ class AppointmentAdmin(DailyActionsAdmin, PatientRecordAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        fixed = ["reference", "status", "checked_in_at", "source", "ends_at", "patient_record", "phone_number", "emails", *CONTACT_FIELDS,
+        fixed = ["reference", "status", "checked_in_at", "source", "ends_at", "room_for_the_visit", "patient_record", "phone_number", "emails", *CONTACT_FIELDS,
                  "patient_state", "telehealth_consent_at", "telehealth_consent_version", "consent_wording"]
         if not obj.is_active or obj.is_over(timezone.now()):
             fixed += VISIT_FIELDS + PAYMENT_FIELDS
@@ -406,6 +406,17 @@ class AppointmentAdmin(DailyActionsAdmin, PatientRecordAdmin):
     @admin.display(description="patient record")
     def patient_record(self, obj):
         return patient_summary(obj.patient) if obj.patient_id else "None (booked before patient records)."
+
+    @admin.display(description="video room")
+    def room_for_the_visit(self, obj):
+        """Where the clinician and the patient meet: the visit's own link, or its room at the practice's video service."""
+        if obj.modality != Appointment.Modality.VIDEO:
+            return "—"
+        link = obj.video_link or BookingSettings.load().room_link(obj.video_room)
+        if not link:
+            return "None yet: no video room address is set under Booking settings. Give this visit its own link above."
+        note = "" if obj.status == Appointment.Status.CONFIRMED else " (the patient is sent it once the visit is confirmed)"
+        return format_html('<a href="{}" rel="noopener noreferrer">{}</a>{}', link, link, note)
 
     @admin.display(description="consent wording")
     def consent_wording(self, obj):

@@ -401,6 +401,16 @@ def test_two_video_visits_get_different_unguessable_rooms(visit_type):
     assert links[1] in emails[second.pk] and links[0] not in emails[second.pk]
 
 
+def test_the_appointment_page_shows_staff_the_visits_room_even_before_it_is_confirmed(desk_client, visit_type):
+    appointment = book_online(visit_type).appointment
+    room = BookingSettings.load().room_link(appointment.video_room)
+
+    page = desk_client.get(appointment.get_admin_url()).content.decode()
+
+    assert appointment.status == Appointment.Status.REQUESTED and room.startswith(ROOM + "-")
+    assert f'href="{room}"' in page and "the patient is sent it once the visit is confirmed" in page
+
+
 def test_a_link_changed_after_confirmation_emails_the_patient_the_new_one(visit_type):
     appointment = make_appointment(visit_type=visit_type, modality="video", starts_at=at(weekday_after(3), 10))
     old_link = appointment.join_link()
