@@ -161,11 +161,13 @@ def queue_closure_notice(appointment, closure):
     """The office closes when the visit is booked; staff chose to tell the patient and let them
     choose: their manage link to move it online (filled in when sent), or a call."""
     practice = PracticeDetails.load()
+    # Inside the cancellation cut-off (a snow day tomorrow) the link can no longer move it: call us.
+    changes_online = timezone.now() < BookingSettings.load().online_changes_close_at(appointment.starts_at, appointment.created_at)
     outbox.queue([
         _patient_message(
             appointment, practice, PATIENT_CLOSURE_NOTICE, "closure_notice",
             f"The office is closed on the day of your appointment — {practice.name}",
-            closure=closure, manage_url=outbox.MANAGE_LINK_PLACEHOLDER,
+            closure=closure, manage_url=outbox.MANAGE_LINK_PLACEHOLDER, changes_online=changes_online,
         )
     ])
 

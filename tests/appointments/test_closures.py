@@ -7,6 +7,7 @@ never a patient's details."""
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from appointments.models import Appointment, OutboxMessage
 from clinic.models import HolidayHours
@@ -148,6 +149,20 @@ def test_notify_only_emails_each_patient_and_leaves_the_visits_booked(client, sn
         assert appointment.manage_url() in email.body  # their link to choose a new time
         assert "(301) 555-0142" in email.body
     assert OutboxMessage.objects.filter(to=snowed_in["cancelled"].email).count() == 0
+
+
+def test_notify_only_inside_the_cut_off_asks_the_patient_to_call_not_to_use_the_link(client, visit_type, provider):
+    # A visit in five hours, booked days ago: the snow day is tomorrow morning, past the online cut-off.
+    soon = make_appointment(visit_type=visit_type, provider=provider, starts_at=timezone.now() + timedelta(hours=5))
+    Appointment.objects.filter(pk=soon.pk).update(created_at=timezone.now() - timedelta(days=3))
+    sign_in(client, "desk")
+    post_closure(client, timezone.localtime(soon.starts_at).date())
+
+    client.post(affected_url(HolidayHours.objects.get()), {"action": "notify", "reference": [soon.reference]})
+
+    [email] = [email for email in deliver_outbox() if email.to == [soon.email]]
+    assert "Please call us at (301) 555-0142" in email.body and "too close to the visit to move it online" in email.body
+    assert "Please choose a new time online" not in email.body
 
 
 def test_only_the_visits_shown_are_acted_on(client, snowed_in, visit_type, provider):
