@@ -594,6 +594,11 @@ def move(appointment: Appointment, *, starts_at: datetime, by_patient: bool, pro
         else:
             if not appointment.is_active or appointment.is_over(now):
                 raise BookingRefused("Only requested or confirmed visits that are not over yet can be moved.")
+            if (starts_at == appointment.starts_at and (provider or appointment.provider) == appointment.provider
+                    and (visit_type or appointment.visit_type) == appointment.visit_type
+                    and (modality or appointment.modality) == appointment.modality):
+                # A button pressed twice, or a form sent again: nothing to move, and no second email.
+                raise BookingRefused("The visit is already at that time: nothing was changed.", "starts_at")
             was_video = appointment.modality == Appointment.Modality.VIDEO
             provider, visit_type = provider or appointment.provider, visit_type or appointment.visit_type
             appointment.visit_type, appointment.modality = visit_type, modality or appointment.modality

@@ -114,6 +114,7 @@ class AppointmentForm(forms.ModelForm):
             "(see “source”).",
             "telehealth_consent_version": "Which wording of the telehealth consent they agreed to.",
             "consent_wording": "The wording of that version, as the patient read it or had it read to them.",
+            "room_for_the_visit": "Video visits: where the clinician and the patient meet (the visit's own link if it has one, else its room).",
             "coverage": "How the patient will pay for this visit, as they told you.",
             "insurance_plan": "Only if we bill their insurance: the plan from our list.",
             "insurance_plan_name": "Only if their plan is not in the list: its name as on their card.",

@@ -239,6 +239,17 @@ def test_the_page_shows_the_providers_free_times_and_one_click_moves_the_visit(d
     assert "2:15 PM" in email.body
 
 
+def test_pressing_the_same_free_time_again_moves_nothing_and_emails_no_one_twice(desk_client, later_visit):
+    target = at(weekday_after(3), 14, 15)
+    desk_client.post(move_url(later_visit), {"starts_at": target.isoformat()})
+    emails_after_the_move = OutboxMessage.objects.count()
+
+    again = desk_client.post(move_url(later_visit), {"starts_at": target.isoformat()}, follow=True)
+
+    assert any("already at that time: nothing was changed" in message for message in messages_of(again))
+    assert OutboxMessage.objects.count() == emails_after_the_move
+
+
 def test_a_free_time_taken_meanwhile_is_a_message_and_the_visit_stays(desk_client, visit_type, later_visit):
     target = at(weekday_after(3), 14, 15)
     make_appointment(visit_type=visit_type, starts_at=target)  # another desk booked it in between
