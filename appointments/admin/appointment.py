@@ -122,6 +122,8 @@ class AppointmentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.is_bound and not self.instance.pk:
+            self.data = self.with_the_records_details(self.data)
         starts_at = self.fields.get("starts_at")
         if isinstance(starts_at, forms.SplitDateTimeField):
             time_field = starts_at.fields[1]
@@ -139,6 +141,24 @@ class AppointmentForm(forms.ModelForm):
             # The plans listed to patients, and the visit's own even if hidden since (so the visit can still be saved).
             current = self.instance.insurance_plan_id if self.instance.pk else None
             self.fields["insurance_plan"].queryset = InsurancePlan.objects.shown() | InsurancePlan.objects.filter(pk=current)
+
+    @staticmethod
+    def with_the_records_details(data):
+        """A new booking for a patient record chosen (say from a free time of the calendar, then the
+        record's number) with the patient's details left empty: they are the record's. Anything
+        typed is kept as typed (and checked as usual)."""
+        chosen, record_fields = data.get("patient", ""), ["first_name", "last_name", "date_of_birth", "phone", "email"]
+        if not (chosen.isascii() and chosen.isdigit()) or any(data.get(name, "").strip() for name in record_fields):
+            return data
+        patient = Patient.objects.filter(pk=chosen).first()
+        if patient is None:
+            return data  # the field says the record does not exist
+        data = data.copy()
+        data.update({
+            "first_name": patient.first_name, "last_name": patient.last_name, "date_of_birth": patient.date_of_birth.isoformat(),
+            "phone": display_phone(patient.phone), "email": patient.email,
+        })
+        return data
 
     def clean(self):
         cleaned_data = super().clean()
@@ -363,7 +383,8 @@ class AppointmentAdmin(DailyActionsAdmin, PatientRecordAdmin):
     def patient_description(self, request):
         """Who the visit is for, with their no-shows, once a record is chosen or matched."""
         patient = self.patient_to_book_for(request)
-        choose = ("Choose the patient's record (find it under Patients, then “Book a visit”), or leave it empty: "
+        choose = ("Choose the patient's record (find it under Patients, then “Book a visit”, or type its number and "
+                  "leave the details below empty: they are taken from the record), or leave it empty: "
                   "the visit joins a record with the same date of birth, first and last name, and email or phone, "
                   "or a new record is made.")
         if patient is None:

@@ -160,6 +160,22 @@ def test_staff_booking_from_the_patient_record_fills_the_form_and_shows_the_no_s
     assert "1 no-show" in response.content.decode()  # said again once booked
 
 
+def test_booking_from_a_free_time_with_only_the_records_number_takes_the_records_details(desk_client, visit_type, provider):
+    record = patients.create_patient({**ROSALIND, "email": "record@example.com", "phone": "+13015550111"})
+    starts_at = timezone.localtime(at(next_monday(), 10))
+
+    desk_client.post("/admin/appointments/appointment/add/", {
+        "patient": str(record.pk), "provider": str(provider.pk), "visit_type": str(visit_type.pk), "modality": "in_office",
+        "starts_at_0": starts_at.strftime("%Y-%m-%d"), "starts_at_1": "10:00:00", "reason": "", "coverage": "uninsured",
+    })
+
+    booked = Appointment.objects.get(starts_at=at(next_monday(), 10))
+    assert booked.patient == record
+    assert (booked.first_name, booked.email, booked.phone, booked.date_of_birth) == (
+        record.first_name, "record@example.com", "+13015550111", record.date_of_birth,
+    )
+
+
 def test_the_appointment_page_shows_the_patient_record_and_its_no_shows(desk_client, visit_type, provider):
     past_visit(visit_type, provider, 40, Appointment.Status.NO_SHOW)
     past_visit(visit_type, provider, 20, Appointment.Status.NO_SHOW)
