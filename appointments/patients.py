@@ -25,6 +25,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from appointments import notifications
 from appointments.models import Appointment, BookingSettings, Patient, insert_without_patient_values
 from appointments.models.patient import digits_of, plain_text, search_name_of
 
@@ -157,7 +158,8 @@ def must_be_confirmed(patient: Patient, settings: BookingSettings, now: datetime
 def correct_contact(patient: Patient, changes: dict, *, now: datetime | None = None) -> list[str]:
     """Staff correct a patient's details (any of `PATIENT_FIELDS`): the record, and the same details
     on their visits still to come (requested or confirmed) and open telehealth requests, so that
-    the next email goes to the corrected address. Past visits keep what was true then. Each row
+    the next email goes to the corrected address. A corrected email address also gets each visit
+    to come a new manage link (the old one stops working). Past visits keep what was true then. Each row
     is saved on its own, so the audit trail records every change (its values masked). Returns the
     names of the fields that changed."""
     now = now or timezone.now()
@@ -178,7 +180,15 @@ def correct_contact(patient: Patient, changes: dict, *, now: datetime | None = N
         for row in [*future_visits, *open_requests]:
             for name in changed:
                 setattr(row, name, getattr(patient, name))  # as the record cleaned it (the phone in +1 form)
-            row.save(update_fields=[*changed, "updated_at"])
+            fields = [*changed, "updated_at"]
+            if "email" in changed and isinstance(row, Appointment):
+                # The link to manage the visit went to the address that was wrong (perhaps someone
+                # else's): it stops working, and a new one goes to the corrected address.
+                row.issue_manage_token()
+                fields += ["manage_nonce", "manage_token_hash"]
+            row.save(update_fields=fields)
+            if "manage_nonce" in fields:
+                notifications.queue_new_manage_link(row)
     return changed
 
 

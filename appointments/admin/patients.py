@@ -123,7 +123,9 @@ class PatientAdmin(PatientRecordAdmin):
         changed = patients.correct_contact(obj, details)
         if changed:
             self.message_user(request, f"Corrected: {', '.join(Patient._meta.get_field(n).verbose_name for n in changed)}. "
-                              "Visits still to come and open telehealth requests have the new details.")
+                              "Visits still to come and open telehealth requests have the new details."
+                              + (" Each visit to come was emailed a new link to manage it, at the new address; the old "
+                                 "links stop working." if "email" in changed else ""))
         return obj
 
     @admin.display(description="date of birth", ordering="date_of_birth")

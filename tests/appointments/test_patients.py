@@ -8,10 +8,11 @@ import pytest
 from auditlog.models import LogEntry
 from django.apps import apps
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments import booking, patients, telehealth
+from appointments import booking, notifications, patients, telehealth
 from appointments.models import Appointment, OutboxMessage, Patient, TelehealthRequest
 from tests.factories import (
     at,
@@ -203,9 +204,14 @@ def test_correcting_the_email_sends_the_next_email_to_the_new_address(desk_clien
     record = upcoming.patient
     assert earlier.patient == record
 
+    old_link = Appointment.objects.get(pk=upcoming.pk).manage_url()
     response = desk_client.post(record.get_admin_url(), correction_form(record, email="rosalind.q@example.net"))
     assert response.status_code == 302
 
+    # The link went to the wrong address: a new one goes to the corrected address, the old one stops working.
+    new_link = OutboxMessage.objects.get(appointment=upcoming, kind=notifications.PATIENT_NEW_LINK)
+    assert new_link.to == "rosalind.q@example.net"
+    assert Client().get(old_link).status_code == 404
     booking.cancel(Appointment.objects.get(pk=upcoming.pk), by_patient=False)
     cancelled = OutboxMessage.objects.filter(appointment=upcoming, kind="patient_cancelled").get()
     assert cancelled.to == "rosalind.q@example.net"
