@@ -102,12 +102,18 @@ def insert_without_patient_values(row: models.Model, private=CONTACT_FIELDS):
 
 
 def plain_text(text: str) -> str:
-    """Lower case, accents removed, spaces collapsed: what names are compared and searched as."""
+    """Lower case, accents and apostrophes removed, spaces collapsed: what names are compared and
+    searched as ("O’Brien", "O'Brien" and "OBrien" all read "obrien"; phones type a curly apostrophe)."""
     import unicodedata
 
     decomposed = unicodedata.normalize("NFKD", text or "")
-    without_accents = "".join(character for character in decomposed if not unicodedata.combining(character))
+    without_accents = "".join(
+        character for character in decomposed if not unicodedata.combining(character) and character not in APOSTROPHES
+    )
     return " ".join(without_accents.casefold().split())
+
+
+APOSTROPHES = "'’‘`´ʼ"
 
 
 def digits_of(text: str) -> str:

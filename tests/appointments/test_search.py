@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from appointments import patients
+from appointments.models import Patient
 from appointments.search import date_of_birth_in
 from tests.factories import at, make_appointment, make_telehealth_request
 
@@ -114,3 +115,30 @@ def test_a_patient_saved_by_any_means_keeps_its_search_copies(desk_client, peopl
     record.phone = "+12405550177"
     record.save(update_fields=["phone"])
     assert found(desk_client, "patients", "555-0177") == {record.pk}
+
+
+@pytest.mark.parametrize("term", ["obrien", "O’Brien", "o'brien", "O`Brien", "fatima obrien"])
+def test_a_name_with_an_apostrophe_is_found_however_it_is_typed(desk_client, people, term):
+    """Phones type a curly apostrophe, and many people leave it out."""
+    fatima = patients.create_patient({
+        "first_name": "Fatima", "last_name": "O'Brien", "date_of_birth": date(1948, 5, 10), "phone": "+13015550177",
+        "email": "fatima@example.com",
+    })
+
+    assert found(desk_client, "patients", term) == {fatima.pk}
+
+
+def test_the_migration_recomputes_the_search_copies_of_names_written_before():
+    from importlib import import_module
+
+    from django.apps import apps as django_apps
+
+    fatima = patients.create_patient({
+        "first_name": "Fatima", "last_name": "O'Brien", "date_of_birth": date(1948, 5, 10), "phone": "+13015550177",
+        "email": "fatima@example.com",
+    })
+    Patient.objects.filter(pk=fatima.pk).update(search_name="fatima o'brien")  # as saved before apostrophes were left out
+
+    import_module("appointments.migrations.0029_names_searched_without_apostrophes").recompute(django_apps, None)
+
+    assert Patient.objects.get(pk=fatima.pk).search_name == "fatima obrien"
