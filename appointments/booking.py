@@ -714,6 +714,8 @@ def confirm(appointment: Appointment, *, now: datetime | None = None) -> Appoint
     now = now or timezone.now()
     with transaction.atomic():
         appointment = _locked(appointment)
+        if appointment.status == Appointment.Status.CONFIRMED:  # a second desk, a second click
+            raise BookingRefused(f"This visit ({appointment.reference}) is already confirmed: the patient has their confirmation.")
         if appointment.status != Appointment.Status.REQUESTED or appointment.is_over(now):
             raise BookingRefused("Only requests for visits that are not over yet can be confirmed.")
         appointment.status = Appointment.Status.CONFIRMED

@@ -92,7 +92,7 @@ def test_confirm_confirms_a_request_and_tells_the_patient_once(visit_type, provi
     assert kinds() == ["patient_confirmed"]
 
     refusal = refused(booking.confirm, appointment)  # a second desk, a second click
-    assert refusal.message == "Only requests for visits that are not over yet can be confirmed."
+    assert refusal.message == f"This visit ({appointment.reference}) is already confirmed: the patient has their confirmation."
     assert kinds() == ["patient_confirmed"]
 
 
