@@ -17,8 +17,7 @@ from django.urls import reverse
 
 from appointments.models.appointment import Appointment, VisitType, new_reference
 from appointments.models.outbox import OutboxMessage
-from appointments.models.patient import form_key_field, validate_date_of_birth
-from clinic.phone import normalise_phone
+from appointments.models.patient import clean_phone, form_key_field, validate_date_of_birth
 from clinic.validators import validate_plausible_date, validate_single_line
 
 CPT_CODE = re.compile(r"^[0-9]{4}[0-9FTU]$")
@@ -186,11 +185,7 @@ class GoodFaithEstimate(models.Model):
 
     def clean(self):
         super().clean()
-        if self.phone:
-            try:
-                self.phone = normalise_phone(self.phone)
-            except ValidationError as error:
-                raise ValidationError({"phone": error}) from None
+        clean_phone(self)
 
     @property
     def patient_name(self) -> str:

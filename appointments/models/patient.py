@@ -29,6 +29,15 @@ def validate_date_of_birth(born: date):
         raise ValidationError("Please check the year of the date of birth.", code="date_of_birth_too_old")
 
 
+def clean_phone(row):
+    """The row's phone number in the one form it is stored in (+1…), or the error next to the field."""
+    if row.phone:
+        try:
+            row.phone = normalise_phone(row.phone)
+        except ValidationError as error:
+            raise ValidationError({"phone": error}) from None
+
+
 class PatientContact(models.Model):
     """The patient's details as they gave them, on every appointment and telehealth request."""
 
@@ -46,11 +55,7 @@ class PatientContact(models.Model):
 
     def clean(self):
         super().clean()
-        if self.phone:
-            try:
-                self.phone = normalise_phone(self.phone)
-            except ValidationError as error:
-                raise ValidationError({"phone": error}) from None
+        clean_phone(self)
 
     def contact_details(self) -> dict:
         """The patient's details, to copy onto another record (`CONTACT_FIELDS` as keys)."""
@@ -161,11 +166,7 @@ class Patient(models.Model):
 
     def clean(self):
         super().clean()
-        if self.phone:
-            try:
-                self.phone = normalise_phone(self.phone)
-            except ValidationError as error:
-                raise ValidationError({"phone": error}) from None
+        clean_phone(self)
 
     def save(self, *args, **kwargs):
         """The search copies follow the name and phone on every save, whoever saves."""
