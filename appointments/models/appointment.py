@@ -253,7 +253,7 @@ class Appointment(PatientContact):
         ]
 
     def __str__(self):
-        return f"{self.reference} — {timezone.localtime(self.starts_at):%a %b %d, %H:%M}"
+        return f"{self.reference} — {timezone.localtime(self.starts_at):%a %b %d, %Y, %H:%M}"
 
     @property
     def is_active(self):
