@@ -154,10 +154,11 @@ class AppointmentForm(forms.ModelForm):
         if patient is None:
             return data  # the field says the record does not exist
         data = data.copy()
-        data.update({
+        for name, value in {
             "first_name": patient.first_name, "last_name": patient.last_name, "date_of_birth": patient.date_of_birth.isoformat(),
             "phone": display_phone(patient.phone), "email": patient.email,
-        })
+        }.items():
+            data[name] = value  # replaces (a QueryDict's update() would add a second value)
         return data
 
     def clean(self):
