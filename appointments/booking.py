@@ -7,7 +7,8 @@
 - `cancel_for_closure` / `notify_of_closure`: the office closes when the visit was booked;
 - `change_video_link`;                      - `send_due_reminders`: the day-before reminder;
 - `send_new_manage_link`: a new link for the patient, every older one stops working;
-- `change_coverage`: the patient will pay another way (the good faith estimate follows).
+- `change_coverage`: the patient will pay another way (the good faith estimate follows);
+- `apply_to_each`: one of these on several appointments, refusals collected (staff actions).
 
 A new appointment joins its patient's record, or makes one, in its transaction
 (`appointments.patients`: the matching rule; `book` also applies the practice's optional
@@ -707,6 +708,20 @@ def notify_of_closure(appointment: Appointment, closure, *, now: datetime | None
             raise BookingRefused(f"{appointment.reference} is no longer booked (cancelled, moved or over).")
         notifications.queue_closure_notice(appointment, closure)
     return appointment
+
+
+def apply_to_each(appointments, change) -> tuple[int, list[str]]:
+    """Call `change` (one of this module's functions) on each appointment: how many it changed, and
+    the messages of the refusals (the others are left as they were). For staff acting on several."""
+    done, refusals = 0, []
+    for appointment in appointments:
+        try:
+            change(appointment)
+        except BookingRefused as refusal:
+            refusals.append(refusal.message)
+        else:
+            done += 1
+    return done, refusals
 
 
 def confirm(appointment: Appointment, *, now: datetime | None = None) -> Appointment:

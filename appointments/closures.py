@@ -7,7 +7,6 @@ page says how many were done and why the others were not.
 """
 
 from appointments import booking, notifications
-from appointments.booking import BookingRefused
 from appointments.models import Appointment, OutboxMessage
 from clinic.seams import Closure, ClosureActions
 
@@ -21,15 +20,7 @@ def may_change_visits(user) -> bool:
 
 
 def _each(references, change) -> tuple[int, list[str]]:
-    done, refusals = 0, []
-    for appointment in Appointment.objects.filter(reference__in=list(references)).order_by("starts_at"):
-        try:
-            change(appointment)
-        except BookingRefused as refusal:
-            refusals.append(refusal.message)
-        else:
-            done += 1
-    return done, refusals
+    return booking.apply_to_each(Appointment.objects.filter(reference__in=list(references)).order_by("starts_at"), change)
 
 
 def cancel_and_notify(references: list[str], closure: Closure) -> tuple[int, list[str]]:

@@ -27,7 +27,7 @@ from appointments.audit import record_list_view
 from appointments.calendar import starts_at_from_address
 from appointments.booking import BookingRefused
 from appointments.coverage import PLAN_NOT_TAKEN, CoverageAnswer, CoverageRefused, check_coverage, not_taken_message_for_staff
-from appointments.models import CONTACT_FIELDS, Appointment, BookingSettings, InsurancePlan, Patient, TelehealthRequest
+from appointments.models import CONTACT_FIELDS, Appointment, InsurancePlan, Patient, TelehealthRequest
 from clinic.admin import FRIENDLY_FIELDS, FilterWithDefault
 from clinic.hours import day_window
 from clinic.models import Provider
@@ -435,7 +435,7 @@ class AppointmentAdmin(DailyActionsAdmin, PatientRecordAdmin):
         """Where the clinician and the patient meet: the visit's own link, or its room at the practice's video service."""
         if obj.modality != Appointment.Modality.VIDEO:
             return "—"
-        link = obj.video_link or BookingSettings.load().room_link(obj.video_room)
+        link = obj.room_link()
         if not link:
             return "None yet: no video room address is set under Booking settings. Give this visit its own link above."
         note = "" if obj.status == Appointment.Status.CONFIRMED else " (the patient is sent it once the visit is confirmed)"
@@ -514,14 +514,7 @@ class AppointmentAdmin(DailyActionsAdmin, PatientRecordAdmin):
 
     def _apply(self, request, queryset, change, done):
         """Apply `change` to each chosen appointment; say how many changed, and why the others did not."""
-        changed, refusals = 0, []
-        for appointment in queryset.order_by("starts_at"):
-            try:
-                change(appointment)
-            except BookingRefused as refusal:
-                refusals.append(refusal.message)
-            else:
-                changed += 1
+        changed, refusals = booking.apply_to_each(queryset.order_by("starts_at"), change)
         text = f"{changed} appointment{'' if changed == 1 else 's'} {done}."
         if refusals:
             rules = " ".join(dict.fromkeys(refusals))

@@ -274,6 +274,10 @@ class Appointment(PatientContact):
         """How to join a video visit: only for confirmed video visits ("" otherwise)."""
         if self.modality != self.Modality.VIDEO or self.status != self.Status.CONFIRMED:
             return ""
+        return self.room_link(settings)
+
+    def room_link(self, settings=None) -> str:
+        """Where the visit meets by video, whatever its status: its own link, else its room ("" for none)."""
         return self.video_link or (settings or BookingSettings.load()).room_link(self.video_room)
 
     def issue_manage_token(self) -> str:
