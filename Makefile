@@ -5,17 +5,21 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
+# This machine's own key for intake answers (clinic.encryption), made once, kept outside the database.
+INTAKE_KEYS_FILE := $(CURDIR)/var/intake.keys
+
 # Local development: DEBUG on, a throwaway key, plain-HTTP cookies, demo logins without the second sign-in step.
 # Never used by `serve`. `run` and `serve` start the outbox worker (send_outbox --forever) in the
 # background and stop it when the server stops, so each email lands in var/sent-mail/ within a second or two.
-DEV_ENV := DEBUG=1 SECURE_COOKIES=0 STAFF_TWO_FACTOR_REQUIRED=0 SITE_URL=http://127.0.0.1:$(PORT) FRONT_DESK_EMAIL=frontdesk@practice.example \
+DEV_ENV := DEBUG=1 INTAKE_KEYS_FILE=$(INTAKE_KEYS_FILE) SECURE_COOKIES=0 STAFF_TWO_FACTOR_REQUIRED=0 SITE_URL=http://127.0.0.1:$(PORT) FRONT_DESK_EMAIL=frontdesk@practice.example \
 	EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend} EMAIL_FILE_PATH=$(CURDIR)/var/sent-mail
 # The production settings, served over plain HTTP on this machine only.
-SERVE_ENV := DEBUG=0 SECRET_KEY=$${SECRET_KEY:-local-serve-$$(hostname)-not-for-the-internet-0123456789abcdef} \
+SERVE_ENV := DEBUG=0 INTAKE_KEYS_FILE=$(INTAKE_KEYS_FILE) SECRET_KEY=$${SECRET_KEY:-local-serve-$$(hostname)-not-for-the-internet-0123456789abcdef} \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-0} \
 	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} FRONT_DESK_EMAIL=$${FRONT_DESK_EMAIL:-frontdesk@practice.example} \
 	EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend} EMAIL_FILE_PATH=$(CURDIR)/var/sent-mail
 TEST_ENV := SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz SECURE_SSL_REDIRECT=0 \
+	INTAKE_KEYS=dGVzdC1vbmx5LWludGFrZS1rZXktbm90LXNlY3JldCE= \
 	SITE_URL=https://clinic.test FRONT_DESK_EMAIL=frontdesk@clinic.test
 
 .PHONY: run test test-suite serve bench loadtest admin setup setup-test static clean lint audit
@@ -26,7 +30,11 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-setup: $(BIN)/.installed
+setup: $(BIN)/.installed $(INTAKE_KEYS_FILE)
+
+$(INTAKE_KEYS_FILE): $(BIN)/.installed
+	mkdir -p $(dir $@)
+	umask 077; $(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" > $@
 
 static: setup
 	DEBUG=1 $(MANAGE) collectstatic --noinput --verbosity 0

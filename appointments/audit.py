@@ -13,8 +13,10 @@ from django.conf import settings
 from appointments.models import (
     CONTACT_FIELDS,
     Appointment,
+    ConsentSignature,
     GoodFaithEstimate,
     HelpRequest,
+    Intake,
     Patient,
     PatientListView,
     PatientListViewRow,
@@ -32,6 +34,8 @@ MASKED_FIELDS = [
     "search_name", "phone_digits",
     # Staff's own notes about a visit (Appointment.staff_notes).
     "staff_notes",
+    # The name a patient typed to sign a consent (ConsentSignature).
+    "signed_name",
 ]
 
 
@@ -41,11 +45,12 @@ def mask_completely(value: str) -> str:
 
 
 def register_patient_records():
-    for model in (Appointment, TelehealthRequest, Patient, GoodFaithEstimate, HelpRequest):
+    for model in (Appointment, TelehealthRequest, Patient, GoodFaithEstimate, HelpRequest, Intake, ConsentSignature):
         present = {field.name for field in model._meta.get_fields()}
         auditlog.register(
             model, mask_fields=[name for name in MASKED_FIELDS if name in present],
-            exclude_fields=["manage_nonce", "manage_token_hash", "link_nonce"],
+            # Intake answers are sealed and never copied anywhere, not even as ciphertext.
+            exclude_fields=["manage_nonce", "manage_token_hash", "link_nonce", "sealed_answers"],
         )
 
 

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from appointments import outbox
-from appointments.models import Appointment, BookingSettings, OutboxMessage
+from appointments.models import Appointment, BookingSettings, Intake, OutboxMessage
 from clinic.hours import PRACTICE_TIME_ZONE
 from clinic.models import Practice
 
@@ -46,6 +46,9 @@ PATIENT_VIDEO_LINK = "patient_video_link"
 PATIENT_CLOSURE_CANCELLED = "patient_closure_cancelled"
 PATIENT_CLOSURE_NOTICE = "patient_closure_notice"
 STAFF_CLOSURE = "staff_closure"
+PATIENT_INTAKE_LINK = "patient_intake_link"
+STAFF_INTAKE_REVIEW = "staff_intake_review"
+STAFF_INTAKE_CALL = "staff_intake_call"
 
 CALENDAR_FILE_NAME = "appointment.ics"
 CALENDAR_MIMETYPE = "text/calendar"
@@ -234,6 +237,34 @@ def queue_new_manage_link(appointment):
     ])
 
 
+def queue_intake_link(appointment):
+    """The way to the patient's intake forms (behind their manage link, filled in when sent), as the front desk resends it."""
+    practice = PracticeDetails.load()
+    outbox.queue([
+        _patient_message(
+            appointment, practice, PATIENT_INTAKE_LINK, "intake_link", f"Your forms before your visit — {practice.name}",
+            intake_url=outbox.MANAGE_LINK_PLACEHOLDER + "intake/",
+        )
+    ])
+
+
+def queue_intake_needs_review(intake):
+    """A safety answer asks for a clinician: the front desk is told which visit (never the answer)."""
+    outbox.queue([_staff_message(
+        intake, STAFF_INTAKE_REVIEW, f"Needs clinician review: {intake.reference}",
+        "A patient's answers to the safety questions before their treatment need a clinician's review before the visit. "
+        "The patient was told that someone will call them before the visit.",
+    )])
+
+
+def queue_intake_call_patient(intake):
+    """The clinician reviewed the intake and asks the front desk to call the patient before the visit."""
+    outbox.queue([_staff_message(
+        intake, STAFF_INTAKE_CALL, f"Please call the patient: {intake.reference}",
+        "The clinician reviewed this patient's forms and asks you to call the patient before the visit.",
+    )])
+
+
 # --- Composing --------------------------------------------------------------
 
 
@@ -280,7 +311,7 @@ def _staff_message(record, kind, subject, change):
     context = {"reference": record.reference, "change": change, "admin_url": settings.SITE_URL + record.get_admin_url()}
     return OutboxMessage(
         kind=kind,
-        appointment=record if isinstance(record, Appointment) else None,
+        appointment=record if isinstance(record, Appointment) else record.appointment if isinstance(record, Intake) else None,
         to=settings.FRONT_DESK_EMAIL,
         subject=subject,
         body=_render("appointments/email/staff_alert.txt", context),

@@ -4,7 +4,7 @@ the error pages need when everything else is down."""
 import ipaddress
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 from clinic.client_ip import is_internal
 
@@ -78,4 +78,28 @@ def staff_two_factor(app_configs, **kwargs):
             hint="Remove STAFF_TWO_FACTOR_REQUIRED from the environment (it is on by default); only `make run` turns it off.",
             id="clinic.W004",
         )]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def intake_keys(app_configs, **kwargs):
+    """Intake answers are sealed with INTAKE_KEYS (clinic.encryption): without a working key patients
+    cannot fill in their forms online (the intake pages say so and ask them to come early)."""
+    from cryptography.fernet import Fernet
+
+    if not settings.INTAKE_KEYS:
+        return [Error(
+            "INTAKE_KEYS is not set: intake answers cannot be sealed, so online intake is switched off.",
+            hint="Put a key made by `manage.py rotate_intake_key --new-key` in INTAKE_KEYS or in the file INTAKE_KEYS_FILE, "
+            "and keep a copy apart from the database backups.",
+            id="clinic.E010",
+        )]
+    for key in settings.INTAKE_KEYS:
+        try:
+            Fernet(key)
+        except ValueError:
+            return [Error(
+                "INTAKE_KEYS holds a value that is not a Fernet key (44 characters of url-safe base64).",
+                hint="Make one with `manage.py rotate_intake_key --new-key`.", id="clinic.E011",
+            )]
     return []

@@ -2,6 +2,8 @@
 
 FRONT_DESK = "Front desk"
 CONTENT_EDITORS = "Content editors"
+# Linked to a provider (Provider.staff_user): their own schedule, their patients' intake and its review.
+CLINICIANS = "Clinicians"
 
 
 def grant_model_permissions(apps, group_name, app_label, model_names, actions=("view", "add", "change", "delete")):

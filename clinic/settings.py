@@ -346,6 +346,16 @@ OTP_TOTP_ISSUER = urlsplit(SITE_URL).hostname or "Practice website"
 # Where new-booking alerts for the front desk go (a reference and an admin link only).
 FRONT_DESK_EMAIL = env_str("FRONT_DESK_EMAIL")
 
+# Keys that seal intake answers (clinic.encryption), newest first; comma-separated in INTAKE_KEYS,
+# or one per line in the file INTAKE_KEYS_FILE (readable by the app only). Never in the database,
+# never in its backups: keep a copy apart (README, "Intake answers and their keys").
+INTAKE_KEYS = env_list("INTAKE_KEYS")
+if not INTAKE_KEYS and env_str("INTAKE_KEYS_FILE"):
+    try:
+        INTAKE_KEYS = [line.strip() for line in Path(env_str("INTAKE_KEYS_FILE")).read_text().splitlines() if line.strip()]
+    except OSError as error:
+        raise ImproperlyConfigured(f"INTAKE_KEYS_FILE cannot be read: {error.strerror}.") from None
+
 # How long practice details, hours and announcements stay cached at most.
 # Saving any of them in the admin clears the cache at once.
 SITE_CONTENT_CACHE_SECONDS = env_int("SITE_CONTENT_CACHE_SECONDS", 300)

@@ -9,5 +9,5 @@ superusers only). The admin only calls `appointments.booking` and
 `appointments.telehealth` to change appointments and requests."""
 
 from appointments.admin import (  # noqa: F401  registers each ModelAdmin
-    appointment, audit_trail, estimates, help_request, insurance, outbox, patients, schedule, telehealth,
+    appointment, audit_trail, estimates, help_request, insurance, intake, outbox, patients, schedule, telehealth,
 )

@@ -5,6 +5,7 @@ from appointments.models.booking_settings import BookingSettings
 from appointments.models.estimate import EstimateItem, GoodFaithEstimate, new_link_nonce
 from appointments.models.help_request import HelpRequest
 from appointments.models.insurance import InsurancePlan
+from appointments.models.intake import ConsentSignature, Intake, ScreeningQuestion, TreatmentConsent
 from appointments.models.list_view import PatientListView, PatientListViewRow
 from appointments.models.outbox import OutboxMessage
 from appointments.models.patient import CONTACT_FIELDS, Patient, PatientContact, insert_without_patient_values, validate_date_of_birth
@@ -13,7 +14,8 @@ from appointments.models.telehealth import TelehealthPage, TelehealthRequest
 from clinic.us_states import US_STATES
 
 __all__ = [
-    "CONTACT_FIELDS", "REFERENCE_ALPHABET", "US_STATES", "Appointment", "BookingSettings", "EstimateItem", "GoodFaithEstimate",
+    "CONTACT_FIELDS", "REFERENCE_ALPHABET", "US_STATES", "Appointment", "BookingSettings", "ConsentSignature", "EstimateItem",
+    "GoodFaithEstimate", "Intake", "ScreeningQuestion", "TreatmentConsent",
     "HelpRequest", "InsurancePlan", "OutboxMessage",
     "Patient", "PatientContact", "PatientListView", "PatientListViewRow", "TelehealthPage", "TelehealthRequest", "TimeOff", "VisitType", "WorkingHours",
     "hash_token", "insert_without_patient_values", "new_link_nonce", "new_reference", "validate_date_of_birth",

@@ -73,6 +73,13 @@ class BookingSettings(SingleRowModel):
         "is booked, so no two visits share a room. A visit can have its own link instead (on the appointment). Patients "
         "only see the link once their appointment is confirmed.",
     )
+    intake_answers_kept_days = models.PositiveIntegerField(
+        "keep intake answers (days after the visit)", default=30, db_default=30,
+        validators=[MinValueValidator(1, "At least 1 day: the clinician needs the answers at the visit."), at_most(3650, "ten years")],
+        help_text="The patient's online intake answers are deleted this many days after the visit (the chart is the record "
+        "of truth: copy what the clinician needs into it). The record that intake was completed and reviewed, and any signed "
+        "consent, stay. 1 to 3650.",
+    )
     requires_confirmation = models.BooleanField(
         "front desk confirms bookings",
         default=True,

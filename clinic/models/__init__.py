@@ -475,6 +475,12 @@ class Provider(models.Model):
     is_active = models.BooleanField(
         "active", default=True, help_text="Untick when someone leaves: they disappear from the site but their history stays."
     )
+    staff_user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="provider",
+        verbose_name="staff sign-in",
+        help_text="The clinician's own sign-in to the admin (in the “Clinicians” group): they then see their own schedule "
+        "and their patients' intake forms. Leave empty for someone who does not sign in.",
+    )
     order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers are listed first on the team page.")
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,0 +1,317 @@
+"""Every change to a visit's intake, each made by one function here:
+
+- `open_intake`: the patient opens their forms (through the manage link): the intake is made;
+- `save_section`: a section's answers, saved (sealed) as the patient moves on; the treatment's
+  safety answers are checked, and a visit whose answers need a clinician is marked and the front
+  desk alerted (a reference and a link only); consent is signed in its section;
+- `record_review`: a clinician's decision (OK to proceed, or call the patient);
+- `send_intake_link`: the front desk emails the patient the way to their forms again;
+- `purge_answers`: answers older than the practice keeps them are deleted, the record stays.
+
+Which sections a visit has (`sections_for`): new-patient forms (registration, health, medicines,
+pregnancy and implants, pain) the first time; a short follow-up check (PEG) once the patient has
+filled them in for an earlier visit; the treatment's safety questions; and consent to sign when
+there is a consent the patient has not signed yet (the treatment's current version; telehealth
+for a video visit).
+
+The answers are sealed (clinic.encryption) and opened only here (`answers_of`): never in a log
+line, an email, an address or a cache. Callers turn `IntakeClosed` and `IntakeRefused` into messages.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from appointments import consent, notifications
+from appointments.forms.intake import (
+    FOLLOW_UP_SECTIONS,
+    NEW_PATIENT_SECTIONS,
+    ConsentForm,
+    InsuranceForm,
+    ScreeningForm,
+    SectionForm,
+    answer_in_forms,
+)
+from appointments.models import Appointment, BookingSettings, ConsentSignature, Intake, ScreeningQuestion, TreatmentConsent
+from clinic import encryption
+
+CLOSED = "These forms are closed: the visit is over or cancelled. If you have a question, please call us."
+NOT_AVAILABLE = (
+    "Our online forms are not available at the moment. Please arrive 15 minutes before your visit to fill them in at the "
+    "office."
+)
+
+
+class IntakeClosed(Exception):
+    """The visit is cancelled or over (or forms cannot be sealed): nothing more is saved online."""
+
+    def __init__(self, message: str = CLOSED):
+        super().__init__(message)
+        self.message = message
+
+
+class IntakeRefused(Exception):
+    """A change staff asked for that is not allowed."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# --- Which sections ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsentToSign:
+    """A consent the patient is asked to sign: a treatment's version, or the telehealth consent."""
+
+    kind: str
+    title: str
+    paragraphs: tuple[str, ...]
+    treatment_consent: TreatmentConsent | None = None
+    telehealth_version: str = ""
+
+
+def kind_for(appointment: Appointment) -> str:
+    """New-patient forms, unless this patient filled them in for an earlier visit."""
+    earlier = Intake.objects.filter(
+        appointment__patient_id=appointment.patient_id, kind=Intake.Kind.NEW_PATIENT, completed_at__isnull=False,
+    ).exclude(appointment_id=appointment.pk)
+    if appointment.patient_id is not None and earlier.exists():
+        return Intake.Kind.FOLLOW_UP
+    return Intake.Kind.NEW_PATIENT
+
+
+def screening_questions(appointment: Appointment) -> list[ScreeningQuestion]:
+    """The treatment's safety questions asked now (none for a visit without a treatment page)."""
+    service_id = appointment.visit_type.service_id
+    if service_id is None:
+        return []
+    return list(ScreeningQuestion.objects.filter(service_id=service_id, is_active=True))
+
+
+def questions_to_ask(appointment: Appointment, intake: Intake, answers: dict) -> list[ScreeningQuestion]:
+    """The safety questions on the screening page: a new patient is not asked again what their forms asked."""
+    questions = screening_questions(appointment)
+    if intake.kind != Intake.Kind.NEW_PATIENT:
+        return questions
+    return [question for question in questions if not question.key or answer_in_forms(question.key, answers) is None]
+
+
+def consents_to_sign(appointment: Appointment, intake: Intake) -> list[ConsentToSign]:
+    """The treatment's current consent unless this patient has signed that version already (for
+    another visit), and the telehealth consent for a video visit."""
+    wanted = []
+    current = TreatmentConsent.current_for(appointment.visit_type.service_id)
+    if current is not None:
+        signed_before = ConsentSignature.objects.filter(
+            treatment_consent=current, intake__appointment__patient_id=appointment.patient_id,
+        ).exclude(intake=intake)
+        if appointment.patient_id is None or not signed_before.exists():
+            wanted.append(ConsentToSign(
+                ConsentSignature.Kind.TREATMENT, f"Consent to {current.service.title.lower()} (version {current.version})",
+                tuple(current.paragraphs), treatment_consent=current,
+            ))
+    if appointment.modality == Appointment.Modality.VIDEO:
+        version = appointment.telehealth_consent_version or consent.TELEHEALTH_CONSENT_VERSION
+        wanted.append(ConsentToSign(
+            ConsentSignature.Kind.TELEHEALTH, f"Consent to a video visit (version {version})", consent.wording(version),
+            telehealth_version=version,
+        ))
+    return wanted
+
+
+def sections_for(appointment: Appointment, intake: Intake) -> list[type[SectionForm]]:
+    """The pages of this visit's intake, in order."""
+    if intake.kind == Intake.Kind.NEW_PATIENT:
+        sections = [
+            form for form in NEW_PATIENT_SECTIONS
+            if form is not InsuranceForm or appointment.coverage == Appointment.Coverage.INSURANCE
+        ]
+    else:
+        sections = list(FOLLOW_UP_SECTIONS)
+    if screening_questions(appointment):
+        sections.append(ScreeningForm)
+    if consents_to_sign(appointment, intake) or intake.signatures.exists():
+        sections.append(ConsentForm)
+    return sections
+
+
+def next_section(intake: Intake, sections) -> type[SectionForm] | None:
+    """The first section not saved yet (None when all are)."""
+    return next((form for form in sections if form.slug not in intake.sections_done), None)
+
+
+def may_open(intake: Intake, sections, slug: str) -> bool:
+    """A section opens once every section before it is saved (the safety questions depend on the
+    answers before them); a saved section may be opened again to change it."""
+    slugs = [form.slug for form in sections]
+    if slug not in slugs:
+        return False
+    return all(earlier in intake.sections_done for earlier in slugs[: slugs.index(slug)])
+
+
+# --- Reading ----------------------------------------------------------------
+
+
+def answers_of(intake: Intake) -> dict:
+    """The patient's answers, by section slug ({} before the first section and after the purge)."""
+    return encryption.unseal(intake.sealed_answers) if intake.sealed_answers else {}
+
+
+def flagged_answers(appointment: Appointment, answers: dict) -> list[tuple[ScreeningQuestion, str]]:
+    """The safety answers that ask for a clinician's review, with the answer given."""
+    screening = answers.get(ScreeningForm.slug, {})
+    flagged = []
+    for question in screening_questions(appointment):
+        answer = screening.get(f"q{question.pk}") or (answer_in_forms(question.key, answers) if question.key else None)
+        if answer and question.needs_review(answer):
+            flagged.append((question, answer))
+    return flagged
+
+
+# --- Changes ----------------------------------------------------------------
+
+
+def _check_open(appointment: Appointment, now: datetime):
+    if not appointment.is_active or appointment.is_over(now):
+        raise IntakeClosed()
+    if not encryption.is_configured():
+        raise IntakeClosed(NOT_AVAILABLE)
+
+
+def open_intake(appointment: Appointment, *, now: datetime | None = None) -> Intake:
+    """The visit's intake, made the first time the patient opens it; IntakeClosed once the visit
+    is cancelled or over."""
+    now = now or timezone.now()
+    existing = Intake.objects.filter(appointment=appointment).first()
+    if existing is not None:
+        return existing
+    _check_open(appointment, now)
+    try:
+        with transaction.atomic():
+            return Intake.objects.create(appointment=appointment, kind=kind_for(appointment), started_at=now)
+    except IntegrityError:  # opened twice at once (two tabs): both get the one intake
+        return Intake.objects.get(appointment=appointment)
+
+
+def _locked(intake: Intake) -> Intake:
+    return Intake.objects.select_for_update().select_related("appointment__visit_type", "appointment__provider").get(pk=intake.pk)
+
+
+def save_section(intake: Intake, form: SectionForm, *, now: datetime | None = None) -> Intake:
+    """Save a valid section's answers (all or nothing), and what follows from them: the review
+    flag and its alert, the consent signatures, completion when it was the last section."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        intake = _locked(intake)
+        appointment = intake.appointment
+        _check_open(appointment, now)
+        answers = answers_of(intake)
+        answers[form.slug] = form.answers()
+        if form.slug == ConsentForm.slug:
+            _sign(intake, appointment, form.cleaned_data["signed_name"], now)
+        if form.slug not in intake.sections_done:
+            intake.sections_done = [*intake.sections_done, form.slug]
+        flagged = flagged_answers(appointment, answers)
+        flagged_ids = sorted(question.pk for question, _ in flagged)
+        reviewed_ids = answers.get("_reviewed_flags")
+        if flagged and intake.review in (Intake.Review.NOT_NEEDED,) or (
+            flagged and intake.review in (Intake.Review.OK, Intake.Review.CALL) and flagged_ids != reviewed_ids
+        ):
+            intake.review = Intake.Review.NEEDS_REVIEW
+            notifications.queue_intake_needs_review(intake)
+        elif not flagged and intake.review == Intake.Review.NEEDS_REVIEW:
+            intake.review = Intake.Review.NOT_NEEDED  # the patient corrected the answer before anyone reviewed it
+        intake.flagged_count = len(flagged)
+        answers["_flags"] = flagged_ids
+        intake.sealed_answers = encryption.seal(answers)
+        if intake.completed_at is None and next_section(intake, sections_for(appointment, intake)) is None:
+            intake.completed_at = now
+        intake.save()
+    return intake
+
+
+def _sign(intake: Intake, appointment: Appointment, signed_name: str, now: datetime):
+    """Record each consent still to sign, once (a second save of the section changes nothing signed)."""
+    already = set(intake.signatures.values_list("kind", flat=True))
+    for wanted in consents_to_sign(appointment, intake):
+        if wanted.kind in already:
+            continue
+        ConsentSignature.objects.create(
+            intake=intake, kind=wanted.kind, treatment_consent=wanted.treatment_consent,
+            telehealth_version=wanted.telehealth_version, signed_name=signed_name, signed_at=now,
+        )
+
+
+REVIEW_DECISIONS = (Intake.Review.OK, Intake.Review.CALL)
+
+
+def record_review(intake: Intake, decision: str, user, *, now: datetime | None = None) -> Intake:
+    """A clinician's decision on an intake: OK to proceed, or call the patient first (the front
+    desk is alerted, with a reference and a link only). Allowed once the patient has started."""
+    now = now or timezone.now()
+    if decision not in REVIEW_DECISIONS:
+        raise IntakeRefused("Choose “OK to proceed” or “call the patient”.")
+    with transaction.atomic():
+        intake = _locked(intake)
+        if intake.answers_purged_at is not None:
+            raise IntakeRefused("The answers of this intake were deleted after the visit: there is nothing left to review.")
+        if not intake.sections_done:
+            raise IntakeRefused("The patient has not answered anything yet.")
+        answers = answers_of(intake)
+        answers["_reviewed_flags"] = answers.get("_flags", [])
+        intake.sealed_answers = encryption.seal(answers)
+        intake.review = decision
+        intake.reviewed_by = user
+        intake.reviewed_at = now
+        intake.save()
+        if decision == Intake.Review.CALL:
+            notifications.queue_intake_call_patient(intake)
+    return intake
+
+
+def send_intake_link(appointment: Appointment, *, now: datetime | None = None) -> Appointment:
+    """Email the patient the way to their forms again (the front desk's “resend”)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().select_related("provider", "visit_type").get(pk=appointment.pk)
+        if not appointment.is_active or appointment.is_over(now):
+            raise IntakeRefused("Only requested or confirmed visits that are not over yet get the link to their forms.")
+        intake = Intake.objects.filter(appointment=appointment).first()
+        if intake is not None and intake.is_complete:
+            raise IntakeRefused(f"The forms for {appointment.reference} are complete already: nothing to send.")
+        notifications.queue_intake_link(appointment)
+    return appointment
+
+
+def purge_answers(*, now: datetime | None = None, settings: BookingSettings | None = None) -> int:
+    """Delete the answers of visits that ended more than the practice's retention time ago
+    (`BookingSettings.intake_answers_kept_days`); the intake's record (complete, reviewed, by whom,
+    when) and its consent signatures stay. Returns how many were purged; a second run purges none."""
+    now = now or timezone.now()
+    settings = settings or BookingSettings.load(fresh=True)
+    before = now - timedelta(days=settings.intake_answers_kept_days)
+    return Intake.objects.filter(appointment__ends_at__lt=before, answers_purged_at__isnull=True).update(
+        sealed_answers="", answers_purged_at=now, updated_at=now,
+    )
+
+
+# --- Status, as staff see it ------------------------------------------------
+
+NOT_STARTED = "Not started"
+
+
+def status_text(intake: Intake | None, sections_count: int | None = None) -> str:
+    """Where a visit's intake stands, in words: not started, in progress, complete, needs review
+    (or the clinician's decision). Never what any answer was."""
+    if intake is None or not intake.sections_done:
+        return NOT_STARTED
+    if intake.review:
+        return intake.get_review_display()
+    if intake.is_complete:
+        return "Complete"
+    done = len(intake.sections_done)
+    return f"In progress ({done} of {sections_count})" if sections_count else "In progress"

@@ -1,0 +1,121 @@
+"""appointments.intake: which sections a visit has, saving them (sealed), the review flag, consent, purge."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from appointments import intake as intakes
+from appointments.forms.intake import ConsentForm, MedicinesForm, ProgressForm
+from appointments.models import ConsentSignature, Intake, OutboxMessage, ScreeningQuestion, TreatmentConsent
+from clinic import encryption
+from tests.factories import make_appointment, make_provider, make_service, make_visit_type, set_booking_settings
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dry_needling():
+    service = make_service(title="Dry needling", slug="dry-needling")
+    ScreeningQuestion.objects.create(
+        service=service, question="Do you take a medicine that thins your blood?", reason="Needles can cause bleeding.",
+        key="blood_thinners", order=1,
+    )
+    ScreeningQuestion.objects.create(
+        service=service, question="Are you afraid of needles?", reason="We can go slowly and stop at any time.", order=2,
+    )
+    TreatmentConsent.objects.create(service=service, text="Dry needling uses thin needles.\n\nYou may stop at any time.",
+                                    published_at=timezone.now())
+    provider = make_provider()
+    return make_visit_type(providers=[provider], name="Dry needling session", service=service)
+
+
+def medicines(appointment, blood_thinners="no"):
+    form = MedicinesForm({"medicines": "none", "blood_thinners": blood_thinners, "blood_thinner_names": "apixaban 5 mg"},
+                         appointment=appointment)
+    assert form.is_valid(), form.errors
+    return form
+
+
+def test_it_gives_a_new_patient_the_forms_then_screening_then_consent(dry_needling):
+    appointment = make_appointment(visit_type=dry_needling, is_new_patient=True)
+    intake = intakes.open_intake(appointment)
+    slugs = [form.slug for form in intakes.sections_for(appointment, intake)]
+    assert intake.kind == Intake.Kind.NEW_PATIENT
+    assert slugs == ["contacts", "doctors", "history", "medicines", "pregnancy-devices", "pain", "screening", "consent"]
+
+
+def test_it_seals_the_answers_and_flags_a_blood_thinner_once(dry_needling):
+    appointment = make_appointment(visit_type=dry_needling)
+    intake = intakes.open_intake(appointment)
+    intakes.save_section(intake, medicines(appointment, "yes"))
+    intake.refresh_from_db()
+    assert intake.review == Intake.Review.NEEDS_REVIEW
+    assert intake.flagged_count == 1
+    assert "apixaban" not in intake.sealed_answers
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sealed_answers FROM appointments_intake")
+        assert "apixaban" not in cursor.fetchone()[0]
+    assert intakes.answers_of(intake)["medicines"]["blood_thinner_names"] == "apixaban 5 mg"
+    assert OutboxMessage.objects.filter(kind="staff_intake_review").count() == 1
+    intakes.save_section(intake, medicines(appointment, "yes"))
+    assert OutboxMessage.objects.filter(kind="staff_intake_review").count() == 1
+    alert = OutboxMessage.objects.get(kind="staff_intake_review")
+    assert "apixaban" not in alert.body and appointment.last_name not in alert.body
+
+
+def test_it_asks_a_new_patient_only_what_the_forms_did_not(dry_needling):
+    appointment = make_appointment(visit_type=dry_needling)
+    intake = intakes.save_section(intakes.open_intake(appointment), medicines(appointment))
+    asked = intakes.questions_to_ask(appointment, intake, intakes.answers_of(intake))
+    assert [question.question for question in asked] == ["Are you afraid of needles?"]
+
+
+def test_it_signs_the_consent_and_completes(dry_needling):
+    appointment = make_appointment(visit_type=dry_needling)
+    intake = intakes.open_intake(appointment)
+    intake.sections_done = ["contacts", "doctors", "history", "medicines", "pregnancy-devices", "pain", "screening"]
+    intake.save()
+    form = ConsentForm({"signed_name": f"{appointment.first_name} {appointment.last_name}", "agree": "on"}, appointment=appointment)
+    assert form.is_valid(), form.errors
+    intake = intakes.save_section(intake, form)
+    assert intake.is_complete
+    signature = ConsentSignature.objects.get(intake=intake)
+    assert signature.treatment_consent.version == 1
+
+
+def test_it_gives_the_follow_up_check_once_forms_are_on_file(dry_needling):
+    first = make_appointment(visit_type=dry_needling, starts_at=timezone.now() + timedelta(days=2))
+    Intake.objects.create(appointment=first, kind=Intake.Kind.NEW_PATIENT, completed_at=timezone.now())
+    second = make_appointment(visit_type=dry_needling, starts_at=timezone.now() + timedelta(days=9), patient=first.patient,
+                              first_name=first.first_name, last_name=first.last_name, email=first.email)
+    intake = intakes.open_intake(second)
+    assert intake.kind == Intake.Kind.FOLLOW_UP
+    assert [form.slug for form in intakes.sections_for(second, intake)][0] == ProgressForm.slug
+
+
+def test_it_refuses_a_cancelled_visit(dry_needling):
+    appointment = make_appointment(visit_type=dry_needling, status="cancelled")
+    with pytest.raises(intakes.IntakeClosed):
+        intakes.open_intake(appointment)
+
+
+def test_purge_removes_old_answers_keeps_the_record_and_changes_nothing_twice(dry_needling):
+    set_booking_settings(intake_answers_kept_days=30)
+    appointment = make_appointment(visit_type=dry_needling)
+    intake = intakes.open_intake(appointment)
+    intakes.save_section(intake, medicines(appointment, "yes"))
+    later = appointment.ends_at + timedelta(days=31)
+    assert intakes.purge_answers(now=later) == 1
+    intake.refresh_from_db()
+    assert intake.sealed_answers == "" and intake.answers_purged_at == later
+    assert intake.review == Intake.Review.NEEDS_REVIEW and intake.sections_done == ["medicines"]
+    assert intakes.purge_answers(now=later + timedelta(days=1)) == 0
+
+
+def test_a_key_that_is_not_configured_opens_nothing(settings):
+    sealed = encryption.seal({"a": 1})
+    settings.INTAKE_KEYS = [encryption.new_key()]
+    with pytest.raises(encryption.CannotOpen):
+        encryption.unseal(sealed)
