@@ -3,7 +3,8 @@ without HTTP: visits, free times to book, and the time that cannot be booked, in
 
 A column holds, in time order, from the day's first opening (office or provider) to its
 last closing:
-- each visit that is not cancelled (time, patient, visit type, place, status);
+- each visit that is not cancelled (time, patient, visit type, place, status, where its intake
+  forms stand);
 - each stretch of free time, with every start time staff may book in it: the office open,
   the provider working, not away and free for the whole visit, from now on (staff rules:
   `booking.why_staff_cannot_book`; notice, horizon and the online time grid do not apply,
@@ -211,9 +212,9 @@ def load_calendar(providers: list[Provider], days: list[date], visit_type: Visit
     rows = (
         Appointment.objects.exclude(status=Appointment.Status.CANCELLED)
         .filter(provider_id__in=provider_ids, starts_at__lt=window_end, ends_at__gt=window_start)
-        .select_related("visit_type")
+        .select_related("visit_type", "intake")
         .only("pk", "reference", "provider_id", "patient_id", "starts_at", "ends_at", "first_name", "last_name", "status", "modality",
-              "visit_type__name")
+              "visit_type__name", "intake__id", "intake__sections_done", "intake__review", "intake__completed_at")
         .order_by("starts_at")
     )
     for visit in rows:

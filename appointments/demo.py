@@ -1,10 +1,21 @@
-"""Demo schedules, visit types with self-pay prices, and insurance plans for the demo practice."""
+"""Demo schedules, visit types with self-pay prices, insurance plans, and the treatments' safety
+questions and consent texts for the demo practice."""
 
 from datetime import time
 
 from decimal import Decimal
 
-from appointments.models import BookingSettings, EstimateItem, InsurancePlan, TelehealthPage, VisitType, WorkingHours
+from appointments import intake
+from appointments.models import (
+    BookingSettings,
+    EstimateItem,
+    InsurancePlan,
+    ScreeningQuestion,
+    TelehealthPage,
+    TreatmentConsent,
+    VisitType,
+    WorkingHours,
+)
 from clinic.models import Provider
 from services.models import Service
 
@@ -121,6 +132,77 @@ TELEHEALTH_PAGE = {
 }
 
 
+# Per treatment (services.Service slug): question, why we ask, the answer a clinician reviews, the
+# new-patient forms' question it stands for (appointments.models.intake.FORM_QUESTIONS).
+SCREENING_QUESTIONS = {
+    "dry-needling": [
+        ("Do you take a medicine that thins your blood, such as warfarin, apixaban, rivaroxaban, clopidogrel or a daily aspirin?",
+         "Needles can cause more bleeding or bruising in people who take blood thinners.", "yes", "blood_thinners"),
+        ("Do you have a bleeding or clotting disorder, such as haemophilia?",
+         "A bleeding disorder changes whether and how needles can be used safely.", "yes", "bleeding_disorder"),
+        ("Are you pregnant, or could you be?",
+         "Some points are not needled in pregnancy; your clinician plans the treatment with you.", "yes", "pregnancy"),
+        ("Are you very afraid of needles, or have you fainted with needles before?",
+         "We can take it slowly, treat you lying down, and stop at any time.", "yes", ""),
+        ("Do you have a pacemaker or a heart defibrillator?",
+         "Your clinician may add a mild electrical current to the needles, which is not used with these devices.",
+         "yes", "pacemaker"),
+    ],
+    "trigger-point-injections": [
+        ("Have you ever had a reaction to a local anaesthetic, such as lidocaine (the numbing medicine dentists use)?",
+         "The injection contains a local anaesthetic: a past reaction changes what we inject.", "yes",
+         "local_anaesthetic_allergy"),
+        ("Do you take a medicine that thins your blood, such as warfarin, apixaban, rivaroxaban, clopidogrel or a daily aspirin?",
+         "Injections can cause more bleeding or bruising in people who take blood thinners.", "yes", "blood_thinners"),
+    ],
+}
+SAMPLE_CONSENT_NOTE = (
+    "This is a sample text written for the demo practice. It is not legal or medical advice: the practice's counsel and "
+    "its medical director must review and adapt it before patients are asked to sign it."
+)
+CONSENT_TEXTS = {
+    "dry-needling": (
+        "Dry needling means placing thin, sterile, single-use needles into tight bands of muscle (trigger points) to "
+        "relax them and ease pain. No medicine is injected. Your clinician may add a mild electrical current to some "
+        "needles; they will tell you first.\n\n"
+        "Common effects: soreness or an ache for a day or two, small bruises, and feeling tired afterwards. Less common: "
+        "bleeding, feeling faint, or a short flare of your pain. Rare but serious: an infection, a broken needle, or a "
+        "needle near the chest wall letting air into the space around a lung (a collapsed lung), which needs urgent care.\n\n"
+        "Other choices include exercise and stretching, manual therapy, medicines and injections; you may choose not to "
+        "be treated. Tell your clinician if you take a blood thinner, have a bleeding disorder, are or could be pregnant, "
+        "have a pacemaker or another implanted device, or are afraid of needles.\n\n"
+        "You can ask questions at any time, and stop the treatment at any time, for any reason.\n\n"
+        + SAMPLE_CONSENT_NOTE
+    ),
+    "trigger-point-injections": (
+        "A trigger point injection places a small amount of local anaesthetic (such as lidocaine), sometimes with a "
+        "steroid, into a tight, painful band of muscle, to ease the pain and help the muscle relax.\n\n"
+        "Common effects: soreness or numbness where the needle went in for a few hours or days, and small bruises. Less "
+        "common: bleeding, feeling faint, or a short flare of pain; with a steroid, a flushed face or higher blood sugar "
+        "for a day or two. Rare but serious: an infection, an allergic reaction to the medicine, or a needle near the "
+        "chest wall letting air into the space around a lung (a collapsed lung), which needs urgent care.\n\n"
+        "Other choices include exercise and stretching, manual therapy, dry needling and medicines; you may choose not "
+        "to be treated. Tell your clinician about any allergy (especially to local anaesthetics), a blood thinner, or a "
+        "pregnancy.\n\n"
+        "You can ask questions at any time, and stop the treatment at any time, for any reason.\n\n"
+        + SAMPLE_CONSENT_NOTE
+    ),
+}
+
+
+def load_demo_screening():
+    """The treatments' safety questions and a published consent, for treatments that have none."""
+    for service in Service.objects.filter(slug__in=[*SCREENING_QUESTIONS, *CONSENT_TEXTS]):
+        if not service.screening_questions.exists():
+            ScreeningQuestion.objects.bulk_create(
+                ScreeningQuestion(service=service, question=question, reason=reason, review_when=review_when, key=key,
+                                  order=order)
+                for order, (question, reason, review_when, key) in enumerate(SCREENING_QUESTIONS.get(service.slug, ()), start=1)
+            )
+        if service.slug in CONSENT_TEXTS and not service.consent_versions.exists():
+            intake.publish_consent(TreatmentConsent.objects.create(service=service, text=CONSENT_TEXTS[service.slug]))
+
+
 def load_demo_booking(today=None):
     """Create what is missing; never change what staff edited."""
     settings = BookingSettings.load(fresh=True)
@@ -161,6 +243,7 @@ def load_demo_booking(today=None):
             for order, (code_type, code, description, quantity, charge) in enumerate(items)
         )
     load_demo_insurance_plans()
+    load_demo_screening()
 
 
 def load_demo_insurance_plans():

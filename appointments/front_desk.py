@@ -2,18 +2,20 @@
 waits for someone to act, read in a fixed number of queries."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import groupby
 
 from django.utils import timezone
 
-from appointments.models import Appointment, TelehealthRequest
+from appointments.models import Appointment, Intake, TelehealthRequest
 from clinic.hours import day_window
 from clinic.phone import display_phone
 from clinic.roles import FRONT_DESK
 
 # The start page lists the first few of each; its links lead to the whole list.
 LISTED = 10
+# Visits whose intake needs a clinician's review are listed this many days ahead.
+REVIEW_DAYS_AHEAD = 7
 
 
 @dataclass
@@ -23,6 +25,8 @@ class StartPage:
     to_confirm_count: int
     to_call: list[TelehealthRequest]
     to_call_count: int
+    # Visits of the coming days whose forms need a clinician (their reference and time: never why).
+    to_review: list[Intake]
 
 
 def runs_the_front_desk(user) -> bool:
@@ -53,4 +57,11 @@ def start_page(now: datetime) -> StartPage:
         to_confirm_count=requested.count(),
         to_call=calls,
         to_call_count=to_call.count(),
+        to_review=list(
+            Intake.objects.needing_review()
+            .filter(appointment__starts_at__gte=now, appointment__starts_at__lt=today_ends + timedelta(days=REVIEW_DAYS_AHEAD))
+            .exclude(appointment__status=Appointment.Status.CANCELLED)
+            .select_related("appointment__provider")
+            .order_by("appointment__starts_at")[:LISTED]
+        ),
     )

@@ -5,6 +5,7 @@
   safety answers are checked, and a visit whose answers need a clinician is marked and the front
   desk alerted (a reference and a link only); consent is signed in its section;
 - `record_review`: a clinician's decision (OK to proceed, or call the patient);
+- `publish_consent`: a treatment's consent version is published (patients sign it from then on);
 - `send_intake_link`: the front desk emails the patient the way to their forms again;
 - `purge_answers`: answers older than the practice keeps them are deleted, the record stays.
 
@@ -156,6 +157,15 @@ def may_open(intake: Intake, sections, slug: str) -> bool:
 # --- Reading ----------------------------------------------------------------
 
 
+def intake_of(appointment: Appointment) -> Intake | None:
+    """The visit's intake if the patient has opened their forms (no query when it was loaded with
+    the visit: `select_related("intake")`)."""
+    try:
+        return appointment.intake
+    except Intake.DoesNotExist:
+        return None
+
+
 def answers_of(intake: Intake) -> dict:
     """The patient's answers, by section slug ({} before the first section and after the purge)."""
     return encryption.unseal(intake.sealed_answers) if intake.sealed_answers else {}
@@ -262,6 +272,8 @@ def record_review(intake: Intake, decision: str, user, *, now: datetime | None =
         if not intake.sections_done:
             raise IntakeRefused("The patient has not answered anything yet.")
         answers = answers_of(intake)
+        if intake.review == decision and answers.get("_reviewed_flags") == answers.get("_flags", []):
+            return intake  # pressed twice (or by two clinicians): recorded once, the front desk alerted once
         answers["_reviewed_flags"] = answers.get("_flags", [])
         intake.sealed_answers = encryption.seal(answers)
         intake.review = decision
@@ -271,6 +283,21 @@ def record_review(intake: Intake, decision: str, user, *, now: datetime | None =
         if decision == Intake.Review.CALL:
             notifications.queue_intake_call_patient(intake)
     return intake
+
+
+def publish_consent(treatment_consent: TreatmentConsent, *, now: datetime | None = None) -> TreatmentConsent:
+    """Publish a version of a treatment's consent: patients are asked to sign it from now on (the
+    newest published version is the one asked for), and it can no longer be changed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        treatment_consent = TreatmentConsent.objects.select_for_update().select_related("service").get(pk=treatment_consent.pk)
+        if treatment_consent.published_at is not None:
+            raise IntakeRefused(f"{treatment_consent} is published already.")
+        if not treatment_consent.paragraphs:
+            raise IntakeRefused(f"{treatment_consent} has no text: write it before publishing.")
+        treatment_consent.published_at = now
+        treatment_consent.save(update_fields=["published_at"])
+    return treatment_consent
 
 
 def send_intake_link(appointment: Appointment, *, now: datetime | None = None) -> Appointment:

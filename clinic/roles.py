@@ -12,6 +12,13 @@ def grant_model_permissions(apps, group_name, app_label, model_names, actions=("
     Permissions are normally created after all migrations have run, so they are
     created here first for the app in question.
     """
+    codenames = [f"{action}_{model}" for model in model_names for action in actions]
+    grant_permissions(apps, group_name, app_label, codenames)
+
+
+def grant_permissions(apps, group_name, app_label, codenames):
+    """Give a group permissions of an app by codename (models' own and custom ones, e.g.
+    "view_intake_answers"), for use inside a data migration."""
     from django.apps import apps as global_apps
     from django.contrib.auth.management import create_permissions
 
@@ -20,6 +27,5 @@ def grant_model_permissions(apps, group_name, app_label, model_names, actions=("
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _ = Group.objects.get_or_create(name=group_name)
-    codenames = [f"{action}_{model}" for model in model_names for action in actions]
     permissions = Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
     group.permissions.add(*permissions)

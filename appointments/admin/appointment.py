@@ -18,7 +18,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from auditlog.signals import accessed
 
-from appointments import booking, consent, estimates, patients, telehealth
+from appointments import booking, clinicians, consent, estimates, patients, telehealth
+from appointments.admin.appointment_intake import IntakeOnAppointmentAdmin
 from appointments.admin.calendar import calendar_view
 from appointments.admin.daily_actions import DailyActionsAdmin, warn_if_no_way_to_join
 from appointments.admin.patient_record import PatientRecordAdmin
@@ -258,14 +259,15 @@ class DayScheduleForm(forms.Form):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(DailyActionsAdmin, PatientRecordAdmin):
+class AppointmentAdmin(IntakeOnAppointmentAdmin, DailyActionsAdmin, PatientRecordAdmin):
     formfield_overrides = FRIENDLY_FIELDS
     form = AppointmentForm
     # Status and patient first, after the time: the two columns a receptionist scans (fits 1280 px).
-    list_display = ["when", "patient_name", "status_display", "provider", "visit", "reference"]
+    # The intake column says where the forms stand, never an answer.
+    list_display = ["when", "patient_name", "status_display", "provider", "visit", "intake_status", "reference"]
     list_display_links = ["when", "reference"]
     list_filter = [WhenFilter, "status", "provider", "visit_type", "modality", "coverage"]
-    list_select_related = ["provider", "visit_type"]
+    list_select_related = ["provider", "visit_type", "intake"]
     search_fields = ["=reference", "last_name", "first_name", "email", "phone"]
     search_help_text = ("Search by first or last name (accents optional), any part of the phone number, date of birth "
                         "(e.g. 03/27/1958 or 1958-03-27), reference or email.")
@@ -274,7 +276,11 @@ class AppointmentAdmin(DailyActionsAdmin, PatientRecordAdmin):
     # Half Django's 100: each row is rendered in Python, and the first page is the one opened all day (`make bench`).
     list_per_page = 50
     audited_list_page, audited_list_rows = "Appointment list", "appointments"
-    actions = ["confirm", "cancel", "mark_completed", "mark_no_show", "send_new_manage_link"]
+    actions = ["confirm", "cancel", "mark_completed", "mark_no_show", "send_new_manage_link", "resend_intake_link"]
+
+    def get_queryset(self, request):
+        # A clinician sees their own provider's visits only (appointments.clinicians).
+        return clinicians.appointments_seen_by(request.user, super().get_queryset(request))
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -572,6 +578,7 @@ class AppointmentAdmin(DailyActionsAdmin, PatientRecordAdmin):
         )
         if provider is not None:
             appointments = appointments.filter(provider=provider)
+        appointments = clinicians.appointments_seen_by(request.user, appointments)
         for appointment in appointments:
             appointment.phone_display = display_phone(appointment.phone)
         # The address's date and provider are in the page's name: only the path is kept (appointments.audit).

@@ -3,7 +3,8 @@
 *List pages viewed* shows each showing of a page that listed patients (who, when, which page,
 how many rows; the rows on its own page). *Audit trail for this patient* gathers, newest
 first, every django-auditlog entry of the patient's record, appointments, telehealth
-requests, good faith estimates and the requests for help that name one of their visits,
+requests, good faith estimates, their visits' intakes (each summary shown) and the requests
+for help that name one of their visits,
 and every list page that showed any of them. Neither page shows a patient's details: only
 references and record numbers, so reading the trail is not itself a look at the record."""
 
@@ -24,6 +25,7 @@ from appointments.models import (
     Appointment,
     GoodFaithEstimate,
     HelpRequest,
+    Intake,
     Patient,
     PatientListView,
     PatientListViewRow,
@@ -148,10 +150,12 @@ def patient_trail(patient) -> tuple[list[TrailEntry], bool]:
     estimates = list(GoodFaithEstimate.objects.filter(appointment__patient=patient).values_list("pk", flat=True))
     # A request for help is linkable when it quotes one of the patient's visit references.
     help_requests = list(HelpRequest.objects.filter(visit_reference__in=list(appointments.values())).values_list("pk", flat=True))
+    # Their visits' intakes: each showing of an intake summary is an access entry of the intake.
+    intakes = list(Intake.objects.filter(appointment__patient=patient).values_list("pk", flat=True))
 
-    types = ContentType.objects.get_for_models(Patient, Appointment, TelehealthRequest, GoodFaithEstimate, HelpRequest)
+    types = ContentType.objects.get_for_models(Patient, Appointment, TelehealthRequest, GoodFaithEstimate, HelpRequest, Intake)
     ids_of = {Patient: [patient.pk], Appointment: list(appointments), TelehealthRequest: requests,
-              GoodFaithEstimate: estimates, HelpRequest: help_requests}
+              GoodFaithEstimate: estimates, HelpRequest: help_requests, Intake: intakes}
     about_them = Q(pk__in=[])
     for model, ids in ids_of.items():
         if ids:

@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from appointments import calendar
+from appointments import calendar, clinicians
 from appointments.audit import record_list_view
 from appointments.models import VisitType
 from clinic.models import Provider
@@ -82,11 +82,17 @@ def calendar_view(model_admin, request):
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
     form, chosen = choices_from(request)
-    if chosen["visit_type"] is None:
+    books = model_admin.has_add_permission(request)
+    if chosen["visit_type"] is None and books:
         chosen["visit_type"] = calendar.default_visit_type()
+    if not books:
+        # Free times open the booking form: only for those who book (not clinicians).
+        chosen["visit_type"], chosen["visit_is_default"] = None, True
     view, day = chosen["view"], chosen["day"]
     days = calendar.days_shown(view, day)
     providers = chosen["providers"] or list(Provider.objects.active().order_by("order", "name"))
+    # A clinician's calendar is their own column (none when their sign-in is not linked to a provider).
+    providers = clinicians.providers_seen_by(request.user, providers)
     step = timedelta(days=1 if view == calendar.DAY else 7)
     if view == calendar.DAY:
         title = f"Calendar, {date_format(day, 'l, F j, Y')}"
@@ -106,6 +112,7 @@ def calendar_view(model_admin, request):
         "days": [(shown, address(chosen, view=calendar.DAY, day=shown.day)) for shown in loaded],
         "providers": providers,
         "visit_type": chosen["visit_type"],
+        "books": books,
         "visit_is_default": chosen["visit_is_default"],
         "modality": calendar.modality_for(chosen["visit_type"]) if chosen["visit_type"] else "",
         "previous_query": address(chosen, day=day - step),

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
-from appointments import patients, search
+from appointments import clinicians, patients, search
 from appointments.admin.patient_record import PatientRecordAdmin
 from appointments.admin.audit_trail import patient_audit_trail_url
 from appointments.models import Appointment, BookingSettings, Patient
@@ -99,7 +99,8 @@ class PatientAdmin(PatientRecordAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request):
-        return patients.with_counts(super().get_queryset(request))
+        # A clinician sees the records of their own patients only (appointments.clinicians).
+        return patients.with_counts(clinicians.patients_seen_by(request.user, super().get_queryset(request)))
 
     def get_search_results(self, request, queryset, search_term):
         return search.search_patients(queryset, search_term), False

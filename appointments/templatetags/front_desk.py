@@ -23,7 +23,9 @@ def front_desk_start(context):
     # The page lists patients: the audit trail records who saw which (appointments.audit).
     record_list_view(
         request, "Front desk start page",
-        appointments=[*(visit for _, visits in page.today for visit in visits), *page.to_confirm], telehealth_requests=page.to_call,
+        appointments=[*(visit for _, visits in page.today for visit in visits), *page.to_confirm,
+                      *(intake.appointment for intake in page.to_review)],
+        telehealth_requests=page.to_call,
     )
     return {
         "shown": True,
@@ -34,5 +36,7 @@ def front_desk_start(context):
         "to_confirm_url": reverse("admin:appointments_appointment_changelist") + f"?status__exact={Appointment.Status.REQUESTED}",
         "to_call_url": reverse("admin:appointments_telehealthrequest_changelist"),
         "may_see_requests": user.has_perm("appointments.view_telehealthrequest"),
+        "may_see_intakes": user.has_perm("appointments.view_intake"),
+        "intakes_to_review_url": reverse("admin:appointments_intake_changelist") + "?status=needs_review",
         "statuses": TelehealthRequest.Status,
     }

@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.admin.widgets import AdminTimeWidget
@@ -441,10 +442,27 @@ class ProviderAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "slug", "credentials", "role", "bio", "languages", "npi"]}),
         ("Photo", {"fields": ["photo", "photo_alt"]}),
         ("On the site", {"fields": ["offers_telehealth", "is_active", "order"]}),
+        ("Staff sign-in", {
+            "fields": ["staff_user"],
+            "description": "A clinician who signs in to the admin (their user is in the “Clinicians” group) is linked "
+            "here to their provider: they then see only this provider's schedule and these patients' intake forms. "
+            "Only superusers, who manage sign-ins, change it.",
+        }),
     ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("licences")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Linking a sign-in decides whose patients' health answers it reads: the superusers' decision, as
+        # sign-ins and their groups are (content editors keep the team page, not access to records).
+        fixed = list(super().get_readonly_fields(request, obj))
+        return fixed if request.user.is_superuser else [*fixed, "staff_user"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "staff_user":
+            kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="licensed in")
     def licensed_in(self, obj):

@@ -20,14 +20,17 @@ from clinic.models import (
     Provider,
     ProviderLicence,
 )
-from clinic.roles import CONTENT_EDITORS, FRONT_DESK
+from clinic.roles import CLINICIANS, CONTENT_EDITORS, FRONT_DESK
 
 DEMO_PASSWORD = "demo-clinic-2026"  # noqa: S105  published demo sign-in, only with --demo-logins (local trials)
 DEMO_LOGINS = [
     ("admin", None, True),
     ("editor", CONTENT_EDITORS, False),
     ("frontdesk", FRONT_DESK, False),
+    ("clinician", CLINICIANS, False),
 ]
+# The demo clinician's sign-in is linked to this provider: they see her schedule and her patients' intake.
+DEMO_CLINICIAN = ("clinician", "dana-whitfield")
 
 
 class Command(BaseCommand):
@@ -40,7 +43,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--demo-logins",
             action="store_true",
-            help=f"Also create staff logins admin, editor and frontdesk with the password {DEMO_PASSWORD!r}. "
+            help=f"Also create staff logins admin, editor, frontdesk and clinician (linked to Dana Whitfield) with the "
+            f"password {DEMO_PASSWORD!r}. "
             "For local trials only, never on a public server.",
         )
 
@@ -141,11 +145,17 @@ class Command(BaseCommand):
             if made:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
-                if group_name:
-                    user.groups.add(Group.objects.get(name=group_name))
+                # The Clinicians group comes with the appointments app's migrations.
+                group = Group.objects.filter(name=group_name).first() if group_name else None
+                if group is not None:
+                    user.groups.add(group)
+        username, provider_slug = DEMO_CLINICIAN
+        clinician = User.objects.filter(username=username, provider__isnull=True).first()
+        if clinician is not None:
+            Provider.objects.filter(slug=provider_slug, staff_user__isnull=True).update(staff_user=clinician)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Staff sign-in at /admin/: admin (everything), editor (content editor) or "
-                f"frontdesk (front desk), password {DEMO_PASSWORD}"
+                f"Staff sign-in at /admin/: admin (everything), editor (content editor), frontdesk (front desk) or "
+                f"clinician (Dana Whitfield's schedule and patients' intake), password {DEMO_PASSWORD}"
             )
         )
