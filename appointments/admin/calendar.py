@@ -93,6 +93,8 @@ def calendar_view(model_admin, request):
     providers = chosen["providers"] or list(Provider.objects.active().order_by("order", "name"))
     # A clinician's calendar is their own column (none when their sign-in is not linked to a provider).
     providers = clinicians.providers_seen_by(request.user, providers)
+    if clinicians.sees_own_patients_only(request.user):
+        form.fields["provider"].queryset = Provider.objects.filter(staff_user=request.user)
     step = timedelta(days=1 if view == calendar.DAY else 7)
     if view == calendar.DAY:
         title = f"Calendar, {date_format(day, 'l, F j, Y')}"

@@ -104,14 +104,13 @@ class IntakeAdmin(admin.ModelAdmin):
     list_per_page = 50
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("appointment__provider", "appointment__visit_type").annotate(
-            # Visits that need a clinician come first.
-            review_order=Case(When(review=Intake.Review.NEEDS_REVIEW, then=Value(0)), default=Value(1), output_field=IntegerField()),
-        )
+        queryset = super().get_queryset(request).select_related("appointment__provider", "appointment__visit_type")
         return clinicians.intakes_seen_by(request.user, queryset)
 
     def get_ordering(self, request):
-        return ["review_order", "appointment__starts_at", "pk"]
+        # Visits that need a clinician come first, then by the visit's time.
+        needs_review_first = Case(When(review=Intake.Review.NEEDS_REVIEW, then=Value(0)), default=Value(1), output_field=IntegerField())
+        return [needs_review_first.asc(), "appointment__starts_at", "pk"]
 
     # Intakes are made by patients and changed only by appointments.intake: nobody adds,
     # edits or deletes one by hand (the answers are purged by the daily command).
