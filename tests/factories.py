@@ -533,3 +533,23 @@ def set_booking_settings(**fields):
         setattr(booking_settings, name, value)
     booking_settings.save()
     return booking_settings
+
+
+def make_filled_intake(appointment, blood_thinners="yes", address="12 Quillfeather Lane", medicines="metoprolol 25 mg",
+                       blood_thinner_names="apixaban 5 mg"):
+    """A visit's intake with the contacts (registration) and medicines (clinical) sections saved
+    through appointments.intake, as the patient's pages save them."""
+    from appointments import intake as intakes
+    from appointments.forms.intake import ContactsForm, MedicinesForm
+
+    intake = intakes.open_intake(appointment)
+    contacts = ContactsForm({
+        "address": address, "city": "Gaithersburg", "state": "MD", "zip_code": "20877", "emergency_name": "Sam Kin",
+        "emergency_relationship": "brother", "emergency_phone": "(301) 555-0123",
+    }, appointment=appointment)
+    answers = MedicinesForm({"medicines": medicines, "blood_thinners": blood_thinners, "blood_thinner_names": blood_thinner_names},
+                            appointment=appointment)
+    for form in (contacts, answers):
+        assert form.is_valid(), form.errors
+        intake = intakes.save_section(intake, form)
+    return intake

@@ -14,11 +14,19 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from appointments import intake as intakes, notifications
-from appointments.forms.intake import ConsentForm, ContactsForm, MedicinesForm
+from appointments.forms.intake import ConsentForm
 from appointments.models import Appointment, Intake, OutboxMessage, ScreeningQuestion, TreatmentConsent
 from clinic.models import Provider
 from clinic.roles import CLINICIANS, CONTENT_EDITORS, FRONT_DESK
-from tests.factories import make_appointment, make_provider, make_service, make_staff, make_visit_type, set_booking_settings
+from tests.factories import (
+    make_appointment,
+    make_filled_intake,
+    make_provider,
+    make_service,
+    make_staff,
+    make_visit_type,
+    set_booking_settings,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -64,17 +72,7 @@ def users(providers):
 
 def filled_intake(appointment, blood_thinners="yes") -> Intake:
     """An intake with the contacts (registration) and medicines (clinical) sections saved."""
-    intake = intakes.open_intake(appointment)
-    contacts = ContactsForm({
-        "address": ADDRESS, "city": "Gaithersburg", "state": "MD", "zip_code": "20877", "emergency_name": "Sam Kin",
-        "emergency_relationship": "brother", "emergency_phone": "(301) 555-0123",
-    }, appointment=appointment)
-    medicines = MedicinesForm({"medicines": MEDICINES, "blood_thinners": blood_thinners, "blood_thinner_names": BLOOD_THINNER},
-                              appointment=appointment)
-    for form in (contacts, medicines):
-        assert form.is_valid(), form.errors
-        intake = intakes.save_section(intake, form)
-    return intake
+    return make_filled_intake(appointment, blood_thinners, address=ADDRESS, medicines=MEDICINES, blood_thinner_names=BLOOD_THINNER)
 
 
 @pytest.fixture
