@@ -108,7 +108,9 @@ def consents_to_sign(appointment: Appointment, intake: Intake) -> list[ConsentTo
     if current is not None:
         signed_before = ConsentSignature.objects.filter(
             treatment_consent=current, intake__appointment__patient_id=appointment.patient_id,
-        ).exclude(intake=intake)
+        )
+        if intake.pk is not None:  # an intake not opened yet (`intake_for`) has no signature of its own
+            signed_before = signed_before.exclude(intake=intake)
         if appointment.patient_id is None or not signed_before.exists():
             wanted.append(ConsentToSign(
                 ConsentSignature.Kind.TREATMENT, f"Consent to {current.service.title.lower()} (version {current.version})",
@@ -134,7 +136,7 @@ def sections_for(appointment: Appointment, intake: Intake) -> list[type[SectionF
         sections = list(FOLLOW_UP_SECTIONS)
     if screening_questions(appointment):
         sections.append(ScreeningForm)
-    if consents_to_sign(appointment, intake) or intake.signatures.exists():
+    if consents_to_sign(appointment, intake) or (intake.pk is not None and intake.signatures.exists()):
         sections.append(ConsentForm)
     return sections
 
@@ -176,20 +178,30 @@ def flagged_answers(appointment: Appointment, answers: dict) -> list[tuple[Scree
 
 
 def _check_open(appointment: Appointment, now: datetime):
-    if not appointment.is_active or appointment.is_over(now):
+    reason = Intake.closed_reason(appointment, now)
+    if reason == Intake.VISIT_CLOSED:
         raise IntakeClosed()
-    if not encryption.is_configured():
+    if reason == Intake.NO_KEYS:
         raise IntakeClosed(NOT_AVAILABLE)
 
 
+def intake_for(appointment: Appointment, *, now: datetime | None = None) -> Intake:
+    """What the patient's pages show, changing nothing (a GET, or a mail scanner following the
+    link, makes no row): the visit's intake, or an unsaved one of the kind it will be.
+    IntakeClosed once the visit is cancelled or over, or when answers cannot be sealed."""
+    _check_open(appointment, now or timezone.now())
+    existing = Intake.objects.filter(appointment=appointment).first()
+    return existing if existing is not None else Intake(appointment=appointment, kind=kind_for(appointment))
+
+
 def open_intake(appointment: Appointment, *, now: datetime | None = None) -> Intake:
-    """The visit's intake, made the first time the patient opens it; IntakeClosed once the visit
-    is cancelled or over."""
+    """The visit's intake, made the first time the patient saves a section; IntakeClosed once the
+    visit is cancelled or over (even when it was opened before), or when answers cannot be sealed."""
     now = now or timezone.now()
+    _check_open(appointment, now)
     existing = Intake.objects.filter(appointment=appointment).first()
     if existing is not None:
         return existing
-    _check_open(appointment, now)
     try:
         with transaction.atomic():
             return Intake.objects.create(appointment=appointment, kind=kind_for(appointment), started_at=now)
@@ -299,7 +311,16 @@ def purge_answers(*, now: datetime | None = None, settings: BookingSettings | No
     )
 
 
-# --- Status, as staff see it ------------------------------------------------
+# --- Status, as the patient and staff see it --------------------------------
+
+TO_DO, STARTED, DONE = Intake.TO_DO, Intake.STARTED, Intake.DONE
+
+
+def offer_for(appointment: Appointment, *, now: datetime | None = None) -> str:
+    """What the patient's own pages and emails offer about the forms (`Intake.offer_for`): "" when
+    there are none to fill in online, else TO_DO, STARTED or DONE. Changes nothing."""
+    return Intake.offer_for(appointment, now or timezone.now())
+
 
 NOT_STARTED = "Not started"
 
