@@ -309,3 +309,18 @@ def test_the_reminder_carries_the_link_only_while_the_forms_are_incomplete(clien
     deliver_outbox()
     body = emails_to(mailoutbox, appointment)[-1].body
     assert "/intake/" not in body and "Please arrive 10 minutes early." in body
+
+
+def test_the_confirmation_page_after_booking_offers_the_forms(client, clinic):
+    from tests.factories import details_form
+    from tests.pages import BOOK_TIME, time_buttons
+
+    html = client.get(BOOK_TIME, {"visit": "dry-needling-session", "mode": "in_office"}).content.decode()
+    response = client.post("/book/details/", details_form(clinic.needling, time_buttons(html)[-1]))
+    assert response["Location"] == "/book/confirmed/"
+    appointment = Appointment.objects.get()
+    response = client.get("/book/confirmed/")
+    html = unescape(response.content.decode())
+    assert f'href="/appointments/manage/{appointment.manage_token()}/intake/">Fill in your forms' in html
+    assert "no-store" in response["Cache-Control"]
+    assert client.get(f"/appointments/manage/{appointment.manage_token()}/intake/").status_code == 200
