@@ -353,6 +353,26 @@ def _reseal_one(pk: int, sealed: str, done: Resealing):
     raise RuntimeError(f"Intake {pk} changed {RESEAL_ATTEMPTS} times while it was being sealed again: run the command again.")
 
 
+def answers_no_key_opens(*, batch_size: int = 500) -> tuple[int, list[int]]:
+    """How many intakes hold answers, and the ids of those no configured key opens (after a
+    restore, say, with the wrong key file). Reads only."""
+    stored, unopenable, last_id = 0, [], 0
+    while True:
+        batch = list(
+            Intake.objects.filter(pk__gt=last_id).exclude(sealed_answers="").order_by("pk")
+            .values_list("pk", "sealed_answers")[:batch_size]
+        )
+        if not batch:
+            return stored, unopenable
+        for pk, sealed in batch:
+            stored += 1
+            try:
+                encryption.unseal(sealed)
+            except encryption.CannotOpen:
+                unopenable.append(pk)
+        last_id = batch[-1][0]
+
+
 # --- Status, as staff see it ------------------------------------------------
 
 NOT_STARTED = "Not started"

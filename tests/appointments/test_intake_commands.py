@@ -198,3 +198,16 @@ def test_a_patient_saving_while_the_key_rotates_loses_nothing(settings, monkeypa
     answers = intakes.answers_of(Intake.objects.get(pk=intake.pk))
     assert answers["medicines"]["medicines"] == "Zyxotrel-4471, now three times daily"
     assert answers["pain"]["how_it_started"] == "Fell off a Krandlewood ladder"
+
+
+def test_check_counts_what_the_keys_open_and_changes_nothing(visits, settings):
+    before = dict(Intake.objects.values_list("pk", "sealed_answers"))
+    assert run("rotate_intake_key", "--check").strip() == "3 intake(s) hold answers; the configured keys open 3."
+
+    settings.INTAKE_KEYS = [encryption.new_key()]  # a restore with the wrong key file
+    with pytest.raises(CommandError) as refused:
+        run("rotate_intake_key", "--check")
+
+    ids = ", ".join(str(intake.pk) for intake in visits)
+    assert str(refused.value).startswith(f"3 intake(s) cannot be opened with any configured key (ids {ids})")
+    assert dict(Intake.objects.values_list("pk", "sealed_answers")) == before
