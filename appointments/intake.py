@@ -7,7 +7,8 @@
 - `record_review`: a clinician's decision (OK to proceed, or call the patient);
 - `publish_consent`: a treatment's consent version is published (patients sign it from then on);
 - `send_intake_link`: the front desk emails the patient the way to their forms again;
-- `purge_answers`: answers older than the practice keeps them are deleted, the record stays.
+- `purge_answers`: answers older than the practice keeps them are deleted, the record stays;
+- `reseal_answers`: every stored answer sealed again with the newest key (key rotation).
 
 Which sections a visit has (`sections_for`): new-patient forms (registration, health, medicines,
 pregnancy and implants, pain) the first time; a short follow-up check (PEG) once the patient has
@@ -19,7 +20,7 @@ The answers are sealed (clinic.encryption) and opened only here (`answers_of`): 
 line, an email, an address or a cache. Callers turn `IntakeClosed` and `IntakeRefused` into messages.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -109,7 +110,9 @@ def consents_to_sign(appointment: Appointment, intake: Intake) -> list[ConsentTo
     if current is not None:
         signed_before = ConsentSignature.objects.filter(
             treatment_consent=current, intake__appointment__patient_id=appointment.patient_id,
-        ).exclude(intake=intake)
+        )
+        if intake.pk is not None:  # an intake not opened yet (`intake_for`) has no signature of its own
+            signed_before = signed_before.exclude(intake=intake)
         if appointment.patient_id is None or not signed_before.exists():
             wanted.append(ConsentToSign(
                 ConsentSignature.Kind.TREATMENT, f"Consent to {current.service.title.lower()} (version {current.version})",
@@ -135,7 +138,7 @@ def sections_for(appointment: Appointment, intake: Intake) -> list[type[SectionF
         sections = list(FOLLOW_UP_SECTIONS)
     if screening_questions(appointment):
         sections.append(ScreeningForm)
-    if consents_to_sign(appointment, intake) or intake.signatures.exists():
+    if consents_to_sign(appointment, intake) or (intake.pk is not None and intake.signatures.exists()):
         sections.append(ConsentForm)
     return sections
 
@@ -186,20 +189,30 @@ def flagged_answers(appointment: Appointment, answers: dict) -> list[tuple[Scree
 
 
 def _check_open(appointment: Appointment, now: datetime):
-    if not appointment.is_active or appointment.is_over(now):
+    reason = Intake.closed_reason(appointment, now)
+    if reason == Intake.VISIT_CLOSED:
         raise IntakeClosed()
-    if not encryption.is_configured():
+    if reason == Intake.NO_KEYS:
         raise IntakeClosed(NOT_AVAILABLE)
 
 
+def intake_for(appointment: Appointment, *, now: datetime | None = None) -> Intake:
+    """What the patient's pages show, changing nothing (a GET, or a mail scanner following the
+    link, makes no row): the visit's intake, or an unsaved one of the kind it will be.
+    IntakeClosed once the visit is cancelled or over, or when answers cannot be sealed."""
+    _check_open(appointment, now or timezone.now())
+    existing = Intake.objects.filter(appointment=appointment).first()
+    return existing if existing is not None else Intake(appointment=appointment, kind=kind_for(appointment))
+
+
 def open_intake(appointment: Appointment, *, now: datetime | None = None) -> Intake:
-    """The visit's intake, made the first time the patient opens it; IntakeClosed once the visit
-    is cancelled or over."""
+    """The visit's intake, made the first time the patient saves a section; IntakeClosed once the
+    visit is cancelled or over (even when it was opened before), or when answers cannot be sealed."""
     now = now or timezone.now()
+    _check_open(appointment, now)
     existing = Intake.objects.filter(appointment=appointment).first()
     if existing is not None:
         return existing
-    _check_open(appointment, now)
     try:
         with transaction.atomic():
             return Intake.objects.create(appointment=appointment, kind=kind_for(appointment), started_at=now)
@@ -326,7 +339,88 @@ def purge_answers(*, now: datetime | None = None, settings: BookingSettings | No
     )
 
 
-# --- Status, as staff see it ------------------------------------------------
+@dataclass
+class Resealing:
+    """What `reseal_answers` did: how many intakes it sealed with the newest key, how many already
+    were, and the ids (never anything else) of those no configured key opens."""
+
+    resealed: int = 0
+    already_newest: int = 0
+    cannot_open: list[int] = field(default_factory=list)
+
+
+RESEAL_ATTEMPTS = 5
+
+
+def reseal_answers(*, batch_size: int = 200) -> Resealing:
+    """Seal every intake's answers again with the newest key (the first of INTAKE_KEYS), so that
+    the older keys can then be dropped. A batch at a time, and each row changed only if it still
+    holds what was read (UPDATE ... WHERE sealed_answers = the old value): a patient who saves a
+    section meanwhile wins, and that row is read and sealed again. Safe to run again, or twice at
+    once; the rows no key opens are left as they are and reported by id."""
+    done = Resealing()
+    last_id = 0
+    while True:
+        batch = list(
+            Intake.objects.filter(pk__gt=last_id).exclude(sealed_answers="").order_by("pk")
+            .values_list("pk", "sealed_answers")[:batch_size]
+        )
+        if not batch:
+            return done
+        for pk, sealed in batch:
+            _reseal_one(pk, sealed, done)
+        last_id = batch[-1][0]
+
+
+def _reseal_one(pk: int, sealed: str, done: Resealing):
+    for _attempt in range(RESEAL_ATTEMPTS):
+        if not sealed:  # purged meanwhile
+            return
+        if encryption.sealed_with_newest(sealed):
+            done.already_newest += 1
+            return
+        try:
+            fresh = encryption.reseal(sealed)
+        except encryption.CannotOpen:
+            done.cannot_open.append(pk)
+            return
+        if Intake.objects.filter(pk=pk, sealed_answers=sealed).update(sealed_answers=fresh):
+            done.resealed += 1
+            return
+        # The patient saved (or the purge ran) between the read and the update: read it again.
+        sealed = Intake.objects.filter(pk=pk).values_list("sealed_answers", flat=True).first() or ""
+    raise RuntimeError(f"Intake {pk} changed {RESEAL_ATTEMPTS} times while it was being sealed again: run the command again.")
+
+
+def answers_no_key_opens(*, batch_size: int = 500) -> tuple[int, list[int]]:
+    """How many intakes hold answers, and the ids of those no configured key opens (after a
+    restore, say, with the wrong key file). Reads only."""
+    stored, unopenable, last_id = 0, [], 0
+    while True:
+        batch = list(
+            Intake.objects.filter(pk__gt=last_id).exclude(sealed_answers="").order_by("pk")
+            .values_list("pk", "sealed_answers")[:batch_size]
+        )
+        if not batch:
+            return stored, unopenable
+        for pk, sealed in batch:
+            stored += 1
+            try:
+                encryption.unseal(sealed)
+            except encryption.CannotOpen:
+                unopenable.append(pk)
+        last_id = batch[-1][0]
+
+
+# --- Status, as the patient and staff see it --------------------------------
+
+TO_DO, STARTED, DONE = Intake.TO_DO, Intake.STARTED, Intake.DONE
+
+
+def offer_for(appointment: Appointment, *, now: datetime | None = None) -> str:
+    """What the patient's own pages and emails offer about the forms (`Intake.offer_for`): "" when
+    there are none to fill in online, else TO_DO, STARTED or DONE. Changes nothing."""
+    return Intake.offer_for(appointment, now or timezone.now())
 
 NOT_STARTED = "Not started"
 

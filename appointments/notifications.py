@@ -89,7 +89,7 @@ def queue_booking_received(appointment):
     )
     messages = [_patient_message(
         appointment, practice, kind, template, subject, manage_url=outbox.MANAGE_LINK_PLACEHOLDER, calendar="REQUEST",
-        soon_until=dateformat.format(changes_close_at, "g:i A \\o\\n l, F j") if soon else "",
+        soon_until=dateformat.format(changes_close_at, "g:i A \\o\\n l, F j") if soon else "", **_intake_offer(appointment),
     )]
     # Bookings the front desk made itself need no alert to the front desk.
     if appointment.source != Appointment.Source.STAFF:
@@ -113,7 +113,8 @@ def queue_confirmed(appointment):
     practice = PracticeDetails.load()
     outbox.queue([
         _patient_message(
-            appointment, practice, PATIENT_CONFIRMED, "confirmed", f"Appointment confirmed — {practice.name}", calendar="REQUEST"
+            appointment, practice, PATIENT_CONFIRMED, "confirmed", f"Appointment confirmed — {practice.name}", calendar="REQUEST",
+            **_intake_offer(appointment),
         )
     ])
 
@@ -221,7 +222,7 @@ def queue_reminder(appointment, now=None):
     outbox.queue([
         _patient_message(
             appointment, practice, PATIENT_REMINDER, "reminder", f"Reminder: your appointment {when} — {practice.name}",
-            manage_url=outbox.MANAGE_LINK_PLACEHOLDER, when=when,
+            manage_url=outbox.MANAGE_LINK_PLACEHOLDER, when=when, **_intake_offer(appointment),
         )
     ])
 
@@ -266,6 +267,14 @@ def queue_intake_call_patient(intake):
 
 
 # --- Composing --------------------------------------------------------------
+
+
+def _intake_offer(appointment) -> dict:
+    """The patient's forms, as an email offers them: `intake_url` (behind the manage link, filled in
+    when sent) while they are still to fill in online, and where they stand (`intake_offer`). Never an answer."""
+    offer = Intake.offer_for(appointment, timezone.now())
+    to_fill_in = offer in (Intake.TO_DO, Intake.STARTED)
+    return {"intake_offer": offer, "intake_url": outbox.MANAGE_LINK_PLACEHOLDER + "intake/" if to_fill_in else ""}
 
 
 def _patient_message(appointment, practice, kind, template, subject, calendar=None, **extra):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments.views import booking, estimates, help_request, insurance, manage, team, telehealth
+from appointments.views import booking, estimates, help_request, insurance, intake, manage, team, telehealth
 
 app_name = "appointments"
 
@@ -16,6 +16,10 @@ urlpatterns = [
     path("appointments/manage/<str:token>/cancel/", manage.manage_cancel, name="manage_cancel"),
     path("appointments/manage/<str:token>/reschedule/", manage.manage_reschedule, name="manage_reschedule"),
     path("appointments/manage/<str:token>/estimate/", estimates.manage_estimate, name="manage_estimate"),
+    # The patient's forms before the visit (intake, safety questions, consent): an overview, one section per page, done.
+    path("appointments/manage/<str:token>/intake/", intake.intake_overview, name="intake"),
+    path("appointments/manage/<str:token>/intake/done/", intake.intake_done, name="intake_done"),
+    path("appointments/manage/<str:token>/intake/<slug:slug>/", intake.intake_section, name="intake_section"),
     # Good faith estimates asked for without booking: the form, its thank-you page, and the estimate's own link.
     path("estimates/ask/", estimates.ask_for_estimate, name="ask_for_estimate"),
     path("estimates/ask/sent/", estimates.estimate_request_sent, name="estimate_request_sent"),

@@ -17,6 +17,7 @@ the client, is measured; a Python client would saturate a core itself and cap th
 run. Exit code 1 if any goal is missed or any request failed.
 """
 
+import base64
 import os
 import re
 import secrets
@@ -56,7 +57,8 @@ def ensure_wrk():
 def build_production_environment():
     env = dict(os.environ)
     env.pop("REDIS_URL", None)  # the bench uses its own file cache, below
-    env.update(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="127.0.0.1",
+    # A throwaway key for intake answers (clinic.encryption): the bench's database is thrown away too.
+    env.update(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), INTAKE_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(), ALLOWED_HOSTS="127.0.0.1",
                SECURE_SSL_REDIRECT="0", SITE_URL="http://127.0.0.1", DATABASE_URL=f"sqlite:///{DATABASE}", CACHE_DIR=str(CACHE_DIR),
                # gunicorn.conf.py as in production, its access log written to a file as there.
                GUNICORN_ACCESS_LOG=str(ACCESS_LOG))

@@ -44,6 +44,7 @@ Prints one summary table; exit code 1 if any figure misses its goal, 2 if someth
 needs is missing (it says what).
 """
 
+import base64
 import http.cookiejar
 import json
 import math
@@ -1080,7 +1081,8 @@ def production_env(database_url, mail, site_url):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_", "REDIS_", "EMAIL_"))}
     env.update(
         DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="0", SECURE_COOKIES="0",
-        SITE_URL=site_url, DATABASE_URL=database_url, REDIS_URL=REDIS_URL,
+        # Every server and worker of the run shares one throwaway key for intake answers, as they share the database.
+        INTAKE_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(), INTAKE_KEYS_FILE="", SITE_URL=site_url, DATABASE_URL=database_url, REDIS_URL=REDIS_URL,
         EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(mail.port),
         EMAIL_TIMEOUT="5", FRONT_DESK_EMAIL="frontdesk@loadtest.example", DEFAULT_FROM_EMAIL="clinic@loadtest.example",
         TRUSTED_PROXIES="127.0.0.1", BOOKING_RATE_LIMIT=str(RATE_LIMIT), BOOKING_RATE_WINDOW_SECONDS="600",

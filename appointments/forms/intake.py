@@ -51,7 +51,8 @@ def ticks(label, choices, help_text):
 
 def scale(label, help_text):
     return forms.ChoiceField(
-        label=label, help_text=help_text, choices=SCALE, widget=forms.RadioSelect, error_messages={"required": REQUIRED},
+        label=label, help_text=help_text, choices=SCALE, widget=forms.RadioSelect,
+        error_messages={"required": REQUIRED, "invalid_choice": "Please choose a number from 0 to 10."},
     )
 
 
@@ -74,6 +75,11 @@ class SectionForm(forms.Form):
     def __init__(self, *args, appointment=None, **kwargs):
         self.appointment = appointment
         super().__init__(*args, **kwargs)
+
+    @property
+    def scale_fields(self) -> list[str]:
+        """The 0-10 scales, which the page shows in a row."""
+        return [name for name, field in self.fields.items() if getattr(field, "choices", None) == SCALE]
 
     def answers(self) -> dict:
         """What is stored of this section: its cleaned data, as JSON."""

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic import encryption
 from clinic.validators import validate_single_line
 from services.models import Service
 
@@ -182,6 +183,32 @@ class Intake(models.Model):
     @property
     def is_complete(self) -> bool:
         return self.completed_at is not None
+
+    # Why a visit's forms cannot be filled in online now (`closed_reason`).
+    VISIT_CLOSED, NO_KEYS = "visit_closed", "no_keys"
+    # Where a visit's forms stand, as the patient's pages and emails offer them (`offer_for`).
+    TO_DO, STARTED, DONE = "to_do", "started", "done"
+
+    @classmethod
+    def closed_reason(cls, appointment, now) -> str:
+        """"" while the patient may fill in the forms online; VISIT_CLOSED once the visit is cancelled
+        or over; NO_KEYS when answers cannot be sealed (no intake keys configured)."""
+        if not appointment.is_active or appointment.is_over(now):
+            return cls.VISIT_CLOSED
+        if not encryption.is_configured():
+            return cls.NO_KEYS
+        return ""
+
+    @classmethod
+    def offer_for(cls, appointment, now) -> str:
+        """What the patient's pages and emails offer about the forms: "" when there are none to fill
+        in online (`closed_reason`), else TO_DO, STARTED or DONE. Never what an answer was."""
+        if cls.closed_reason(appointment, now):
+            return ""
+        intake = cls.objects.filter(appointment=appointment).first()
+        if intake is None or not intake.sections_done:
+            return cls.TO_DO
+        return cls.DONE if intake.is_complete else cls.STARTED
 
     @property
     def reference(self) -> str:

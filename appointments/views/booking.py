@@ -12,6 +12,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
 from appointments import antispam, booking, consent
+from appointments import intake as intakes
 from appointments.availability import booking_window
 from appointments.coverage import PLAN_NOT_TAKEN, price_text
 from appointments.booking import NEEDS_CONSULTATION, OUT_OF_STATE, AlreadyBooked, BookingRefused, SlotUnavailable
@@ -322,4 +323,7 @@ def book_confirmed(request):
         "summary": VisitSummary.of(appointment),
         "cutoff_hours": settings.cancellation_cutoff_hours,
         "soon": SoonNote.of_appointment(appointment, settings),
+        # The forms before the visit, behind the visit's manage link (this page is the booker's own, never cached).
+        "intake_offer": intakes.offer_for(appointment),
+        "intake_url": reverse("appointments:intake", kwargs={"token": appointment.manage_token()}),
     })

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from appointments import booking, estimates
+from appointments import intake as intakes
 from appointments.availability import booking_window
 from appointments.booking import BookingRefused, SlotUnavailable
 from appointments.forms.booking import NewTimeForm, WeekForm
@@ -42,6 +43,8 @@ def manage(request, token):
         # "" unless the video visit is confirmed: a requested visit never shows the link.
         "join_link": appointment.join_link(settings),
         "estimate": estimates.current_for(appointment),
+        # The forms before the visit ("" when there are none to fill in online).
+        "intake_offer": intakes.offer_for(appointment),
     })
 
 

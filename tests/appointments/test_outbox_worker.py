@@ -113,3 +113,22 @@ def test_the_worker_queues_tomorrows_reminders(clinic, mailoutbox, monkeypatch):
 
     [reminder] = mailoutbox
     assert reminder.to == [visit.email] and reminder.subject.startswith("Reminder")
+
+
+def test_the_worker_deletes_intake_answers_past_their_retention_time(clinic, mailoutbox):
+    from appointments.models import Intake
+    from clinic import encryption
+
+    set_booking_settings(intake_answers_kept_days=30)
+    long_ago = timezone.now() - timedelta(days=40)
+    old = make_appointment(visit_type=clinic.needling, provider=clinic.dana, starts_at=long_ago, status="completed")
+    recent = make_appointment(visit_type=clinic.needling, provider=clinic.dana, starts_at=at(weekday_after(3), 10))
+    for visit in (old, recent):
+        Intake.objects.create(appointment=visit, kind="new", sections_done=["pain"], sealed_answers=encryption.seal({"pain": {}}))
+    OutboxMessage.objects.create(kind="patient_confirmed", appointment=recent, to="a@example.com", subject="s", body="b")
+
+    threading.Thread(target=stop_the_worker_after_its_first_email, daemon=True).start()
+    call_command("send_outbox", "--forever", "--poll-seconds", "0.1", stdout=StringIO())
+
+    assert Intake.objects.get(appointment=old).sealed_answers == ""
+    assert Intake.objects.get(appointment=recent).sealed_answers != ""

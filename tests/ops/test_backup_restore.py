@@ -9,6 +9,7 @@ Runs on the database the suite runs on: SQLite (the TEST_SQLITE_FILE file) or Po
 import os
 import sqlite3
 import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -19,15 +20,27 @@ from django.db import connection
 from django.utils import timezone
 
 from appointments import booking, outbox, telehealth
+from appointments import intake as intakes
 from appointments.loader import load_slots, providers_for
-from appointments.models import Appointment, OutboxMessage, VisitType
-from tests.factories import MAIL_IN_MEMORY, MAIL_SERVER_DOWN, consented, deliver_outbox
+from appointments.models import Appointment, Intake, OutboxMessage, VisitType
+from clinic import encryption
+from tests.factories import (
+    INTAKE_SECRETS,
+    MAIL_IN_MEMORY,
+    MAIL_SERVER_DOWN,
+    consented,
+    deliver_outbox,
+    fill_in_intake,
+    make_appointment,
+    make_dry_needling_with_screening,
+)
 
 # Serialized rollback puts back what the migrations made after the flush (see tests/appointments/test_concurrency.py).
 # Slow: the scripts run in their own processes.
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
-OPS = Path(__file__).resolve().parents[2] / "ops"
+REPO = Path(__file__).resolve().parents[2]
+OPS = REPO / "ops"
 
 APPOINTMENT_COLUMNS = [
     "id", "reference", "status", "starts_at", "ends_at", "provider_id", "visit_type_id", "modality", "source",
@@ -274,3 +287,77 @@ def test_restore_refuses_a_database_that_already_has_tables(tmp_path):
     assert result.returncode == 1
     assert "already" in result.stderr
     assert "--clean" in result.stderr
+
+
+# --- Intake answers: sealed in the backup, opened after a restore only with their key ----------
+
+
+def readable_text_of(backup: Path) -> bytes:
+    """Everything a thief could read in a backup: a SQLite file as it is; a pg_dump archive
+    (compressed) as the SQL that pg_restore writes out of it."""
+    if connection.vendor == "sqlite":
+        return backup.read_bytes()
+    return subprocess.run(["pg_restore", "--file=-", str(backup)], capture_output=True, check=True, timeout=120).stdout  # noqa: S607  Debian's postgresql-client, as ops/ uses
+
+
+def manage_py(*arguments, database, intake_keys):
+    """manage.py in a new process on `database`, with only these intake keys."""
+    environment = {**os.environ, "DATABASE_URL": database, "INTAKE_KEYS": intake_keys, "INTAKE_KEYS_FILE": ""}
+    return subprocess.run(  # noqa: S603  this interpreter and manage.py, with the test's own arguments
+        [sys.executable, "manage.py", *arguments], cwd=REPO, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_a_backup_holds_no_intake_answer_and_a_restore_opens_them_only_with_their_key(settings, tmp_path, restored_database):
+    appointment = make_appointment(visit_type=make_dry_needling_with_screening(), last_name="Backupson-Trace")
+    intake = fill_in_intake(appointment)
+    answers = intakes.answers_of(intake)
+    its_key = ",".join(settings.INTAKE_KEYS)
+    backup = tmp_path / "clinic.backup"
+
+    run("backup-db", backup, database=database_url(connection.settings_dict))
+    dump = readable_text_of(backup)
+
+    assert b"Backupson-Trace" in dump  # what is not sealed is there to be read: the search finds text
+    assert [secret for secret in INTAKE_SECRETS if secret.encode() in dump] == []
+    target_url, connect = restored_database
+    run("restore-db", backup, target_url, database=database_url(connection.settings_dict))
+    cursor = connect().cursor()
+    placeholder = "?" if connection.vendor == "sqlite" else "%s"
+    cursor.execute(f"SELECT sealed_answers FROM appointments_intake WHERE id = {placeholder}", [intake.pk])  # noqa: S608  a placeholder
+    (restored_sealed,) = cursor.fetchone()
+    cursor.close()
+
+    # The same key opens every answer; any other opens none.
+    assert encryption.unseal(restored_sealed) == answers
+    settings.INTAKE_KEYS = [encryption.new_key()]
+    with pytest.raises(encryption.CannotOpen):
+        encryption.unseal(restored_sealed)
+    # And so says the site, run on the restored database.
+    same_key = manage_py("rotate_intake_key", "--check", database=target_url, intake_keys=its_key)
+    other_key = manage_py("rotate_intake_key", "--check", database=target_url, intake_keys=encryption.new_key())
+    assert same_key.returncode == 0, same_key.stderr
+    assert "1 intake(s) hold answers; the configured keys open 1." in same_key.stdout
+    assert other_key.returncode == 1
+    assert f"1 intake(s) cannot be opened with any configured key (ids {intake.pk})" in other_key.stderr
+    assert Intake.objects.get(pk=intake.pk).sealed_answers == restored_sealed
+
+
+def test_a_backup_is_never_written_next_to_the_intake_keys(tmp_path):
+    keys = tmp_path / "keys" / "intake.keys"
+    keys.parent.mkdir()
+    keys.write_text(encryption.new_key() + "\n")
+    environment = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict), "INTAKE_KEYS_FILE": str(keys)}
+
+    for folder in (keys.parent, keys.parent / "backups", tmp_path):
+        folder.mkdir(exist_ok=True)
+        result = subprocess.run([str(OPS / "backup-db"), str(folder / "clinic.backup")], env=environment, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 1, folder
+        assert "next to the intake keys" in result.stderr
+        assert not (folder / "clinic.backup").exists()
+
+    elsewhere = tmp_path / "backups"  # beside the keys' folder, not in it
+    elsewhere.mkdir()
+    result = subprocess.run([str(OPS / "backup-db"), str(elsewhere / "clinic.backup")], env=environment, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "keep a copy of them, apart from the backups" in result.stdout

@@ -6,7 +6,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, InterfaceError, connections
 
-from appointments import booking, outbox
+from appointments import booking, intake, outbox
 from appointments.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -15,6 +15,8 @@ logger = logging.getLogger(__name__)
 MAX_MESSAGES_PER_RUN = 5000
 # The worker queues tomorrow's reminders this often (each visit gets one, however often it runs).
 REMINDERS_EVERY_SECONDS = 60
+# And deletes intake answers past the practice's retention time this often (a no-op when there are none).
+PURGE_EVERY_SECONDS = 3600
 # After the database failed, the worker waits this long before trying it again.
 DATABASE_PAUSE_SECONDS = 5
 
@@ -23,7 +25,7 @@ class Command(BaseCommand):
     help = (
         "Send the emails waiting in the outbox, and retry failed ones whose retry time has come. "
         "With --forever it is the outbox worker: it sends each new email within about a second and "
-        "queues tomorrow's reminders every minute, until it gets SIGTERM or SIGINT. Safe to run on "
+        "queues tomorrow's reminders every minute and deletes intake answers past their retention time every hour, until it gets SIGTERM or SIGINT. Safe to run on "
         "every app server at once: each message is claimed before it is sent, so none goes out twice."
     )
 
@@ -63,13 +65,16 @@ class Command(BaseCommand):
         logger.info("Outbox worker started")
         self.stdout.write("Outbox worker started: sending queued emails every second. Stop it with SIGTERM or Ctrl-C.")
         self.stdout.flush()
-        reminders_due_at = 0.0
+        reminders_due_at = purge_due_at = 0.0
         while not stop.is_set():
             pause = poll_seconds
             try:
                 if time.monotonic() >= reminders_due_at:
                     booking.send_due_reminders()
                     reminders_due_at = time.monotonic() + REMINDERS_EVERY_SECONDS
+                if time.monotonic() >= purge_due_at:
+                    intake.purge_answers()
+                    purge_due_at = time.monotonic() + PURGE_EVERY_SECONDS
                 # After a failure the rest of the batch waits for the next round, so a worker told to
                 # stop never waits on more than one message.
                 sent = outbox.send_due(stop_after_failure=True, should_stop=stop.is_set)
