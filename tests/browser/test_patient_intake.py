@@ -1,7 +1,9 @@
 """A new patient books dry needling, opens their forms from the confirmation email and, with
 JavaScript off, answers section by section: they stop halfway, come back through the same link
 (on the next section to do, their answers kept), say yes to blood thinners and sign the consent.
-The done page tells them kindly that someone will call, and the visit needs a clinician's review.
+The done page tells them kindly that someone will call, and the visit needs a clinician's review;
+the front desk sees it, the visit's clinician opens the summary and marks it reviewed, and the
+front desk sees the change.
 axe finds nothing on any intake page at 390 and 1280 px; no page scrolls sideways or asks a third party."""
 
 import re
@@ -16,7 +18,9 @@ from playwright.sync_api import expect
 from appointments import antispam
 from appointments import intake as intakes
 from appointments.models import Appointment, BookingSettings, Intake, ScreeningQuestion, TreatmentConsent, VisitType
-from tests.factories import deliver_outbox
+from clinic.models import Provider
+from clinic.roles import CLINICIANS, FRONT_DESK
+from tests.factories import deliver_outbox, make_staff
 from tests.pages import describe, wcag_violations
 
 PHONE = {"width": 390, "height": 844}
@@ -73,7 +77,8 @@ def book_as_a_new_patient(page, live_site):
     expect(page.get_by_role("link", name="Fill in your forms")).to_be_visible()
 
 
-def test_a_new_patient_fills_in_the_forms_from_the_email_without_javascript(live_site, open_page, browser, console, settings):
+def test_a_new_patient_fills_in_the_forms_from_the_email_without_javascript(live_site, open_page, browser, console, settings,
+                                                                           sign_in):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox = []
     call_command("seed_demo", verbosity=0)
@@ -87,6 +92,7 @@ def test_a_new_patient_fills_in_the_forms_from_the_email_without_javascript(live
     ScreeningQuestion.objects.create(
         service=needling.service, order=2, question="Have you ever fainted with needles?", reason="We treat you lying down.",
     )
+    TreatmentConsent.objects.filter(service=needling.service).delete()  # the demo's, not signed by anyone
     consent = TreatmentConsent.objects.create(
         service=needling.service, published_at=timezone.now(),
         text="Dry needling puts thin needles into tight muscles.\n\nYou may feel soreness for a day or two. You may stop at any time.",
@@ -225,3 +231,25 @@ def test_a_new_patient_fills_in_the_forms_from_the_email_without_javascript(live
 
     csp = console.about_csp()
     assert csp == [], "CSP messages:\n" + "\n".join(map(str, csp))
+
+    # The front desk sees the visit needs a clinician; the visit's clinician opens the summary, the
+    # blood thinner first, and marks it reviewed; the front desk sees the change.
+    appointment = intake.appointment
+    make_staff("desk", group=FRONT_DESK)
+    Provider.objects.filter(pk=appointment.provider_id).update(staff_user=make_staff("clinician", group=CLINICIANS))
+    desk = open_page(java_script_enabled=False, viewport=DESKTOP)
+    sign_in(desk, "desk")
+    desk.goto(f"{live_site}/admin/appointments/appointment/?when=all")
+    expect(desk.locator("#result_list tbody tr", has_text=appointment.reference)).to_contain_text("Needs clinician review")
+    clinician = open_page(java_script_enabled=False, viewport=DESKTOP)
+    sign_in(clinician, "clinician")
+    clinician.goto(f"{live_site}/admin/appointments/intake/")
+    with clinician.expect_navigation():
+        clinician.get_by_role("link", name=appointment.reference).click()
+    expect(clinician.locator(".intake-flagged")).to_contain_text("Do you take a medicine that thins your blood?")
+    expect(clinician.get_by_text("Eliquis 5 mg")).to_be_visible()
+    with clinician.expect_navigation():
+        clinician.get_by_role("button", name="Reviewed: OK to proceed").click()
+    assert Intake.objects.get().review == Intake.Review.OK
+    desk.reload()
+    expect(desk.locator("#result_list tbody tr", has_text=appointment.reference)).to_contain_text("Reviewed: OK to proceed")
