@@ -232,7 +232,10 @@ def save_section(intake: Intake, form: SectionForm, *, now: datetime | None = No
         intake = _locked(intake)
         appointment = intake.appointment
         _check_open(appointment, now)
-        answers = answers_of(intake)
+        try:
+            answers = answers_of(intake)
+        except encryption.CannotOpen:  # sealed with a key this server lacks: keep them, save nothing over them
+            raise IntakeClosed(NOT_AVAILABLE) from None
         answers[form.slug] = form.answers()
         if form.slug == ConsentForm.slug:
             _sign(intake, appointment, form.cleaned_data["signed_name"], now)
@@ -284,7 +287,13 @@ def record_review(intake: Intake, decision: str, user, *, now: datetime | None =
             raise IntakeRefused("The answers of this intake were deleted after the visit: there is nothing left to review.")
         if not intake.sections_done:
             raise IntakeRefused("The patient has not answered anything yet.")
-        answers = answers_of(intake)
+        try:
+            answers = answers_of(intake)
+        except encryption.CannotOpen:
+            raise IntakeRefused(
+                "The answers cannot be opened with the keys this server has, so they cannot be reviewed here: ask whoever "
+                "runs the website to check the intake keys."
+            ) from None
         if intake.review == decision and answers.get("_reviewed_flags") == answers.get("_flags", []):
             return intake  # pressed twice (or by two clinicians): recorded once, the front desk alerted once
         answers["_reviewed_flags"] = answers.get("_flags", [])

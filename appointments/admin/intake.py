@@ -29,6 +29,7 @@ from django.views.decorators.cache import never_cache
 from appointments import clinicians, consent, intake as intakes, intake_summary
 from appointments.audit import record_list_view
 from appointments.models import ConsentSignature, Intake
+from clinic import encryption
 from clinic.admin import FilterWithDefault
 from clinic.hours import PRACTICE_TIME_ZONE, day_window
 
@@ -191,7 +192,7 @@ class IntakeAdmin(admin.ModelAdmin):
         except intakes.IntakeRefused as refusal:
             self.message_user(request, refusal.message, messages.WARNING)
         else:
-            said = f"Visit {reviewed.reference}: {reviewed.get_review_display().lower()}"
+            said = f"Visit {reviewed.reference} marked “{reviewed.get_review_display()}”"
             if reviewed.review == Intake.Review.CALL:
                 said += ". The front desk is emailed to call the patient"
             self.message_user(request, f"{said}.", messages.SUCCESS)
@@ -205,7 +206,12 @@ def summary_context(request, intake: Intake) -> dict:
     appointment = intake.appointment
     clinical, registration = may_read_clinical(user), may_read_registration(user)
     sections = intakes.sections_for(appointment, intake)
-    answers = intakes.answers_of(intake) if registration and intake.answers_purged_at is None else {}
+    answers, unreadable = {}, False
+    if registration and intake.answers_purged_at is None:
+        try:
+            answers = intakes.answers_of(intake)
+        except encryption.CannotOpen:
+            unreadable = True  # sealed with a key this server does not have: said on the page, never a server error
     shown = [section for section in intake_summary.sections_of(answers) if clinical or not section.clinical]
     flagged = [
         (question, dict(question.Answer.choices).get(answer, answer))
@@ -219,6 +225,7 @@ def summary_context(request, intake: Intake) -> dict:
         "appointment": appointment,
         "visit_time": visit_time(appointment),
         "status": intakes.status_text(intake, len(sections)),
+        "unreadable": unreadable,
         "reads_clinical": clinical,
         "reads_registration": registration,
         "flagged": flagged,

@@ -20,6 +20,7 @@ from appointments.forms.intake import ConsentForm, ScreeningForm
 from appointments.models import BookingSettings, Intake
 from appointments.views.flow import VisitSummary
 from appointments.views.manage import appointment_for
+from clinic import encryption
 
 # What the overview says it takes, by kind of intake.
 MINUTES = {Intake.Kind.NEW_PATIENT: "about 10 minutes", Intake.Kind.FOLLOW_UP: "about 2 minutes"}
@@ -106,7 +107,10 @@ def intake_section(request, token, slug):
         # Sections open in order (the safety questions depend on the answers before them).
         return redirect("appointments:intake_section", token=token, slug=intakes.next_section(intake, sections).slug)
     form_class = sections[slugs.index(slug)]
-    answers = intakes.answers_of(intake)
+    try:
+        answers = intakes.answers_of(intake)
+    except encryption.CannotOpen:
+        return _closed(request, appointment, token, intakes.IntakeClosed(intakes.NOT_AVAILABLE))
     options = {"appointment": appointment, "initial": answers.get(slug)}
     if form_class is ScreeningForm:
         options["questions"] = intakes.questions_to_ask(appointment, intake, answers)

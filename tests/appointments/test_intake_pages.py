@@ -324,3 +324,33 @@ def test_the_confirmation_page_after_booking_offers_the_forms(client, clinic):
     assert f'href="/appointments/manage/{appointment.manage_token()}/intake/">Fill in your forms' in html
     assert "no-store" in response["Cache-Control"]
     assert client.get(f"/appointments/manage/{appointment.manage_token()}/intake/").status_code == 200
+
+
+def test_answers_sealed_with_a_key_the_server_lacks_give_kind_pages_and_overwrite_nothing(client, needling, settings):
+    from appointments import intake as intakes
+    from clinic import encryption
+    from clinic.roles import CLINICIANS
+    from clinic.models import Provider
+    from tests.factories import make_staff
+
+    appointment, token = booked(needling)
+    answer_up_to(client, token, ["contacts", "doctors"])
+    row = intake_row(appointment)
+    settings.INTAKE_KEYS = [encryption.new_key()]  # e.g. restored without the key file
+
+    for address in (url(token), url(token, "history")):
+        response = client.get(address)
+        assert response.status_code == 200
+    assert "arrive 15 minutes before your visit" in unescape(client.get(url(token, "history")).content.decode())
+    response = client.post(url(token, "history"), GOOD["history"])
+    assert response.status_code == 200 and intake_row(appointment) == row
+
+    clinician = make_staff("drkey", group=CLINICIANS)
+    Provider.objects.filter(pk=appointment.provider_id).update(staff_user=clinician)
+    client.force_login(clinician)
+    intake = Intake.objects.get(appointment=appointment)
+    response = client.get(f"/admin/appointments/intake/{intake.pk}/change/")
+    assert response.status_code == 200 and "Answers cannot be opened" in response.content.decode()
+    with pytest.raises(intakes.IntakeRefused):
+        intakes.record_review(intake, Intake.Review.OK, clinician)
+    assert intake_row(appointment) == row

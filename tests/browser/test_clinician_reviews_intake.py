@@ -60,7 +60,7 @@ def test_clinician_reviews_a_flagged_intake_and_the_front_desk_sees_it(live_site
     assert clinician.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     clinician.get_by_role("button", name="Reviewed: OK to proceed").click()
 
-    expect(clinician.locator(".messagelist")).to_contain_text(f"Visit {reference}: reviewed: ok to proceed.")
+    expect(clinician.locator(".messagelist")).to_contain_text(f"Visit {reference} marked “Reviewed: OK to proceed”.")
     expect(clinician.locator(".intake-review-state")).to_contain_text("Reviewed: OK to proceed, by drdana")
     intake.refresh_from_db()
     assert intake.review == Intake.Review.OK and intake.reviewed_by.username == "drdana"
