@@ -40,6 +40,8 @@ class Migration(migrations.Migration):
                 ('reviewed_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
+                'verbose_name': 'intake form',
+                'verbose_name_plural': 'intake forms',
                 'permissions': [('view_intake_answers', "Can read patients' intake answers (clinical and registration)"), ('view_intake_registration', 'Can read the registration part of intake answers (contacts, doctors, insurance)'), ('review_intake', 'Can mark an intake reviewed (OK to proceed, or call the patient)')],
             },
         ),

@@ -171,6 +171,8 @@ class Intake(models.Model):
                 condition=Q(answers_purged_at__isnull=True) | Q(sealed_answers=""), name="intake_purged_has_no_answers",
             ),
         ]
+        verbose_name = "intake form"
+        verbose_name_plural = "intake forms"
         permissions = [
             ("view_intake_answers", "Can read patients' intake answers (clinical and registration)"),
             ("view_intake_registration", "Can read the registration part of intake answers (contacts, doctors, insurance)"),
