@@ -32,9 +32,11 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 
 setup: $(BIN)/.installed $(INTAKE_KEYS_FILE)
 
-$(INTAKE_KEYS_FILE): $(BIN)/.installed
+# Made once and never again (order-only: new requirements must not replace it, or every answer
+# sealed with it would stop opening); never overwritten, even by hand: `make` leaves an existing file.
+$(INTAKE_KEYS_FILE): | $(BIN)/.installed
 	mkdir -p $(dir $@)
-	umask 077; $(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" > $@
+	test -s $@ || { umask 077; $(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" > $@.new && mv $@.new $@; }
 
 static: setup
 	DEBUG=1 $(MANAGE) collectstatic --noinput --verbosity 0
