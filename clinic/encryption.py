@@ -52,7 +52,10 @@ def seal(data) -> str:
 
 
 def unseal(token: str):
-    """What `seal` sealed. Raises CannotOpen when no configured key opens it."""
+    """What `seal` sealed. Raises CannotOpen when no configured key opens it (none configured
+    included: a page that reads answers says they cannot be opened, it does not fail)."""
+    if not is_configured():
+        raise CannotOpen("No key is configured.")
     try:
         return json.loads(_keys().decrypt(token.encode()))
     except InvalidToken:

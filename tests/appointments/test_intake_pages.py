@@ -354,3 +354,20 @@ def test_answers_sealed_with_a_key_the_server_lacks_give_kind_pages_and_overwrit
     with pytest.raises(intakes.IntakeRefused):
         intakes.record_review(intake, Intake.Review.OK, clinician)
     assert intake_row(appointment) == row
+
+
+def test_with_no_key_at_all_the_summary_says_the_answers_cannot_be_opened(client, needling, settings):
+    from clinic.models import Provider
+    from clinic.roles import CLINICIANS, FRONT_DESK
+    from tests.factories import make_staff
+
+    appointment, token = booked(needling)
+    answer_up_to(client, token, ["contacts"])
+    settings.INTAKE_KEYS = []
+    intake = Intake.objects.get(appointment=appointment)
+    clinician = make_staff("drnokey", group=CLINICIANS)
+    Provider.objects.filter(pk=appointment.provider_id).update(staff_user=clinician)
+    for user in (clinician, make_staff("desknokey", group=FRONT_DESK)):
+        client.force_login(user)
+        response = client.get(f"/admin/appointments/intake/{intake.pk}/change/")
+        assert response.status_code == 200 and "Answers cannot be opened" in response.content.decode()
