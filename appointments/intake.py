@@ -224,6 +224,9 @@ def _locked(intake: Intake) -> Intake:
     return Intake.objects.select_for_update().select_related("appointment__visit_type", "appointment__provider").get(pk=intake.pk)
 
 
+REVIEW_DECISIONS = (Intake.Review.OK, Intake.Review.CALL)
+
+
 def save_section(intake: Intake, form: SectionForm, *, now: datetime | None = None) -> Intake:
     """Save a valid section's answers (all or nothing), and what follows from them: the review
     flag and its alert, the consent signatures, completion when it was the last section."""
@@ -236,6 +239,9 @@ def save_section(intake: Intake, form: SectionForm, *, now: datetime | None = No
             answers = answers_of(intake)
         except encryption.CannotOpen:  # sealed with a key this server lacks: keep them, save nothing over them
             raise IntakeClosed(NOT_AVAILABLE) from None
+        changed_after_review = (
+            intake.review in REVIEW_DECISIONS and form.clinical and answers.get(form.slug) != form.answers()
+        )
         answers[form.slug] = form.answers()
         if form.slug == ConsentForm.slug:
             _sign(intake, appointment, form.cleaned_data["signed_name"], now)
@@ -244,13 +250,19 @@ def save_section(intake: Intake, form: SectionForm, *, now: datetime | None = No
         flagged = flagged_answers(appointment, answers)
         flagged_ids = sorted(question.pk for question, _ in flagged)
         reviewed_ids = answers.get("_reviewed_flags")
-        if flagged and intake.review in (Intake.Review.NOT_NEEDED,) or (
-            flagged and intake.review in (Intake.Review.OK, Intake.Review.CALL) and flagged_ids != reviewed_ids
+        # Needs review: a flagged answer nobody reviewed yet; or, after a review, other flags, or any
+        # clinical answer changed (the clinician decided on what was there then: a new medicine
+        # name, a new allergy), so they look again.
+        if flagged and (
+            intake.review == Intake.Review.NOT_NEEDED
+            or intake.review in REVIEW_DECISIONS and (flagged_ids != reviewed_ids or changed_after_review)
         ):
             intake.review = Intake.Review.NEEDS_REVIEW
             notifications.queue_intake_needs_review(intake)
         elif not flagged and intake.review == Intake.Review.NEEDS_REVIEW:
-            intake.review = Intake.Review.NOT_NEEDED  # the patient corrected the answer before anyone reviewed it
+            # The patient corrected the answer before anyone reviewed it: the front desk hears so.
+            intake.review = Intake.Review.NOT_NEEDED
+            notifications.queue_intake_no_longer_needs_review(intake)
         intake.flagged_count = len(flagged)
         answers["_flags"] = flagged_ids
         intake.sealed_answers = encryption.seal(answers)
@@ -271,8 +283,6 @@ def _sign(intake: Intake, appointment: Appointment, signed_name: str, now: datet
             telehealth_version=wanted.telehealth_version, signed_name=signed_name, signed_at=now,
         )
 
-
-REVIEW_DECISIONS = (Intake.Review.OK, Intake.Review.CALL)
 
 
 def record_review(intake: Intake, decision: str, user, *, now: datetime | None = None) -> Intake:

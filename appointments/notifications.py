@@ -49,6 +49,7 @@ STAFF_CLOSURE = "staff_closure"
 PATIENT_INTAKE_LINK = "patient_intake_link"
 STAFF_INTAKE_REVIEW = "staff_intake_review"
 STAFF_INTAKE_CALL = "staff_intake_call"
+STAFF_INTAKE_REVIEW_WITHDRAWN = "staff_intake_review_withdrawn"
 
 CALENDAR_FILE_NAME = "appointment.ics"
 CALENDAR_MIMETYPE = "text/calendar"
@@ -255,6 +256,15 @@ def queue_intake_needs_review(intake):
         intake, STAFF_INTAKE_REVIEW, f"Needs clinician review: {intake.reference}",
         "A patient's answers to the safety questions before their treatment need a clinician's review before the visit. "
         "The patient was told that someone will call them before the visit.",
+    )])
+
+
+def queue_intake_no_longer_needs_review(intake):
+    """The patient changed the answer that needed a clinician before anyone reviewed it."""
+    outbox.queue([_staff_message(
+        intake, STAFF_INTAKE_REVIEW_WITHDRAWN, f"No longer needs clinician review: {intake.reference}",
+        "The patient changed their answers to the safety questions before anyone reviewed them: none needs a clinician's "
+        "review now. Nobody needs to call about it unless the clinician asks.",
     )])
 
 

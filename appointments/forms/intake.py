@@ -350,6 +350,7 @@ class ConsentForm(SectionForm):
 
     slug = "consent"
     title = "Consent"
+    clinical = False  # a signature, not a health answer (the signatures are shown to the front desk too)
     why = "Please read what you agree to before the treatment. Ask us about anything that is not clear."
 
     signed_name = Line(

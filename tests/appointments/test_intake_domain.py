@@ -119,3 +119,31 @@ def test_a_key_that_is_not_configured_opens_nothing(settings):
     settings.INTAKE_KEYS = [encryption.new_key()]
     with pytest.raises(encryption.CannotOpen):
         encryption.unseal(sealed)
+
+
+def test_a_reviewed_intake_needs_review_again_when_the_patient_changes_a_clinical_answer(dry_needling):
+    from django.contrib.auth import get_user_model
+
+    clinician = get_user_model().objects.create_user("drreview")
+    appointment = make_appointment(visit_type=dry_needling)
+    intake = intakes.save_section(intakes.open_intake(appointment), medicines(appointment, "yes"))
+    intake = intakes.record_review(intake, Intake.Review.OK, clinician)
+    intakes.save_section(intake, medicines(appointment, "yes"))  # saved again unchanged: the review stands
+    intake.refresh_from_db()
+    assert intake.review == Intake.Review.OK
+
+    changed = MedicinesForm({"medicines": "none", "blood_thinners": "yes", "blood_thinner_names": "warfarin 10 mg"},
+                            appointment=appointment)
+    assert changed.is_valid()
+    intake = intakes.save_section(intake, changed)
+    assert intake.review == Intake.Review.NEEDS_REVIEW
+    assert OutboxMessage.objects.filter(kind="staff_intake_review").count() == 2
+
+
+def test_a_flag_corrected_before_review_tells_the_front_desk(dry_needling):
+    appointment = make_appointment(visit_type=dry_needling)
+    intake = intakes.save_section(intakes.open_intake(appointment), medicines(appointment, "yes"))
+    intake = intakes.save_section(intake, medicines(appointment, "no"))
+    assert intake.review == Intake.Review.NOT_NEEDED and intake.flagged_count == 0
+    withdrawn = OutboxMessage.objects.get(kind="staff_intake_review_withdrawn")
+    assert appointment.reference in withdrawn.subject and "apixaban" not in withdrawn.body
