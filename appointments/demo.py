@@ -144,7 +144,7 @@ SCREENING_QUESTIONS = {
          "Some points are not needled in pregnancy; your clinician plans the treatment with you.", "yes", "pregnancy"),
         ("Are you very afraid of needles, or have you fainted with needles before?",
          "We can take it slowly, treat you lying down, and stop at any time.", "yes", ""),
-        ("Do you have a pacemaker or a heart defibrillator?",
+        ("Do you have a pacemaker, a heart defibrillator, or an implanted nerve or spinal cord stimulator?",
          "Your clinician may add a mild electrical current to the needles, which is not used with these devices.",
          "yes", "pacemaker"),
     ],

@@ -64,6 +64,10 @@ def sections_of(answers: dict) -> list[SectionSummary]:
         if given is None:
             continue
         form = screening_form(given) if form_class is ScreeningForm else form_class()
-        rows = [Answer(str(field.label), in_words(field, given.get(name))) for name, field in form.fields.items()]
+        # An optional question left empty is left out: the chart copy stays on one page.
+        rows = [
+            Answer(str(field.label), in_words(field, given.get(name))) for name, field in form.fields.items()
+            if field.required or given.get(name) not in (None, "") or isinstance(field, forms.MultipleChoiceField)
+        ]
         summaries.append(SectionSummary(form_class.title, form_class.clinical, rows))
     return summaries

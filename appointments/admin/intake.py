@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 
 from appointments import clinicians, consent, intake as intakes, intake_summary
 from appointments.audit import record_list_view
+from appointments.forms.intake import detail_in_forms
 from appointments.models import ConsentSignature, Intake
 from clinic import encryption
 from clinic.admin import FilterWithDefault
@@ -214,7 +215,7 @@ def summary_context(request, intake: Intake) -> dict:
             unreadable = True  # sealed with a key this server does not have: said on the page, never a server error
     shown = [section for section in intake_summary.sections_of(answers) if clinical or not section.clinical]
     flagged = [
-        (question, dict(question.Answer.choices).get(answer, answer))
+        (question, dict(question.Answer.choices).get(answer, answer), detail_in_forms(question.key, answers) if question.key else "")
         for question, answer in (intakes.flagged_answers(appointment, answers) if clinical else [])
     ]
     may_review = (

@@ -409,7 +409,24 @@ def answer_in_forms(key: str, answers: dict) -> str | None:
         "blood_thinners": medicines and medicines.get("blood_thinners"),
         "bleeding_disorder": history and ("yes" if "bleeding_disorder" in history.get("conditions", []) else "no"),
         "local_anaesthetic_allergy": medicines and ("yes" if "local_anaesthetic" in medicines.get("allergies", []) else "no"),
-        "pacemaker": body and ("yes" if "pacemaker" in body.get("devices", []) else "no"),
+        # Electrical stimulation is not used with a pacemaker, a defibrillator or an implanted stimulator.
+        "pacemaker": body and ("yes" if {"pacemaker", "stimulator"} & set(body.get("devices", [])) else "no"),
         "pregnancy": body and ("yes" if body.get("pregnancy") in ("yes", "not_sure") else "no"),
     }.get(key)
     return found or None
+
+
+# Where the patient said more about a form question a safety question stands for: shown beside
+# the flagged answer on the clinician's summary (section slug, field name).
+FORM_QUESTION_DETAILS = {
+    "blood_thinners": ("medicines", "blood_thinner_names"),
+    "bleeding_disorder": ("history", "other_conditions"),
+    "local_anaesthetic_allergy": ("medicines", "other_allergies"),
+    "pacemaker": ("pregnancy-devices", "device_details"),
+}
+
+
+def detail_in_forms(key: str, answers: dict) -> str:
+    """What the patient wrote about a form question (e.g. which blood thinner), or ""."""
+    slug, name = FORM_QUESTION_DETAILS.get(key, ("", ""))
+    return str((answers.get(slug) or {}).get(name) or "")

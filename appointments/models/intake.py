@@ -28,7 +28,7 @@ FORM_QUESTIONS = [
     ("blood_thinners", "Blood thinners (medicines section)"),
     ("bleeding_disorder", "Bleeding or clotting disorder (health section)"),
     ("local_anaesthetic_allergy", "Allergy to local anaesthetics (medicines section)"),
-    ("pacemaker", "Pacemaker or defibrillator (pregnancy and implants section)"),
+    ("pacemaker", "Pacemaker, defibrillator or implanted stimulator (pregnancy and implants section)"),
     ("pregnancy", "Pregnant or could be (pregnancy and implants section)"),
 ]
 
