@@ -6,8 +6,17 @@ import re
 from appointments.models import Intake
 from clinic.models import Provider
 from clinic.roles import CLINICIANS
-from tests.factories import TRACED_INTAKE, at, fill_in_intake, make_dry_needling_with_screening, make_practice, make_staff, \
-    make_appointment, make_office_hours, weekday_after
+from tests.factories import (
+    TRACED_INTAKE,
+    at,
+    fill_in_intake,
+    make_appointment,
+    make_dry_needling_with_screening,
+    make_office_hours,
+    make_practice,
+    make_staff,
+    weekday_after,
+)
 
 DESKTOP = {"width": 1280, "height": 900}
 
