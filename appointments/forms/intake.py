@@ -7,6 +7,7 @@ they clean (sealed) and builds the staff summary from the same forms, so a quest
 A section's `cleaned_data` must be JSON: dates are kept as text (YYYY-MM-DD).
 """
 
+import re
 from dataclasses import dataclass
 
 from django import forms
@@ -367,18 +368,26 @@ class ConsentForm(SectionForm):
         self.fields["signed_name"].widget.attrs["autocomplete"] = "name"
 
     def clean_signed_name(self):
+        """The patient's own name: their first name and every part of their last name as booked, in
+        any case, with or without accents, apostrophes and hyphens, middle names allowed."""
         name = " ".join(self.cleaned_data["signed_name"].split())
         if self.appointment is not None and name:
-            expected = f"{self.appointment.first_name} {self.appointment.last_name}"
-            if _folded(name) != _folded(expected) and not _folded(name).endswith(_folded(self.appointment.last_name)):
-                raise ValidationError(f"Please type your full name as you booked: {expected}.")
+            first, last = name_words(self.appointment.first_name), name_words(self.appointment.last_name)
+            if not set(first[:1] + last) <= set(name_words(name)):
+                expected = f"{self.appointment.first_name} {self.appointment.last_name}"
+                raise ValidationError(f"Please type your own full name, as you booked: {expected}.")
         return name
 
 
-def _folded(text: str) -> str:
+# Letters that Unicode does not split into a letter and an accent, as names are typed without them.
+UNSPLIT_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "æ": "ae", "œ": "oe", "þ": "th", "ı": "i", "ð": "d"})
+
+
+def name_words(text: str) -> list[str]:
+    """A name as comparable words: “Renée O’Hara-Łukasz” → ["renee", "ohara", "lukasz"]."""
     from appointments.models.patient import plain_text
 
-    return plain_text(text).replace(" ", "")
+    return plain_text(re.sub(r"[-‐‑–.,]", " ", text)).translate(UNSPLIT_LETTERS).split()
 
 
 @dataclass(frozen=True)

@@ -147,3 +147,16 @@ def test_a_flag_corrected_before_review_tells_the_front_desk(dry_needling):
     assert intake.review == Intake.Review.NOT_NEEDED and intake.flagged_count == 0
     withdrawn = OutboxMessage.objects.get(kind="staff_intake_review_withdrawn")
     assert appointment.reference in withdrawn.subject and "apixaban" not in withdrawn.body
+
+
+@pytest.mark.parametrize("typed, accepted", [
+    ("Renée O’Hara-Łukasz", True),
+    ("renee o'hara lukasz", True),
+    ("Renee Marie OHara Lukasz", True),
+    ("Bob O’Hara-Łukasz", False),
+    ("Renée Lukasz", False),
+])
+def test_consent_is_signed_with_the_patients_own_name_typed_as_they_can(typed, accepted):
+    appointment = make_appointment(first_name="Renée", last_name="O’Hara-Łukasz")
+    form = ConsentForm({"signed_name": typed, "agree": "on"}, appointment=appointment)
+    assert form.is_valid() == accepted, form.errors

@@ -154,7 +154,7 @@ def test_bad_screening_and_consent_answers_save_nothing(client, needling):
     row = intake_row(appointment)
     response = client.post(url(token, "consent"), {"signed_name": "Somebody Else"})
     html = unescape(response.content.decode())
-    error_next_to(html, "signed_name", f"Please type your full name as you booked: {appointment.first_name} {appointment.last_name}.")
+    error_next_to(html, "signed_name", f"Please type your own full name, as you booked: {appointment.first_name} {appointment.last_name}.")
     error_next_to(html, "agree", "Please tick the box to agree")
     assert 'value="Somebody Else"' in html
     assert "Dry needling uses thin needles in tight muscles." in html
