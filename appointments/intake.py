@@ -74,6 +74,8 @@ class ConsentToSign:
     paragraphs: tuple[str, ...]
     treatment_consent: TreatmentConsent | None = None
     telehealth_version: str = ""
+    # Said before the text: for telehealth, who the clinician is and their licence where the patient will be.
+    preface: str = ""
 
 
 def kind_for(appointment: Appointment) -> str:
@@ -122,9 +124,18 @@ def consents_to_sign(appointment: Appointment, intake: Intake) -> list[ConsentTo
         version = appointment.telehealth_consent_version or consent.TELEHEALTH_CONSENT_VERSION
         wanted.append(ConsentToSign(
             ConsentSignature.Kind.TELEHEALTH, f"Consent to a video visit (version {version})", consent.wording(version),
-            telehealth_version=version,
+            telehealth_version=version, preface=_clinician_line(appointment),
         ))
     return wanted
+
+
+def _clinician_line(appointment: Appointment) -> str:
+    """“Your clinician for this video visit is Dana Whitfield, MD, a physician (MD) licensed in Maryland.”"""
+    provider = appointment.provider
+    licence = provider.licence_in(appointment.patient_state) if appointment.patient_state else None
+    where = f", a {licence.kind} licensed in {licence.get_state_display()}" if licence else ""
+    agreed = " You agreed to this when you booked; signing here puts it in your chart." if appointment.telehealth_consent_at else ""
+    return f"Your clinician for this video visit is {provider.display_name}{where}.{agreed}"
 
 
 def sections_for(appointment: Appointment, intake: Intake) -> list[type[SectionForm]]:

@@ -371,3 +371,24 @@ def test_with_no_key_at_all_the_summary_says_the_answers_cannot_be_opened(client
         client.force_login(user)
         response = client.get(f"/admin/appointments/intake/{intake.pk}/change/")
         assert response.status_code == 200 and "Answers cannot be opened" in response.content.decode()
+
+
+def test_a_video_visit_signs_the_telehealth_consent_naming_the_clinician_and_licence(client, needling):
+    from appointments import consent
+    from tests.factories import make_licence
+
+    provider = needling.providers.get()
+    make_licence(provider, "MD")
+    appointment, token = booked(
+        needling, modality="video", patient_state="MD", telehealth_consent_at=timezone.now(),
+        telehealth_consent_version=consent.TELEHEALTH_CONSENT_VERSION,
+    )
+    answer_up_to(client, token, [slug for slug in GOOD if slug != "insurance"])
+    client.post(url(token, "screening"), {f"q{question.pk}": "no" for question in ScreeningQuestion.objects.all()})
+    html = unescape(client.get(url(token, "consent")).content.decode())
+    assert f"Your clinician for this video visit is {provider.display_name}, a physician (MD) licensed in Maryland." in html
+    assert consent.TELEHEALTH_CONSENT_TEXT[0] in html
+    response = client.post(url(token, "consent"), {"signed_name": f"{appointment.first_name} {appointment.last_name}", "agree": "on"})
+    assert response.status_code == 302
+    kinds = set(ConsentSignature.objects.filter(intake__appointment=appointment).values_list("kind", "telehealth_version"))
+    assert kinds == {("treatment", ""), ("telehealth", consent.TELEHEALTH_CONSENT_VERSION)}
