@@ -104,6 +104,7 @@ class ContactsForm(SectionForm):
     emergency_relationship = Line("How they are related to you", max_length=60, help_text="For example: wife, son, friend.")
     emergency_phone = forms.CharField(
         label="Their phone number", max_length=20, error_messages={"required": "Please give their phone number."},
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),  # not the patient's own number
     )
 
     def clean_emergency_phone(self):
@@ -117,18 +118,31 @@ class DoctorsForm(SectionForm):
     clinical = False
 
     primary_care = Line("Your primary care doctor", help_text="Their name and practice, if you have one.", max_length=200)
-    primary_care_phone = forms.CharField(label="Their phone number (if you know it)", max_length=20, required=False)
+    primary_care_phone = forms.CharField(
+        label="Their phone number (if you know it)", max_length=20, required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
     referred_by = Line(
         "Who sent you to us?", max_length=200,
         help_text="The doctor's name and practice. Leave empty if you came to us yourself.",
     )
     may_share_reports = yes_no(
-        "May we send your visit reports to these doctors?", "You can change your mind at any time by telling us.",
+        "May we send your visit reports to these doctors?",
+        "Only if you named a doctor above. You can change your mind at any time by telling us.", required=False,
     )
 
     def clean_primary_care_phone(self):
         value = self.cleaned_data["primary_care_phone"]
         return phone_or_error(value) if value else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        named = cleaned.get("primary_care") or cleaned.get("referred_by")
+        if named and not cleaned.get("may_share_reports") and "may_share_reports" not in self.errors:
+            self.add_error("may_share_reports", "Please answer this question: may we send reports to the doctors you named?")
+        if not named:
+            cleaned["may_share_reports"] = ""  # no doctor named, nobody to send a report to
+        return cleaned
 
 
 class InsuranceForm(SectionForm):
@@ -154,15 +168,18 @@ class InsuranceForm(SectionForm):
     )
     subscriber_name = Line("The plan holder's full name", help_text="Only if the plan is not yours.")
     subscriber_birth_date = forms.DateField(
-        label="The plan holder's date of birth", required=False, help_text="Only if the plan is not yours. For example 1961-04-30.",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter the date as year-month-day, e.g. 1961-04-30."},
+        label="The plan holder's date of birth", required=False,
+        help_text="Only if the plan is not yours. Month, day and year, for example 04/30/1961.",
+        input_formats=["%m/%d/%Y", "%m-%d-%Y", "%Y-%m-%d"], widget=forms.DateInput(format="%m/%d/%Y"),
+        error_messages={"invalid": "Enter the date as month/day/year, for example 04/30/1961."},
     )
 
     def clean_subscriber_birth_date(self):
         born = self.cleaned_data["subscriber_birth_date"]
-        if born and (born >= timezone.localdate() or born.year < 1900):
-            raise ValidationError("Please check the date of birth.")
+        if born and born >= timezone.localdate():
+            raise ValidationError("The plan holder's date of birth must be in the past.")
+        if born and born.year < 1900:
+            raise ValidationError("Please check the year of the plan holder's date of birth.")
         return born
 
     def clean(self):
@@ -236,7 +253,7 @@ class MedicinesForm(SectionForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("blood_thinners") == "yes" and not cleaned.get("blood_thinner_names"):
+        if cleaned.get("blood_thinners") == "yes" and not cleaned.get("blood_thinner_names") and "blood_thinner_names" not in self.errors:
             self.add_error("blood_thinner_names", "Please tell us which blood thinner you take.")
         return cleaned
 
@@ -327,7 +344,7 @@ class ProgressForm(SectionForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("changes") == "yes" and not cleaned.get("change_details"):
+        if cleaned.get("changes") == "yes" and not cleaned.get("change_details") and "change_details" not in self.errors:
             self.add_error("change_details", "Please tell us what changed.")
         return cleaned
 

@@ -160,3 +160,25 @@ def test_consent_is_signed_with_the_patients_own_name_typed_as_they_can(typed, a
     appointment = make_appointment(first_name="Renée", last_name="O’Hara-Łukasz")
     form = ConsentForm({"signed_name": typed, "agree": "on"}, appointment=appointment)
     assert form.is_valid() == accepted, form.errors
+
+
+def test_reports_are_asked_about_only_when_a_doctor_is_named():
+    from appointments.forms.intake import DoctorsForm
+
+    nobody = DoctorsForm({"primary_care": "", "referred_by": ""})
+    assert nobody.is_valid(), nobody.errors
+    named = DoctorsForm({"primary_care": "Dr Ada Quell", "referred_by": ""})
+    assert not named.is_valid() and list(named.errors) == ["may_share_reports"]
+
+
+def test_a_plan_holder_born_in_the_future_is_told_so():
+    from appointments.forms.intake import InsuranceForm
+
+    form = InsuranceForm({"plan": "Aetna", "member_id": "W1234", "subscriber": "spouse", "subscriber_name": "Sam Quell",
+                          "subscriber_birth_date": "01/02/2999"})
+    assert form.errors["subscriber_birth_date"] == ["The plan holder's date of birth must be in the past."]
+
+
+def test_a_blood_thinner_name_on_two_lines_gets_one_message():
+    form = MedicinesForm({"medicines": "none", "blood_thinners": "yes", "blood_thinner_names": "apixaban\n5 mg"})
+    assert not form.is_valid() and len(form.errors["blood_thinner_names"]) == 1
