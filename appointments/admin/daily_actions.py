@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 
 from appointments import booking
 from appointments.booking import BookingRefused, SlotUnavailable
-from appointments.models import Appointment, BookingSettings
+from appointments.models import Appointment, BookingSettings, Intake
 from clinic.hours import PRACTICE_TIME_ZONE
 
 # How many days of free times the page shows at once ("Later times" shows the next ones).
@@ -98,6 +98,19 @@ def day_from_the_address(value: str, today: date) -> date:
     return day if today <= day <= today + timedelta(days=MAX_DAYS_AHEAD) else today
 
 
+def warn_if_waiting_for_a_clinician(model_admin, request, appointment):
+    """At check-in: a safety answer in the forms that no clinician has reviewed yet, or a review that
+    asked for a call, must reach the clinician before the treatment (never what the answer was)."""
+    review = Intake.objects.filter(appointment=appointment).values_list("review", flat=True).first()
+    if review in (Intake.Review.NEEDS_REVIEW, Intake.Review.CALL):
+        model_admin.message_user(
+            request,
+            f"Before the treatment: the forms of {appointment.reference} say “{Intake.Review(review).label}”. "
+            "Tell the clinician now.",
+            messages.WARNING,
+        )
+
+
 class DailyActionsAdmin:
     """Mixed into the appointment admin: the buttons and free times on the change page, and the two addresses they post to."""
 
@@ -139,6 +152,8 @@ class DailyActionsAdmin:
             self.message_user(request, f"Appointment {appointment.reference} {chosen.done}.", messages.SUCCESS)
             appointment.refresh_from_db()
             warn_if_no_way_to_join(self, request, appointment)
+            if chosen.name == "check_in":
+                warn_if_waiting_for_a_clinician(self, request, appointment)
         return self._back_to(appointment)
 
     def move_to_free_time_view(self, request, object_id):

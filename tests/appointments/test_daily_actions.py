@@ -282,3 +282,24 @@ def test_the_time_can_be_typed_as_the_front_desk_says_it(desk_client, later_visi
         desk_client.post(page_url(later_visit), change_form_data(later_visit, starts_at_1=typed))
         later_visit.refresh_from_db()
         assert later_visit.starts_at == at(weekday_after(3), hour, minute), typed
+
+
+def test_checking_in_a_visit_whose_forms_wait_for_a_clinician_warns_the_front_desk(desk_client, visit_now):
+    from appointments.models import Intake
+
+    Intake.objects.create(appointment=visit_now, kind="new", sections_done=["medicines"], review=Intake.Review.NEEDS_REVIEW)
+
+    response = desk_client.post(action_url(visit_now, "check_in"), follow=True)
+
+    assert (f"Before the treatment: the forms of {visit_now.reference} say “Needs clinician review”. Tell the clinician now."
+            in messages_of(response))
+
+
+def test_checking_in_a_visit_with_reviewed_forms_says_nothing_more(desk_client, visit_now):
+    from appointments.models import Intake
+
+    Intake.objects.create(appointment=visit_now, kind="new", sections_done=["medicines"], review=Intake.Review.OK)
+
+    response = desk_client.post(action_url(visit_now, "check_in"), follow=True)
+
+    assert not any("Before the treatment" in message for message in messages_of(response))
