@@ -8,27 +8,17 @@ from django.utils import timezone
 
 from appointments import intake as intakes
 from appointments.forms.intake import ConsentForm, MedicinesForm, ProgressForm
-from appointments.models import ConsentSignature, Intake, OutboxMessage, ScreeningQuestion, TreatmentConsent
+from appointments.models import ConsentSignature, Intake, OutboxMessage
 from clinic import encryption
-from tests.factories import make_appointment, make_provider, make_service, make_visit_type, set_booking_settings
+from tests.factories import make_appointment, make_dry_needling_with_screening, set_booking_settings
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def dry_needling():
-    service = make_service(title="Dry needling", slug="dry-needling")
-    ScreeningQuestion.objects.create(
-        service=service, question="Do you take a medicine that thins your blood?", reason="Needles can cause bleeding.",
-        key="blood_thinners", order=1,
-    )
-    ScreeningQuestion.objects.create(
-        service=service, question="Are you afraid of needles?", reason="We can go slowly and stop at any time.", order=2,
-    )
-    TreatmentConsent.objects.create(service=service, text="Dry needling uses thin needles.\n\nYou may stop at any time.",
-                                    published_at=timezone.now())
-    provider = make_provider()
-    return make_visit_type(providers=[provider], name="Dry needling session", service=service)
+    """Dry needling's safety questions (blood thinners from the forms, needle phobia), a published consent, its visit."""
+    return make_dry_needling_with_screening()
 
 
 def medicines(appointment, blood_thinners="no"):

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from appointments import booking
 from appointments import intake as intakes
-from appointments.models import Appointment, ConsentSignature, Intake, OutboxMessage, ScreeningQuestion, TreatmentConsent
+from appointments.models import Appointment, ConsentSignature, Intake, OutboxMessage, ScreeningQuestion
 from clinic.page_cache import page_key
-from tests.factories import deliver_outbox, make_appointment, make_practice, make_provider, make_service, make_visit_type
+from tests.factories import deliver_outbox, make_appointment, make_dry_needling_with_screening, make_practice
 
 pytestmark = pytest.mark.django_db
 
@@ -45,18 +45,9 @@ BAD = {
 
 @pytest.fixture
 def needling():
+    """A practice, and dry needling with its safety questions and published consent (tests.factories)."""
     make_practice()
-    service = make_service(title="Dry needling", slug="dry-needling")
-    ScreeningQuestion.objects.create(
-        service=service, question="Do you take a medicine that thins your blood?", reason="Needles can cause bleeding.",
-        key="blood_thinners", order=1,
-    )
-    ScreeningQuestion.objects.create(
-        service=service, question="Are you afraid of needles?", reason="We can go slowly and stop at any time.", order=2,
-    )
-    TreatmentConsent.objects.create(service=service, text="Dry needling uses thin needles in tight muscles.\n\nYou may stop at any time.",
-                                    published_at=timezone.now())
-    return make_visit_type(providers=[make_provider()], name="Dry needling session", service=service)
+    return make_dry_needling_with_screening()
 
 
 def booked(visit_type, **overrides):
@@ -157,7 +148,7 @@ def test_bad_screening_and_consent_answers_save_nothing(client, needling):
     error_next_to(html, "signed_name", f"Please type your own full name, as you booked: {appointment.first_name} {appointment.last_name}.")
     error_next_to(html, "agree", "Please tick the box to agree")
     assert 'value="Somebody Else"' in html
-    assert "Dry needling uses thin needles in tight muscles." in html
+    assert "Dry needling uses thin needles." in html
     assert intake_row(appointment) == row and not ConsentSignature.objects.exists()
 
 
