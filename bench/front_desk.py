@@ -11,7 +11,10 @@ as the front desk), the median of RUNS after a warm-up:
 * the appointment list's first page: goal < 150 ms;
 * patient search by name, by part of a phone number, by date of birth: goal < 100 ms each;
 * the appointment list searched by a patient's name, all dates: the list's goal, < 150 ms;
-* the calendar's week for all providers (`admin:appointments_appointment_calendar`): goal < 150 ms.
+* the calendar's week for all providers (`admin:appointments_appointment_calendar`): goal < 150 ms;
+* the intake forms' list (where each visit's forms stand), as the front desk opens it: the list's goal;
+* one visit's intake summary, as its clinician opens it (answers opened, the showing audited): goal < 100 ms;
+* a patient saving a section of their forms (POST through their manage link: checked, sealed, saved): goal < 100 ms.
 
 Prints one line per figure as `name value goal PASS|FAIL`; exit code 1 on a miss.
 """
@@ -32,6 +35,8 @@ RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 LIST_GOAL_MS = 150
 SEARCH_GOAL_MS = 100
 CALENDAR_GOAL_MS = 150
+SUMMARY_GOAL_MS = 100
+SECTION_GOAL_MS = 100
 # The patient whose name, phone and birthday are searched for: any one of the invented ones.
 SAMPLE_PATIENT = 1234
 # Production settings when run on its own (bench/run.py passes its own); the admin's second sign-in
@@ -79,23 +84,27 @@ def prepare(database_url: str):
     return time.perf_counter() - started
 
 
-def measure(client, url) -> tuple[float, float, int]:
-    """Median server time of GET `url` and of its database queries, in milliseconds, and the number
-    of queries; the page must answer 200. The first run warms templates and caches."""
+def measure(client, url, data=None) -> tuple[float, float, int]:
+    """Median server time of GET `url` (POST `data` to it, when given) and of its database queries,
+    in milliseconds, and the number of queries; the page must answer 200 (a POST: its redirect). The
+    first run warms templates and caches."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    def request():
+        return client.get(url) if data is None else client.post(url, data)
 
     timings, database = [], []
     for run in range(RUNS + 1):
         started = time.perf_counter()
-        response = client.get(url)
+        response = request()
         elapsed = (time.perf_counter() - started) * 1000
-        if response.status_code != 200:
+        if response.status_code != (200 if data is None else 302):
             raise RuntimeError(f"{url} answered {response.status_code}")
         if run:
             timings.append(elapsed)
     with CaptureQueriesContext(connection) as queries:
-        client.get(url)
+        request()
     database = sum(float(query["time"]) for query in queries.captured_queries) * 1000
     return statistics.median(timings), database, len(queries.captured_queries)
 
@@ -126,8 +135,10 @@ def main():
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from appointments.models import Appointment, Patient
-    from clinic.roles import FRONT_DESK
+    from appointments.management.commands.bench_front_desk_data import SAMPLE_ANSWERS
+    from appointments.models import Appointment, Intake, Patient
+    from clinic.models import Provider
+    from clinic.roles import CLINICIANS, FRONT_DESK
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # the bench never emails anyone
     print(f"{engine}: {Appointment.objects.count()} appointments, {Patient.objects.count()} patients, made in {seconds:.0f} s")
@@ -156,9 +167,25 @@ def main():
          f"{reverse('admin:appointments_appointment_calendar')}?view=week&date={timezone.localdate():%Y-%m-%d}", CALENDAR_GOAL_MS),
     ]
 
+    # The forms: the front desk's list, a clinician's summary of one of their patients', a patient saving a section.
+    rows.append(("intake forms list, first page", reverse("admin:appointments_intake_changelist"), LIST_GOAL_MS))
+    intake = Intake.objects.filter(appointment__starts_at__gte=timezone.now(), appointment__status__in=Appointment.ACTIVE_STATUSES).first()
+    clinician = get_user_model().objects.create_user("bench-clinician", is_staff=True)
+    clinician.groups.add(Group.objects.get(name=CLINICIANS))
+    Provider.objects.filter(pk=intake.appointment.provider_id).update(staff_user=clinician)
+    clinician_client = Client(HTTP_HOST=client.defaults["HTTP_HOST"], secure=settings.SESSION_COOKIE_SECURE)
+    clinician_client.force_login(clinician)
+    patient_client = Client(HTTP_HOST=client.defaults["HTTP_HOST"], secure=settings.SESSION_COOKIE_SECURE)
+    section_url = reverse("appointments:intake_section", args=[intake.appointment.manage_token(), "pain"])
+
     all_passed = True
-    for name, url, goal in rows:
-        milliseconds, database, queries = measure(client, url)
+    for name, url, goal, who, data in [
+        *((name, url, goal, client, None) for name, url, goal in rows),
+        ("intake summary (clinician)", reverse("admin:appointments_intake_change", args=[intake.pk]), SUMMARY_GOAL_MS,
+         clinician_client, None),
+        ("patient saves a forms section", section_url, SECTION_GOAL_MS, patient_client, SAMPLE_ANSWERS["pain"]),
+    ]:
+        milliseconds, database, queries = measure(who, url, data)
         passed = milliseconds < goal
         all_passed &= passed
         print(f"{name:<34} {milliseconds:>7.1f} ms (goal < {goal} ms, median of {RUNS}; database {database:.0f} ms in "

@@ -3,7 +3,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from appointments.models import Appointment, Patient
+from appointments import intake as intakes
+from appointments.models import Appointment, Intake, Patient
 from clinic.models import Provider
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,11 @@ def test_the_bench_data_command_makes_the_practice_asked_for_with_no_overlaps(ca
     starts = list(Appointment.objects.values_list("provider_id", "starts_at"))
     assert len(set(starts)) == len(starts)  # slots are visit-long: a shared start is the only way to overlap
     assert {row.search_name for row in Patient.objects.all()} == {row.search_name.casefold() for row in Patient.objects.all()}
-    assert "Created 300 appointments for 3 providers and 40 patients." in capsys.readouterr().out
+    forms = Intake.objects.count()
+    assert f"Created 300 appointments for 3 providers and 40 patients, {forms} with intake forms." in capsys.readouterr().out
+    # Forms for about 70 % of the visits whose answers are still kept (here all, a year ahead), and they open.
+    assert 0 < forms < 300
+    assert intakes.answers_of(Intake.objects.first())["pain"]["strength"] == "6"
 
 
 def test_the_bench_data_command_refuses_a_database_with_appointments_unless_told_to_add():

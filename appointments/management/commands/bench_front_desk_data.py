@@ -15,7 +15,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from appointments.models import Appointment, Patient, VisitType, WorkingHours, new_reference
+from appointments.models import Appointment, BookingSettings, Intake, Patient, VisitType, WorkingHours, new_reference
+from clinic import encryption
 from appointments.models.patient import digits_of, search_name_of
 from clinic.hours import at_wall_clock
 from clinic.models import Provider
@@ -35,6 +36,21 @@ AREA_CODES = ["301", "240", "202", "410", "703", "571"]
 VISIT_MINUTES = 30
 DAY_STARTS, DAY_ENDS = time(9), time(17)
 BATCH = 2000
+# Of the visits whose intake answers are still kept (from the retention time ago on): how many have
+# forms, and of those how many wait for a clinician.
+WITH_FORMS, NEEDING_REVIEW = 0.7, 0.1
+# A new patient's answers, as the forms store them: every visit's sealed copy is this size.
+SAMPLE_ANSWERS = {
+    "contacts": {"address": "12 Quince Lane", "city": "Gaithersburg", "state": "MD", "zip_code": "20877",
+                 "emergency_name": "Sam Example", "emergency_relationship": "brother", "emergency_phone": "+13015550123"},
+    "doctors": {"primary_care": "Dr Ada Example, Oak Clinic", "primary_care_phone": "", "referred_by": "", "may_share_reports": "yes"},
+    "history": {"conditions": ["high_blood_pressure"], "surgeries": "Knee arthroscopy 2016", "other_conditions": ""},
+    "medicines": {"medicines": "Lisinopril 10 mg", "blood_thinners": "no", "blood_thinner_names": "", "allergies": [],
+                  "other_allergies": ""},
+    "pregnancy-devices": {"pregnancy": "not_applicable", "devices": [], "device_details": ""},
+    "pain": {"regions": ["low_back"], "strength": "6", "since": "3_12_months", "how_it_started": "Lifting", "better": "Heat",
+             "worse": "Sitting"},
+}
 
 
 class Command(BaseCommand):
@@ -61,13 +77,16 @@ class Command(BaseCommand):
             patients = self.patients(patient_count, randomness)
             slots = self.slots(providers, options["years"], count, randomness)
             made = self.appointments(slots, patients, visit_type, randomness)
+            forms = self.intakes(randomness)
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
             # What autovacuum would do soon after: statistics for the planner, the visibility map for index-only
             # scans. (VACUUM cannot run inside a transaction, e.g. a test's: then autovacuum does it later.)
             with connection.cursor() as cursor:
-                for table in (Patient._meta.db_table, Appointment._meta.db_table):
+                for table in (Patient._meta.db_table, Appointment._meta.db_table, Intake._meta.db_table):
                     cursor.execute(f"VACUUM ANALYZE {table}")
-        self.stdout.write(f"Created {made} appointments for {len(providers)} providers and {len(patients)} patients.")
+        self.stdout.write(
+            f"Created {made} appointments for {len(providers)} providers and {len(patients)} patients, {forms} with intake forms."
+        )
 
     def providers(self, wanted):
         """The practice's providers, and invented ones up to `wanted`, each working weekdays 9 to 17."""
@@ -153,6 +172,28 @@ class Command(BaseCommand):
             if rows[-1].status != Appointment.Status.CANCELLED:
                 rows[-1].cancelled_at = None
         Appointment.objects.bulk_create(rows, batch_size=BATCH)
+        return len(rows)
+
+    def intakes(self, randomness):
+        """Intake forms for the visits whose answers are still kept, sealed as the forms seal them
+        (when there is a key: without one the forms are off, as on a site without INTAKE_KEYS)."""
+        if not encryption.is_configured():
+            return 0
+        since = timezone.now() - timedelta(days=BookingSettings.load().intake_answers_kept_days)
+        visits = Appointment.objects.filter(ends_at__gte=since, intake__isnull=True)
+        sealed = encryption.seal(SAMPLE_ANSWERS)
+        now = timezone.now()
+        rows = []
+        for appointment_id in visits.values_list("pk", flat=True).iterator():
+            if randomness.random() >= WITH_FORMS:
+                continue
+            flagged = randomness.random() < NEEDING_REVIEW
+            rows.append(Intake(
+                appointment_id=appointment_id, kind=Intake.Kind.NEW_PATIENT, sections_done=list(SAMPLE_ANSWERS),
+                sealed_answers=sealed, flagged_count=int(flagged), review=Intake.Review.NEEDS_REVIEW if flagged else "",
+                started_at=now, completed_at=now,
+            ))
+        Intake.objects.bulk_create(rows, batch_size=BATCH)
         return len(rows)
 
     @staticmethod
