@@ -144,4 +144,7 @@ class BookingSettingsAdmin(SingleRowAdmin):
         ("Video visits", {"fields": ["video_room_template"], "description": "Video visits are offered only with clinicians "
                           "licensed where the patient will be: edit each clinician's licences on their page under Providers. "
                           "Without a video room address, staff must give each video visit its own link before confirming it."}),
+        ("Intake forms", {"fields": ["intake_answers_kept_days"], "description": "Patients' answers to their forms before a "
+                          "visit are deleted this long after it (the outbox worker checks every hour); the chart keeps what "
+                          "the clinician needs."}),
     ]
