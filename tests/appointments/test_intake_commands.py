@@ -12,6 +12,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from appointments import intake as intakes
+from appointments import intake_keys
 from appointments.forms.intake import MedicinesForm
 from appointments.models import ConsentSignature, Intake
 from clinic import encryption
@@ -191,7 +192,7 @@ def test_a_patient_saving_while_the_key_rotates_loses_nothing(settings, monkeypa
         return original_reseal(token)
 
     monkeypatch.setattr(encryption, "reseal", patient_saves_first)
-    done = intakes.reseal_answers()
+    done = intake_keys.reseal_answers()
 
     assert (done.resealed, done.already_newest, done.cannot_open) == (1, 0, [])
     settings.INTAKE_KEYS = [new]

@@ -1,7 +1,7 @@
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
-from appointments.intake import answers_no_key_opens, reseal_answers
+from appointments.intake_keys import answers_no_key_opens, reseal_answers
 from clinic import encryption
 
 
