@@ -79,9 +79,11 @@ class ConsentToSign:
 
 
 def kind_for(appointment: Appointment) -> str:
-    """New-patient forms, unless this patient filled them in for an earlier visit."""
+    """New-patient forms, unless this patient filled them in for an earlier visit (one before this
+    one: forms done first for a later treatment do not reach this visit's clinician)."""
     earlier = Intake.objects.filter(
         appointment__patient_id=appointment.patient_id, kind=Intake.Kind.NEW_PATIENT, completed_at__isnull=False,
+        appointment__starts_at__lt=appointment.starts_at,
     ).exclude(appointment_id=appointment.pk)
     if appointment.patient_id is not None and earlier.exists():
         return Intake.Kind.FOLLOW_UP

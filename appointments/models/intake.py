@@ -197,9 +197,23 @@ class Intake(models.Model):
         or over; NO_KEYS when answers cannot be sealed (no intake keys configured)."""
         if not appointment.is_active or appointment.is_over(now):
             return cls.VISIT_CLOSED
-        if not encryption.is_configured():
+        if not encryption.is_configured() or not cls.keys_open_what_is_stored():
             return cls.NO_KEYS
         return ""
+
+    @classmethod
+    def keys_open_what_is_stored(cls) -> bool:
+        """Whether the configured keys open the answers saved last (True when none are saved). A
+        server given the wrong key (a restore without its key file, a typing mistake) counts as having
+        none: it must not seal answers that nobody could open once the right key is back."""
+        latest = cls.objects.exclude(sealed_answers="").order_by("-pk").values_list("sealed_answers", flat=True).first()
+        if latest is None:
+            return True
+        try:
+            encryption.unseal(latest)
+        except encryption.CannotOpen:
+            return False
+        return True
 
     @classmethod
     def offer_for(cls, appointment, now) -> str:

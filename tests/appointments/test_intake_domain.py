@@ -172,3 +172,25 @@ def test_a_plan_holder_born_in_the_future_is_told_so():
 def test_a_blood_thinner_name_on_two_lines_gets_one_message():
     form = MedicinesForm({"medicines": "none", "blood_thinners": "yes", "blood_thinner_names": "apixaban\n5 mg"})
     assert not form.is_valid() and len(form.errors["blood_thinner_names"]) == 1
+
+
+def test_a_server_whose_keys_do_not_open_the_stored_answers_seals_nothing_new(dry_needling, settings):
+    first = make_appointment(visit_type=dry_needling)
+    intakes.save_section(intakes.open_intake(first), medicines(first))
+    right_keys = settings.INTAKE_KEYS
+    settings.INTAKE_KEYS = [encryption.new_key()]  # a restore without its key file
+    second = make_appointment(visit_type=dry_needling, starts_at=first.ends_at)
+    with pytest.raises(intakes.IntakeClosed) as closed:
+        intakes.open_intake(second)
+    assert closed.value.message == intakes.NOT_AVAILABLE
+    assert not Intake.objects.filter(appointment=second).exists()
+    settings.INTAKE_KEYS = right_keys
+    assert intakes.open_intake(second).pk is not None
+
+
+def test_forms_done_first_for_a_later_visit_do_not_make_the_earlier_one_a_follow_up(dry_needling):
+    consultation = make_appointment(visit_type=dry_needling, starts_at=timezone.now() + timedelta(days=2))
+    later = make_appointment(visit_type=dry_needling, starts_at=timezone.now() + timedelta(days=3), patient=consultation.patient,
+                             first_name=consultation.first_name, last_name=consultation.last_name, email=consultation.email)
+    Intake.objects.create(appointment=later, kind=Intake.Kind.NEW_PATIENT, completed_at=timezone.now())
+    assert intakes.open_intake(consultation).kind == Intake.Kind.NEW_PATIENT
