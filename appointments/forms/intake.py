@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
 from clinic.phone import normalise_phone
@@ -23,18 +24,33 @@ SCALE = [(str(number), str(number)) for number in range(11)]
 REQUIRED = "Please answer this question."
 
 
+def plain_length_limit(field: forms.CharField):
+    """The field's length limit, said plainly (Django's own wording counts what the patient cannot see)."""
+    field.validators = [
+        MaxLengthValidator(field.max_length, f"Please shorten this to at most {field.max_length} characters.")
+        if isinstance(validator, MaxLengthValidator) else validator
+        for validator in field.validators
+    ]
+
+
 class Line(forms.CharField):
     """One line of text: spaces trimmed, no line breaks."""
 
     def __init__(self, label, max_length=120, required=False, **kwargs):
         super().__init__(label=label, max_length=max_length, required=required, validators=[validate_single_line], **kwargs)
+        plain_length_limit(self)
 
 
 class Text(forms.CharField):
-    """A few lines of text."""
+    """A few lines of text. A line break counts as one character, as the browser's own limit counts it
+    (browsers send it as two)."""
 
     def __init__(self, label, max_length=1000, required=False, **kwargs):
         super().__init__(label=label, max_length=max_length, required=required, widget=forms.Textarea(attrs={"rows": 3}), **kwargs)
+        plain_length_limit(self)
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n")
 
 
 def yes_no(label, help_text, required=True):

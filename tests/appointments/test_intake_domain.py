@@ -194,3 +194,15 @@ def test_forms_done_first_for_a_later_visit_do_not_make_the_earlier_one_a_follow
                              first_name=consultation.first_name, last_name=consultation.last_name, email=consultation.email)
     Intake.objects.create(appointment=later, kind=Intake.Kind.NEW_PATIENT, completed_at=timezone.now())
     assert intakes.open_intake(consultation).kind == Intake.Kind.NEW_PATIENT
+
+
+def test_a_text_answer_at_the_browsers_limit_is_accepted_whatever_its_line_breaks():
+    from appointments.forms.intake import HistoryForm
+
+    typed = "\n".join(["x" * 46] * 21)  # 986 characters as the browser counts them, 20 line breaks
+    sent = typed.replace("\n", "\r\n")  # 1006 as the browser sends them
+    assert len(typed) <= 1000 < len(sent)
+    form = HistoryForm({"surgeries": sent})
+    assert form.is_valid(), form.errors
+    too_long = HistoryForm({"surgeries": "x" * 1001})
+    assert too_long.errors["surgeries"] == ["Please shorten this to at most 1000 characters."]
