@@ -270,8 +270,8 @@ def save_section(intake: Intake, form: SectionForm, *, now: datetime | None = No
             intake.review == Intake.Review.NOT_NEEDED
             or intake.review in REVIEW_DECISIONS and (flagged_ids != reviewed_ids or changed_after_review)
         ):
+            notifications.queue_intake_needs_review(intake, again=intake.review in REVIEW_DECISIONS)
             intake.review = Intake.Review.NEEDS_REVIEW
-            notifications.queue_intake_needs_review(intake)
         elif not flagged and intake.review == Intake.Review.NEEDS_REVIEW:
             # The patient corrected the answer before anyone reviewed it: the front desk hears so.
             intake.review = Intake.Review.NOT_NEEDED

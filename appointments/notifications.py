@@ -250,13 +250,18 @@ def queue_intake_link(appointment):
     ])
 
 
-def queue_intake_needs_review(intake):
-    """A safety answer asks for a clinician: the front desk is told which visit (never the answer)."""
-    outbox.queue([_staff_message(
-        intake, STAFF_INTAKE_REVIEW, f"Needs clinician review: {intake.reference}",
-        "A patient's answers to the safety questions before their treatment need a clinician's review before the visit. "
-        "The patient was told that someone will call them before the visit.",
-    )])
+def queue_intake_needs_review(intake, *, again=False):
+    """A safety answer asks for a clinician: the front desk is told which visit (never the answer);
+    `again` when the patient changed an answer after a clinician had reviewed the forms."""
+    if again:
+        subject = f"Needs clinician review again: {intake.reference}"
+        change = ("The patient changed their health answers after a clinician reviewed their forms: a clinician needs to "
+                  "look again before the visit.")
+    else:
+        subject = f"Needs clinician review: {intake.reference}"
+        change = ("A patient's answers to the safety questions before their treatment need a clinician's review before the "
+                  "visit. The patient was told that someone will call them before the visit.")
+    outbox.queue([_staff_message(intake, STAFF_INTAKE_REVIEW, subject, change)])
 
 
 def queue_intake_no_longer_needs_review(intake):

@@ -227,6 +227,7 @@ def summary_context(request, intake: Intake) -> dict:
         "visit_time": visit_time(appointment),
         "status": intakes.status_text(intake, len(sections)),
         "unreadable": unreadable,
+        "reviewer": reviewer_name(intake),
         "reads_clinical": clinical,
         "reads_registration": registration,
         "flagged": flagged,
@@ -237,6 +238,13 @@ def summary_context(request, intake: Intake) -> dict:
         "appointment_url": (reverse("admin:appointments_appointment_change", args=[appointment.pk])
                             if user.has_perm("appointments.view_appointment") else ""),
     }
+
+
+def reviewer_name(intake: Intake) -> str:
+    """Who last reviewed the forms, by name when staff have one."""
+    if intake.reviewed_by is None:
+        return "a staff member no longer listed" if intake.reviewed_at else ""
+    return intake.reviewed_by.get_full_name() or intake.reviewed_by.get_username()
 
 
 def signature_summary(signature: ConsentSignature) -> dict:

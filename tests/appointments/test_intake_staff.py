@@ -448,3 +448,16 @@ def test_seed_demo_adds_screening_consent_and_the_clinician_linked_to_dana(db):
     for slug in ("dry-needling", "trigger-point-injections"):
         [consent] = TreatmentConsent.objects.filter(service__slug=slug)
         assert consent.published_at is not None and "counsel" in consent.text and "medical director" in consent.text
+
+
+def test_the_summary_says_when_a_reviewed_intake_needs_review_again(client, users, visits):
+    from appointments.forms.intake import MedicinesForm
+
+    intake = intakes.record_review(visits["own"], Intake.Review.OK, users["clinician"])
+    changed = MedicinesForm({"medicines": MEDICINES, "blood_thinners": "yes", "blood_thinner_names": "warfarin 5 mg"},
+                            appointment=intake.appointment)
+    assert changed.is_valid()
+    intakes.save_section(intake, changed)
+    client.force_login(users["clinician"])
+    html = client.get(summary_url(intake)).content.decode()
+    assert "Needs clinician review again: the patient changed an answer after drdana reviewed the forms on" in html
