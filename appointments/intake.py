@@ -36,7 +36,9 @@ from appointments.forms.intake import (
     SectionForm,
     answer_in_forms,
 )
-from appointments.models import Appointment, BookingSettings, ConsentSignature, Intake, ScreeningQuestion, TreatmentConsent
+from appointments.models import (
+    Appointment, BookingSettings, ConsentSignature, Intake, OutboxMessage, ScreeningQuestion, TreatmentConsent,
+)
 from clinic import encryption
 
 CLOSED = "These forms are closed: the visit is over or cancelled. If you have a question, please call us."
@@ -345,6 +347,10 @@ def publish_consent(treatment_consent: TreatmentConsent, *, now: datetime | None
     return treatment_consent
 
 
+# How long after one "resend" another is refused (the patient has the email already).
+RESEND_PAUSE = timedelta(minutes=10)
+
+
 def send_intake_link(appointment: Appointment, *, now: datetime | None = None) -> Appointment:
     """Email the patient the way to their forms again (the front desk's “resend”)."""
     now = now or timezone.now()
@@ -355,6 +361,17 @@ def send_intake_link(appointment: Appointment, *, now: datetime | None = None) -
         intake = Intake.objects.filter(appointment=appointment).first()
         if intake is not None and intake.is_complete:
             raise IntakeRefused(f"The forms for {appointment.reference} are complete already: nothing to send.")
+        if Intake.closed_reason(appointment, now) == Intake.NO_KEYS:
+            raise IntakeRefused("Online forms are switched off on this site (no working intake key): ask the patient to "
+                                "arrive 15 minutes early to fill them in at the office.")
+        sent = OutboxMessage.objects.filter(
+            appointment=appointment, kind=notifications.PATIENT_INTAKE_LINK, created_at__gt=now - RESEND_PAUSE,
+        ).first()
+        if sent is not None:  # a second desk, the list action after the button: one email is enough
+            minutes = int((now - sent.created_at).total_seconds() // 60)
+            when = "a moment ago" if minutes < 1 else f"{minutes} minute{'s' if minutes != 1 else ''} ago"
+            raise IntakeRefused(f"The link to the forms of {appointment.reference} was emailed {when}: see Outbox if it has "
+                                "not arrived.")
         notifications.queue_intake_link(appointment)
     return appointment
 

@@ -9,6 +9,7 @@ A section's `cleaned_data` must be JSON: dates are kept as text (YYYY-MM-DD).
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -189,6 +190,16 @@ class InsuranceForm(SectionForm):
         input_formats=["%m/%d/%Y", "%m-%d-%Y", "%Y-%m-%d"], widget=forms.DateInput(format="%m/%d/%Y"),
         error_messages={"invalid": "Enter the date as month/day/year, for example 04/30/1961."},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Stored as YYYY-MM-DD (JSON): shown again as the patient typed it, month/day/year.
+        stored = self.initial.get("subscriber_birth_date")
+        if isinstance(stored, str) and stored:
+            try:
+                self.initial = {**self.initial, "subscriber_birth_date": date.fromisoformat(stored)}
+            except ValueError:
+                pass
 
     def clean_subscriber_birth_date(self):
         born = self.cleaned_data["subscriber_birth_date"]

@@ -207,3 +207,10 @@ def test_a_text_answer_at_the_browsers_limit_is_accepted_whatever_its_line_break
     assert form.is_valid(), form.errors
     too_long = HistoryForm({"surgeries": "x" * 1001})
     assert too_long.errors["surgeries"] == ["Please shorten this to at most 1000 characters."]
+
+
+def test_the_plan_holders_birth_date_is_shown_again_as_month_day_year():
+    from appointments.forms.intake import InsuranceForm
+
+    form = InsuranceForm(initial={"subscriber": "spouse", "subscriber_birth_date": "1961-04-30"})
+    assert 'value="04/30/1961"' in str(form["subscriber_birth_date"])

@@ -308,6 +308,22 @@ def test_the_front_desk_resends_the_intake_link_from_the_visit(client, users, pr
     [email] = OutboxMessage.objects.filter(kind=notifications.PATIENT_INTAKE_LINK, appointment=appointment)
     assert email.to == appointment.email
 
+    again = client.post(f"{A}/appointment/{appointment.pk}/intake-link/", follow=True).content.decode()  # a second desk
+    assert f"The link to the forms of {appointment.reference} was emailed a moment ago" in again
+    assert OutboxMessage.objects.filter(kind=notifications.PATIENT_INTAKE_LINK, appointment=appointment).count() == 1
+
+
+def test_the_link_is_not_sent_while_online_forms_are_off(client, users, providers, settings):
+    dana, _, visit_type = providers
+    appointment = make_appointment(provider=dana, visit_type=visit_type)
+    settings.INTAKE_KEYS = []
+    client.force_login(users["front_desk"])
+
+    response = client.post(f"{A}/appointment/{appointment.pk}/intake-link/", follow=True).content.decode()
+
+    assert "Online forms are switched off on this site" in response
+    assert not OutboxMessage.objects.filter(kind=notifications.PATIENT_INTAKE_LINK).exists()
+
 
 def test_the_link_is_not_resent_for_a_cancelled_visit_or_complete_forms(client, users, providers, visits):
     dana, _, visit_type = providers
