@@ -6,7 +6,7 @@ PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
 # This machine's own key for intake answers (clinic.encryption), made once, kept outside the database.
-INTAKE_KEYS_FILE := $(CURDIR)/var/intake.keys
+INTAKE_KEYS_FILE ?= $(CURDIR)/var/intake.keys
 
 # Local development: DEBUG on, a throwaway key, plain-HTTP cookies, demo logins without the second sign-in step.
 # Never used by `serve`. `run` and `serve` start the outbox worker (send_outbox --forever) in the

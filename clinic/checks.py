@@ -89,7 +89,8 @@ def intake_keys(app_configs, **kwargs):
 
     if not settings.INTAKE_KEYS:
         return [Error(
-            "INTAKE_KEYS is not set: intake answers cannot be sealed, so online intake is switched off.",
+            "No intake key: INTAKE_KEYS is empty and INTAKE_KEYS_FILE is unset or holds no key, so intake answers cannot "
+            "be sealed and online intake forms are switched off.",
             hint="Put a key made by `manage.py rotate_intake_key --new-key` in INTAKE_KEYS or in the file INTAKE_KEYS_FILE, "
             "and keep a copy apart from the database backups.",
             id="clinic.E010",
