@@ -20,7 +20,7 @@ register = template.Library()
 VISIT = (
     '<li class="calendar-visit calendar-status-{status}"><a href="{url}"><span class="calendar-time">{span}</span> '
     '<span class="calendar-patient">{last_name}, {first_name}</span> <span>{visit}</span> <span>{place}</span> '
-    '<span class="calendar-status">{status_text}</span> <span class="calendar-intake">Forms: {intake}</span></a></li>'
+    '<span class="calendar-status">{status_text}</span> <span class="calendar-intake calendar-intake-{review}">Forms: {intake}</span></a></li>'
 )
 FREE = '<li class="calendar-free"><span class="calendar-time">{span}</span> Free: <ul class="calendar-free-times">{links}</ul></li>'
 MORE_TIMES = ('<li><a href="{url}">{count} more<span class="visually-hidden"> free times with {heading}</span></a></li>')
@@ -48,7 +48,7 @@ def calendar_column(column, day_url=""):
                 status=escape(visit.status), url=f"{change_prefix}{int(visit.pk)}/change/", span=block.span,
                 last_name=escape(visit.last_name), first_name=escape(visit.first_name), visit=escape(visit.visit_type.name),
                 place=PLACES.get(visit.modality, ""), status_text=escape(str(visit.get_status_display())),
-                intake=escape(status_text(intake_of(visit))),
+                intake=escape(status_text(intake_of(visit))), review=escape(getattr(intake_of(visit), "review", "") or "none"),
             ))
         elif block.kind == calendar.FREE:
             shown = block.free_times[:TIMES_IN_A_WEEK] if day_url else block.free_times

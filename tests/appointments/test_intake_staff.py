@@ -386,7 +386,7 @@ def test_the_calendar_shows_where_each_visits_forms_stand(client, users, visits)
     appointment = visits["own"].appointment
     client.force_login(users["front_desk"])
     html = client.get(f"{A}/appointment/calendar/?view=day&date={timezone.localtime(appointment.starts_at).date().isoformat()}")
-    assert "Forms: Needs clinician review" in html.content.decode()
+    assert "calendar-intake-needs_review\">Forms: Needs clinician review" in html.content.decode()  # marked to stand out
     assert not shows_an_answer(html.content.decode())
 
 
