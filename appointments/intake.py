@@ -383,9 +383,21 @@ def purge_answers(*, now: datetime | None = None, settings: BookingSettings | No
     now = now or timezone.now()
     settings = settings or BookingSettings.load(fresh=True)
     before = now - timedelta(days=settings.intake_answers_kept_days)
-    return Intake.objects.filter(appointment__ends_at__lt=before, answers_purged_at__isnull=True).update(
-        sealed_answers="", answers_purged_at=now, updated_at=now,
+    due = list(
+        Intake.objects.filter(appointment__ends_at__lt=before, answers_purged_at__isnull=True).values_list("pk", flat=True)
     )
+    purged = 0
+    for start in range(0, len(due), PURGE_BATCH):
+        # The condition stands in the UPDATE itself (not only in a subquery, where a filter across the join
+        # would put it): PostgreSQL checks it again on a row another run purged meanwhile, so two runs at
+        # once purge each intake once.
+        purged += Intake.objects.filter(pk__in=due[start:start + PURGE_BATCH], answers_purged_at__isnull=True).update(
+            sealed_answers="", answers_purged_at=now, updated_at=now,
+        )
+    return purged
+
+
+PURGE_BATCH = 500
 
 
 # --- Status, as the patient and staff see it --------------------------------
