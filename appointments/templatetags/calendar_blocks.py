@@ -44,11 +44,12 @@ def calendar_column(column, day_url=""):
     for block in column.blocks:
         if block.kind == calendar.VISIT:
             visit = block.appointment
+            forms = intake_of(visit)
             items.append(VISIT.format(
                 status=escape(visit.status), url=f"{change_prefix}{int(visit.pk)}/change/", span=block.span,
                 last_name=escape(visit.last_name), first_name=escape(visit.first_name), visit=escape(visit.visit_type.name),
                 place=PLACES.get(visit.modality, ""), status_text=escape(str(visit.get_status_display())),
-                intake=escape(status_text(intake_of(visit))), review=escape(getattr(intake_of(visit), "review", "") or "none"),
+                intake=escape(status_text(forms)), review=escape(forms.review if forms is not None and forms.review else "none"),
             ))
         elif block.kind == calendar.FREE:
             shown = block.free_times[:TIMES_IN_A_WEEK] if day_url else block.free_times
