@@ -175,6 +175,7 @@ class PracticeAdmin(SingleRowAdmin):
         ("Contact", {"fields": ["phone", "email"]}),
         ("Address", {"fields": ["street_address", "city", "state", "postal_code", "directions_url"]}),
         ("Booking page", {"fields": ["referral_note"]}),
+        ("Look of the site", {"fields": ["brand_colour"]}),
         ("Identifiers for good faith estimates", {
             "fields": ["npi", "tax_id"],
             "description": "Printed on the cost estimates patients paying themselves receive (45 CFR 149.610). "

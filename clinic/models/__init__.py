@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.branding import DEFAULT_BRAND_COLOUR, validate_brand_colour
 from clinic.hours import Holiday, TimeBlock
 from clinic.phone import display_phone, normalise_phone
 from clinic.us_states import US_STATES
@@ -133,6 +134,15 @@ class Practice(SingleRowModel):
         help_text="What new patients should know about referrals, shown on the booking page. Say only what is true "
         "for every patient: many HMO and Medicaid plans need a referral. Plain text: leave a blank line between "
         "paragraphs. Leave empty to say nothing about referrals.",
+    )
+    brand_colour = models.CharField(
+        "brand colour",
+        max_length=7,
+        default=DEFAULT_BRAND_COLOUR,
+        validators=[validate_brand_colour],
+        help_text="The practice's colour for buttons, links, checked boxes and focus rings, as # and six hexadecimal "
+        "digits, e.g. #0b5670. A colour too light for every patient to read on white is refused, with a darker shade "
+        "suggested.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
