@@ -22,7 +22,7 @@ TEST_ENV := SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxy
 	INTAKE_KEYS=dGVzdC1vbmx5LWludGFrZS1rZXktbm90LXNlY3JldCE= \
 	SITE_URL=https://clinic.test FRONT_DESK_EMAIL=frontdesk@clinic.test
 
-.PHONY: run test test-suite serve bench loadtest admin setup setup-test static clean lint audit
+.PHONY: run test test-suite serve bench loadtest admin setup setup-test static clean lint audit css css-check lighthouse
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -84,7 +84,33 @@ bench: setup static
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) staticfiles var
+	rm -rf $(VENV) staticfiles var frontend/node_modules
+
+# The patient pages' stylesheet (README.md, "The stylesheet"): built by Node from frontend/ and committed
+# as static/css/clinic.min.css, so `make run` and `make test` need no Node. `css-check` (CI) fails when the
+# committed file is not what the sources build. Node 20 and npm; packages pinned by frontend/package-lock.json.
+CRISPY_DIR = $$($(CURDIR)/$(BIN)/python -c "import crispy_bootstrap5, os; print(os.path.dirname(crispy_bootstrap5.__file__))")
+
+frontend/node_modules/.installed-build: frontend/package-lock.json
+	cd frontend && npm ci --omit=dev --no-audit --no-fund --loglevel=error
+	touch $@
+
+frontend/node_modules/.installed-all: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@ frontend/node_modules/.installed-build
+
+css: setup frontend/node_modules/.installed-build
+	cd frontend && CRISPY_BOOTSTRAP5=$(CRISPY_DIR) node build.mjs
+
+css-check: setup frontend/node_modules/.installed-build
+	cd frontend && CRISPY_BOOTSTRAP5=$(CRISPY_DIR) node build.mjs --check
+
+# Lighthouse (mobile, median of 3 runs) on the key patient pages, served as `make serve` serves them
+# (gunicorn, production settings) on LIGHTHOUSE_PORT, with Debian's Chromium. Prints the four category
+# scores and every failed audit of each page; fails if any page scores under 100 or fails an audit.
+LIGHTHOUSE_PORT ?= 8010
+lighthouse: setup static frontend/node_modules/.installed-all
+	$(BIN)/python ops/lighthouse.py --port $(LIGHTHOUSE_PORT) --make-env '$(SERVE_ENV)'
 
 # Ruff with the security rules (ruff.toml), then the import rules (.importlinter); lint only, nothing is rewritten.
 lint: setup

@@ -61,7 +61,10 @@ def server_error(request):
     error = sys.exc_info()[1]
     unavailable = isinstance(error, DATABASE_UNAVAILABLE)
     template, status = ("503.html", 503) if unavailable else ("500.html", 500)
-    response = HttpResponse(loader.get_template(template).render({"practice": practice_to_call()}), status=status)
+    # The request (no context processors: they could touch the database) lets the stylesheet tag
+    # record its hash for the Content-Security-Policy.
+    page = loader.get_template(template).render({"practice": practice_to_call(), "request": request})
+    response = HttpResponse(page, status=status)
     response["Cache-Control"] = "no-store"
     if unavailable:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)

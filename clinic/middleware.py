@@ -49,9 +49,37 @@ class CSPMiddleware(csp.middleware.CSPMiddleware):
     PER_RESPONSE_ATTRIBUTES = ("_csp_config", "_csp_update", "_csp_replace", "_csp_exempt", "_csp_config_ro",
                                "_csp_update_ro", "_csp_replace_ro", "_csp_exempt_ro")
 
+    MAX_CACHED_POLICIES = 64
+
     @cached_property
     def site_policy(self) -> str:
         return build_policy()
+
+    @cached_property
+    def policies_with_styles(self) -> dict[tuple[str, ...], str]:
+        return {}
+
+    def policy_allowing(self, style_hashes: tuple[str, ...]) -> str:
+        """The site-wide policy with the page's inline stylesheet(s) allowed by hash
+        (clinic.stylesheet records them on the request), built once per set of hashes."""
+        policy = self.policies_with_styles.get(style_hashes)
+        if policy is None:
+            if len(self.policies_with_styles) >= self.MAX_CACHED_POLICIES:
+                self.policies_with_styles.clear()  # old brand colours or stylesheets
+            policy = build_policy(update={"style-src": list(style_hashes)})
+            self.policies_with_styles[style_hashes] = policy
+        return policy
+
+    def get_policy_parts(self, request, response, report_only=False):
+        """django-csp's own path (customised responses, DEBUG) allows the inline stylesheet too."""
+        parts = super().get_policy_parts(request, response, report_only)
+        style_hashes = getattr(request, "csp_style_hashes", ())
+        if style_hashes:
+            update = dict(parts.update or {})
+            existing = update.get("style-src") or []
+            update["style-src"] = [*([existing] if isinstance(existing, str) else existing), *style_hashes]
+            parts.update = update
+        return parts
 
     @cached_property
     def admin_prefix(self) -> str:
@@ -83,7 +111,8 @@ class CSPMiddleware(csp.middleware.CSPMiddleware):
         if customised or not self.policy_is_the_same_everywhere or getattr(request, "_csp_nonce", None) is not None:
             return super().process_response(request, response)
         if "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = self.site_policy
+            style_hashes = getattr(request, "csp_style_hashes", ())
+            response["Content-Security-Policy"] = self.policy_allowing(style_hashes) if style_hashes else self.site_policy
         return response
 
 

@@ -28,6 +28,7 @@ class CachedPage:
     content_type: str
     valid_until: float  # Unix time after which the page must be rendered again
     generation: int  # the content generation it was rendered under
+    csp_style_hashes: tuple[str, ...] = ()  # the inline stylesheet's hash, for the CSP (clinic.stylesheet)
 
 
 def page_key(request) -> str:
@@ -49,6 +50,7 @@ def cached_patient_page(view):
         cached = found.get(key)
         now = timezone.now().timestamp()  # the clock every other time check uses
         if cached is not None and cached.generation == generation and cached.valid_until > now:
+            request.csp_style_hashes = cached.csp_style_hashes
             return HttpResponse(cached.content, content_type=cached.content_type)
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming and not response.cookies:
@@ -57,7 +59,9 @@ def cached_patient_page(view):
             if lifetime >= 1:
                 # Stamped with the generation read *before* rendering: if staff saved meanwhile,
                 # the page is already out of date and the next request renders it again.
-                cache.set(key, CachedPage(response.content, response["Content-Type"], valid_until, generation), lifetime)
+                page = CachedPage(response.content, response["Content-Type"], valid_until, generation,
+                                  getattr(request, "csp_style_hashes", ()))
+                cache.set(key, page, lifetime)
         return response
 
     return wrapper
