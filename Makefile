@@ -110,7 +110,7 @@ css-check: setup frontend/node_modules/.installed-build
 # scores and every failed audit of each page; fails if any page scores under 100 or fails an audit.
 LIGHTHOUSE_PORT ?= 8010
 lighthouse: setup static frontend/node_modules/.installed-all
-	$(BIN)/python ops/lighthouse.py --port $(LIGHTHOUSE_PORT) --make-env '$(SERVE_ENV)'
+	export SITE_URL=$${SITE_URL:-http://127.0.0.1:$(LIGHTHOUSE_PORT)}; $(SERVE_ENV) $(BIN)/python ops/lighthouse.py --port $(LIGHTHOUSE_PORT)
 
 # Ruff with the security rules (ruff.toml), then the import rules (.importlinter); lint only, nothing is rewritten.
 lint: setup

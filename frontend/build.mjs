@@ -84,7 +84,9 @@ async function build() {
   let branded = purged.css;
   for (const [blue, brand] of BRAND) branded = branded.split(blue).join(brand);
   const { code } = transform({ filename: "clinic.min.css", code: Buffer.from(branded), minify: true });
-  const output = code.toString().trim() + "\n";
+  // Bootstrap's licence asks that its notice travel with it: its banner, on one line.
+  const banner = css.match(/\/\*!([\s\S]*?)\*\//)[1].replace(/\s*\n\s*\*?\s*/g, " ").replace(/\s+/g, " ").trim();
+  const output = `/*! ${banner} */` + code.toString().trim() + "\n";
   const left = FORBIDDEN.filter((pattern) => pattern.test(output));
   if (left.length) throw new Error(`Bootstrap's blue is still in the stylesheet: ${left.join(", ")}; add it to BRAND`);
   return { output, files };

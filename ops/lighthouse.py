@@ -1,0 +1,146 @@
+"""Lighthouse (mobile) on the key patient pages, served as `make serve` serves them.
+
+`make lighthouse` runs this with the production settings of `make serve` in the environment:
+the database is migrated (and seeded with the demo practice if it has none), gunicorn starts
+on --port, and each page is audited RUNS times by npm's Lighthouse (frontend/, pinned) driving
+Debian's Chromium (CHROME_PATH, default /usr/bin/chromium). For each page it prints the median
+of each category's score and every audit the median run failed, as Lighthouse's report counts
+them (a score under 1, except metrics at 0.9 or more; "informative", "manual" and "not
+applicable" audits never fail); the reports are kept in var/lighthouse/. Exit code 1 if any median is under 100 or any audit failed.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+LIGHTHOUSE = ROOT / "frontend" / "node_modules" / ".bin" / "lighthouse"
+REPORTS = ROOT / "var" / "lighthouse"  # every run's JSON report, to read the details of a failed audit
+PAGES = ["/", "/services/dry-needling/", "/hours/", "/book/", "/telehealth/"]
+CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
+RUNS = 3
+STARTUP_TIMEOUT = 30
+NEVER_FAIL = {"informative", "manual", "notApplicable"}
+
+
+def manage(*args, check=True):
+    return subprocess.run([BIN / "python", "manage.py", *args], cwd=ROOT, check=check)  # noqa: S603  our own manage.py
+
+
+def prepare_database():
+    manage("migrate", "--noinput", "--verbosity", "0")
+    has_practice = "from clinic.models import Practice; raise SystemExit(0 if Practice.objects.exists() else 1)"
+    if manage("shell", "-c", has_practice, check=False).returncode != 0:
+        manage("seed_demo", "--verbosity", "0")
+
+
+def start_server(port):
+    command = [BIN / "gunicorn", "clinic.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"]
+    access_log = {"GUNICORN_ACCESS_LOG": str(ROOT / "var" / "lighthouse-access.log")}
+    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **access_log})  # noqa: S603  the venv's gunicorn, fixed arguments
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with code {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError(f"gunicorn did not answer on port {port} within {STARTUP_TIMEOUT} s")
+
+
+def audit(url, attempts=3):
+    """One Lighthouse run (mobile, its default), as its JSON report. Chromium now and then fails to
+    record a trace (NO_NAVSTART): such a run is repeated, never counted."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return run_lighthouse(url)
+        except subprocess.CalledProcessError:
+            if attempt == attempts:
+                raise
+            print(f"    (Lighthouse failed on {url}; again)")
+    return None
+
+
+def run_lighthouse(url):
+    with tempfile.NamedTemporaryFile(suffix=".json") as report:
+        subprocess.run(  # noqa: S603  the pinned Lighthouse of frontend/ on our own local page
+            [LIGHTHOUSE, url, "--quiet", "--output=json", f"--output-path={report.name}",
+             f"--only-categories={','.join(CATEGORIES)}",
+             "--chrome-flags=--headless=new --no-sandbox --disable-dev-shm-usage"],
+            cwd=ROOT, check=True, env={**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")},
+        )
+        return json.loads(Path(report.name).read_text())
+
+
+def scores(report) -> dict[str, int]:
+    return {name: round(report["categories"][name]["score"] * 100) for name in CATEGORIES}
+
+
+def failed_audits(report) -> list[str]:
+    """The audits of the four categories that Lighthouse's report would show as not passed."""
+    failed = []
+    for category in CATEGORIES:
+        for reference in report["categories"][category]["auditRefs"]:
+            result = report["audits"][reference["id"]]
+            mode, score = result["scoreDisplayMode"], result["score"]
+            if mode in NEVER_FAIL:
+                continue
+            passed = mode != "error" and score is not None and (score == 1 or (mode == "numeric" and score >= 0.9))
+            if not passed:
+                shown = "error" if mode == "error" else f"{score:.2f}"
+                failed.append(f"{category}: {reference['id']} ({shown}) {result.get('displayValue', '')}".rstrip())
+    return sorted(set(failed))
+
+
+def median_run(reports):
+    """The run whose performance score is the median (Lighthouse's own advice for several runs)."""
+    return sorted(reports, key=lambda report: report["categories"]["performance"]["score"])[len(reports) // 2]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8010)
+    parser.add_argument("--runs", type=int, default=RUNS)
+    parser.add_argument("pages", nargs="*", default=PAGES)
+    arguments = parser.parse_args()
+    if not LIGHTHOUSE.exists():
+        sys.exit("Lighthouse is not installed: `make lighthouse` installs it (npm ci in frontend/).")
+    prepare_database()
+    server = start_server(arguments.port)
+    ok = True
+    try:
+        for page in arguments.pages:
+            url = f"http://127.0.0.1:{arguments.port}{page}"
+            reports = [audit(url) for _ in range(arguments.runs)]
+            REPORTS.mkdir(parents=True, exist_ok=True)
+            for number, report in enumerate(reports, 1):
+                name = page.strip("/").replace("/", "-") or "home"
+                (REPORTS / f"{name}-{number}.json").write_text(json.dumps(report))
+            medians = {name: statistics.median(scores(report)[name] for report in reports) for name in CATEGORIES}
+            failed = failed_audits(median_run(reports))
+            every_run = " | ".join(" ".join(str(value) for value in scores(report).values()) for report in reports)
+            print(f"{page}: " + "  ".join(f"{name} {medians[name]:g}" for name in CATEGORIES) + f"   (runs: {every_run})", flush=True)
+            for line in failed:
+                print(f"    failed  {line}", flush=True)
+            ok = ok and not failed and all(value == 100 for value in medians.values())
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print("Every page 100 in all four categories, no audit failed." if ok else "Short of the goal: see above.")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
