@@ -171,3 +171,11 @@ def test_the_error_pages_carry_the_same_stylesheet_with_its_hash(error, status):
     assert response.status_code == status
     assert style.startswith(BUILT.read_text().strip()) and "--clinic-primary:" in style
     assert request.csp_style_hashes == (sha256_source(style),)
+
+
+@pytest.mark.django_db
+def test_django_csps_own_path_allows_the_stylesheet_too(client, demo, settings):
+    settings.DEBUG = True  # as `make run` serves: the policy is built per response by django-csp
+    response = client.get("/hours/")
+    assert sha256_source(inline_style_of(response)) in style_sources(response)
+    assert "'unsafe-inline'" not in response["Content-Security-Policy"]
