@@ -2,7 +2,7 @@
 Views are thin: forms check what the browser sent, `appointments.booking` makes every
 change, and every step works as plain links and forms, without JavaScript."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
-from appointments import antispam, booking, consent
+from appointments import antispam, booking, booking_pages, consent
 from appointments import intake as intakes
 from appointments.availability import booking_window
 from appointments.coverage import PLAN_NOT_TAKEN, price_text
@@ -85,6 +85,9 @@ def chosen_provider(value: str) -> Provider | None:
 @never_cache
 @require_safe
 def book_time(request):
+    lookup = booking_pages.look_up(request, booking_pages.TIME_PAGE)
+    if lookup.found:
+        return booking_pages.response_of(lookup.found)
     form = WeekChoiceForm(request.GET)
     if not form.is_valid():
         if form.asks_where:
@@ -94,7 +97,8 @@ def book_time(request):
     now = timezone.now()
     today = timezone.localdate(now)
     settings = BookingSettings.load()
-    last_day = booking_window(now, rules_for(visit_type, settings))[1]
+    rules = rules_for(visit_type, settings)
+    last_day = booking_window(now, rules)[1]
     first_day = first_day_of_week(form.cleaned_data["week"], today, last_day)
     params = {"visit": visit_type.slug, "mode": mode, "provider": provider_id or "any", "state": state or None}
     if first_day is None:
@@ -102,7 +106,7 @@ def book_time(request):
         return choice_problem(request, form, back_url=flow_url("appointments:book_time", **params))
     slots = load_slots(visit_type, form.providers, first_day, DAYS_SHOWN, now, settings, merge=provider_id is None)
     week = week_of(first_day, today, last_day, slots, soon_before=now + settings.cancellation_cutoff)
-    return render(
+    response = render(
         request,
         "appointments/book_time.html",
         {
@@ -127,6 +131,8 @@ def book_time(request):
             "consultation": consultation_link(visit_type, mode, state) if not visit_type.new_patients_may_book else None,
         },
     )
+    booking_pages.store(request, lookup, response, booking_pages.offer_changes_at(now, rules, settings.cancellation_cutoff))
+    return response
 
 
 def where_page(request, form):
@@ -173,13 +179,17 @@ def consultation_link(visit_type: VisitType, mode: str, state: str | None) -> di
 def book_details(request):
     if request.method == "POST":
         return book_details_sent(request)
+    lookup = booking_pages.look_up(request, booking_pages.DETAILS_PAGE)
+    if lookup.found:
+        return booking_pages.fill(request, booking_pages.response_of(lookup.found))
     choice = TimeChoiceForm(request.GET)
     if not choice.is_valid():
         return choice_problem(request, choice)
     if provider_changed(choice, request.GET):
         # The list said one provider, the times were another's: show the chosen provider's times.
         return redirect(time_page_url(choice, week=shown_week(request.GET)) + "&provider_changed=1")
-    offered = booking.offered_provider(choice.cleaned_data["visit"], choice.providers, choice.cleaned_data["start"], timezone.now(),
+    now = timezone.now()
+    offered = booking.offered_provider(choice.cleaned_data["visit"], choice.providers, choice.cleaned_data["start"], now,
                                        any_provider=choice.cleaned_data["provider"] is None)
     if offered is None:
         choice.add_error("start", "That time is no longer free. Please choose another time.")
@@ -190,7 +200,19 @@ def book_details(request):
         data = data.copy()
         data["provider"] = str(offered.pk)
         choice.cleaned_data["provider"], choice.providers = offered.pk, [offered]
-    return details_page(request, choice, details_form_for(choice, browser=antispam.browser_key(request)), data)
+    response = details_page(request, choice, details_form_for(choice), data, placeholders=True)
+    booking_pages.store(request, lookup, response, details_page_changes_at(choice, now))
+    return booking_pages.fill(request, response)
+
+
+def details_page_changes_at(choice, now):
+    """When the clock alone changes the details page: the time stops being offered or becomes
+    soon; inside the cut-off, the soon note's "online until" (min(now + grace, start)) every minute."""
+    settings = BookingSettings.load()
+    changes_at = booking_pages.offer_changes_at(now, rules_for(choice.cleaned_data["visit"], settings), settings.cancellation_cutoff)
+    if settings.is_soon(choice.cleaned_data["start"], now):
+        changes_at = min(changes_at, now.replace(second=0, microsecond=0) + timedelta(minutes=1))
+    return changes_at
 
 
 def is_video(choice) -> bool:
@@ -245,7 +267,8 @@ def book_details_sent(request):
     return details_page(request, choice, form, data, nearest, consultation)
 
 
-def details_page(request, choice, form, data, nearest=(), consultation=None):
+def details_page(request, choice, form, data, nearest=(), consultation=None, placeholders=False):
+    """`placeholders`: the unbound form of a GET, rendered for every browser (booking_pages.fill)."""
     chosen = not choice.errors
     video = chosen and is_video(choice)
     provider = choice.providers[0] if chosen and choice.cleaned_data["provider"] else None
@@ -269,6 +292,7 @@ def details_page(request, choice, form, data, nearest=(), consultation=None):
             "choice_problems": [error for errors in choice.errors.values() for error in errors],
             "form": form,
             "form_stamp": antispam.stamp_to_render(request, request.POST.get("form_stamp")) if form.is_bound else antispam.new_form_stamp(request),
+            **(booking_pages.placeholders() if placeholders else {}),
             "nearest": nearest,
             "hidden": {name: data.get(name, "") for name in ("visit", "mode", "provider", "start", "state")},
             "time_url": time_page_url(choice) if chosen else reverse("appointments:book"),
