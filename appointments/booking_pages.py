@@ -48,7 +48,8 @@ class CachedRender:
 
 @dataclass(frozen=True)
 class Lookup:
-    key: str | None  # None: not cacheable (no version row)
+    version: int | None  # the availability version, read first; None: not cacheable (no version row)
+    key: str | None
     generation: int | None
     found: CachedRender | None
 
@@ -78,14 +79,14 @@ def look_up(request, page) -> Lookup:
     """The version first (one query), then the generation and the page (one cache round trip)."""
     version = current_version()
     if version is None:
-        return Lookup(None, None, None)
+        return Lookup(None, None, None, None)
     key = page_key(request, page, version)
     found = cache.get_many([GENERATION_KEY, key])
     generation = found.get(GENERATION_KEY) or current_generation()
     cached = found.get(key)
     if cached is not None and (cached.generation != generation or cached.valid_until <= timezone.now().timestamp()):
         cached = None
-    return Lookup(key, generation, cached)
+    return Lookup(version, key, generation, cached)
 
 
 def store(request, lookup: Lookup, response, changes_at: datetime):

@@ -58,14 +58,21 @@ def read_site_content(today: date | None = None, now: datetime | None = None) ->
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     practice = Practice.load(fresh=True)
+    hours = read_practice_hours(today)
+    announcements = tuple(Announcement.objects.not_ended(now))
+    return SiteContent(practice, hours, announcements)
+
+
+def read_practice_hours(today: date | None = None) -> PracticeHours:
+    """The weekly hours and holiday hours (two queries) without the cache."""
+    today = today or timezone.localdate()
     weekly = {}
     for block in OfficeHours.objects.filter(practice_id=1):
         weekly.setdefault(block.weekday, []).append(block.as_block())
     # Yesterday's as well: the cached copy may still be served after midnight.
     holidays = tuple(h.as_holiday() for h in HolidayHours.objects.upcoming(today - timedelta(days=1)))
-    announcements = tuple(Announcement.objects.not_ended(now))
     weekly_blocks = {weekday: tuple(sorted(blocks)) for weekday, blocks in weekly.items()}
-    return SiteContent(practice, PracticeHours(weekly_blocks, holidays), announcements)
+    return PracticeHours(weekly_blocks, holidays)
 
 
 def load_site_content() -> SiteContent:

@@ -17,7 +17,7 @@ from appointments.availability import booking_window
 from appointments.coverage import PLAN_NOT_TAKEN, price_text
 from appointments.booking import NEEDS_CONSULTATION, OUT_OF_STATE, AlreadyBooked, BookingRefused, SlotUnavailable
 from appointments.forms.booking import BookingDetailsForm, TimeChoiceForm, VideoVisitDetailsForm, WeekChoiceForm
-from appointments.loader import load_slots, rules_for
+from appointments.loader import load_slots, practice_hours, rules_for
 from appointments.models import CONTACT_FIELDS, US_STATES, Appointment, BookingSettings, VisitType
 from appointments.ratelimit import limit_posts
 from appointments.views.flow import (
@@ -96,7 +96,9 @@ def book_time(request):
     visit_type, mode, provider_id, state = (form.cleaned_data[name] for name in ("visit", "mode", "provider", "state"))
     now = timezone.now()
     today = timezone.localdate(now)
-    settings = BookingSettings.load()
+    # Read from the database, not the cache: what goes with the version read first (booking_pages).
+    settings = BookingSettings.load(fresh=True)
+    hours = practice_hours(version=lookup.version)
     rules = rules_for(visit_type, settings)
     last_day = booking_window(now, rules)[1]
     first_day = first_day_of_week(form.cleaned_data["week"], today, last_day)
@@ -104,8 +106,8 @@ def book_time(request):
     if first_day is None:
         form.add_error("week", f"You can book online up to {settings.horizon_days} days ahead. Please choose an earlier week, or call us.")
         return choice_problem(request, form, back_url=flow_url("appointments:book_time", **params))
-    slots = load_slots(visit_type, form.providers, first_day, DAYS_SHOWN, now, settings, merge=provider_id is None)
-    week = week_of(first_day, today, last_day, slots, soon_before=now + settings.cancellation_cutoff)
+    slots = load_slots(visit_type, form.providers, first_day, DAYS_SHOWN, now, settings, merge=provider_id is None, hours=hours)
+    week = week_of(first_day, today, last_day, slots, soon_before=now + settings.cancellation_cutoff, hours=hours)
     response = render(
         request,
         "appointments/book_time.html",
@@ -189,8 +191,10 @@ def book_details(request):
         # The list said one provider, the times were another's: show the chosen provider's times.
         return redirect(time_page_url(choice, week=shown_week(request.GET)) + "&provider_changed=1")
     now = timezone.now()
+    settings = BookingSettings.load(fresh=True)  # as on the time page: what goes with the version read first
     offered = booking.offered_provider(choice.cleaned_data["visit"], choice.providers, choice.cleaned_data["start"], now,
-                                       any_provider=choice.cleaned_data["provider"] is None)
+                                       any_provider=choice.cleaned_data["provider"] is None,
+                                       settings=settings, hours=practice_hours(version=lookup.version))
     if offered is None:
         choice.add_error("start", "That time is no longer free. Please choose another time.")
         return choice_problem(request, choice, back_url=time_page_url(choice))
@@ -200,15 +204,14 @@ def book_details(request):
         data = data.copy()
         data["provider"] = str(offered.pk)
         choice.cleaned_data["provider"], choice.providers = offered.pk, [offered]
-    response = details_page(request, choice, details_form_for(choice), data, placeholders=True)
-    booking_pages.store(request, lookup, response, details_page_changes_at(choice, now))
+    response = details_page(request, choice, details_form_for(choice), data, placeholders=True, settings=settings)
+    booking_pages.store(request, lookup, response, details_page_changes_at(choice, now, settings))
     return booking_pages.fill(request, response)
 
 
-def details_page_changes_at(choice, now):
+def details_page_changes_at(choice, now, settings):
     """When the clock alone changes the details page: the time stops being offered or becomes
     soon; inside the cut-off, the soon note's "online until" (min(now + grace, start)) every minute."""
-    settings = BookingSettings.load()
     changes_at = booking_pages.offer_changes_at(now, rules_for(choice.cleaned_data["visit"], settings), settings.cancellation_cutoff)
     if settings.is_soon(choice.cleaned_data["start"], now):
         changes_at = min(changes_at, now.replace(second=0, microsecond=0) + timedelta(minutes=1))
@@ -267,7 +270,7 @@ def book_details_sent(request):
     return details_page(request, choice, form, data, nearest, consultation)
 
 
-def details_page(request, choice, form, data, nearest=(), consultation=None, placeholders=False):
+def details_page(request, choice, form, data, nearest=(), consultation=None, placeholders=False, settings=None):
     """`placeholders`: the unbound form of a GET, rendered for every browser (booking_pages.fill)."""
     chosen = not choice.errors
     video = chosen and is_video(choice)
@@ -296,14 +299,14 @@ def details_page(request, choice, form, data, nearest=(), consultation=None, pla
             "nearest": nearest,
             "hidden": {name: data.get(name, "") for name in ("visit", "mode", "provider", "start", "state")},
             "time_url": time_page_url(choice) if chosen else reverse("appointments:book"),
-            "soon": soon_note_before_booking(choice.cleaned_data["start"]) if chosen else None,
+            "soon": soon_note_before_booking(choice.cleaned_data["start"], settings) if chosen else None,
             "self_pay_price": price_text(choice.cleaned_data["visit"].self_pay_price) if chosen else "",
         },
     )
 
 
-def soon_note_before_booking(starts_at):
-    settings = BookingSettings.load()
+def soon_note_before_booking(starts_at, settings=None):
+    settings = settings or BookingSettings.load()
     return SoonNote.of(starts_at, timezone.now(), settings, needs_confirming=settings.requires_confirmation)
 
 

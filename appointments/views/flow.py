@@ -153,9 +153,10 @@ def time_choices(slots, soon_before: datetime | None = None) -> list[TimeChoice]
     ]
 
 
-def week_of(first_day: date, today: date, last_day: date, slots: list[Slot], soon_before: datetime | None = None) -> Week:
-    """The week from `first_day` with each day's times (marked soon before `soon_before`), and where the previous/next links go."""
-    hours = practice_hours()
+def week_of(first_day: date, today: date, last_day: date, slots: list[Slot], soon_before: datetime | None = None, hours=None) -> Week:
+    """The week from `first_day` with each day's times (marked soon before `soon_before`), and where the previous/next links go.
+    `hours`: the practice's hours when the caller has them."""
+    hours = hours or practice_hours()
     by_day: dict[date, list[Slot]] = {}
     for slot in slots:
         by_day.setdefault(timezone.localtime(slot.starts_at).date(), []).append(slot)
