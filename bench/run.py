@@ -224,6 +224,7 @@ def main():
     all_passed = print_report(rows, weights)
     print("\nBooking (production settings, bench database):")
     all_passed &= subprocess.run([BIN / "python", "bench/booking.py"], cwd=ROOT, env=env).returncode == 0
+    all_passed &= subprocess.run([BIN / "python", "bench/booking_pages.py"], cwd=ROOT, env=env).returncode == 0  # time and details pages
     print("\nThe front desk at scale (50,000 appointments, 20,000 patients; PostgreSQL when there is one):")
     front_desk_env = {**env, "DATABASE_URL": os.environ.get("DATABASE_URL", "")}  # its own database, not the bench's SQLite
     all_passed &= subprocess.run([BIN / "python", "bench/front_desk.py"], cwd=ROOT, env=front_desk_env).returncode == 0
