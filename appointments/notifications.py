@@ -354,7 +354,7 @@ def _bodies(template, context, subject) -> dict:
     html_context = {**context, "practice": practice, "subject": subject, "style": email_design.styles(practice.palette)}
     return {
         "body": _render(f"appointments/email/{template}.txt", context),
-        "html_body": render_to_string(f"appointments/email/{template}.html", html_context).strip() + "\n",
+        "html_body": _render(f"appointments/email/{template}.html", html_context),
     }
 
 

@@ -12,7 +12,7 @@ from django.core import mail
 
 from appointments import booking, email_design, notifications, outbox
 from appointments.models import Appointment, GoodFaithEstimate, OutboxMessage
-from clinic.branding import contrast_ratio, darkest_passing_shade, palette_for, validate_brand_colour
+from clinic.branding import Palette, contrast_ratio, darkest_passing_shade, palette_for, validate_brand_colour
 from clinic.seams import Closure
 from tests.factories import (
     at,
@@ -221,7 +221,7 @@ def test_a_practice_not_yet_entered_gets_the_default_colour(visit_type):
 @pytest.mark.parametrize("brand", ["#0b5670", BRAND, darkest_passing_shade("#3fa7d6"), darkest_passing_shade("#f2c14e")])
 def test_every_colour_pairing_of_the_emails_passes_wcag_aa_for_any_colour_the_practice_may_save(brand):
     validate_brand_colour(brand)  # a colour the admin accepts
-    for where, foreground, background, minimum in email_design.colour_pairs(palette_for(type("P", (), {"brand_colour": brand}))):
+    for where, foreground, background, minimum in email_design.colour_pairs(Palette(brand)):
         assert contrast_ratio(foreground, background) >= minimum, (brand, where)
 
 
