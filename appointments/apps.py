@@ -59,5 +59,5 @@ def install_availability_triggers(using, plan=None, **kwargs):
     from appointments import availability_version
 
     connection = connections[using]
-    if ("appointments", "0032_availability_version") in MigrationRecorder(connection).applied_migrations():
+    if ("appointments", "0033_availability_version") in MigrationRecorder(connection).applied_migrations():
         availability_version.install(connection)

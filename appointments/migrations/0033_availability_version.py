@@ -18,8 +18,8 @@ def remove(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("appointments", "0031_clinicians_and_intake_permissions"),
-        ("clinic", "0017_practice_brand_colour"),
+        ("appointments", "0032_outbox_html_body"),
+        ("clinic", "0018_trust_signals"),
     ]
 
     operations = [
