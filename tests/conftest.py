@@ -35,6 +35,12 @@ def empty_cache():
     COUNTERS_OF_THIS_PROCESS.clear()
 
 
+@pytest.fixture(autouse=True)
+def media_in_a_temporary_folder(settings, tmp_path_factory):
+    """Pictures a test stores (seed_demo draws the demo's) go to a folder of its own, never the project's media/."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture(scope="session")
 def mail_server_that_hangs_up():
     """A real port on this machine that accepts each connection and closes it at once, as a
