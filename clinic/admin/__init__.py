@@ -192,6 +192,11 @@ class PracticeAdmin(SingleRowAdmin):
         ("Contact", {"fields": ["phone", "email"]}),
         ("Address", {"fields": ["street_address", "city", "state", "postal_code", "directions_url"]}),
         ("Booking page", {"fields": ["referral_note"]}),
+        ("New patients and affiliations", {
+            "fields": ["first_visit", "affiliations"],
+            "description": "Shown on the home page (and the first visit on each provider's page) so new patients "
+            "know what to expect and who you work with. Write one item per line.",
+        }),
         ("Look of the site", {"fields": ["brand_colour"]}),
         ("Logo and office photo", {
             "fields": ["logo", "logo_preview", "logo_alt", "office_photo", "office_photo_preview", "office_photo_alt"],
@@ -469,6 +474,11 @@ class ProviderAdmin(admin.ModelAdmin):
             "fields": ["photo", "photo_preview", "photo_alt"],
             "description": "Patients see the photo on the team page, the provider's own page and the home page. "
             "Without one, the site shows the provider's initials in the practice's colour.",
+        }),
+        ("Certifications and experience", {
+            "fields": ["board_certifications", "in_practice_since", "affiliations"],
+            "description": "Shown on their page under “Training and experience”, and in what search engines read about "
+            "them. Patients rely on these: enter only what is current and checked.",
         }),
         ("On the site", {"fields": ["offers_telehealth", "is_active", "order"]}),
         ("Staff sign-in", {

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic', '0017_practice_brand_colour'),
+        ('clinic', '0018_trust_signals'),
     ]
 
     operations = [
