@@ -97,6 +97,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "clinic.middleware.ExtraSecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above the cached-page fast path, so that every answer it gives has these headers too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "clinic.middleware.CSPMiddleware",
+    # Cached patient pages, gzipped once, for visitors without a session (clinic.page_cache).
+    "clinic.middleware.CachedPageMiddleware",
+    # Everything else is compressed here, with Django's random padding against BREACH (README, "Compression").
+    "clinic.middleware.CompressTextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -108,8 +115,6 @@ MIDDLEWARE = [
     "clinic.middleware.StaffIdleTimeoutMiddleware",
     # django-auditlog's, naming the staff member in audit entries (after the idle check).
     "clinic.middleware.AuditlogMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "clinic.middleware.CSPMiddleware",
     # Last, as django-axes asks: it reads the outcome of the login view.
     "axes.middleware.AxesMiddleware",
 ]
