@@ -365,6 +365,13 @@ if not INTAKE_KEYS and env_str("INTAKE_KEYS_FILE"):
 # Saving any of them in the admin clears the cache at once.
 SITE_CONTENT_CACHE_SECONDS = env_int("SITE_CONTENT_CACHE_SECONDS", 300)
 
+# Cached patient pages served before sessions (clinic.page_cache): each process asks the shared
+# cache whether content changed at most once every this many seconds (0: on every request), so a
+# save in the admin shows to patients on every app server within that time.
+PAGE_CACHE_CHECK_SECONDS = env_int("PAGE_CACHE_CHECK_SECONDS", 1)
+if PAGE_CACHE_CHECK_SECONDS < 0:
+    raise ImproperlyConfigured("PAGE_CACHE_CHECK_SECONDS must be 0 or more.")
+
 # The practice's phone number for the error pages (500, 503) when neither the cache nor the
 # process knows it: a server that started while Redis and PostgreSQL were both unreachable.
 # Staff edit the number shown everywhere else in the admin.

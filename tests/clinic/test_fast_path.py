@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from clinic.content import GENERATION_KEY
+from clinic.content import GENERATION_KEY, generation_seen_lately, start_new_generation
 from clinic.page_cache import page_key
 from tests.factories import make_practice, make_staff
 
@@ -112,9 +112,11 @@ def test_a_query_string_goes_through_the_whole_site(client):
     assert not took_the_fast_path(client.get("/hours/?from=newsletter"))
 
 
-def test_without_a_generation_to_check_against_the_page_is_rendered_again(client, rf):
-    """The shared cache lost the stamp (evicted, or Redis down and read as missing): a stored page
-    cannot be shown to be current, so the view renders it."""
+def test_without_a_generation_to_check_against_the_page_is_rendered_again(client, rf, settings):
+    """The shared cache lost the stamp (evicted, or Redis down and read as missing): once the
+    process asks again (here on every request), a stored page cannot be shown to be current,
+    so the view renders it."""
+    settings.PAGE_CACHE_CHECK_SECONDS = 0
     make_practice()
     client.get("/hours/")
     plant(rf, "/hours/", b"STORED COPY")
@@ -124,8 +126,9 @@ def test_without_a_generation_to_check_against_the_page_is_rendered_again(client
     assert b"STORED COPY" not in response.content
 
 
-def test_a_page_from_another_generation_is_never_served_from_memory(client, rf):
+def test_a_page_from_another_generation_is_never_served_from_memory(client, settings):
     """This process keeps pages in memory; another server's save (a new generation) must still win."""
+    settings.PAGE_CACHE_CHECK_SECONDS = 0
     make_practice()
     client.get("/hours/")
     assert took_the_fast_path(client.get("/hours/"))  # now in this process's memory too
@@ -133,3 +136,24 @@ def test_a_page_from_another_generation_is_never_served_from_memory(client, rf):
     response = client.get("/hours/")
     assert not took_the_fast_path(response)
     assert response.status_code == 200
+
+
+def test_a_save_on_another_server_is_seen_within_the_check_interval():
+    start_new_generation()
+    seen = generation_seen_lately(1, now=100.0)
+    cache.set(GENERATION_KEY, seen + 1, timeout=None)  # another app server saved
+    assert generation_seen_lately(1, now=100.9) == seen  # believed for up to a second...
+    assert generation_seen_lately(1, now=101.0) == seen + 1  # ...then asked again
+
+
+def test_a_save_on_this_server_is_seen_at_once():
+    seen = generation_seen_lately(60, now=100.0)
+    start_new_generation()
+    assert generation_seen_lately(60, now=100.1) not in (None, seen)
+
+
+def test_a_generation_that_cannot_be_read_is_asked_for_again_on_the_next_request():
+    cache.delete(GENERATION_KEY)
+    assert generation_seen_lately(60, now=100.0) is None
+    cache.set(GENERATION_KEY, 7, timeout=None)
+    assert generation_seen_lately(60, now=100.1) == 7
