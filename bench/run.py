@@ -223,8 +223,9 @@ def key_pages(base_url):
 
 
 def measure_page_weight(page_url):
-    """Bytes a first visit transfers: (HTML + CSS/JS/fonts, images), url()s inside CSS followed."""
+    """Bytes a first visit transfers: (HTML + CSS/JS/fonts, images, the HTML alone), url()s inside CSS followed."""
     _, text_bytes, body, headers = fetch(page_url)
+    html_bytes = text_bytes
     if headers.get("Content-Encoding") not in ("gzip", "br"):
         raise RuntimeError(f"{page_url} came uncompressed")
     html = gzip.decompress(body).decode("utf-8") if headers.get("Content-Encoding") == "gzip" else html_of(page_url)
@@ -245,7 +246,7 @@ def measure_page_weight(page_url):
                 asset = gzip.decompress(asset)
             for reference in re.findall(r"url\(\s*['\"]?([^'\")]+)", asset.decode("utf-8", "replace")):
                 queue.append(urljoin(url, reference.strip()))
-    return text_bytes, image_bytes
+    return text_bytes, image_bytes, html_bytes
 
 
 def static_twin(name, url):
@@ -345,13 +346,13 @@ def remove_twins():
 
 def print_weights(weights):
     print("\nPage weight, first visit: HTML + CSS/JS/fonts (compressed, headers included); images apart")
-    print(f"{'page':<20} {'KB':>6} {'budget':>6}  {'result':<6} {'images KB':>9}  path")
+    print(f"{'page':<20} {'KB':>6} {'budget':>6}  {'result':<6} {'HTML KB':>7} {'images KB':>9}  path")
     passed = True
-    for label, path, (text_bytes, image_bytes) in weights:
+    for label, path, (text_bytes, image_bytes, html_bytes) in weights:
         ok = text_bytes <= WEIGHT_BUDGET
         passed &= ok
         print(f"{label:<20} {text_bytes / 1024:>6.1f} {WEIGHT_BUDGET / 1024:>6.0f}  {'PASS' if ok else 'FAIL':<6} "
-              f"{image_bytes / 1024:>9.1f}  {path[:60]}")
+              f"{html_bytes / 1024:>7.1f} {image_bytes / 1024:>9.1f}  {path[:60]}")
     return passed
 
 
