@@ -175,6 +175,11 @@ class PracticeAdmin(SingleRowAdmin):
         ("Contact", {"fields": ["phone", "email"]}),
         ("Address", {"fields": ["street_address", "city", "state", "postal_code", "directions_url"]}),
         ("Booking page", {"fields": ["referral_note"]}),
+        ("New patients and affiliations", {
+            "fields": ["first_visit", "affiliations"],
+            "description": "Shown on the home page (and the first visit on each provider's page) so new patients "
+            "know what to expect and who you work with. Write one item per line.",
+        }),
         ("Look of the site", {"fields": ["brand_colour"]}),
         ("Identifiers for good faith estimates", {
             "fields": ["npi", "tax_id"],
@@ -442,6 +447,11 @@ class ProviderAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "slug", "credentials", "role", "bio", "languages", "npi"]}),
         ("Photo", {"fields": ["photo", "photo_alt"]}),
+        ("Certifications and experience", {
+            "fields": ["board_certifications", "in_practice_since", "affiliations"],
+            "description": "Shown on their page under “Training and experience”, and in what search engines read about "
+            "them. Patients rely on these: enter only what is current and checked.",
+        }),
         ("On the site", {"fields": ["offers_telehealth", "is_active", "order"]}),
         ("Staff sign-in", {
             "fields": ["staff_user"],

@@ -12,7 +12,13 @@ from clinic.branding import DEFAULT_BRAND_COLOUR, validate_brand_colour
 from clinic.hours import Holiday, TimeBlock
 from clinic.phone import display_phone, normalise_phone
 from clinic.us_states import US_STATES
-from clinic.validators import validate_npi, validate_plausible_date, validate_single_line, validate_tax_id
+from clinic.validators import (
+    validate_list_lines,
+    validate_npi,
+    validate_plausible_date,
+    validate_single_line,
+    validate_tax_id,
+)
 
 # What the cache holds for a single-row model nobody has saved yet (None would read as "not cached").
 NO_ROW = "no-row"
@@ -21,6 +27,15 @@ NO_ROW = "no-row"
 def paragraphs_of(text: str) -> list[str]:
     """Plain text typed by staff, split into paragraphs at blank lines."""
     return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
+
+
+def lines_of(text: str) -> list[str]:
+    """Plain text typed by staff as a list, one item a line; blank lines are skipped."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+# The earliest year a clinician can have started in practice: a typing slip otherwise.
+EARLIEST_PRACTICE_YEAR = 1950
 
 
 class SingleRowModel(models.Model):
@@ -144,6 +159,22 @@ class Practice(SingleRowModel):
         "digits, e.g. #0b5670. A colour too light for every patient to read on white is refused, with a darker shade "
         "suggested.",
     )
+    first_visit = models.TextField(
+        "what to expect at a first visit",
+        blank=True,
+        validators=[validate_list_lines],
+        help_text="The steps of a new patient's first visit, one step per line, in order, e.g. “Fill in the health "
+        "questions online before you come.” Shown on the home page and every provider's page as a numbered list. "
+        "Say only what is true for every new patient. Leave empty to leave the section out.",
+    )
+    affiliations = models.TextField(
+        "affiliations and memberships",
+        blank=True,
+        validators=[validate_list_lines],
+        help_text="Hospitals the practice works with and professional societies or networks it belongs to, one per "
+        "line, as they write their own name. Shown on the home page. Only current ones; leave empty to leave the "
+        "section out.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -178,6 +209,14 @@ class Practice(SingleRowModel):
     @property
     def address_lines(self):
         return [self.street_address, f"{self.city}, {self.state} {self.postal_code}"]
+
+    @property
+    def first_visit_steps(self) -> list[str]:
+        return lines_of(self.first_visit)
+
+    @property
+    def affiliation_list(self) -> list[str]:
+        return lines_of(self.affiliations)
 
 
 class OfficeHours(models.Model):
@@ -479,6 +518,28 @@ class Provider(models.Model):
         help_text="The clinician's own National Provider Identifier: 10 digits, from the NPI registry. "
         "Printed on good faith estimates. Leave empty for staff who do not treat patients.",
     )
+    board_certifications = models.TextField(
+        "board certifications",
+        blank=True,
+        validators=[validate_list_lines],
+        help_text="Current board certifications, one per line, as the certificate words the specialty, e.g. "
+        "“Physical Medicine and Rehabilitation”. Check each one on the board's own site before adding it; remove "
+        "one that has lapsed. Leave empty if none.",
+    )
+    in_practice_since = models.PositiveSmallIntegerField(
+        "year started in practice",
+        null=True,
+        blank=True,
+        help_text="The year they first treated patients after finishing training, e.g. 2012. The site shows "
+        "“14 years in practice” and counts on by itself each year. Leave empty to show nothing.",
+    )
+    affiliations = models.TextField(
+        "affiliations",
+        blank=True,
+        validators=[validate_list_lines],
+        help_text="Hospitals where they have privileges, teaching posts and professional societies, one per line, "
+        "e.g. “Member, American Academy of Physical Medicine and Rehabilitation”. Only current ones.",
+    )
     offers_telehealth = models.BooleanField(
         "offers video visits", default=True, help_text="Tick if this provider sees patients by video."
     )
@@ -524,9 +585,37 @@ class Provider(models.Model):
         """An MD or a DO (by the letters after the name)."""
         return bool({"MD", "DO"} & set(re.findall(r"[A-Za-z]+", self.credentials.upper().replace(".", ""))))
 
+    @property
+    def certification_list(self) -> list[str]:
+        return lines_of(self.board_certifications)
+
+    @property
+    def affiliation_list(self) -> list[str]:
+        return lines_of(self.affiliations)
+
+    def years_in_practice_on(self, day) -> int | None:
+        """Whole calendar years since they started in practice (0 in their first year), or None if not entered."""
+        if self.in_practice_since is None:
+            return None
+        return max(day.year - self.in_practice_since, 0)
+
+    @property
+    def years_in_practice(self) -> int | None:
+        # Cached pages never outlive midnight (clinic.content), so the count turns over on New Year's Day.
+        return self.years_in_practice_on(timezone.localdate())
+
+    @property
+    def has_trust_facts(self) -> bool:
+        return bool(self.board_certifications.strip() or self.affiliations.strip() or self.in_practice_since)
+
     def clean(self):
         if self.photo and not self.photo_alt:
             raise ValidationError({"photo_alt": "Describe the photo for patients who cannot see it."})
+        this_year = timezone.localdate().year
+        if self.in_practice_since is not None and not EARLIEST_PRACTICE_YEAR <= self.in_practice_since <= this_year:
+            raise ValidationError(
+                {"in_practice_since": f"Enter the year as four digits, between {EARLIEST_PRACTICE_YEAR} and {this_year}."}
+            )
 
     def licence_in(self, state: str):
         """This clinician's licence in `state` (a two-letter code), or None."""
@@ -588,5 +677,6 @@ __all__ = [
     "Provider",
     "ProviderLicence",
     "SingleRowModel",
+    "lines_of",
     "paragraphs_of",
 ]
