@@ -27,12 +27,15 @@ def empty_cache():
     """Each test starts with nothing cached, so cached pages never leak between tests: nor do the
     booking limit's own counters of this process (kept while the shared cache is down)."""
     from appointments.ratelimit import COUNTERS_OF_THIS_PROCESS
+    from clinic.page_cache import forget_pages_in_memory
 
     cache.clear()
     COUNTERS_OF_THIS_PROCESS.clear()
+    forget_pages_in_memory()  # and the generation this process saw: the cleared cache starts a new one
     yield
     cache.clear()
     COUNTERS_OF_THIS_PROCESS.clear()
+    forget_pages_in_memory()
 
 
 @pytest.fixture(autouse=True)
