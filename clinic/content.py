@@ -119,4 +119,27 @@ def current_generation() -> int:
 
 def start_new_generation():
     """Make every cached page stale, in every process on every server sharing the cache."""
+    forget_the_generation_seen()
     cache.set(GENERATION_KEY, clock.time_ns(), timeout=None)
+
+
+# The generation as this process last read it, and until when (monotonic seconds) it may go
+# on believing it without asking the shared cache again: clinic.page_cache's fast path.
+_generation_seen = {"value": None, "until": 0.0}
+
+
+def generation_seen_lately(check_every_seconds: float, now: float | None = None):
+    """The current generation, read from the shared cache at most once every `check_every_seconds`
+    by this process (0: on every call); None while it cannot be read (missing, or Redis down).
+    `now`: monotonic seconds, given by tests."""
+    now = clock.monotonic() if now is None else now
+    if now < _generation_seen["until"]:
+        return _generation_seen["value"]
+    generation = cache.get(GENERATION_KEY)
+    _generation_seen["value"] = generation
+    _generation_seen["until"] = now + check_every_seconds if generation is not None else 0.0
+    return generation
+
+
+def forget_the_generation_seen():
+    _generation_seen["until"] = 0.0

@@ -10,6 +10,16 @@ from django.utils import timezone
 
 from clinic.branding import DEFAULT_BRAND_COLOUR, validate_brand_colour
 from clinic.hours import Holiday, TimeBlock
+from clinic.images import (
+    LOGO,
+    OFFICE,
+    PORTRAIT,
+    UploadedImageField,
+    UploadedImageValidator,
+    delete_on_commit,
+    picture_of,
+    store_new_uploads,
+)
 from clinic.phone import display_phone, normalise_phone
 from clinic.us_states import US_STATES
 from clinic.validators import (
@@ -159,6 +169,43 @@ class Practice(SingleRowModel):
         "digits, e.g. #0b5670. A colour too light for every patient to read on white is refused, with a darker shade "
         "suggested.",
     )
+    logo = UploadedImageField(
+        upload_to="practice/",
+        blank=True,
+        max_length=200,
+        validators=[UploadedImageValidator("logo")],
+        help_text="Optional: the practice's logo, shown beside its name at the top of every page. A PNG (a clear "
+        "background is kept) or JPEG at least 96 pixels high, at most 8 MB; a square or wide mark works best.",
+    )
+    logo_alt = models.CharField(
+        "logo description",
+        max_length=200,
+        blank=True,
+        help_text="Needed with a logo: what it shows, for patients who use a screen reader, e.g. "
+        "“Pain, Spine & Rehab Associates logo”.",
+    )
+    logo_widths = models.JSONField(default=list, blank=True, editable=False)
+    logo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    logo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    office_photo = UploadedImageField(
+        "office photo",
+        upload_to="practice/",
+        blank=True,
+        max_length=200,
+        validators=[UploadedImageValidator("office")],
+        help_text="Optional: a photo of the office or waiting room for the home page, so patients know the place. "
+        "A JPEG, PNG or WebP photo at least 640 pixels wide (1500 or more looks best), at most 8 MB; it is cropped "
+        "to a 3:2 landscape. Without one the home page shows a drawing of an office in the practice's colour.",
+    )
+    office_photo_alt = models.CharField(
+        "office photo description",
+        max_length=200,
+        blank=True,
+        help_text="Needed with a photo: what it shows, e.g. “Our bright waiting room with the front desk on the left”.",
+    )
+    office_photo_widths = models.JSONField(default=list, blank=True, editable=False)
+    office_photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    office_photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     first_visit = models.TextField(
         "what to expect at a first visit",
         blank=True,
@@ -193,6 +240,26 @@ class Practice(SingleRowModel):
                 raise ValidationError({"phone": error}) from None
         if self.state:
             self.state = self.state.upper()
+        errors = {}
+        if self.logo and not self.logo_alt:
+            errors["logo_alt"] = "Describe the logo for patients who cannot see it."
+        if self.office_photo and not self.office_photo_alt:
+            errors["office_photo_alt"] = "Describe the photo for patients who cannot see it."
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        unused = store_new_uploads(self, {"logo": LOGO, "office_photo": OFFICE}, stem=self.name)
+        super().save(*args, **kwargs)
+        delete_on_commit(self.logo.storage, unused)
+
+    @property
+    def logo_picture(self):
+        return picture_of(self, "logo", self.logo_alt)
+
+    @property
+    def office_picture(self):
+        return picture_of(self, "office_photo", self.office_photo_alt)
 
     @property
     def phone_display(self):
@@ -491,20 +558,25 @@ class Provider(models.Model):
         help_text="A few sentences about their training and the care they give. Plain text: "
         "leave a blank line between paragraphs.",
     )
-    photo = models.ImageField(
+    photo = UploadedImageField(
         upload_to="providers/",
         blank=True,
-        width_field="photo_width",
-        height_field="photo_height",
-        help_text="Optional portrait, at least 400 pixels wide. JPEG or PNG.",
+        max_length=200,
+        validators=[UploadedImageValidator("portrait")],
+        help_text="Optional portrait: a JPEG, PNG or WebP photo at least 320 pixels wide (800 or more looks best), "
+        "at most 8 MB. It is cropped to a 4:5 portrait around the middle, so leave some space above the head. "
+        "The site keeps copies in the sizes pages use and removes the camera's details (place, time) from them. "
+        "Without a photo the site shows the provider's initials in the practice's colour.",
     )
+    photo_widths = models.JSONField(default=list, blank=True, editable=False)
     photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     photo_alt = models.CharField(
         "photo description",
         max_length=200,
         blank=True,
-        help_text="What the photo shows, for patients who use a screen reader, e.g. “Dr. Whitfield smiling in the clinic”.",
+        help_text="Needed with a photo: what it shows, for patients who use a screen reader, e.g. "
+        "“Dr. Whitfield smiling in the clinic”.",
     )
     languages = models.CharField(
         "languages spoken",
@@ -616,6 +688,16 @@ class Provider(models.Model):
             raise ValidationError(
                 {"in_practice_since": f"Enter the year as four digits, between {EARLIEST_PRACTICE_YEAR} and {this_year}."}
             )
+
+    def save(self, *args, **kwargs):
+        unused = store_new_uploads(self, {"photo": PORTRAIT}, stem=self.slug or self.name)
+        super().save(*args, **kwargs)
+        delete_on_commit(self.photo.storage, unused)
+
+    @property
+    def portrait(self):
+        """The photo as pages show it (`clinic.images.Picture`), or None: pages then show `initials`."""
+        return picture_of(self, "photo", self.photo_alt)
 
     def licence_in(self, state: str):
         """This clinician's licence in `state` (a two-letter code), or None."""
