@@ -19,6 +19,7 @@ class AppointmentsConfig(AppConfig):
 
         register_patient_records()
         post_migrate.connect(install_overlap_guard, sender=self, dispatch_uid="install-overlap-guard")
+        post_migrate.connect(install_availability_triggers, sender=self, dispatch_uid="install-availability-triggers")
         # What clinic learns from this app (see clinic.seams).
         seams.provide_booked_visits(booked_visits)
         seams.provide_closure_actions(CLOSURE_ACTIONS)
@@ -48,3 +49,15 @@ def install_overlap_guard(using, plan=None, **kwargs):
     applied = MigrationRecorder(connection).applied_migrations()
     if ("appointments", "0002_no_overlapping_appointments") in applied:
         overlap_guard.install(connection)
+
+
+def install_availability_triggers(using, plan=None, **kwargs):
+    """After every migrate, for the same reason (appointments.availability_version)."""
+    from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from appointments import availability_version
+
+    connection = connections[using]
+    if ("appointments", "0033_availability_version") in MigrationRecorder(connection).applied_migrations():
+        availability_version.install(connection)

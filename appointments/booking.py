@@ -288,11 +288,11 @@ def nearest_slots(visit_type, providers, starts_at, now, settings, exclude_appoi
 
 
 def offered_provider(visit_type: VisitType, providers: list[Provider], starts_at: datetime, now: datetime,
-                     any_provider: bool) -> Provider | None:
+                     any_provider: bool, settings: BookingSettings | None = None, hours=None) -> Provider | None:
     """Who the time page offers at `starts_at` right now (the first free of `providers` for "first
     available"), or None when that time is not among the free times it shows."""
     day = timezone.localtime(starts_at).date()
-    slots = load_slots(visit_type, providers, day, 1, now, merge=any_provider)
+    slots = load_slots(visit_type, providers, day, 1, now, settings, merge=any_provider, hours=hours)
     provider_id = next((slot.provider_id for slot in slots if slot.starts_at == starts_at), None)
     return next((provider for provider in providers if provider.pk == provider_id), None)
 

@@ -3,20 +3,36 @@ and the visits booked on given days, which `clinic` asks for through `clinic.sea
 
 from datetime import date, datetime, timedelta
 
+from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from appointments.availability import BookingRules, ProviderSchedule, Slot, find_slots, first_available
 from appointments.models import Appointment, BookingSettings, TimeOff, VisitType, WorkingHours
-from clinic.content import load_site_content, read_site_content
+from clinic.content import load_site_content, read_practice_hours, read_site_content
 from clinic.hours import PracticeHours, day_window
 from clinic.models import Provider, ProviderLicence
 from clinic.seams import BookedVisit
 
 
-def practice_hours(fresh: bool = False) -> PracticeHours:
-    """The practice's hours with holiday hours. `fresh` skips the cache (inside a booking)."""
-    return (read_site_content() if fresh else load_site_content()).hours
+def practice_hours(fresh: bool = False, version: int | None = None) -> PracticeHours:
+    """The practice's hours with holiday hours. `fresh` skips the cache (inside a booking).
+
+    `version`, the availability version a page was read under (appointments.availability_version,
+    whose triggers watch office and holiday hours): the hours cached under that version, or read
+    from the database, so an app server that missed a change's cache clearing still renders the
+    hours that go with the version, never older ones."""
+    if fresh:
+        return read_site_content().hours
+    if version is None:
+        return load_site_content().hours
+    key = f"appointments:practice-hours:{version}"
+    hours = cache.get(key)
+    if hours is None:
+        hours = read_practice_hours()
+        cache.set(key, hours, django_settings.SITE_CONTENT_CACHE_SECONDS)
+    return hours
 
 
 def rules_for(visit_type: VisitType, settings: BookingSettings) -> BookingRules:
@@ -77,13 +93,15 @@ def load_slots(
     settings: BookingSettings | None = None,
     merge: bool = False,
     exclude_appointment_id=None,
+    hours: PracticeHours | None = None,
 ) -> list[Slot]:
-    """Free slots for these providers; `merge` keeps one slot per time ("first available provider")."""
+    """Free slots for these providers; `merge` keeps one slot per time ("first available provider").
+    `hours`: the practice's hours when the caller has them (else `practice_hours()`)."""
     settings = settings or BookingSettings.load()
     provider_ids = [provider.pk for provider in providers]
     schedules = load_schedules(provider_ids, first_day, first_day + timedelta(days=days - 1), exclude_appointment_id)
     slots = find_slots(
-        practice=practice_hours(), schedules=schedules, rules=rules_for(visit_type, settings), now=now, first_day=first_day, days=days
+        practice=hours or practice_hours(), schedules=schedules, rules=rules_for(visit_type, settings), now=now, first_day=first_day, days=days
     )
     return first_available(slots, provider_ids) if merge else slots
 

@@ -6,6 +6,10 @@ calendar file where it helps, and the front desk's alert) and hands them to the 
 makes the change (the functions of `appointments.booking` and `appointments.telehealth`
 call it), so the change and its emails are saved together or not at all.
 
+Every email has a plain text body and the same words as HTML in the practice's colours
+(`appointments.email_design`), from templates/appointments/email/<name>.txt and <name>.html;
+both carry the same links. The outbox stores and sends both.
+
 Privacy: subjects name the practice, never the visit; staff alerts carry a reference
 and an admin link only.
 """
@@ -21,8 +25,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from appointments import outbox
+from appointments import email_design, outbox
 from appointments.models import Appointment, BookingSettings, Intake, OutboxMessage
+from clinic.branding import Palette, palette_for
 from clinic.hours import PRACTICE_TIME_ZONE
 from clinic.models import Practice
 
@@ -62,15 +67,16 @@ class PracticeDetails:
     name: str
     phone: str
     address: str
+    palette: Palette
 
     @classmethod
     def load(cls):
         practice = Practice.load()
         if practice is None:
-            return cls(name="our practice", phone="", address="")
+            return cls(name="our practice", phone="", address="", palette=palette_for(None))
         # The name goes into every subject line: on one line whatever a script saved (the model refuses line breaks).
         name = " ".join(practice.name.split())
-        return cls(name=name, phone=practice.phone_display, address=", ".join(practice.address_lines))
+        return cls(name=name, phone=practice.phone_display, address=", ".join(practice.address_lines), palette=palette_for(practice))
 
 
 # --- Queueing ---------------------------------------------------------------
@@ -183,13 +189,12 @@ def queue_closure_alert(count, closure, admin_url):
     if not settings.FRONT_DESK_EMAIL:
         return
     visits = "1 booked visit" if count == 1 else f"{count} booked visits"
+    subject = f"Closure {closure.dates}: {visits} to handle"
     outbox.queue([OutboxMessage(
         kind=STAFF_CLOSURE,
         to=settings.FRONT_DESK_EMAIL,
-        subject=f"Closure {closure.dates}: {visits} to handle",
-        body=_render("appointments/email/staff_closure_alert.txt", {
-            "visits": visits, "closure": closure, "admin_url": settings.SITE_URL + admin_url,
-        }),
+        subject=subject,
+        **_bodies("staff_closure_alert", {"visits": visits, "closure": closure, "admin_url": settings.SITE_URL + admin_url}, subject),
     )])
 
 
@@ -315,7 +320,7 @@ def _patient_message(appointment, practice, kind, template, subject, calendar=No
         appointment=appointment,
         to=appointment.email,
         subject=subject,
-        body=_render(f"appointments/email/patient_{template}.txt", context),
+        **_bodies(f"patient_{template}", context, subject),
     )
     if calendar:
         message.attachment_name = CALENDAR_FILE_NAME
@@ -338,8 +343,19 @@ def _staff_message(record, kind, subject, change):
         appointment=record if isinstance(record, Appointment) else record.appointment if isinstance(record, Intake) else None,
         to=settings.FRONT_DESK_EMAIL,
         subject=subject,
-        body=_render("appointments/email/staff_alert.txt", context),
+        **_bodies("staff_alert", context, subject),
     )
+
+
+def _bodies(template, context, subject) -> dict:
+    """An email's `body` (plain text) and `html_body` (the same words in the practice's colours), from
+    templates/appointments/email/<template>.txt and .html with the same context."""
+    practice = context.get("practice") or PracticeDetails.load()
+    html_context = {**context, "practice": practice, "subject": subject, "style": email_design.styles(practice.palette)}
+    return {
+        "body": _render(f"appointments/email/{template}.txt", context),
+        "html_body": _render(f"appointments/email/{template}.html", html_context),
+    }
 
 
 def _render(template_name, context) -> str:
@@ -421,12 +437,13 @@ def queue_telehealth_request_received(telehealth_request):
         "preferred_days": ", ".join(filter(None, telehealth_request.preferred_days.split(","))),
         "preferred_times": ", ".join(filter(None, telehealth_request.preferred_times.split(","))).lower(),
     }
+    subject = f"We have your request — {practice.name}"
     messages = [
         OutboxMessage(
             kind=PATIENT_TELEHEALTH_REQUEST,
             to=telehealth_request.email,
-            subject=f"We have your request — {practice.name}",
-            body=_render("appointments/email/telehealth_request_received.txt", context),
+            subject=subject,
+            **_bodies("telehealth_request_received", context, subject),
         )
     ]
     messages.append(_staff_message(
@@ -444,16 +461,17 @@ def queue_estimate(estimate) -> OutboxMessage:
     day = ""
     if estimate.service_starts_at is not None:
         day = dateformat.format(timezone.localtime(estimate.service_starts_at, PRACTICE_TIME_ZONE), "l, F j, Y")
+    subject = f"Your good faith estimate — {practice.name}"
     message = OutboxMessage(
         kind=PATIENT_ESTIMATE,
         appointment=estimate.appointment,
         to=estimate.email,
-        subject=f"Your good faith estimate — {practice.name}",
-        body=_render("appointments/email/patient_estimate.txt", {
+        subject=subject,
+        **_bodies("patient_estimate", {
             "first_name": estimate.first_name, "practice": practice, "reference": estimate.reference, "day": day,
             "service": estimate.service_name, "revised": estimate.supersedes_id is not None,
             "estimate_link": outbox.ESTIMATE_LINK_PLACEHOLDER,
-        }),
+        }, subject),
     )
     outbox.queue([message])
     return message
@@ -464,14 +482,15 @@ def queue_estimate_requested(estimate):
     and the front desk's alert (the reference and an admin link only)."""
     practice = PracticeDetails.load()
     due = dateformat.format(timezone.localtime(estimate.due_at, PRACTICE_TIME_ZONE) - timedelta(minutes=1), "l, F j")
+    subject = f"We have your request for an estimate — {practice.name}"
     outbox.queue([
         OutboxMessage(
             kind=PATIENT_ESTIMATE_REQUEST,
             to=estimate.email,
-            subject=f"We have your request for an estimate — {practice.name}",
-            body=_render("appointments/email/patient_estimate_request.txt", {
+            subject=subject,
+            **_bodies("patient_estimate_request", {
                 "first_name": estimate.first_name, "practice": practice, "reference": estimate.reference, "due": due,
-            }),
+            }, subject),
         ),
         _staff_message(
             estimate, STAFF_ESTIMATE_REQUEST, f"Estimate requested: {estimate.reference} — please prepare it",

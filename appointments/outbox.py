@@ -14,19 +14,24 @@ kinds only.
 
 Bodies are stored with `MANAGE_LINK_PLACEHOLDER` where the patient's manage link goes:
 the link is made from the appointment at the moment of sending (`Appointment.manage_url`),
-so no stored row ever holds a link that opens an appointment.
+so no stored row ever holds a link that opens an appointment. A message with an
+`html_body` goes out as multipart/alternative (the plain text first, then the HTML, which
+gets the same links filled in); one queued without it (before HTML parts existed) is sent
+as plain text, as it always was.
 """
 
 import logging
+import re
 import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.html import escape
 
 from appointments.models import OutboxMessage
 
@@ -49,6 +54,10 @@ BATCH_SIZE = 100
 MANAGE_LINK_PLACEHOLDER = "[[manage-link]]"
 # Where the link to a good faith estimate goes (behind the manage link, or the estimate's own link).
 ESTIMATE_LINK_PLACEHOLDER = "[[estimate-link]]"
+# Said instead of a link that can no longer be made (its appointment or estimate is gone).
+NO_MANAGE_LINK = "(please call us to change this visit)"
+NO_ESTIMATE_LINK = "(please call us for your estimate)"
+FALLBACKS = {ESTIMATE_LINK_PLACEHOLDER: NO_ESTIMATE_LINK, MANAGE_LINK_PLACEHOLDER: NO_MANAGE_LINK}
 
 
 def queue(messages):
@@ -126,19 +135,40 @@ def message_id_header(message) -> str:
     return f"<outbox.{message.pk}.{int(message.created_at.timestamp())}@{host}>"
 
 
-def body_to_send(message) -> str:
-    """The stored body with the patient's manage link filled in, made now from the appointment
-    (so it is the appointment's current link). Without an appointment (deleted since), the
-    patient is asked to call instead."""
-    body = message.body
+def links_to_fill_in(message, body) -> dict[str, str | None]:
+    """What each link placeholder in `body` becomes: the link made now (so it is the appointment's
+    current one), or None when it can no longer be made (the appointment or estimate was deleted
+    since) and the patient is asked to call instead."""
+    links = {}
     if ESTIMATE_LINK_PLACEHOLDER in body:
         estimate = message.estimates.select_related("appointment").first()
-        link = estimate.patient_url() if estimate is not None else "(please call us for your estimate)"
-        body = body.replace(ESTIMATE_LINK_PLACEHOLDER, link)
-    if MANAGE_LINK_PLACEHOLDER not in body:
-        return body
-    link = message.appointment.manage_url() if message.appointment is not None else "(please call us to change this visit)"
-    return body.replace(MANAGE_LINK_PLACEHOLDER, link)
+        links[ESTIMATE_LINK_PLACEHOLDER] = estimate.patient_url() if estimate is not None else None
+    if MANAGE_LINK_PLACEHOLDER in body:
+        links[MANAGE_LINK_PLACEHOLDER] = message.appointment.manage_url() if message.appointment is not None else None
+    return links
+
+
+def body_to_send(message) -> str:
+    """The stored plain text with the patient's links filled in (`links_to_fill_in`)."""
+    body = message.body
+    for placeholder, link in links_to_fill_in(message, body).items():
+        body = body.replace(placeholder, link or FALLBACKS[placeholder])
+    return body
+
+
+def html_body_to_send(message) -> str:
+    """The stored HTML part with the same links filled in, escaped for HTML. A link that can no
+    longer be made takes its whole <a> element with it: the words asking the patient to call stand
+    in its place, as in the plain text."""
+    html = message.html_body
+    for placeholder, link in links_to_fill_in(message, html).items():
+        if link is None:
+            anchor = re.compile(r'<a\b[^>]*href="' + re.escape(placeholder) + r'[^"]*"[^>]*>.*?</a>', re.DOTALL)
+            html = anchor.sub(escape(FALLBACKS[placeholder]), html)
+            html = html.replace(placeholder, escape(FALLBACKS[placeholder]))
+        else:
+            html = html.replace(placeholder, escape(link))
+    return html
 
 
 def is_permanent(error) -> bool:
@@ -179,10 +209,12 @@ class Failure:
 def _deliver(message, connection, now, forced=False) -> bool:
     claimed = OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING)
     try:
-        email = EmailMessage(
+        email = EmailMultiAlternatives(
             message.subject, body_to_send(message), to=[message.to], connection=connection,
             headers={"Message-ID": message_id_header(message)},
         )
+        if message.html_body:
+            email.attach_alternative(html_body_to_send(message), "text/html")
         if message.attachment_name:
             email.attach(message.attachment_name, message.attachment_content, message.attachment_mimetype or None)
         email.send()

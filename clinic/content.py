@@ -58,14 +58,21 @@ def read_site_content(today: date | None = None, now: datetime | None = None) ->
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     practice = Practice.load(fresh=True)
+    hours = read_practice_hours(today)
+    announcements = tuple(Announcement.objects.not_ended(now))
+    return SiteContent(practice, hours, announcements)
+
+
+def read_practice_hours(today: date | None = None) -> PracticeHours:
+    """The weekly hours and holiday hours (two queries) without the cache."""
+    today = today or timezone.localdate()
     weekly = {}
     for block in OfficeHours.objects.filter(practice_id=1):
         weekly.setdefault(block.weekday, []).append(block.as_block())
     # Yesterday's as well: the cached copy may still be served after midnight.
     holidays = tuple(h.as_holiday() for h in HolidayHours.objects.upcoming(today - timedelta(days=1)))
-    announcements = tuple(Announcement.objects.not_ended(now))
     weekly_blocks = {weekday: tuple(sorted(blocks)) for weekday, blocks in weekly.items()}
-    return SiteContent(practice, PracticeHours(weekly_blocks, holidays), announcements)
+    return PracticeHours(weekly_blocks, holidays)
 
 
 def load_site_content() -> SiteContent:
@@ -112,4 +119,27 @@ def current_generation() -> int:
 
 def start_new_generation():
     """Make every cached page stale, in every process on every server sharing the cache."""
+    forget_the_generation_seen()
     cache.set(GENERATION_KEY, clock.time_ns(), timeout=None)
+
+
+# The generation as this process last read it, and until when (monotonic seconds) it may go
+# on believing it without asking the shared cache again: clinic.page_cache's fast path.
+_generation_seen = {"value": None, "until": 0.0}
+
+
+def generation_seen_lately(check_every_seconds: float, now: float | None = None):
+    """The current generation, read from the shared cache at most once every `check_every_seconds`
+    by this process (0: on every call); None while it cannot be read (missing, or Redis down).
+    `now`: monotonic seconds, given by tests."""
+    now = clock.monotonic() if now is None else now
+    if now < _generation_seen["until"]:
+        return _generation_seen["value"]
+    generation = cache.get(GENERATION_KEY)
+    _generation_seen["value"] = generation
+    _generation_seen["until"] = now + check_every_seconds if generation is not None else 0.0
+    return generation
+
+
+def forget_the_generation_seen():
+    _generation_seen["until"] = 0.0

@@ -19,6 +19,21 @@ PRACTICE = {
     # prefix 00, which the IRS never issues. A real practice enters its own.
     "npi": "1234567893",
     "tax_id": "00-0000000",
+    # What the site and its treatment pages already say, in order: no promise the demo practice could not keep.
+    "first_visit": (
+        "Book online or call us. We email you the details, with a link to change or cancel the visit.\n"
+        "Bring a photo ID, your insurance card if you use one, a list of the medicines you take and any recent scans or notes "
+        "about your pain.\n"
+        "Your provider listens to how the pain affects your life and examines you, to find where it comes from.\n"
+        "Together you agree a treatment plan. It may combine an office procedure such as dry needling with "
+        "massage, physical therapy or muscle relaxants.\n"
+        "Dry needling and trigger point injections are done in the office, need no anaesthesia and no time off "
+        "to recover.\n"
+        "Some follow-up visits can be by video from home."
+    ),
+    # Made up, like the address: "Example" names, so nobody takes them for a real hospital or society.
+    "affiliations": "Example General Hospital, Gaithersburg: our physicians hold privileges there\n"
+    "Member practice, Example Regional Pain Network",
 }
 
 MORNING = TimeBlock(time(8, 30), time(12, 30))
@@ -125,6 +140,11 @@ PROVIDERS = [
             "She trained in physical medicine and rehabilitation and has cared for patients in Montgomery County "
             "for over a decade."
         ),
+        # The specialty the practice names in its specialties line; the year fits "over a decade"; the hospital
+        # is the demo's made-up one.
+        "board_certifications": "Physical Medicine and Rehabilitation",
+        "in_practice_since": 2014,
+        "affiliations": "Medical staff, Example General Hospital",
         "offers_telehealth": True,
         "order": 1,
     },
@@ -139,6 +159,9 @@ PROVIDERS = [
             "Dr. Ellery specialises in long-lasting neck and back pain, sciatica and headaches. He explains "
             "every option, from exercise and medication to office-based procedures, before you decide."
         ),
+        "board_certifications": "Pain Medicine",
+        "in_practice_since": 2011,
+        "affiliations": "Medical staff, Example General Hospital\nMember, Example Regional Pain Network",
         "offers_telehealth": True,
         "order": 2,
     },
@@ -152,6 +175,7 @@ PROVIDERS = [
             "Priya sees new and returning patients, follows up on treatment plans and answers questions "
             "between visits. Many of her follow-up visits happen by video."
         ),
+        "in_practice_since": 2019,
         "offers_telehealth": True,
         "order": 3,
     },

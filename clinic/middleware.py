@@ -10,9 +10,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.middleware.gzip import GZipMiddleware
 from django.urls import reverse
 from django.utils.functional import cached_property
 
+from clinic import page_cache
 from clinic.client_ip import client_ip
 
 
@@ -30,6 +32,34 @@ class ExtraSecurityHeadersMiddleware:
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         response.setdefault("Permissions-Policy", self.PERMISSIONS_POLICY)
         return response
+
+
+class CachedPageMiddleware:
+    """Cached patient pages, served before sessions, authentication and the view (clinic.page_cache).
+
+    Only GET/HEAD without a query string or a session cookie; everything else goes on through
+    the whole site. The middleware above it (security headers, X-Frame-Options, CSP) still
+    processes every answer it gives, the 304s included.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = page_cache.fast_path_response(request)
+        return response if response is not None else self.get_response(request)
+
+
+class CompressTextMiddleware(GZipMiddleware):
+    """Django's GZipMiddleware (random padding against BREACH, see clinic.page_cache) for text
+    only: photos and PDFs are compressed already, and gzipping them again costs CPU for nothing."""
+
+    TEXT_TYPES = re.compile(r"^(text/|application/(json|ld\+json|javascript|xml)|image/svg\+xml)")
+
+    def process_response(self, request, response):
+        if not self.TEXT_TYPES.match(response.get("Content-Type", "")):
+            return response
+        return super().process_response(request, response)
 
 
 # The editor's JavaScript (tiptap) adds its base stylesheet as a <style> element.

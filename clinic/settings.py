@@ -97,6 +97,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "clinic.middleware.ExtraSecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above the cached-page fast path, so that every answer it gives has these headers too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "clinic.middleware.CSPMiddleware",
+    # Cached patient pages, gzipped once, for visitors without a session (clinic.page_cache).
+    "clinic.middleware.CachedPageMiddleware",
+    # Everything else is compressed here, with Django's random padding against BREACH (README, "Compression").
+    "clinic.middleware.CompressTextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -108,8 +115,6 @@ MIDDLEWARE = [
     "clinic.middleware.StaffIdleTimeoutMiddleware",
     # django-auditlog's, naming the staff member in audit entries (after the idle check).
     "clinic.middleware.AuditlogMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "clinic.middleware.CSPMiddleware",
     # Last, as django-axes asks: it reads the outcome of the login view.
     "axes.middleware.AxesMiddleware",
 ]
@@ -359,6 +364,13 @@ if not INTAKE_KEYS and env_str("INTAKE_KEYS_FILE"):
 # How long practice details, hours and announcements stay cached at most.
 # Saving any of them in the admin clears the cache at once.
 SITE_CONTENT_CACHE_SECONDS = env_int("SITE_CONTENT_CACHE_SECONDS", 300)
+
+# Cached patient pages served before sessions (clinic.page_cache): each process asks the shared
+# cache whether content changed at most once every this many seconds (0: on every request), so a
+# save in the admin shows to patients on every app server within that time.
+PAGE_CACHE_CHECK_SECONDS = env_int("PAGE_CACHE_CHECK_SECONDS", 1)
+if PAGE_CACHE_CHECK_SECONDS < 0:
+    raise ImproperlyConfigured("PAGE_CACHE_CHECK_SECONDS must be 0 or more.")
 
 # The practice's phone number for the error pages (500, 503) when neither the cache nor the
 # process knows it: a server that started while Redis and PostgreSQL were both unreachable.

@@ -60,6 +60,8 @@ def medical_clinic(practice, hours: PracticeHours, today: date, site_url: str) -
             data["email"] = practice.email
         if practice.directions_url:
             data["hasMap"] = practice.directions_url
+        if practice.affiliation_list:
+            data["memberOf"] = [{"@type": "Organization", "name": name} for name in practice.affiliation_list]
     return data
 
 
@@ -98,6 +100,13 @@ def provider_page(provider, treatments: list[str], page_url: str, image_url: str
         data["description"] = provider.role
     if provider.language_list:
         data["knowsLanguage"] = provider.language_list
+    if provider.certification_list:
+        data["hasCredential"] = [
+            {"@type": "EducationalOccupationalCredential", "credentialCategory": "Board certification", "name": name}
+            for name in provider.certification_list
+        ]
+    if provider.affiliation_list:
+        data["memberOf"] = [{"@type": "Organization", "name": name} for name in provider.affiliation_list]
     if image_url:
         data["image"] = image_url
     return data

@@ -1,10 +1,10 @@
+import re
 from datetime import date
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.urls import include, path, register_converter
+from django.urls import include, path, re_path, register_converter
 
 from clinic import seams, views
 from clinic.sitemaps import LegalNoticeSitemap, NoticeSitemap, StaticPageSitemap, TeamSitemap
@@ -59,9 +59,7 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # Uploaded pictures when nothing serves them in front of the app; nginx answers /media/ itself in production.
+    re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$", views.media, name="media"),
 ]
-
-if settings.DEBUG:
-    # Provider photos during development; in production the web server serves /media/.
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 handler500 = "clinic.errors.server_error"

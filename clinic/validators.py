@@ -37,6 +37,22 @@ def validate_plain_text(value: str):
                               code="control_character")
 
 
+# A line of a list staff type one item per line (a certification, an affiliation, a step).
+LIST_LINE_MAX = 200
+
+
+def validate_list_lines(value: str):
+    """Text typed as a list, one item a line: plain text (`validate_plain_text`) whose lines each
+    fit on a phone's screen in a few lines, so a paragraph pasted by mistake is caught."""
+    validate_plain_text(value)
+    for number, line in enumerate(value.splitlines(), start=1):
+        if len(line.strip()) > LIST_LINE_MAX:
+            raise ValidationError(
+                f"Line {number} is longer than {LIST_LINE_MAX} characters: put one item on each line, briefly.",
+                code="list_line_too_long",
+            )
+
+
 # Far enough for any real booking, holiday or notice; far inside what date arithmetic can do.
 PLAUSIBLE_YEARS = 100
 

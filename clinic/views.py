@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from django.conf import settings
+
 from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import Http404, HttpResponse, JsonResponse
@@ -8,6 +10,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django.views.static import serve
 
 from clinic.context_processors import page_context
 from clinic.hours import weekly_table
@@ -58,6 +61,22 @@ def team(request):
             "page_description": "The physicians and clinicians who will care for you: training, special interests and video visits.",
         },
     )
+
+
+# Stored pictures never change under their name (it carries a digest of the upload: clinic.images).
+MEDIA_CACHE_CONTROL = "public, max-age=31536000, immutable"
+MEDIA_SUFFIXES = (".webp", ".jpg", ".jpeg", ".png")
+
+
+@require_safe
+def media(request, path):
+    """Uploaded pictures, where no nginx serves /media/ in front of the app (`make serve`, `make run`, the
+    benchmark). Only pictures: nothing else is ever stored there, and nothing else is answered."""
+    if not path.lower().endswith(MEDIA_SUFFIXES):
+        raise Http404("Not a picture.")
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["Cache-Control"] = MEDIA_CACHE_CONTROL
+    return response
 
 
 @never_cache

@@ -46,7 +46,17 @@ class ConditionAdmin(admin.ModelAdmin):
     list_filter = ["is_published"]
     search_fields = ["name", "summary"]
     prepopulated_fields = {"slug": ["name"]}
-    fields = ["name", "slug", "summary", "is_published", "order"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "is_published", "order"]}),
+        (
+            "Page text",
+            {
+                "fields": ["summary", "about", "approach"],
+                "description": "The page shows the summary, then “What it is” and “How we approach it”, then the "
+                "treatments for it (tick the condition on each treatment's page) with a booking button.",
+            },
+        ),
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("services")

@@ -13,6 +13,32 @@ CONDITIONS = [
     ("muscle-strains-and-sprains", "Muscle strains and sprains", "Overstretched or torn muscles and ligaments after a fall, lift or sports injury."),
 ]
 
+# Condition pages in the practice's own words, saying no more than its treatment pages say: trigger points hurt
+# where they are and send pain elsewhere, are common around injuries and in the back and shoulders, and desk
+# work leaves them in the upper back, pulling on the neck and the base of the skull. Conditions that source
+# says nothing more about get no "what it is" text, only the summary and the approach.
+ABOUT = {
+    "neck-pain": "<p>Neck pain can start lower down than it is felt. Long days at a desk, typing and using a mouse, can "
+    "leave a tight knot (a trigger point) in the upper back. The knot hurts where it is, and it pulls on the muscles "
+    "that lead to the neck and the base of the skull, so much of the pain is felt in the neck.</p>",
+    "back-pain": "<p>Back pain can come from many places, and your provider looks into where yours comes from. Tight "
+    "knots in the muscles, called trigger points, can be part of it: they are common in the back and shoulders and "
+    "around injuries, and they hurt where they are as well as sending pain to other areas.</p>",
+    "headaches": "<p>Some headaches start in the muscles of the upper back and neck. A tight knot there (a trigger "
+    "point), common after long days at a desk typing and using a mouse, can pull on the muscles that lead to the base "
+    "of the skull, and the pain is felt as a headache.</p>",
+    "muscle-strains-and-sprains": "<p>Trigger points, tight knots in a muscle, are common around injuries. After a "
+    "strain or sprain, knots in the nearby muscles can add pain of their own, where they are and in other areas.</p>",
+}
+APPROACH = (
+    "<p>At your first visit your provider listens to how {name} affects your day and examines you, to find where "
+    "the pain comes from.</p>"
+    "<p>Your treatment plan is made with you. For {name} it may include dry needling or trigger point injections, "
+    "usually together with other treatment such as massage, physical therapy or muscle relaxants. Some knots need a "
+    "series of treatments, and we show you how to adjust your posture and habits so they are less likely to come "
+    "back.</p>"
+)
+
 TRIGGER_POINT = (
     "what-is-a-trigger-point",
     "What is a trigger point?",
@@ -90,7 +116,14 @@ def load_demo_services(today):
     conditions = {}
     for order, (slug, name, summary) in enumerate(CONDITIONS, start=1):
         conditions[slug], _ = Condition.objects.get_or_create(
-            slug=slug, defaults={"name": name, "summary": summary, "order": order}
+            slug=slug,
+            defaults={
+                "name": name,
+                "summary": summary,
+                "about": ABOUT.get(slug, ""),
+                "approach": APPROACH.format(name=name.lower()),
+                "order": order,
+            },
         )
     services = []
     for fields in SERVICES:

@@ -19,6 +19,16 @@ class Condition(models.Model):
     summary = models.CharField(
         max_length=300, help_text="One or two plain sentences describing the condition, shown on its page and in lists."
     )
+    about = rich_text_field(
+        "what it is",
+        "What the condition is and how it feels, in plain words a patient would use. Say only what our clinicians "
+        "stand behind. Leave empty to show the summary alone.",
+    )
+    approach = rich_text_field(
+        "how we approach it",
+        "How the practice looks into this condition and plans treatment with the patient. The treatments ticked on "
+        "each treatment page are listed after it, with a booking button. Leave empty to leave the section out.",
+    )
     is_published = models.BooleanField("published", default=True, help_text="Untick to hide the page from patients.")
     order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers are listed first.")
     updated_at = models.DateTimeField(auto_now=True)
@@ -30,6 +40,10 @@ class Condition(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        sanitize_rich_text(self)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("services:condition", kwargs={"slug": self.slug})

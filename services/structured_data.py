@@ -1,4 +1,4 @@
-"""schema.org JSON-LD for treatment pages, built from the same records as the page."""
+"""schema.org JSON-LD for treatment and condition pages, built from the same records as the page."""
 
 import re
 
@@ -39,3 +39,21 @@ def treatment_page(service, questions, page_url) -> list[dict]:
         ],
     }
     return [page, faq] if questions else [page]
+
+
+def condition_page(condition, services, page_url, site_url) -> dict:
+    """A condition's page: a MedicalWebPage about a MedicalCondition, with the treatments on this
+    site for it as its possible treatments (each a MedicalTherapy with its own page)."""
+    medical_condition = {"@type": "MedicalCondition", "name": condition.name, "description": condition.summary, "url": page_url}
+    if services:
+        medical_condition["possibleTreatment"] = [
+            {
+                "@type": "MedicalTherapy",
+                "name": service.title,
+                "description": service.summary,
+                "url": site_url.rstrip("/") + service.get_absolute_url(),
+            }
+            for service in services
+        ]
+    return {"@context": "https://schema.org", "@type": "MedicalWebPage", "url": page_url, "name": condition.name,
+            "about": medical_condition}

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_safe
 from clinic import seams
 from clinic.page_cache import cached_patient_page
 from services.models import Condition, Service
-from services.structured_data import treatment_page
+from services.structured_data import condition_page, treatment_page
 
 
 def visible_to(request, queryset):
@@ -77,7 +77,8 @@ def condition_list(request):
 @cached_patient_page
 def condition_detail(request, slug):
     condition = get_object_or_404(visible_to(request, Condition.objects.all()), slug=slug)
-    services = visible_to(request, condition.services.all())
+    services = list(visible_to(request, condition.services.all()))
+    page_url = request.build_absolute_uri(condition.get_absolute_url())
     return render(
         request,
         "services/condition_detail.html",
@@ -86,5 +87,7 @@ def condition_detail(request, slug):
             "services": services,
             "page_title": condition.name,
             "page_description": condition.summary,
+            "page_type": "article",
+            "structured_data": [condition_page(condition, services, page_url, request.build_absolute_uri("/"))],
         },
     )

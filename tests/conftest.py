@@ -27,12 +27,21 @@ def empty_cache():
     """Each test starts with nothing cached, so cached pages never leak between tests: nor do the
     booking limit's own counters of this process (kept while the shared cache is down)."""
     from appointments.ratelimit import COUNTERS_OF_THIS_PROCESS
+    from clinic.page_cache import forget_pages_in_memory
 
     cache.clear()
     COUNTERS_OF_THIS_PROCESS.clear()
+    forget_pages_in_memory()  # and the generation this process saw: the cleared cache starts a new one
     yield
     cache.clear()
     COUNTERS_OF_THIS_PROCESS.clear()
+    forget_pages_in_memory()
+
+
+@pytest.fixture(autouse=True)
+def media_in_a_temporary_folder(settings, tmp_path_factory):
+    """Pictures a test stores (seed_demo draws the demo's) go to a folder of its own, never the project's media/."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
 
 
 @pytest.fixture(scope="session")

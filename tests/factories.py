@@ -178,6 +178,22 @@ def pass_second_step(client, user):
     session.save()
 
 
+def picture_file(width=1200, height=1500, image_format="PNG", name=None, mode="RGB", exif=None):
+    """An uploaded picture, as a browser sends one: a plain colour with a band, so crops and turns show."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    image = Image.new(mode, (width, height), "teal" if mode != "1" else 1)
+    if mode != "1":
+        image.paste("orange" if mode != "RGBA" else (255, 165, 0, 0), (0, 0, width, max(1, height // 10)))
+    buffer = io.BytesIO()
+    image.save(buffer, format=image_format, **({"exif": exif} if exif is not None else {}))
+    extension = {"JPEG": "jpg"}.get(image_format, image_format.lower())
+    return SimpleUploadedFile(name or f"picture.{extension}", buffer.getvalue(), content_type=f"image/{extension}")
+
+
 def make_provider(**overrides):
     from clinic.models import Provider
 

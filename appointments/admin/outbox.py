@@ -21,7 +21,7 @@ class OutboxMessageAdmin(DatesFromTheAddress, admin.ModelAdmin):
     actions = ["retry_now"]
     readonly_fields = [
         "kind", "reference", "status", "attempts", "last_error", "next_attempt_at", "created_at", "sent_at",
-        "to", "subject", "body", "attachment_name",
+        "to", "subject", "parts", "body", "attachment_name",
     ]
 
     def get_list_display(self, request):
@@ -40,7 +40,7 @@ class OutboxMessageAdmin(DatesFromTheAddress, admin.ModelAdmin):
             }),
         ]
         if request.user.is_superuser:
-            fieldsets.append(("Message", {"fields": ["to", "subject", "body", "attachment_name"]}))
+            fieldsets.append(("Message", {"fields": ["to", "subject", "parts", "body", "attachment_name"]}))
         return fieldsets
 
     def has_add_permission(self, request):
@@ -51,6 +51,11 @@ class OutboxMessageAdmin(DatesFromTheAddress, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="sent as")
+    def parts(self, obj):
+        """The HTML part says what the plain text says (shown here), in the practice's colours."""
+        return "Plain text and HTML in the practice's colours" if obj.html_body else "Plain text only"
 
     @admin.display(description="appointment", ordering="appointment__reference")
     def reference(self, obj):

@@ -13,7 +13,9 @@ class OutboxMessage(models.Model):
     """An email waiting to be sent. Written in the same transaction as the change it is
     about, so a mail server that is down never loses a message: the outbox worker
     (`send_outbox --forever`) sends it and retries. The body never holds the patient's
-    manage link: `appointments.outbox` fills it in when it sends."""
+    manage link: `appointments.outbox` fills it in when it sends. `html_body`, when there is
+    one, is the same email in the practice's brand (sent as the HTML alternative); messages
+    queued without one go out as plain text."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting"
@@ -27,6 +29,9 @@ class OutboxMessage(models.Model):
     to = models.EmailField(max_length=254)
     subject = models.CharField(max_length=200)
     body = models.TextField()
+    html_body = models.TextField(
+        blank=True, help_text="The same email laid out in the practice's colours, sent alongside the plain text (empty: plain text only)."
+    )
     attachment_name = models.CharField(max_length=100, blank=True)
     attachment_content = models.TextField(blank=True)
     attachment_mimetype = models.CharField(max_length=100, blank=True)

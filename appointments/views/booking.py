@@ -2,7 +2,7 @@
 Views are thin: forms check what the browser sent, `appointments.booking` makes every
 change, and every step works as plain links and forms, without JavaScript."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,13 +11,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
-from appointments import antispam, booking, consent
+from appointments import antispam, booking, booking_pages, consent
 from appointments import intake as intakes
 from appointments.availability import booking_window
 from appointments.coverage import PLAN_NOT_TAKEN, price_text
 from appointments.booking import NEEDS_CONSULTATION, OUT_OF_STATE, AlreadyBooked, BookingRefused, SlotUnavailable
 from appointments.forms.booking import BookingDetailsForm, TimeChoiceForm, VideoVisitDetailsForm, WeekChoiceForm
-from appointments.loader import load_slots, rules_for
+from appointments.loader import load_slots, practice_hours, rules_for
 from appointments.models import CONTACT_FIELDS, US_STATES, Appointment, BookingSettings, VisitType
 from appointments.ratelimit import limit_posts
 from appointments.views.flow import (
@@ -85,6 +85,9 @@ def chosen_provider(value: str) -> Provider | None:
 @never_cache
 @require_safe
 def book_time(request):
+    lookup = booking_pages.look_up(request, booking_pages.TIME_PAGE)
+    if lookup.found:
+        return booking_pages.response_of(request, lookup.found)
     form = WeekChoiceForm(request.GET)
     if not form.is_valid():
         if form.asks_where:
@@ -93,16 +96,19 @@ def book_time(request):
     visit_type, mode, provider_id, state = (form.cleaned_data[name] for name in ("visit", "mode", "provider", "state"))
     now = timezone.now()
     today = timezone.localdate(now)
-    settings = BookingSettings.load()
-    last_day = booking_window(now, rules_for(visit_type, settings))[1]
+    # Read from the database, not the cache: what goes with the version read first (booking_pages).
+    settings = BookingSettings.load(fresh=True)
+    hours = practice_hours(version=lookup.version)
+    rules = rules_for(visit_type, settings)
+    last_day = booking_window(now, rules)[1]
     first_day = first_day_of_week(form.cleaned_data["week"], today, last_day)
     params = {"visit": visit_type.slug, "mode": mode, "provider": provider_id or "any", "state": state or None}
     if first_day is None:
         form.add_error("week", f"You can book online up to {settings.horizon_days} days ahead. Please choose an earlier week, or call us.")
         return choice_problem(request, form, back_url=flow_url("appointments:book_time", **params))
-    slots = load_slots(visit_type, form.providers, first_day, DAYS_SHOWN, now, settings, merge=provider_id is None)
-    week = week_of(first_day, today, last_day, slots, soon_before=now + settings.cancellation_cutoff)
-    return render(
+    slots = load_slots(visit_type, form.providers, first_day, DAYS_SHOWN, now, settings, merge=provider_id is None, hours=hours)
+    week = week_of(first_day, today, last_day, slots, soon_before=now + settings.cancellation_cutoff, hours=hours)
+    response = render(
         request,
         "appointments/book_time.html",
         {
@@ -127,6 +133,8 @@ def book_time(request):
             "consultation": consultation_link(visit_type, mode, state) if not visit_type.new_patients_may_book else None,
         },
     )
+    booking_pages.store(request, lookup, response, booking_pages.offer_changes_at(now, rules, settings.cancellation_cutoff))
+    return response
 
 
 def where_page(request, form):
@@ -173,14 +181,20 @@ def consultation_link(visit_type: VisitType, mode: str, state: str | None) -> di
 def book_details(request):
     if request.method == "POST":
         return book_details_sent(request)
+    lookup = booking_pages.look_up(request, booking_pages.DETAILS_PAGE)
+    if lookup.found:
+        return booking_pages.fill(request, booking_pages.response_of(request, lookup.found))
     choice = TimeChoiceForm(request.GET)
     if not choice.is_valid():
         return choice_problem(request, choice)
     if provider_changed(choice, request.GET):
         # The list said one provider, the times were another's: show the chosen provider's times.
         return redirect(time_page_url(choice, week=shown_week(request.GET)) + "&provider_changed=1")
-    offered = booking.offered_provider(choice.cleaned_data["visit"], choice.providers, choice.cleaned_data["start"], timezone.now(),
-                                       any_provider=choice.cleaned_data["provider"] is None)
+    now = timezone.now()
+    settings = BookingSettings.load(fresh=True)  # as on the time page: what goes with the version read first
+    offered = booking.offered_provider(choice.cleaned_data["visit"], choice.providers, choice.cleaned_data["start"], now,
+                                       any_provider=choice.cleaned_data["provider"] is None,
+                                       settings=settings, hours=practice_hours(version=lookup.version))
     if offered is None:
         choice.add_error("start", "That time is no longer free. Please choose another time.")
         return choice_problem(request, choice, back_url=time_page_url(choice))
@@ -190,7 +204,18 @@ def book_details(request):
         data = data.copy()
         data["provider"] = str(offered.pk)
         choice.cleaned_data["provider"], choice.providers = offered.pk, [offered]
-    return details_page(request, choice, details_form_for(choice, browser=antispam.browser_key(request)), data)
+    response = details_page(request, choice, details_form_for(choice), data, placeholders=True, settings=settings)
+    booking_pages.store(request, lookup, response, details_page_changes_at(choice, now, settings))
+    return booking_pages.fill(request, response)
+
+
+def details_page_changes_at(choice, now, settings):
+    """When the clock alone changes the details page: the time stops being offered or becomes
+    soon; inside the cut-off, the soon note's "online until" (min(now + grace, start)) every minute."""
+    changes_at = booking_pages.offer_changes_at(now, rules_for(choice.cleaned_data["visit"], settings), settings.cancellation_cutoff)
+    if settings.is_soon(choice.cleaned_data["start"], now):
+        changes_at = min(changes_at, now.replace(second=0, microsecond=0) + timedelta(minutes=1))
+    return changes_at
 
 
 def is_video(choice) -> bool:
@@ -245,7 +270,8 @@ def book_details_sent(request):
     return details_page(request, choice, form, data, nearest, consultation)
 
 
-def details_page(request, choice, form, data, nearest=(), consultation=None):
+def details_page(request, choice, form, data, nearest=(), consultation=None, placeholders=False, settings=None):
+    """`placeholders`: the unbound form of a GET, rendered for every browser (booking_pages.fill)."""
     chosen = not choice.errors
     video = chosen and is_video(choice)
     provider = choice.providers[0] if chosen and choice.cleaned_data["provider"] else None
@@ -269,17 +295,18 @@ def details_page(request, choice, form, data, nearest=(), consultation=None):
             "choice_problems": [error for errors in choice.errors.values() for error in errors],
             "form": form,
             "form_stamp": antispam.stamp_to_render(request, request.POST.get("form_stamp")) if form.is_bound else antispam.new_form_stamp(request),
+            **(booking_pages.placeholders() if placeholders else {}),
             "nearest": nearest,
             "hidden": {name: data.get(name, "") for name in ("visit", "mode", "provider", "start", "state")},
             "time_url": time_page_url(choice) if chosen else reverse("appointments:book"),
-            "soon": soon_note_before_booking(choice.cleaned_data["start"]) if chosen else None,
+            "soon": soon_note_before_booking(choice.cleaned_data["start"], settings) if chosen else None,
             "self_pay_price": price_text(choice.cleaned_data["visit"].self_pay_price) if chosen else "",
         },
     )
 
 
-def soon_note_before_booking(starts_at):
-    settings = BookingSettings.load()
+def soon_note_before_booking(starts_at, settings=None):
+    settings = settings or BookingSettings.load()
     return SoonNote.of(starts_at, timezone.now(), settings, needs_confirming=settings.requires_confirmation)
 
 

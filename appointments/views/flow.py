@@ -4,17 +4,20 @@ and remembering for a while what this browser has just booked or sent."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from urllib.parse import urlencode
 
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
 
 from appointments import antispam
 from appointments.availability import Slot
 from appointments.forms.booking import start_value
 from appointments.loader import practice_hours
 from appointments.models import Appointment, VisitType
+from clinic.hours import PRACTICE_TIME_ZONE
 from clinic.us_states import STATE_NAMES
 
 DAYS_SHOWN = 7
@@ -43,11 +46,26 @@ class VisitSummary:
         return STATE_NAMES.get(self.state, "")
 
 
+def clock_label(moment: datetime) -> str:
+    """9:00 AM, 1:30 PM on the practice's clock: what `|time:"g:i A"` shows, formatted once per time
+    in plain Python (the template filter, once per button, was most of the time page's cost)."""
+    local = moment.astimezone(PRACTICE_TIME_ZONE)
+    return f"{local.hour % 12 or 12}:{local.minute:02d} {'AM' if local.hour < NOON else 'PM'}"
+
+
 @dataclass(frozen=True)
 class TimeChoice:
     starts_at: datetime
     value: str  # what the button sends
     soon: bool = False  # inside the cancellation cut-off: changeable online only briefly (`booking.is_soon`)
+
+    @cached_property
+    def label(self) -> str:
+        return clock_label(self.starts_at)
+
+    @cached_property
+    def is_afternoon(self) -> bool:
+        return self.starts_at.astimezone(PRACTICE_TIME_ZONE).hour >= NOON
 
 
 @dataclass(frozen=True)
@@ -58,15 +76,24 @@ class DayOfTimes:
 
     @property
     def morning(self):
-        return [choice for choice in self.times if timezone.localtime(choice.starts_at).hour < NOON]
+        return [choice for choice in self.times if not choice.is_afternoon]
 
     @property
     def afternoon(self):
-        return [choice for choice in self.times if timezone.localtime(choice.starts_at).hour >= NOON]
+        return [choice for choice in self.times if choice.is_afternoon]
 
-    @property
+    @cached_property
     def parts(self):
         return [("Morning", self.morning), ("Afternoon", self.afternoon)]
+
+    @cached_property
+    def label(self) -> str:
+        """Monday, December 7: formatted once for the day, not once per time button."""
+        return format_date(self.day, "l, F j")
+
+    @cached_property
+    def iso(self) -> str:
+        return self.day.isoformat()
 
 
 @dataclass(frozen=True)
@@ -126,9 +153,10 @@ def time_choices(slots, soon_before: datetime | None = None) -> list[TimeChoice]
     ]
 
 
-def week_of(first_day: date, today: date, last_day: date, slots: list[Slot], soon_before: datetime | None = None) -> Week:
-    """The week from `first_day` with each day's times (marked soon before `soon_before`), and where the previous/next links go."""
-    hours = practice_hours()
+def week_of(first_day: date, today: date, last_day: date, slots: list[Slot], soon_before: datetime | None = None, hours=None) -> Week:
+    """The week from `first_day` with each day's times (marked soon before `soon_before`), and where the previous/next links go.
+    `hours`: the practice's hours when the caller has them."""
+    hours = hours or practice_hours()
     by_day: dict[date, list[Slot]] = {}
     for slot in slots:
         by_day.setdefault(timezone.localtime(slot.starts_at).date(), []).append(slot)

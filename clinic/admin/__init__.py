@@ -166,16 +166,44 @@ class SingleRowAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
 
+def stored_picture(picture, empty="No picture yet"):
+    """The smallest stored copy of a picture, for staff to check what patients see."""
+    if picture is None:
+        return empty
+    smallest = picture.url_at(picture.widths[0]) if picture.widths else picture.src
+    return format_html('<img src="{}" alt="" height="96"> {} × {} pixels at most', smallest, picture.width, picture.height)
+
+
 @admin.register(Practice)
 class PracticeAdmin(SingleRowAdmin):
     formfield_overrides = FRIENDLY_FIELDS
+    readonly_fields = ["logo_preview", "office_photo_preview"]
+
+    @admin.display(description="logo as stored")
+    def logo_preview(self, obj):
+        return stored_picture(obj.logo_picture)
+
+    @admin.display(description="office photo as stored")
+    def office_photo_preview(self, obj):
+        return stored_picture(obj.office_picture)
     inlines = [OfficeHoursInline]
     fieldsets = [
         (None, {"fields": ["name", "specialties"]}),
         ("Contact", {"fields": ["phone", "email"]}),
         ("Address", {"fields": ["street_address", "city", "state", "postal_code", "directions_url"]}),
         ("Booking page", {"fields": ["referral_note"]}),
+        ("New patients and affiliations", {
+            "fields": ["first_visit", "affiliations"],
+            "description": "Shown on the home page (and the first visit on each provider's page) so new patients "
+            "know what to expect and who you work with. Write one item per line.",
+        }),
         ("Look of the site", {"fields": ["brand_colour"]}),
+        ("Logo and office photo", {
+            "fields": ["logo", "logo_preview", "logo_alt", "office_photo", "office_photo_preview", "office_photo_alt"],
+            "description": "Both are optional. The site stores each upload in the sizes its pages need, so any photo "
+            "from a phone or camera will do. A file that is not a picture, or is larger than 8 MB, is refused with a "
+            "message next to it.",
+        }),
         ("Identifiers for good faith estimates", {
             "fields": ["npi", "tax_id"],
             "description": "Printed on the cost estimates patients paying themselves receive (45 CFR 149.610). "
@@ -439,9 +467,19 @@ class ProviderAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "offers_telehealth"]
     search_fields = ["name", "role"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["photo_preview"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "credentials", "role", "bio", "languages", "npi"]}),
-        ("Photo", {"fields": ["photo", "photo_alt"]}),
+        ("Photo", {
+            "fields": ["photo", "photo_preview", "photo_alt"],
+            "description": "Patients see the photo on the team page, the provider's own page and the home page. "
+            "Without one, the site shows the provider's initials in the practice's colour.",
+        }),
+        ("Certifications and experience", {
+            "fields": ["board_certifications", "in_practice_since", "affiliations"],
+            "description": "Shown on their page under “Training and experience”, and in what search engines read about "
+            "them. Patients rely on these: enter only what is current and checked.",
+        }),
         ("On the site", {"fields": ["offers_telehealth", "is_active", "order"]}),
         ("Staff sign-in", {
             "fields": ["staff_user"],
@@ -464,6 +502,10 @@ class ProviderAdmin(admin.ModelAdmin):
         if db_field.name == "staff_user":
             kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="photo as stored")
+    def photo_preview(self, obj):
+        return stored_picture(obj.portrait, empty="No photo: the site shows the initials")
 
     @admin.display(description="licensed in")
     def licensed_in(self, obj):

@@ -10,9 +10,25 @@ from django.utils import timezone
 
 from clinic.branding import DEFAULT_BRAND_COLOUR, validate_brand_colour
 from clinic.hours import Holiday, TimeBlock
+from clinic.images import (
+    LOGO,
+    OFFICE,
+    PORTRAIT,
+    UploadedImageField,
+    UploadedImageValidator,
+    delete_on_commit,
+    picture_of,
+    store_new_uploads,
+)
 from clinic.phone import display_phone, normalise_phone
 from clinic.us_states import US_STATES
-from clinic.validators import validate_npi, validate_plausible_date, validate_single_line, validate_tax_id
+from clinic.validators import (
+    validate_list_lines,
+    validate_npi,
+    validate_plausible_date,
+    validate_single_line,
+    validate_tax_id,
+)
 
 # What the cache holds for a single-row model nobody has saved yet (None would read as "not cached").
 NO_ROW = "no-row"
@@ -21,6 +37,15 @@ NO_ROW = "no-row"
 def paragraphs_of(text: str) -> list[str]:
     """Plain text typed by staff, split into paragraphs at blank lines."""
     return [part.strip() for part in text.replace("\r\n", "\n").split("\n\n") if part.strip()]
+
+
+def lines_of(text: str) -> list[str]:
+    """Plain text typed by staff as a list, one item a line; blank lines are skipped."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+# The earliest year a clinician can have started in practice: a typing slip otherwise.
+EARLIEST_PRACTICE_YEAR = 1950
 
 
 class SingleRowModel(models.Model):
@@ -144,6 +169,59 @@ class Practice(SingleRowModel):
         "digits, e.g. #0b5670. A colour too light for every patient to read on white is refused, with a darker shade "
         "suggested.",
     )
+    logo = UploadedImageField(
+        upload_to="practice/",
+        blank=True,
+        max_length=200,
+        validators=[UploadedImageValidator("logo")],
+        help_text="Optional: the practice's logo, shown beside its name at the top of every page. A PNG (a clear "
+        "background is kept) or JPEG at least 96 pixels high, at most 8 MB; a square or wide mark works best.",
+    )
+    logo_alt = models.CharField(
+        "logo description",
+        max_length=200,
+        blank=True,
+        help_text="Needed with a logo: what it shows, for patients who use a screen reader, e.g. "
+        "“Pain, Spine & Rehab Associates logo”.",
+    )
+    logo_widths = models.JSONField(default=list, blank=True, editable=False)
+    logo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    logo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    office_photo = UploadedImageField(
+        "office photo",
+        upload_to="practice/",
+        blank=True,
+        max_length=200,
+        validators=[UploadedImageValidator("office")],
+        help_text="Optional: a photo of the office or waiting room for the home page, so patients know the place. "
+        "A JPEG, PNG or WebP photo at least 640 pixels wide (1500 or more looks best), at most 8 MB; it is cropped "
+        "to a 3:2 landscape. Without one the home page shows a drawing of an office in the practice's colour.",
+    )
+    office_photo_alt = models.CharField(
+        "office photo description",
+        max_length=200,
+        blank=True,
+        help_text="Needed with a photo: what it shows, e.g. “Our bright waiting room with the front desk on the left”.",
+    )
+    office_photo_widths = models.JSONField(default=list, blank=True, editable=False)
+    office_photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    office_photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    first_visit = models.TextField(
+        "what to expect at a first visit",
+        blank=True,
+        validators=[validate_list_lines],
+        help_text="The steps of a new patient's first visit, one step per line, in order, e.g. “Fill in the health "
+        "questions online before you come.” Shown on the home page and every provider's page as a numbered list. "
+        "Say only what is true for every new patient. Leave empty to leave the section out.",
+    )
+    affiliations = models.TextField(
+        "affiliations and memberships",
+        blank=True,
+        validators=[validate_list_lines],
+        help_text="Hospitals the practice works with and professional societies or networks it belongs to, one per "
+        "line, as they write their own name. Shown on the home page. Only current ones; leave empty to leave the "
+        "section out.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -162,6 +240,26 @@ class Practice(SingleRowModel):
                 raise ValidationError({"phone": error}) from None
         if self.state:
             self.state = self.state.upper()
+        errors = {}
+        if self.logo and not self.logo_alt:
+            errors["logo_alt"] = "Describe the logo for patients who cannot see it."
+        if self.office_photo and not self.office_photo_alt:
+            errors["office_photo_alt"] = "Describe the photo for patients who cannot see it."
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        unused = store_new_uploads(self, {"logo": LOGO, "office_photo": OFFICE}, stem=self.name)
+        super().save(*args, **kwargs)
+        delete_on_commit(self.logo.storage, unused)
+
+    @property
+    def logo_picture(self):
+        return picture_of(self, "logo", self.logo_alt)
+
+    @property
+    def office_picture(self):
+        return picture_of(self, "office_photo", self.office_photo_alt)
 
     @property
     def phone_display(self):
@@ -178,6 +276,14 @@ class Practice(SingleRowModel):
     @property
     def address_lines(self):
         return [self.street_address, f"{self.city}, {self.state} {self.postal_code}"]
+
+    @property
+    def first_visit_steps(self) -> list[str]:
+        return lines_of(self.first_visit)
+
+    @property
+    def affiliation_list(self) -> list[str]:
+        return lines_of(self.affiliations)
 
 
 class OfficeHours(models.Model):
@@ -452,20 +558,25 @@ class Provider(models.Model):
         help_text="A few sentences about their training and the care they give. Plain text: "
         "leave a blank line between paragraphs.",
     )
-    photo = models.ImageField(
+    photo = UploadedImageField(
         upload_to="providers/",
         blank=True,
-        width_field="photo_width",
-        height_field="photo_height",
-        help_text="Optional portrait, at least 400 pixels wide. JPEG or PNG.",
+        max_length=200,
+        validators=[UploadedImageValidator("portrait")],
+        help_text="Optional portrait: a JPEG, PNG or WebP photo at least 320 pixels wide (800 or more looks best), "
+        "at most 8 MB. It is cropped to a 4:5 portrait around the middle, so leave some space above the head. "
+        "The site keeps copies in the sizes pages use and removes the camera's details (place, time) from them. "
+        "Without a photo the site shows the provider's initials in the practice's colour.",
     )
+    photo_widths = models.JSONField(default=list, blank=True, editable=False)
     photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     photo_alt = models.CharField(
         "photo description",
         max_length=200,
         blank=True,
-        help_text="What the photo shows, for patients who use a screen reader, e.g. “Dr. Whitfield smiling in the clinic”.",
+        help_text="Needed with a photo: what it shows, for patients who use a screen reader, e.g. "
+        "“Dr. Whitfield smiling in the clinic”.",
     )
     languages = models.CharField(
         "languages spoken",
@@ -478,6 +589,28 @@ class Provider(models.Model):
         "NPI", max_length=10, blank=True, validators=[validate_npi],
         help_text="The clinician's own National Provider Identifier: 10 digits, from the NPI registry. "
         "Printed on good faith estimates. Leave empty for staff who do not treat patients.",
+    )
+    board_certifications = models.TextField(
+        "board certifications",
+        blank=True,
+        validators=[validate_list_lines],
+        help_text="Current board certifications, one per line, as the certificate words the specialty, e.g. "
+        "“Physical Medicine and Rehabilitation”. Check each one on the board's own site before adding it; remove "
+        "one that has lapsed. Leave empty if none.",
+    )
+    in_practice_since = models.PositiveSmallIntegerField(
+        "year started in practice",
+        null=True,
+        blank=True,
+        help_text="The year they first treated patients after finishing training, e.g. 2012. The site shows "
+        "“14 years in practice” and counts on by itself each year. Leave empty to show nothing.",
+    )
+    affiliations = models.TextField(
+        "affiliations",
+        blank=True,
+        validators=[validate_list_lines],
+        help_text="Hospitals where they have privileges, teaching posts and professional societies, one per line, "
+        "e.g. “Member, American Academy of Physical Medicine and Rehabilitation”. Only current ones.",
     )
     offers_telehealth = models.BooleanField(
         "offers video visits", default=True, help_text="Tick if this provider sees patients by video."
@@ -524,9 +657,47 @@ class Provider(models.Model):
         """An MD or a DO (by the letters after the name)."""
         return bool({"MD", "DO"} & set(re.findall(r"[A-Za-z]+", self.credentials.upper().replace(".", ""))))
 
+    @property
+    def certification_list(self) -> list[str]:
+        return lines_of(self.board_certifications)
+
+    @property
+    def affiliation_list(self) -> list[str]:
+        return lines_of(self.affiliations)
+
+    def years_in_practice_on(self, day) -> int | None:
+        """Whole calendar years since they started in practice (0 in their first year), or None if not entered."""
+        if self.in_practice_since is None:
+            return None
+        return max(day.year - self.in_practice_since, 0)
+
+    @property
+    def years_in_practice(self) -> int | None:
+        # Cached pages never outlive midnight (clinic.content), so the count turns over on New Year's Day.
+        return self.years_in_practice_on(timezone.localdate())
+
+    @property
+    def has_trust_facts(self) -> bool:
+        return bool(self.board_certifications.strip() or self.affiliations.strip() or self.in_practice_since)
+
     def clean(self):
         if self.photo and not self.photo_alt:
             raise ValidationError({"photo_alt": "Describe the photo for patients who cannot see it."})
+        this_year = timezone.localdate().year
+        if self.in_practice_since is not None and not EARLIEST_PRACTICE_YEAR <= self.in_practice_since <= this_year:
+            raise ValidationError(
+                {"in_practice_since": f"Enter the year as four digits, between {EARLIEST_PRACTICE_YEAR} and {this_year}."}
+            )
+
+    def save(self, *args, **kwargs):
+        unused = store_new_uploads(self, {"photo": PORTRAIT}, stem=self.slug or self.name)
+        super().save(*args, **kwargs)
+        delete_on_commit(self.photo.storage, unused)
+
+    @property
+    def portrait(self):
+        """The photo as pages show it (`clinic.images.Picture`), or None: pages then show `initials`."""
+        return picture_of(self, "photo", self.photo_alt)
 
     def licence_in(self, state: str):
         """This clinician's licence in `state` (a two-letter code), or None."""
@@ -588,5 +759,6 @@ __all__ = [
     "Provider",
     "ProviderLicence",
     "SingleRowModel",
+    "lines_of",
     "paragraphs_of",
 ]

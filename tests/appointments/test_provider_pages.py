@@ -22,7 +22,7 @@ def test_it_shows_a_providers_page_with_what_patients_need(client, demo):
     assert "<h1>Marcus Ellery, DO</h1>" in html
     assert re.search(r"<dt>Credentials</dt>\s*<dd>DO</dd>", html)
     assert re.search(r"<dt>Languages spoken</dt>\s*<dd>English, Spanish</dd>", html)
-    assert '<span class="provider-initials" aria-hidden="true">ME</span>' in html  # no photo in the demo
+    assert re.search(r'<img class="provider-portrait" src="/media/providers/marcus-ellery-portrait-[^"]+" srcset="[^"]+"', html)
     offered = Service.objects.published().filter(visit_types__providers__slug="marcus-ellery").distinct()
     assert offered.exists()
     for service in offered:

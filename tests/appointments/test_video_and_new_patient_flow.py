@@ -98,9 +98,10 @@ def test_a_clinician_not_licensed_in_the_state_cannot_be_chosen(client, clinic, 
     assert "Marcus Ellery is not licensed in Virginia" in unescape(response.content.decode())
 
 
-def test_the_time_page_by_video_runs_at_most_ten_queries(client, clinic, video, django_assert_max_num_queries):
+def test_the_time_page_by_video_runs_at_most_fourteen_queries(client, clinic, video, django_assert_max_num_queries):
     for params in ({"provider": "any"}, {"provider": clinic.dana.pk}):
-        with django_assert_max_num_queries(10):
+        # With nothing cached, the availability version, settings and hours under it first (appointments.booking_pages).
+        with django_assert_max_num_queries(14):
             response = time_page(client, state="MD", **params)
         assert response.status_code == 200
 

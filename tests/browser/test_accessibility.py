@@ -18,6 +18,7 @@ PAGES = [
     "/services/dry-needling/",
     "/conditions/",
     "/conditions/sciatica/",
+    "/conditions/neck-pain/",
     "/team/",
     "/team/dana-whitfield/",
     "/team/priya-raman/",

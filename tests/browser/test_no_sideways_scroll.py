@@ -60,6 +60,7 @@ PATHS = [
     "/services/dry-needling/",
     "/conditions/",
     "/conditions/sciatica/",
+    "/conditions/neck-pain/",
     "/team/",
     "/team/dana-whitfield/",
     "/team/marcus-ellery/",

@@ -99,7 +99,7 @@ def practice_form(practice, blocks):
     data = {
         "name": practice.name, "specialties": practice.specialties, "phone": "(301) 555-0142", "email": practice.email,
         "street_address": practice.street_address, "city": practice.city, "state": "md", "postal_code": practice.postal_code,
-        "directions_url": practice.directions_url,
+        "directions_url": practice.directions_url, "brand_colour": practice.brand_colour,
         "office_hours-TOTAL_FORMS": str(len(blocks)), "office_hours-INITIAL_FORMS": "0",
         "office_hours-MIN_NUM_FORMS": "0", "office_hours-MAX_NUM_FORMS": "1000",
     }
@@ -115,6 +115,18 @@ def test_office_hours_with_a_lunch_break_are_saved(editor_client):
     assert OfficeHours.objects.filter(weekday=0).count() == 2
     practice.refresh_from_db()
     assert practice.phone == "+13015550142" and practice.state == "MD"
+
+
+def test_an_unreadable_brand_colour_is_refused_next_to_the_field_keeping_what_was_typed(editor_client):
+    practice = make_practice()
+    data = {**practice_form(practice, []), "brand_colour": "#ffcc00", "name": "Renamed practice"}
+    response = editor_client.post(f"/admin/clinic/practice/{practice.pk}/change/", data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "WCAG AA needs 4.5:1" in errors["brand_colour"][0]
+    assert 'value="#ffcc00"' in response.content.decode() and 'value="Renamed practice"' in response.content.decode()
+    practice.refresh_from_db()
+    assert practice.brand_colour == "#0b5670" and practice.name != "Renamed practice"
 
 
 def test_overlapping_office_hours_are_refused_with_a_clear_message(editor_client):

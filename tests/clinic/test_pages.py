@@ -62,9 +62,10 @@ def test_no_page_asks_for_anything_from_another_site(client, demo):
                 assert url.group(1).startswith("/"), f"{page}: {tag}"
 
 
-@pytest.mark.parametrize("page", ["/", "/hours/"])
-def test_home_and_hours_need_at_most_five_queries_even_with_a_cold_cache(client, demo, page, django_assert_max_num_queries):
-    with django_assert_max_num_queries(5):
+# The home page shows the team's faces as well (one query more).
+@pytest.mark.parametrize("page, most", [("/", 6), ("/hours/", 5)])
+def test_home_and_hours_need_a_handful_of_queries_even_with_a_cold_cache(client, demo, page, most, django_assert_max_num_queries):
+    with django_assert_max_num_queries(most):
         assert client.get(page).status_code == 200
 
 

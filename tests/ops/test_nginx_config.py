@@ -84,6 +84,12 @@ def test_the_app_learns_the_client_and_the_scheme_from_nginx_alone(https_server)
     assert headers["X-Forwarded-Proto"] == "$scheme"
 
 
+def test_nginx_leaves_compression_to_the_app(https_server):
+    """One layer compresses: the app, which pads against BREACH. nginx's own gzip has no padding."""
+    [app] = blocks(https_server, "location /")
+    assert directives(app).get("gzip") == ["off"]
+
+
 @pytest.mark.slow
 def test_nginx_accepts_the_shipped_configuration(tmp_path):
     """`nginx -t` on the shipped file, inside an http block as conf.d files are, with a throwaway

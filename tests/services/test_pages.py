@@ -1,11 +1,8 @@
-import io
 import re
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from services.models import RESERVED_ANCHORS
 from tests.factories import make_condition, make_provider, make_question, make_service, make_staff
@@ -100,39 +97,6 @@ def test_the_team_page_lists_active_providers_in_order(client):
     # Each name links to the provider's own page.
     assert re.findall(r'<h2 class="h4 card-title" id="[^"]+"><a href="/team/[^"]+/">([^<,]+)', html) == ["First Provider", "Second Provider"]
     assert "Former Provider" not in html
-
-
-def small_png(width=40, height=30):
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), "teal").save(buffer, format="PNG")
-    return SimpleUploadedFile("portrait.png", buffer.getvalue(), content_type="image/png")
-
-
-def test_a_provider_photo_is_shown_with_its_size_and_description(client, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    provider = make_provider(photo=small_png(40, 30), photo_alt="Dr. Test smiling in the clinic")
-    assert (provider.photo_width, provider.photo_height) == (40, 30)
-    html = client.get("/team/").content.decode()
-    img = re.search(r'<img class="[^"]*provider-photo"[^>]*>', html).group(0)
-    assert f'src="{provider.photo.url}"' in img
-    assert 'width="40"' in img and 'height="30"' in img and 'alt="Dr. Test smiling in the clinic"' in img
-
-
-def test_a_provider_without_a_photo_has_no_img(client):
-    provider = make_provider()
-    html = client.get("/team/").content.decode()
-    assert provider.name in html
-    assert "<img" not in html
-
-
-def test_a_provider_photo_needs_a_description(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    provider = make_provider(photo=small_png())
-    with pytest.raises(ValidationError) as error:
-        provider.clean()
-    assert "photo_alt" in error.value.message_dict
-    provider.photo_alt = "Dr. Test at the front desk"
-    provider.clean()
 
 
 @pytest.mark.parametrize(

@@ -2,12 +2,13 @@ from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
 
-from clinic import demo, demo_legal, seams
+from clinic import demo, demo_images, demo_legal, seams
 from clinic.content import forget_site_content
 from clinic.models import (
     Announcement,
@@ -79,6 +80,7 @@ class Command(BaseCommand):
                     ProviderLicence(provider=provider, state=state, licence_type=licence_type)
                     for state, licence_type in demo.LICENCES.get(provider.slug, ())
                 )
+        self.add_demo_pictures(practice)
         added_announcements = 0
         for fields in demo.ANNOUNCEMENTS:
             _, made = Announcement.objects.get_or_create(
@@ -97,6 +99,28 @@ class Command(BaseCommand):
             )
         if options["demo_logins"]:
             self.create_demo_logins()
+
+    def add_demo_pictures(self, practice):
+        """The pictures drawn for the demo (clinic.demo_images) where the practice or a demo clinician has
+        none, handed over as uploads: checked, sized and stored as staff uploads are."""
+
+        def upload(name, data):
+            return SimpleUploadedFile(name, data, content_type="image/png")
+
+        if not practice.logo or not practice.office_photo:
+            if not practice.logo:
+                practice.logo = upload("logo.png", demo_images.logo(practice.brand_colour))
+                practice.logo_alt = practice.logo_alt or f"{practice.name} logo"
+            if not practice.office_photo:
+                practice.office_photo = upload("office.png", demo_images.office(practice.brand_colour))
+                practice.office_photo_alt = practice.office_photo_alt or demo_images.OFFICE_DESCRIPTION
+            practice.full_clean()
+            practice.save()
+        for provider in Provider.objects.filter(slug__in=demo_images.LOOKS, photo=""):
+            provider.photo = upload(f"{provider.slug}.png", demo_images.portrait(provider.slug))
+            provider.photo_alt = provider.photo_alt or demo_images.DESCRIPTIONS[provider.slug]
+            provider.full_clean()
+            provider.save()
 
     def load_legal_notices(self, practice, today):
         """The six notices (each with a first version, the privacy notice with two), where missing,
