@@ -13,6 +13,7 @@ The details page carries a form token and a signed form stamp for each browser: 
 with placeholders that are filled in for every response (`fill`).
 """
 
+import gzip
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,7 @@ from appointments.availability import BookingRules, first_step_at_or_after
 from appointments.availability_version import current_version
 from clinic.content import GENERATION_KEY, current_generation
 from clinic.context_processors import page_context
+from clinic.page_cache import ACCEPTS_GZIP
 from clinic.hours import PRACTICE_TIME_ZONE
 
 # The values of the address each page reads (anything else in it changes nothing).
@@ -45,6 +47,7 @@ class CachedRender:
     valid_until: float  # Unix time after which the page must be rendered again
     generation: int  # the content generation it was rendered under
     csp_style_hashes: tuple[str, ...] = ()  # of its inline stylesheet, for the CSP (clinic.stylesheet)
+    gzipped: bytes = b""  # the same bytes compressed once, for a page with nothing filled in per response
 
 
 @dataclass(frozen=True)
@@ -90,21 +93,31 @@ def look_up(request, page) -> Lookup:
     return Lookup(version, key, generation, cached)
 
 
-def store(request, lookup: Lookup, response, changes_at: datetime):
-    """Keep a 200 render until the first of `changes_at`, the page content's next change, the content cache's lifetime."""
+def store(request, lookup: Lookup, response, changes_at: datetime, compress_once=False):
+    """Keep a 200 render until the first of `changes_at`, the page content's next change, the content cache's lifetime.
+
+    `compress_once`: store it gzipped as well, for a page that holds no secret (the time page: a form
+    sent with GET, no token), so the same bytes serve every visitor (see clinic.page_cache on BREACH).
+    A page filled in per response (the details page) is compressed per response, with Django's padding."""
     if lookup.key is None or response.status_code != 200 or response.streaming:
         return
     now = timezone.now()
     valid_until = min(changes_at, page_context(request).content.next_change_after(now)).timestamp()
     lifetime = min(valid_until - now.timestamp(), settings.SITE_CONTENT_CACHE_SECONDS)
     if lifetime >= 1:
+        gzipped = gzip.compress(response.content, compresslevel=6, mtime=0) if compress_once else b""
         cache.set(lookup.key, CachedRender(response.content, response["Content-Type"], valid_until, lookup.generation,
-                                               tuple(getattr(request, "csp_style_hashes", ()))), lifetime)
+                                           tuple(getattr(request, "csp_style_hashes", ())), gzipped), lifetime)
 
 
 def response_of(request, cached: CachedRender) -> HttpResponse:
     # The CSP middleware, further out, allows the page's inline stylesheet by these hashes.
     request.csp_style_hashes = cached.csp_style_hashes
+    if cached.gzipped and ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+        response = HttpResponse(cached.gzipped, content_type=cached.content_type)
+        response["Content-Encoding"] = "gzip"  # clinic.middleware.CompressTextMiddleware leaves it as it is
+        response["Vary"] = "Accept-Encoding"
+        return response
     return HttpResponse(cached.content, content_type=cached.content_type)
 
 

@@ -26,7 +26,6 @@ import os
 import re
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -43,8 +42,10 @@ from run import (  # noqa: E402
     SECONDS,
     build_production_environment,
     ensure_wrk,
+    compare_alternated,
     fetch,
-    run_wrk,
+    remove_twins,
+    static_twin,
     stop_server,
     wait_until_healthy,
 )
@@ -55,7 +56,6 @@ PORT = int(os.environ.get("BOOKING_BENCH_PORT", "8150"))
 BENCH_DATABASE = os.environ.get("BOOKING_BENCH_DATABASE", "clinic_bench_booking")
 SQLITE_FILE = ROOT / "var" / "bench-booking.sqlite3"
 CACHE_DIR = ROOT / "var" / "bench-booking-cache"
-STATIC_COPIES = ROOT / "staticfiles" / "bench"
 SIZES: dict[str, int] = {}  # bytes of each page's body, as measured
 TIME_PAGE = "/book/time/?visit=follow-up-visit&mode=in_office&provider=any"
 
@@ -108,7 +108,7 @@ def start_server(env):
 
 def booking_urls(base_url) -> dict[str, str]:
     """The time page, and the details page of its first time."""
-    status, _, html = fetch(base_url + TIME_PAGE)
+    status, _, html, _ = fetch(base_url + TIME_PAGE, {"User-Agent": "clinic-bench"})
     if status != 200:
         raise RuntimeError(f"{TIME_PAGE} answered {status}")
     start = re.search(r'name="start" value="([^"]+)"', html.decode())
@@ -118,18 +118,13 @@ def booking_urls(base_url) -> dict[str, str]:
     return {"time page": TIME_PAGE, "details page": details}
 
 
-def write_static_copies(base_url, urls) -> dict[str, str]:
-    """Each page's own bytes, as a file whitenoise serves (read when gunicorn starts)."""
-    shutil.rmtree(STATIC_COPIES, ignore_errors=True)
-    STATIC_COPIES.mkdir(parents=True)
-    copies = {}
+def write_static_twins(base_url, urls) -> dict[str, str]:
+    """Each page's own bytes (plain and gzipped as sent), as files whitenoise serves once gunicorn restarts."""
+    twins = {}
     for name, url in urls.items():
-        _, _, body = fetch(base_url + url)
-        filename = name.replace(" ", "-") + ".html"
-        (STATIC_COPIES / filename).write_bytes(body)
-        copies[name] = f"/static/bench/{filename}"
-        SIZES[name] = len(body)
-    return copies
+        twins[name] = static_twin(name.replace(" ", "-"), base_url + url)
+        SIZES[name] = len(fetch(base_url + url, {"User-Agent": "clinic-bench"})[2])
+    return twins
 
 
 def measure_cold_render(env) -> dict[str, float]:
@@ -165,22 +160,6 @@ for name, url in urls.items():
     return figures
 
 
-def alternated(base_url, urls, copies) -> dict[str, tuple[float, float, list[str]]]:
-    """name -> (page req/s, static req/s, problems), alternating static and page ROUNDS times."""
-    rates = {name: ([], [], []) for name in urls}
-    for name in urls:  # warm-up: every worker loads templates and fills the cache
-        run_wrk(base_url + copies[name], 1)
-        run_wrk(base_url + urls[name], 1)
-    for _ in range(ROUNDS):
-        for name, url in urls.items():
-            static_rate, static_problems = run_wrk(base_url + copies[name], SECONDS)
-            page_rate, page_problems = run_wrk(base_url + url, SECONDS)
-            rates[name][0].append(page_rate)
-            rates[name][1].append(static_rate)
-            rates[name][2].extend(static_problems + page_problems)
-    return {name: (statistics.mean(pages), statistics.mean(statics), problems) for name, (pages, statics, problems) in rates.items()}
-
-
 def bench_dataset(label, env, appointments: bool) -> bool:
     database_url = fresh_database()
     env = {**env, "DATABASE_URL": database_url}
@@ -197,26 +176,30 @@ def bench_dataset(label, env, appointments: bool) -> bool:
     server, base_url = start_server(env)
     try:
         urls = booking_urls(base_url)
-        copies_needed = write_static_copies(base_url, urls)
+        twins = write_static_twins(base_url, urls)
     finally:
         stop_server(server)
-    server, base_url = start_server(env)  # whitenoise finds the copies when it starts
+    server, base_url = start_server(env)  # whitenoise finds the twins when it starts
+    results = {}
     try:
-        for copy in copies_needed.values():
-            if fetch(base_url + copy)[0] != 200:
-                raise RuntimeError(f"{copy} is not served")
-        results = alternated(base_url, urls, copies_needed)
+        for twin in twins.values():
+            if fetch(base_url + twin)[0] != 200:
+                raise RuntimeError(f"{twin} is not served")
+        for name, url in urls.items():
+            figures, problems = compare_alternated(base_url, url, twins[name], seconds=SECONDS * ROUNDS, server_pid=server.pid)
+            results[name] = (figures[url], figures[twins[name]], problems)
     finally:
         stop_server(server)
-        shutil.rmtree(STATIC_COPIES, ignore_errors=True)
+        remove_twins()
     cold = measure_cold_render(env)
     all_passed = True
-    for name, (page_rate, static_rate, problems) in results.items():
+    for name, ((page_rate, page_cpu), (static_rate, static_cpu), problems) in results.items():
         ratio = page_rate / static_rate if static_rate else 0.0
         passed = ratio >= RATIO_GOAL and not problems
         all_passed &= passed
+        cpu = f"; CPU {page_cpu:.2f} ms a request (static {static_cpu:.2f})" if page_cpu and static_cpu else ""
         print(f"  {name:<13} {SIZES[name] / 1024:.1f} KB: {page_rate:>6.0f} req/s, same-size static {static_rate:>6.0f} req/s, "
-              f"ratio {ratio:.2f} (goal >= {RATIO_GOAL:.2f}) {'PASS' if passed else 'FAIL'}; "
+              f"ratio {ratio:.2f} (goal >= {RATIO_GOAL:.2f}) {'PASS' if passed else 'FAIL'}{cpu}; "
               f"cold render {cold.get(name, float('nan')):.1f} ms")
         for problem in problems:
             print(f"    ! {problem}")
@@ -226,7 +209,7 @@ def bench_dataset(label, env, appointments: bool) -> bool:
 def main(env=None) -> int:
     ensure_wrk()
     env = env or build_production_environment()
-    print(f"wrk -t1 -c{os.environ.get('BENCH_CONNECTIONS', '8')} -d{SECONDS}s, {ROUNDS} alternated rounds, gunicorn 2 sync workers, DEBUG=0")
+    print(f"wrk -t1 -c{os.environ.get('BENCH_CONNECTIONS', '8')} -d{SECONDS}s, {SECONDS * ROUNDS} 1-second turns of each, alternated, gunicorn 2 sync workers, DEBUG=0")
     passed = bench_dataset("demo practice", env, appointments=False)
     passed &= bench_dataset("with 50,000 appointments", env, appointments=True)
     return 0 if passed else 1

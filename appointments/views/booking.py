@@ -133,7 +133,8 @@ def book_time(request):
             "consultation": consultation_link(visit_type, mode, state) if not visit_type.new_patients_may_book else None,
         },
     )
-    booking_pages.store(request, lookup, response, booking_pages.offer_changes_at(now, rules, settings.cancellation_cutoff))
+    booking_pages.store(request, lookup, response, booking_pages.offer_changes_at(now, rules, settings.cancellation_cutoff),
+                        compress_once=True)
     return response
 
 

@@ -3,6 +3,7 @@ availability version the database raises (appointments.availability_version): ch
 offering a time that is gone, whichever app server answers."""
 
 import base64
+import gzip
 import hashlib
 import re
 from contextlib import contextmanager
@@ -91,6 +92,20 @@ def test_a_booking_page_served_again_allows_its_inline_stylesheet_in_its_csp(cli
     for response in (first, again):
         style_source = next(part for part in response["Content-Security-Policy"].split(";") if "style-src" in part)
         assert f"'sha256-{style_hash}'" in style_source
+
+
+def test_the_time_page_served_again_goes_out_compressed_once_and_the_details_page_padded_per_response(client, clinic):
+    day = weekday_after(3)
+    first = client.get(BOOK_TIME, times_query(clinic, day))
+    zipped = [client.get(BOOK_TIME, times_query(clinic, day), HTTP_ACCEPT_ENCODING="gzip, br") for _ in range(2)]
+    assert all(response["Content-Encoding"] == "gzip" for response in zipped)
+    assert zipped[0].content == zipped[1].content  # stored compressed: the same bytes for everyone
+    assert gzip.decompress(zipped[0].content) == first.content
+    query = {**times_query(clinic, day), "start": start_value(at(day, 10))}
+    client.get(DETAILS, query)
+    details = [client.get(DETAILS, query, HTTP_ACCEPT_ENCODING="gzip") for _ in range(2)]
+    assert all(response["Content-Encoding"] == "gzip" for response in details)
+    assert gzip.decompress(details[0].content) != gzip.decompress(details[1].content)  # its own form stamp each time
 
 
 def test_the_time_page_rendered_with_nothing_cached_runs_at_most_fourteen_queries(client, clinic, django_assert_max_num_queries):
