@@ -28,6 +28,7 @@ from appointments import antispam
 from appointments.availability import BookingRules, first_step_at_or_after
 from appointments.availability_version import current_version
 from clinic.content import GENERATION_KEY, current_generation
+from clinic.compression import PageWithSlots
 from clinic.context_processors import page_context
 from clinic.page_cache import ACCEPTS_GZIP
 from clinic.hours import PRACTICE_TIME_ZONE
@@ -48,6 +49,7 @@ class CachedRender:
     generation: int  # the content generation it was rendered under
     csp_style_hashes: tuple[str, ...] = ()  # of its inline stylesheet, for the CSP (clinic.stylesheet)
     gzipped: bytes = b""  # the same bytes compressed once, for a page with nothing filled in per response
+    with_slots: PageWithSlots | None = None  # the page cut at its placeholders, each piece compressed once
 
 
 @dataclass(frozen=True)
@@ -93,12 +95,14 @@ def look_up(request, page) -> Lookup:
     return Lookup(version, key, generation, cached)
 
 
-def store(request, lookup: Lookup, response, changes_at: datetime, compress_once=False):
+def store(request, lookup: Lookup, response, changes_at: datetime, compress_once=False, slots=()):
     """Keep a 200 render until the first of `changes_at`, the page content's next change, the content cache's lifetime.
 
     `compress_once`: store it gzipped as well, for a page that holds no secret (the time page: a form
     sent with GET, no token), so the same bytes serve every visitor (see clinic.page_cache on BREACH).
-    A page filled in per response (the details page) is compressed per response, with Django's padding."""
+    `slots`: the placeholders a page gets filled in per response (the details page's form token and
+    stamp); its fixed pieces are compressed once, and each response compresses only its own values,
+    on their own (clinic.compression: nothing to measure for BREACH)."""
     if lookup.key is None or response.status_code != 200 or response.streaming:
         return
     now = timezone.now()
@@ -106,8 +110,10 @@ def store(request, lookup: Lookup, response, changes_at: datetime, compress_once
     lifetime = min(valid_until - now.timestamp(), settings.SITE_CONTENT_CACHE_SECONDS)
     if lifetime >= 1:
         gzipped = gzip.compress(response.content, compresslevel=6, mtime=0) if compress_once else b""
+        markers = tuple(slot.encode() for slot in slots)
+        with_slots = PageWithSlots.cut(response.content, markers) if markers and all(m in response.content for m in markers) else None
         cache.set(lookup.key, CachedRender(response.content, response["Content-Type"], valid_until, lookup.generation,
-                                           tuple(getattr(request, "csp_style_hashes", ())), gzipped), lifetime)
+                                           tuple(getattr(request, "csp_style_hashes", ())), gzipped, with_slots), lifetime)
 
 
 def response_of(request, cached: CachedRender) -> HttpResponse:
@@ -126,8 +132,30 @@ def placeholders() -> dict:
     return {"csrf_token": FORM_TOKEN_PLACEHOLDER, "form_stamp": FORM_STAMP_PLACEHOLDER}
 
 
+def filled_values(request) -> dict[bytes, bytes]:
+    return {FORM_TOKEN_PLACEHOLDER.encode(): get_token(request).encode(), FORM_STAMP_PLACEHOLDER.encode(): antispam.new_form_stamp(request).encode()}
+
+
+def filled_response_of(request, cached: CachedRender) -> HttpResponse:
+    """A stored details page with this browser's form token and a new stamp: gzipped from its
+    pieces compressed once, for a browser that takes gzip."""
+    page = cached.with_slots
+    if page is None:
+        return fill(request, response_of(request, cached))
+    request.csp_style_hashes = cached.csp_style_hashes
+    values = filled_values(request)
+    if ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+        response = HttpResponse(page.gzipped(values), content_type=cached.content_type)
+        response["Content-Encoding"] = "gzip"
+        response["Vary"] = "Accept-Encoding"
+        return response
+    return HttpResponse(page.plain(values), content_type=cached.content_type)
+
+
 def fill(request, response):
     """This browser's form token and a new form stamp in place of the placeholders (tokens of safe characters)."""
-    content = response.content.replace(FORM_TOKEN_PLACEHOLDER.encode(), get_token(request).encode(), 1)
-    response.content = content.replace(FORM_STAMP_PLACEHOLDER.encode(), antispam.new_form_stamp(request).encode(), 1)
+    content = response.content
+    for placeholder, value in filled_values(request).items():
+        content = content.replace(placeholder, value, 1)
+    response.content = content
     return response

@@ -184,7 +184,7 @@ def book_details(request):
         return book_details_sent(request)
     lookup = booking_pages.look_up(request, booking_pages.DETAILS_PAGE)
     if lookup.found:
-        return booking_pages.fill(request, booking_pages.response_of(request, lookup.found))
+        return booking_pages.filled_response_of(request, lookup.found)
     choice = TimeChoiceForm(request.GET)
     if not choice.is_valid():
         return choice_problem(request, choice)
@@ -206,7 +206,8 @@ def book_details(request):
         data["provider"] = str(offered.pk)
         choice.cleaned_data["provider"], choice.providers = offered.pk, [offered]
     response = details_page(request, choice, details_form_for(choice), data, placeholders=True, settings=settings)
-    booking_pages.store(request, lookup, response, details_page_changes_at(choice, now, settings))
+    booking_pages.store(request, lookup, response, details_page_changes_at(choice, now, settings),
+                        slots=(booking_pages.FORM_TOKEN_PLACEHOLDER, booking_pages.FORM_STAMP_PLACEHOLDER))
     return booking_pages.fill(request, response)
 
 

@@ -94,7 +94,7 @@ def test_a_booking_page_served_again_allows_its_inline_stylesheet_in_its_csp(cli
         assert f"'sha256-{style_hash}'" in style_source
 
 
-def test_the_time_page_served_again_goes_out_compressed_once_and_the_details_page_padded_per_response(client, clinic):
+def test_the_time_page_served_again_goes_out_compressed_once_and_the_details_page_around_its_own_values(client, clinic):
     day = weekday_after(3)
     first = client.get(BOOK_TIME, times_query(clinic, day))
     zipped = [client.get(BOOK_TIME, times_query(clinic, day), HTTP_ACCEPT_ENCODING="gzip, br") for _ in range(2)]
