@@ -2,11 +2,12 @@
 compressing the whole page again each time.
 
 The page is cut at its slots. Each fixed piece is deflated once, when the page is stored; each
-response deflates only its own values, and the pieces are joined into one gzip stream. Every
+response adds only its own values, and the pieces are joined into one gzip stream. Every
 piece is deflated on its own (a fresh compressor, ended by a sync flush: byte-aligned, and no
-back-reference into another piece), so the compressed size of a secret put in a slot never
-depends on the rest of the page: BREACH, which reads a secret through the way it compresses
-together with text an attacker had reflected in the page, has nothing to measure.
+back-reference into another piece) and each value is stored as it is (deflate's uncompressed
+blocks), so the size of a secret put in a slot never depends on the rest of the page, nor on
+itself: BREACH, which reads a secret through the way it compresses together with text an
+attacker had reflected in the page, has nothing to measure.
 """
 
 import struct
@@ -16,6 +17,16 @@ from dataclasses import dataclass
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time, unknown system
 END_OF_STREAM = b"\x03\x00"  # a final, empty deflate block
 LEVEL = 6
+
+
+def stored_piece(data: bytes) -> bytes:
+    """`data` as deflate's stored (uncompressed) blocks: no compressor to set up for a few bytes,
+    and nothing about the value's content in its size."""
+    blocks = []
+    for start in range(0, len(data), 65535):
+        chunk = data[start:start + 65535]
+        blocks.append(b"\x00" + struct.pack("<HH", len(chunk), len(chunk) ^ 0xFFFF) + chunk)  # not final, stored
+    return b"".join(blocks)
 
 
 def deflate_piece(data: bytes) -> bytes:
@@ -53,7 +64,7 @@ class PageWithSlots:
     def gzipped(self, values: dict[bytes, bytes]) -> bytes:
         body, crc, size = [self.deflated[0]], zlib.crc32(self.pieces[0]), len(self.pieces[0])
         for value, piece, deflated in zip(self.ordered(values), self.pieces[1:], self.deflated[1:], strict=True):
-            body += [deflate_piece(value), deflated]
+            body += [stored_piece(value), deflated]
             crc = zlib.crc32(piece, zlib.crc32(value, crc))
             size += len(value) + len(piece)
         return b"".join([GZIP_HEADER, *body, END_OF_STREAM, struct.pack("<II", crc, size & 0xFFFFFFFF)])
