@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
@@ -68,4 +69,13 @@ def server_error(request):
     response["Cache-Control"] = "no-store"
     if unavailable:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a form sent without a valid token (cookies blocked or cleared, a page
+    left open for long) gets the site's own page, saying what to do, instead of Django's. The
+    reason is for developers and is not shown."""
+    response = render(request, "403_csrf.html", status=403)
+    response["Cache-Control"] = "no-store"
     return response

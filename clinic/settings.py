@@ -259,6 +259,8 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# A form sent without a valid token gets the site's own page (clinic.errors.csrf_failure), not Django's.
+CSRF_FAILURE_VIEW = "clinic.errors.csrf_failure"
 if SESSION_COOKIE_SECURE:
     # The __Host- prefix pins cookies to this host and path, over HTTPS only.
     SESSION_COOKIE_NAME = "__Host-sessionid"

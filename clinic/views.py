@@ -74,7 +74,10 @@ def media(request, path):
     benchmark). Only pictures: nothing else is ever stored there, and nothing else is answered."""
     if not path.lower().endswith(MEDIA_SUFFIXES):
         raise Http404("Not a picture.")
-    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    try:
+        response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    except OSError as error:  # a name the file system refuses (too long, ...): no such picture
+        raise Http404("No such picture.") from error
     response["Cache-Control"] = MEDIA_CACHE_CONTROL
     return response
 

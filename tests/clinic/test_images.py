@@ -265,6 +265,11 @@ def test_only_pictures_are_served_from_the_media_folder(client, settings):
     assert client.get("/media/missing.webp").status_code == 404
 
 
+def test_a_name_too_long_for_the_file_system_is_not_found_not_an_error(client):
+    assert client.get("/media/" + "a" * 300 + ".jpg").status_code == 404
+    assert client.get("/media/providers/" + "a" * 260 + ".webp").status_code == 404
+
+
 # --- The admin ------------------------------------------------------------------------------
 
 def test_the_admin_shows_the_stored_photo_beside_the_upload(editor_client):

@@ -12,7 +12,7 @@ from pathlib import Path
 import crispy_bootstrap5
 import pytest
 from django.db import OperationalError
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
 from clinic.errors import server_error
 from clinic.models import Practice
@@ -179,3 +179,14 @@ def test_django_csps_own_path_allows_the_stylesheet_too(client, demo, settings):
     response = client.get("/hours/")
     assert sha256_source(inline_style_of(response)) in style_sources(response)
     assert "'unsafe-inline'" not in response["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_a_form_sent_without_its_token_gets_the_sites_own_page_in_its_colours(demo):
+    response = Client(enforce_csrf_checks=True).post("/telehealth/request/", {"first_name": "Pat"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "We could not send your form" in html and "Nothing was saved" in html
+    assert Practice.load().phone_display in html
+    assert "CSRF verification failed" not in html
+    assert sha256_source(inline_style_of(response)) in style_sources(response)
