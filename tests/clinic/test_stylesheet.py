@@ -190,3 +190,13 @@ def test_a_form_sent_without_its_token_gets_the_sites_own_page_in_its_colours(de
     assert Practice.load().phone_display in html
     assert "CSRF verification failed" not in html
     assert sha256_source(inline_style_of(response)) in style_sources(response)
+
+
+def test_links_buttons_and_form_controls_get_the_brand_focus_ring_over_bootstraps_outline_none():
+    css = BUILT.read_text()
+    ring = re.search(r"([^{}]*)\{outline:3px solid var\(--clinic-focus\)", css)
+    selectors = ring.group(1).split(",")
+    for needed in ("a:focus-visible", ".btn:focus-visible", ".form-control:focus-visible", ".form-select:focus-visible",
+                   ".form-check-input:focus-visible"):
+        assert needed in selectors
+    assert css.index(".form-control:focus{") < ring.start()  # the later rule wins at the same specificity
