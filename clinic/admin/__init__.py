@@ -166,6 +166,11 @@ class SingleRowAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
 
+def as_stored(obj):
+    """The row as saved: after a refused upload the form's copy of `obj` holds the refused file."""
+    return type(obj).objects.filter(pk=obj.pk).first() if obj is not None and obj.pk else None
+
+
 def stored_picture(picture, empty="No picture yet"):
     """The smallest stored copy of a picture, for staff to check what patients see."""
     if picture is None:
@@ -181,11 +186,13 @@ class PracticeAdmin(SingleRowAdmin):
 
     @admin.display(description="logo as stored")
     def logo_preview(self, obj):
-        return stored_picture(obj.logo_picture)
+        stored = as_stored(obj)
+        return stored_picture(stored.logo_picture if stored else None)
 
     @admin.display(description="office photo as stored")
     def office_photo_preview(self, obj):
-        return stored_picture(obj.office_picture)
+        stored = as_stored(obj)
+        return stored_picture(stored.office_picture if stored else None)
     inlines = [OfficeHoursInline]
     fieldsets = [
         (None, {"fields": ["name", "specialties"]}),
@@ -505,7 +512,8 @@ class ProviderAdmin(admin.ModelAdmin):
 
     @admin.display(description="photo as stored")
     def photo_preview(self, obj):
-        return stored_picture(obj.portrait, empty="No photo: the site shows the initials")
+        stored = as_stored(obj)
+        return stored_picture(stored.portrait if stored else None, empty="No photo: the site shows the initials")
 
     @admin.display(description="licensed in")
     def licensed_in(self, obj):

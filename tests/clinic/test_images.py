@@ -51,6 +51,17 @@ def test_a_file_that_is_not_a_picture_is_refused_next_to_the_photo_field(editor_
     assert not provider.photo
 
 
+def test_after_a_refused_upload_the_admin_still_shows_the_photo_as_stored(editor_client):
+    provider = make_provider(photo=picture_file(800, 1000), photo_alt="Pat smiling")
+    stored = provider.portrait.url_at(160)
+    refused = picture_file(100, 125, name="tiny.png")  # too small for a portrait
+    response = post_photo(editor_client, provider, refused)
+    assert "photo" in response.context["adminform"].form.errors
+    html = response.content.decode()
+    assert f'<img src="{stored}" alt="" height="96">' in html
+    assert "tiny.jpg" not in html
+
+
 def test_an_oversized_file_is_refused_with_its_size_before_it_is_read(editor_client):
     provider = make_provider()
     upload = SimpleUploadedFile("huge.jpg", b"\xff\xd8" + b"0" * (images.MAX_UPLOAD_BYTES + 1), content_type="image/jpeg")
