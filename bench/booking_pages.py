@@ -35,7 +35,7 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from front_desk import postgres_server_url  # noqa: E402  bench/ is not a package
+from front_desk import fresh_database as fresh_bench_database  # noqa: E402  bench/ is not a package
 from run import (  # noqa: E402
     BIN,
     ROOT,
@@ -58,24 +58,6 @@ SQLITE_FILE = ROOT / "var" / "bench-booking.sqlite3"
 CACHE_DIR = ROOT / "var" / "bench-booking-cache"
 SIZES: dict[str, int] = {}  # bytes of each page's body, as measured
 TIME_PAGE = "/book/time/?visit=follow-up-visit&mode=in_office&provider=any"
-
-
-def fresh_database() -> str:
-    server = postgres_server_url()
-    if server is None:
-        SQLITE_FILE.parent.mkdir(exist_ok=True)
-        for leftover in (SQLITE_FILE, Path(f"{SQLITE_FILE}-wal"), Path(f"{SQLITE_FILE}-shm")):
-            leftover.unlink(missing_ok=True)
-        return f"sqlite:///{SQLITE_FILE}"
-    import psycopg2
-
-    connection = psycopg2.connect(f"{server}/postgres")
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {BENCH_DATABASE}")
-    connection.close()
-    return f"{server}/{BENCH_DATABASE}"
 
 
 def prepare(env, appointments: bool) -> float:
@@ -161,7 +143,7 @@ for name, url in urls.items():
 
 
 def bench_dataset(label, env, appointments: bool) -> bool:
-    database_url = fresh_database()
+    database_url = fresh_bench_database(BENCH_DATABASE, SQLITE_FILE)
     env = {**env, "DATABASE_URL": database_url}
     if os.environ.get("BENCH_REDIS_URL"):
         env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]

@@ -57,23 +57,23 @@ def postgres_server_url() -> str | None:
     return server
 
 
-def fresh_database() -> str:
-    """The DATABASE_URL of an empty bench database."""
+def fresh_database(name=BENCH_DATABASE, sqlite_file=SQLITE_FILE) -> str:
+    """The DATABASE_URL of an empty bench database: PostgreSQL database `name` made afresh, else a new SQLite file."""
     server = postgres_server_url()
     if server is None:
-        SQLITE_FILE.parent.mkdir(exist_ok=True)
-        for leftover in (SQLITE_FILE, Path(f"{SQLITE_FILE}-wal"), Path(f"{SQLITE_FILE}-shm")):
+        sqlite_file.parent.mkdir(exist_ok=True)
+        for leftover in (sqlite_file, Path(f"{sqlite_file}-wal"), Path(f"{sqlite_file}-shm")):
             leftover.unlink(missing_ok=True)
-        return f"sqlite:///{SQLITE_FILE}"
+        return f"sqlite:///{sqlite_file}"
     import psycopg2
 
     connection = psycopg2.connect(f"{server}/postgres")
     connection.autocommit = True
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+        cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        cursor.execute(f"CREATE DATABASE {name}")
     connection.close()
-    return f"{server}/{BENCH_DATABASE}"
+    return f"{server}/{name}"
 
 
 def prepare(database_url: str):
