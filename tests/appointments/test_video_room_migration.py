@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from appointments import overlap_guard
+from appointments import availability_version, overlap_guard
 from tests.factories import make_provider, make_visit_type
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
@@ -20,13 +20,15 @@ AFTER = [("appointments", "0025_video_room_per_visit")]
 
 @pytest.fixture(autouse=True)
 def back_to_the_latest_schema():
-    """Later tests need every migration, and the no-overlap triggers SQLite loses when a migration
-    rebuilds the table (`migrate` reinstalls them after its own run; this test's runs are not that)."""
+    """Later tests need every migration, and the triggers SQLite loses when a migration rebuilds the
+    table: the no-overlap guard's and the availability version's (`migrate` reinstalls both after its
+    own run; this test's runs are not that)."""
     yield
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
     overlap_guard.install(connection)
+    availability_version.install(connection)
 
 
 def migrate(targets):
