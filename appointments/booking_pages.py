@@ -112,7 +112,9 @@ def store(request, lookup: Lookup, response, changes_at: datetime, compress_once
         gzipped = gzip.compress(response.content, compresslevel=6, mtime=0) if compress_once else b""
         markers = tuple(slot.encode() for slot in slots)
         with_slots = PageWithSlots.cut(response.content, markers) if markers and all(m in response.content for m in markers) else None
-        cache.set(lookup.key, CachedRender(response.content, response["Content-Type"], valid_until, lookup.generation,
+        # A page with slots is kept as its pieces only: its plain bytes are the pieces joined (PageWithSlots.plain).
+        content = b"" if with_slots else response.content
+        cache.set(lookup.key, CachedRender(content, response["Content-Type"], valid_until, lookup.generation,
                                            tuple(getattr(request, "csp_style_hashes", ())), gzipped, with_slots), lifetime)
 
 
