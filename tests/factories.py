@@ -53,6 +53,29 @@ def years_ago(years: int, days: int = 0) -> date:
     return today.replace(year=today.year - years) - timedelta(days=days)
 
 
+class TypedDate:
+    """A date as a patient types it (month/day/year), worked out when the test runs.
+
+    A parametrised value is computed when the tests are collected; a run that
+    crosses midnight in New York would then type yesterday's "today". Tests call
+    `typed(value)` to turn one of these into its text.
+    """
+
+    def __init__(self, years: int = 0, days: int = 0):
+        self.years, self.days = years, days
+
+    def __str__(self) -> str:
+        return years_ago(self.years, self.days).strftime("%m/%d/%Y")
+
+    def __repr__(self) -> str:
+        return f"TypedDate(years={self.years}, days={self.days})"
+
+
+def typed(value):
+    """A parametrised form value as text, a TypedDate worked out now."""
+    return str(value) if isinstance(value, TypedDate) else value
+
+
 def make_practice(**overrides):
     fields = {
         "name": "Test Spine Practice",

@@ -21,6 +21,8 @@ from tests.factories import (
     make_holiday,
     make_service,
     weekday_after,
+    TypedDate,
+    typed,
     years_ago,
 )
 from tests.pages import BOOK_TIME, DETAILS, assert_nothing_booked, assert_refused_with, form_stamp_in, time_buttons
@@ -388,10 +390,10 @@ def test_the_details_page_says_when_the_chosen_time_has_gone(client, clinic):
 @pytest.mark.parametrize(
     "field, value, message",
     [
-        ("date_of_birth", (timezone.localdate() + timedelta(days=1)).strftime("%m/%d/%Y"), "Your date of birth must be in the past."),
-        ("date_of_birth", timezone.localdate().strftime("%m/%d/%Y"), "Your date of birth must be in the past."),
-        ("date_of_birth", years_ago(121).strftime("%m/%d/%Y"), "Please check the year of your date of birth."),
-        ("date_of_birth", years_ago(120).strftime("%m/%d/%Y"), "Please check the year of your date of birth."),
+        ("date_of_birth", TypedDate(days=-1), "Your date of birth must be in the past."),
+        ("date_of_birth", TypedDate(), "Your date of birth must be in the past."),
+        ("date_of_birth", TypedDate(years=121), "Please check the year of your date of birth."),
+        ("date_of_birth", TypedDate(years=120), "Please check the year of your date of birth."),
         ("date_of_birth", "31/31/1958", "Enter your date of birth as month/day/year"),
         ("email", "rosalind@", "Enter an email address like name@example.com."),
         ("phone", "555-0188", "Enter a full phone number with area code"),
@@ -403,6 +405,7 @@ def test_the_details_page_says_when_the_chosen_time_has_gone(client, clinic):
     ],
 )
 def test_each_bad_detail_gets_its_message_next_to_the_box_and_nothing_is_saved(client, clinic, field, value, message):
+    value = typed(value)
     response = client.post(DETAILS, details_form(clinic.needling, at(weekday_after(3), 10), **{field: value}))
     assert response.status_code == 200
     assert any(message in error for error in response.context["form"].errors[field])

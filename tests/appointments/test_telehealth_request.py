@@ -7,7 +7,6 @@ import re
 from html import unescape
 
 import pytest
-from django.utils import timezone
 
 from appointments import antispam, notifications
 from appointments.forms.telehealth import CHOOSE_A_STATE, REQUEST_REFUSED
@@ -23,7 +22,8 @@ from tests.factories import (
     make_provider,
     make_visit_type,
     stamp_issued,
-    years_ago,
+    TypedDate,
+    typed,
 )
 from tests.pages import form_stamp_in, leaks
 
@@ -214,9 +214,9 @@ def test_with_no_licensed_states_every_state_is_told_to_call(client, practice, m
         ("last_name", "", "Please enter your last name."),
         ("first_name", "x" * 61, "Ensure this value has at most 60 characters"),
         ("date_of_birth", "", "Please enter your date of birth."),
-        ("date_of_birth", (timezone.localdate()).strftime("%m/%d/%Y"), "Your date of birth must be in the past."),
-        ("date_of_birth", years_ago(-1).strftime("%m/%d/%Y"), "Your date of birth must be in the past."),
-        ("date_of_birth", years_ago(120).strftime("%m/%d/%Y"), "Please check the year of your date of birth."),
+        ("date_of_birth", TypedDate(), "Your date of birth must be in the past."),
+        ("date_of_birth", TypedDate(years=-1), "Your date of birth must be in the past."),
+        ("date_of_birth", TypedDate(years=120), "Please check the year of your date of birth."),
         ("date_of_birth", "31/31/1961", "Enter your date of birth as month/day/year"),
         ("phone", "", "Please enter a phone number we can reach you on."),
         ("phone", "555-0187", "Enter a full phone number with area code"),
@@ -234,6 +234,7 @@ def test_with_no_licensed_states_every_state_is_told_to_call(client, practice, m
 def test_each_bad_detail_gets_its_message_next_to_the_box_and_nothing_is_saved(
     client, practice, mailoutbox, django_capture_on_commit_callbacks, field, value, message
 ):
+    value = typed(value)
     response = send(client, django_capture_on_commit_callbacks, request_form(**{field: value}))
     assert response.status_code == 200
     errors = response.context["form"].errors
