@@ -6,6 +6,7 @@ STATIC_ROOT (run `make static` first).
 """
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -47,6 +48,29 @@ class WSGILiveServerThread(LiveServerThread):
     server_class = WaitingWSGIServer
 
 
+def one_request_at_a_time(application):
+    """The WSGI application, answering one request at a time.
+
+    The server threads share one in-memory SQLite connection, and Django's connection object
+    (its transaction state, Python's sqlite3 cursors) is not safe to use from two threads at
+    once. Chromium does ask twice at once: the favicon of the page just shown, which goes
+    through sessions, authentication and the audit middleware, while the next page loads.
+    The two requests' queries then mixed, and now and then the next page found no second
+    factor for a staff member who had just given one, and showed the admin sign-in page.
+    """
+    lock = threading.Lock()
+
+    def answer_alone(environ, start_response):
+        with lock:
+            response = application(environ, start_response)
+            # The body is read here, under the lock too: a streamed answer may still query.
+            body = b"".join(response)
+            response.close()
+        return [body]
+
+    return answer_alone
+
+
 @pytest.fixture
 def live_site(transactional_db, django_db_serialized_rollback, settings):
     """Base URL of a live server running the project's WSGI application.
@@ -71,9 +95,12 @@ def live_site(transactional_db, django_db_serialized_rollback, settings):
     # LiveServerThread serves static_handler(_MediaFilesHandler(WSGIHandler())). Ignoring the
     # argument also drops _MediaFilesHandler, which with MEDIA_URL and MEDIA_ROOT unset
     # serves any file under the working directory (/manage.py answers 200).
+    application = WSGIHandler()
+    if connections_override:
+        application = one_request_at_a_time(application)
     thread = WSGILiveServerThread(
         LIVE_SERVER_HOST,
-        static_handler=lambda _wrapped: WSGIHandler(),
+        static_handler=lambda _wrapped: application,
         connections_override=connections_override,
     )
     thread.daemon = True
