@@ -43,7 +43,8 @@ def key_of_secret(secret: str) -> str:
 def browser_key(request) -> str:
     """What ties a form to the browser it was shown to: a digest of its CSRF cookie's secret
     (which get_token gives the browser, if it has none yet, with this response)."""
-    get_token(request)
+    if not request.META.get("CSRF_COOKIE"):
+        get_token(request)
     return key_of_secret(request.META.get("CSRF_COOKIE", ""))
 
 

@@ -27,10 +27,10 @@ from django.utils import timezone
 from appointments import antispam
 from appointments.availability import BookingRules, first_step_at_or_after
 from appointments.availability_version import current_version
-from clinic.content import GENERATION_KEY, current_generation
+from clinic.content import current_generation, generation_seen_lately
 from clinic.compression import PageWithSlots
 from clinic.context_processors import page_context
-from clinic.page_cache import ACCEPTS_GZIP
+from clinic.page_cache import ACCEPTS_GZIP, PagesInMemory
 from clinic.hours import PRACTICE_TIME_ZONE
 
 # The values of the address each page reads (anything else in it changes nothing).
@@ -50,6 +50,9 @@ class CachedRender:
     csp_style_hashes: tuple[str, ...] = ()  # of its inline stylesheet, for the CSP (clinic.stylesheet)
     gzipped: bytes = b""  # the same bytes compressed once, for a page with nothing filled in per response
     with_slots: PageWithSlots | None = None  # the page cut at its placeholders, each piece compressed once
+
+    def is_current(self, generation, now: float) -> bool:
+        return self.generation == generation and self.valid_until > now
 
 
 @dataclass(frozen=True)
@@ -81,17 +84,30 @@ def page_key(request, page, version) -> str:
     return f"appointments:booking-page:{hashlib.sha256(chr(10).join(address).encode()).hexdigest()}"
 
 
+# This process's copies of stored pages: the key holds the availability version, read from the
+# database on every request, so a copy is never a page whose free times have changed.
+_renders_in_memory = PagesInMemory()
+
+
 def look_up(request, page) -> Lookup:
-    """The version first (one query), then the generation and the page (one cache round trip)."""
+    """The version first (one query, on every request), then the page: this process's copy, or
+    the shared cache's. The content generation is the one clinic.page_cache's fast path reads (at
+    most once every PAGE_CACHE_CHECK_SECONDS): a content save shows on the booking pages as soon
+    as on the others, while a booking, a move or a schedule change shows on the very next view."""
     version = current_version()
     if version is None:
         return Lookup(None, None, None, None)
     key = page_key(request, page, version)
-    found = cache.get_many([GENERATION_KEY, key])
-    generation = found.get(GENERATION_KEY) or current_generation()
-    cached = found.get(key)
-    if cached is not None and (cached.generation != generation or cached.valid_until <= timezone.now().timestamp()):
-        cached = None
+    now = timezone.now().timestamp()
+    generation = generation_seen_lately(settings.PAGE_CACHE_CHECK_SECONDS)
+    if generation is None:  # never stamped yet, or the shared cache cannot be read
+        generation = current_generation()
+    cached = _renders_in_memory.get(key)
+    if cached is None or not cached.is_current(generation, now):
+        cached = cache.get(key)
+        if cached is None or not cached.is_current(generation, now):
+            return Lookup(version, key, generation, None)
+        _renders_in_memory.remember(key, cached)
     return Lookup(version, key, generation, cached)
 
 

@@ -128,8 +128,32 @@ def page_response(request, page: CachedPage):
     return response
 
 
-_pages_in_memory: dict[str, CachedPage] = {}
-_memory_lock = threading.Lock()
+class PagesInMemory:
+    """Stored pages this process keeps a copy of, by cache key: reading one back from the shared
+    cache (a round trip, unpickling) costs more than the rest of answering with it. Bounded: past
+    MAX_PAGES_IN_MEMORY it starts again. Whoever holds a copy checks it is still current."""
+
+    every: list["PagesInMemory"] = []
+
+    def __init__(self):
+        self.pages: dict = {}
+        self.lock = threading.Lock()
+        PagesInMemory.every.append(self)
+
+    def get(self, key: str):
+        return self.pages.get(key)
+
+    def remember(self, key: str, page):
+        with self.lock:
+            if len(self.pages) >= MAX_PAGES_IN_MEMORY:
+                self.pages.clear()
+            self.pages[key] = page
+
+    def clear(self):
+        self.pages.clear()
+
+
+_pages_in_memory = PagesInMemory()
 
 
 def current_page(request) -> CachedPage | None:
@@ -150,16 +174,14 @@ def current_page(request) -> CachedPage | None:
 
 def forget_pages_in_memory():
     """This process's copies and what it knew of the generation (tests start from nothing)."""
-    _pages_in_memory.clear()
+    for pages in PagesInMemory.every:
+        pages.clear()
     _keys_of_addresses.clear()
     forget_the_generation_seen()
 
 
 def remember_in_memory(key: str, page: CachedPage):
-    with _memory_lock:
-        if len(_pages_in_memory) >= MAX_PAGES_IN_MEMORY:
-            _pages_in_memory.clear()
-        _pages_in_memory[key] = page
+    _pages_in_memory.remember(key, page)
 
 
 def can_take_the_fast_path(request) -> bool:

@@ -22,7 +22,7 @@ from appointments.forms.booking import start_value
 from appointments.models import Appointment, TimeOff, WorkingHours
 from appointments.views.flow import clock_label
 from clinic.hours import PRACTICE_TIME_ZONE
-from tests.factories import at, details_form, make_appointment, make_holiday, set_booking_settings, weekday_after
+from tests.factories import at, details_form, make_announcement, make_appointment, make_holiday, set_booking_settings, weekday_after
 from tests.pages import BOOK_TIME, DETAILS, form_stamp_in, time_buttons
 
 pytestmark = pytest.mark.django_db
@@ -153,6 +153,17 @@ def test_a_details_page_served_from_the_cache_still_books(client, clinic):
     response = client.post(DETAILS, details_form(clinic.needling, at(day, 11), provider=clinic.dana.pk))
     assert response.status_code == 302
     assert Appointment.objects.filter(provider=clinic.dana, starts_at=at(day, 11)).count() == 1
+
+
+@pytest.mark.parametrize("address", [BOOK_TIME, DETAILS])
+def test_a_page_kept_in_this_process_gives_way_to_an_announcement_saved_since(client, clinic, address):
+    day = weekday_after(3)
+    query = {**times_query(clinic, day), "start": start_value(at(day, 10))}
+    client.get(address, query)
+    cache.clear()  # the shared cache's copy gone too: the next view could only come from this process's copy
+    assert client.get(address, query).status_code == 200
+    make_announcement(title="Closed for the snowstorm", message="We open at noon on Friday.")
+    assert "We open at noon on Friday." in client.get(address, query).content.decode()
 
 
 def test_a_time_label_is_what_the_template_filter_showed():
