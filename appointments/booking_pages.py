@@ -28,9 +28,9 @@ from appointments import antispam
 from appointments.availability import BookingRules, first_step_at_or_after
 from appointments.availability_version import current_version
 from clinic.content import current_generation, generation_seen_lately
-from clinic.compression import PageWithSlots
+from clinic.compression import PageWithSlots, accepts_gzip
 from clinic.context_processors import page_context
-from clinic.page_cache import ACCEPTS_GZIP, PagesInMemory
+from clinic.page_cache import PagesInMemory
 from clinic.hours import PRACTICE_TIME_ZONE
 
 # The values of the address each page reads (anything else in it changes nothing).
@@ -137,7 +137,7 @@ def store(request, lookup: Lookup, response, changes_at: datetime, compress_once
 def response_of(request, cached: CachedRender) -> HttpResponse:
     # The CSP middleware, further out, allows the page's inline stylesheet by these hashes.
     request.csp_style_hashes = cached.csp_style_hashes
-    if cached.gzipped and ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+    if cached.gzipped and accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", "")):
         response = HttpResponse(cached.gzipped, content_type=cached.content_type)
         response["Content-Encoding"] = "gzip"  # clinic.middleware.CompressTextMiddleware leaves it as it is
         response["Vary"] = "Accept-Encoding"
@@ -162,7 +162,7 @@ def filled_response_of(request, cached: CachedRender) -> HttpResponse:
         return fill(request, response_of(request, cached))
     request.csp_style_hashes = cached.csp_style_hashes
     values = filled_values(request)
-    if ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+    if accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", "")):
         response = HttpResponse(page.gzipped(values), content_type=cached.content_type)
         response["Content-Encoding"] = "gzip"
         response["Vary"] = "Accept-Encoding"

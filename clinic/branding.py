@@ -11,6 +11,7 @@ combination named and a darker colour that would pass.
 import re
 from dataclasses import dataclass
 
+from django import forms
 from django.core.exceptions import ValidationError
 
 DEFAULT_BRAND_COLOUR = "#0b5670"
@@ -135,6 +136,23 @@ def validate_brand_colour(colour: str) -> None:
             code="contrast",
             params={"problems": "; ".join(problems), "suggestion": darkest_passing_shade(colour)},
         )
+
+
+class BrandColourField(forms.CharField):
+    """The admin's box for the colour: takes it as people paste it (" #0B5670 ", "0b5670") and
+    keeps "#0b5670". The box's own limit is wider than the seven characters kept, so a pasted
+    space never cuts the last digit off before the check can say what is wrong."""
+
+    PASTE_ROOM = 20
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "maxlength": str(self.PASTE_ROOM)}
+
+    def to_python(self, value):
+        value = super().to_python(value).replace(" ", "")
+        if re.fullmatch(r"[0-9a-fA-F]{6}", value):
+            value = "#" + value
+        return value.lower() if HEX_COLOUR.fullmatch(value) else value
 
 
 def palette_for(practice) -> Palette:

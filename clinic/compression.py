@@ -13,10 +13,32 @@ attacker had reflected in the page, has nothing to measure.
 import struct
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time, unknown system
 END_OF_STREAM = b"\x03\x00"  # a final, empty deflate block
 LEVEL = 6
+
+
+@lru_cache(maxsize=256)
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether a request's Accept-Encoding names gzip with a quality above zero (RFC 9110, 12.5.3).
+
+    `gzip;q=0` says "never gzip": a plain word search (Django's GZipMiddleware's) would send gzip
+    anyway. Remembered per header value: browsers send a handful of them."""
+    for coding in accept_encoding.lower().split(","):
+        name, *parameters = (part.strip() for part in coding.split(";"))
+        if name != "gzip":
+            continue
+        for parameter in parameters:
+            key, _, value = parameter.partition("=")
+            if key.strip() == "q":
+                try:
+                    return float(value) > 0
+                except ValueError:
+                    return False
+        return True
+    return False
 
 
 def stored_piece(data: bytes) -> bytes:

@@ -12,9 +12,11 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.middleware.gzip import GZipMiddleware
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 
 from clinic import page_cache
+from clinic.compression import accepts_gzip
 from clinic.client_ip import client_ip
 
 
@@ -58,6 +60,11 @@ class CompressTextMiddleware(GZipMiddleware):
 
     def process_response(self, request, response):
         if not self.TEXT_TYPES.match(response.get("Content-Type", "")):
+            return response
+        if not accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+            # Django's own check finds the word "gzip" even in "gzip;q=0", which refuses it.
+            if not response.has_header("Content-Encoding"):
+                patch_vary_headers(response, ("Accept-Encoding",))
             return response
         return super().process_response(request, response)
 

@@ -36,7 +36,6 @@ Django's GZipMiddleware, which since Django 4.2 pads each response with random b
 
 import gzip
 import hashlib
-import re
 import threading
 from dataclasses import dataclass
 from functools import wraps
@@ -47,6 +46,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, get_conditional_response
 
+from clinic.compression import accepts_gzip
 from clinic.content import GENERATION_KEY, current_generation, forget_the_generation_seen, generation_seen_lately
 from clinic.context_processors import page_context
 
@@ -54,7 +54,6 @@ from clinic.context_processors import page_context
 PATIENT_PAGE_CACHE_CONTROL = "no-cache"
 # Pages this process keeps in memory (a few tens of KB each); past it, it starts again.
 MAX_PAGES_IN_MEMORY = 500
-ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,7 @@ def remembered_page_key(request) -> str:
 
 def page_response(request, page: CachedPage):
     """The stored page as sent: gzipped when the browser takes it, or 304 when it has it already."""
-    if ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+    if accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", "")):
         response = HttpResponse(page.gzipped, content_type=page.content_type)
         response["Content-Encoding"] = "gzip"
     else:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from clinic import seams
+from clinic.branding import BrandColourField
 from clinic.hours import TimeBlock, find_overlap
 from clinic.validators import PLAUSIBLE_YEARS
 from clinic.phone import display_phone
@@ -221,6 +222,8 @@ class PracticeAdmin(SingleRowAdmin):
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "phone":
             kwargs["form_class"] = PhoneNumberField
+        if db_field.name == "brand_colour":
+            kwargs["form_class"] = BrandColourField
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 

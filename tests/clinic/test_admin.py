@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -127,6 +128,27 @@ def test_an_unreadable_brand_colour_is_refused_next_to_the_field_keeping_what_wa
     assert 'value="#ffcc00"' in response.content.decode() and 'value="Renamed practice"' in response.content.decode()
     practice.refresh_from_db()
     assert practice.brand_colour == "#0b5670" and practice.name != "Renamed practice"
+
+
+@pytest.mark.parametrize("pasted", [" #0B5670 ", "0b5670", "#0b5670\t"])
+def test_a_brand_colour_is_taken_as_people_paste_it(editor_client, pasted):
+    practice = make_practice(brand_colour="#1d4e89")
+    page = editor_client.get(f"/admin/clinic/practice/{practice.pk}/change/").content.decode()
+    box = re.search(r'<input[^>]*name="brand_colour"[^>]*>', page).group(0)
+    assert 'maxlength="20"' in box  # room for a pasted space: the browser never cuts the last digit off
+    response = editor_client.post(f"/admin/clinic/practice/{practice.pk}/change/", {**practice_form(practice, []), "brand_colour": pasted})
+    assert response.status_code == 302
+    practice.refresh_from_db()
+    assert practice.brand_colour == "#0b5670"
+
+
+@pytest.mark.parametrize("typed", ["#0b567", "teal", "#0b5670ff"])
+def test_a_brand_colour_that_is_not_one_is_refused_as_typed(editor_client, typed):
+    practice = make_practice()
+    response = editor_client.post(f"/admin/clinic/practice/{practice.pk}/change/", {**practice_form(practice, []), "brand_colour": typed})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["brand_colour"]
+    assert f'value="{typed}"' in response.content.decode()
 
 
 def test_overlapping_office_hours_are_refused_with_a_clear_message(editor_client):

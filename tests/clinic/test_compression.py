@@ -1,7 +1,9 @@
 import gzip
 import zlib
 
-from clinic.compression import PageWithSlots, deflate_piece
+import pytest
+
+from clinic.compression import PageWithSlots, accepts_gzip, deflate_piece
 
 PAGE = b"<html><p>" + b"Choose a time. " * 400 + b'<input value="TOKEN">' + b"Your details. " * 300 + b'<input value="STAMP"></html>'
 MARKERS = (b"STAMP", b"TOKEN")  # in any order: the page says where each stands
@@ -25,3 +27,34 @@ def test_a_value_is_compressed_on_its_own_so_its_size_never_depends_on_the_page(
     # BREACH needs the value to compress better when it repeats text of the page: here it cannot.
     assert len(guess_right) == len(guess_wrong)
     assert page.gzipped({b"TOKEN": b"a", b"STAMP": b"b"})[10:].startswith(deflate_piece(page.pieces[0]))
+
+
+@pytest.mark.parametrize(("header", "takes_gzip"), [
+    ("gzip, deflate, br, zstd", True),
+    ("GZIP", True),
+    ("br;q=1.0, gzip;q=0.8", True),
+    ("gzip;q=0", False),
+    ("gzip; q=0.000, br", False),
+    ("deflate, br", False),
+    ("x-gzip-not-really", False),
+    ("gzip;q=nonsense", False),
+    ("", False),
+    ("*", False),  # anything, said no one: identity is always acceptable, so nothing to gain in guessing
+])
+def test_gzip_is_sent_only_to_a_browser_that_takes_it(header, takes_gzip):
+    assert accepts_gzip(header) is takes_gzip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("address", ["/", "/book/", "/telehealth/request/"])
+def test_a_browser_that_refuses_gzip_gets_the_page_plain(client, address):
+    from tests.factories import make_practice
+
+    make_practice()
+    for _ in range(2):  # rendered, then served as stored
+        response = client.get(address, HTTP_ACCEPT_ENCODING="gzip;q=0, identity")
+        assert response.status_code == 200
+        assert not response.has_header("Content-Encoding")
+        assert b"</html>" in response.content
+        assert "Accept-Encoding" in response["Vary"]
+    assert client.get(address, HTTP_ACCEPT_ENCODING="gzip")["Content-Encoding"] == "gzip"
