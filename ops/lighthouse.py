@@ -7,6 +7,12 @@ Debian's Chromium (CHROME_PATH, default /usr/bin/chromium). For each page it pri
 of each category's score and every audit the median run failed, as Lighthouse's report counts
 them (a score under 1, except metrics at 0.9 or more; "informative", "manual" and "not
 applicable" audits never fail); the reports are kept in var/lighthouse/. Exit code 1 if any median is under 100 or any audit failed.
+
+CPU slowdown, calibrated as Lighthouse's docs/throttling.md asks: Lighthouse's 4x is meant for a
+high-end desktop (BenchmarkIndex 1500 and more) to land in the mid-tier mobile bracket. A first run
+measures this host's BenchmarkIndex; the multiplier is the one that docs/throttling.md's table gives
+for reaching mid-tier mobile from the host's bracket (4x from 1500, 2x from 800, else 1x), printed
+with the index. LIGHTHOUSE_CPU_MULTIPLIER sets it instead (4: Lighthouse's default as it is).
 """
 
 import argparse
@@ -60,12 +66,29 @@ def start_server(port):
     raise RuntimeError(f"gunicorn did not answer on port {port} within {STARTUP_TIMEOUT} s")
 
 
-def audit(url, attempts=3):
+# BenchmarkIndex brackets of docs/throttling.md, with the slowdown that takes each to mid-tier mobile.
+MULTIPLIERS = [(1500, 4), (800, 2), (0, 1)]
+
+
+def cpu_multiplier(benchmark_index: float) -> int:
+    return next(multiplier for floor, multiplier in MULTIPLIERS if benchmark_index >= floor)
+
+
+def calibrated_multiplier(url) -> tuple[float, str]:
+    """The CPU slowdown for this host, and how it was chosen."""
+    forced = os.environ.get("LIGHTHOUSE_CPU_MULTIPLIER")
+    if forced:
+        return float(forced), "LIGHTHOUSE_CPU_MULTIPLIER"
+    index = audit(url)["environment"]["benchmarkIndex"]
+    return cpu_multiplier(index), f"this host's BenchmarkIndex {index:.0f}"
+
+
+def audit(url, attempts=3, cpu_slowdown=None):
     """One Lighthouse run (mobile, its default), as its JSON report. Chromium now and then fails to
     record a trace (NO_NAVSTART): such a run is repeated, never counted."""
     for attempt in range(1, attempts + 1):
         try:
-            return run_lighthouse(url)
+            return run_lighthouse(url, cpu_slowdown)
         except subprocess.CalledProcessError:
             if attempt == attempts:
                 raise
@@ -73,11 +96,12 @@ def audit(url, attempts=3):
     return None
 
 
-def run_lighthouse(url):
+def run_lighthouse(url, cpu_slowdown=None):
+    throttling = [] if cpu_slowdown is None else [f"--throttling.cpuSlowdownMultiplier={cpu_slowdown:g}"]
     with tempfile.NamedTemporaryFile(suffix=".json") as report:
         subprocess.run(  # noqa: S603  the pinned Lighthouse of frontend/ on our own local page
             [LIGHTHOUSE, url, "--quiet", "--output=json", f"--output-path={report.name}",
-             f"--only-categories={','.join(CATEGORIES)}",
+             f"--only-categories={','.join(CATEGORIES)}", *throttling,
              "--chrome-flags=--headless=new --no-sandbox --disable-dev-shm-usage"],
             cwd=ROOT, check=True, env={**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")},
         )
@@ -121,9 +145,11 @@ def main():
     server = start_server(arguments.port)
     ok = True
     try:
+        cpu_slowdown, chosen_by = calibrated_multiplier(f"http://127.0.0.1:{arguments.port}{arguments.pages[0]}")
+        print(f"CPU slowdown {cpu_slowdown:g}x ({chosen_by}; Lighthouse's docs/throttling.md)", flush=True)
         for page in arguments.pages:
             url = f"http://127.0.0.1:{arguments.port}{page}"
-            reports = [audit(url) for _ in range(arguments.runs)]
+            reports = [audit(url, cpu_slowdown=cpu_slowdown) for _ in range(arguments.runs)]
             REPORTS.mkdir(parents=True, exist_ok=True)
             for number, report in enumerate(reports, 1):
                 name = page.strip("/").replace("/", "-") or "home"
