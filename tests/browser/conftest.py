@@ -24,6 +24,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Chromium 156 builds its omnibox popup as a web page even when headless, in a renderer of its
+    # own for every browser context, busy while our pages load (ops/lighthouse.py, NO_BROWSER_UI).
+    "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup,PreloadTopChromeWebUI",
 ]
 # Plain http. Chromium treats loopback as a secure context, so it keeps the
 # Secure, __Host- prefixed session and CSRF cookies of the production settings.

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from appointments import booking
+from appointments import antispam, booking
 from appointments.forms.booking import parse_start
 from appointments.models import Appointment, BookingSettings, VisitType
 from tests.factories import TRACED_PATIENT_BY_LABEL, backdated
@@ -220,7 +220,10 @@ STEPS = [
 
 
 @pytest.mark.parametrize("step, status", STEPS, ids=[step.__name__ for step, _ in STEPS])
-def test_booking_step_has_no_wcag_violations(live_site, open_page, step, status, width):
+def test_booking_step_has_no_wcag_violations(live_site, open_page, step, status, width, monkeypatch):
+    if step is details_page_sent_too_fast:
+        # "At once" whatever the machine's load: filling eight boxes took over 3 s on a busy CI run.
+        monkeypatch.setattr(antispam, "MIN_SECONDS", 300)
     call_command("seed_demo", verbosity=0)
     settings = BookingSettings.load()
     # The first free time lies past the cancellation cut-off, so the manage page offers cancel and change.
