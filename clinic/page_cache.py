@@ -167,7 +167,7 @@ def current_page(request) -> CachedPage | None:
         page = cache.get(key)
         if page is None or not page.is_current(generation, now):
             return None
-        remember_in_memory(key, page)
+        _pages_in_memory.remember(key, page)
     return page
 
 
@@ -177,10 +177,6 @@ def forget_pages_in_memory():
         pages.clear()
     _keys_of_addresses.clear()
     forget_the_generation_seen()
-
-
-def remember_in_memory(key: str, page: CachedPage):
-    _pages_in_memory.remember(key, page)
 
 
 def can_take_the_fast_path(request) -> bool:

@@ -15,6 +15,8 @@ import pytest
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test.testcases import LiveServerThread
 
+from ops.lighthouse import NO_BROWSER_UI
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -26,7 +28,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     # Chromium 156 builds its omnibox popup as a web page even when headless, in a renderer of its
     # own for every browser context, busy while our pages load (ops/lighthouse.py, NO_BROWSER_UI).
-    "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup,PreloadTopChromeWebUI",
+    f"--disable-features={','.join(NO_BROWSER_UI)}",
 ]
 # Plain http. Chromium treats loopback as a secure context, so it keeps the
 # Secure, __Host- prefixed session and CSRF cookies of the production settings.
