@@ -194,7 +194,81 @@ def fast_path_response(request):
     if not can_take_the_fast_path(request):
         return None
     page = current_page(request)
-    return page_response(request, page) if page is not None else None
+    if page is None:
+        return None
+    response = page_response(request, page)
+    if response.status_code == 200:
+        response.replayable_page = page  # clinic.handlers may answer the same request this way again
+    return response
+
+
+# Answers replayed before Django's request handling (clinic.handlers.ClinicWSGIHandler).
+#
+# A fast-path answer depends only on these inputs of the request (besides the page and the
+# time): the address as sent (scheme, proxy headers, host, port, path), what the browser takes
+# (gzip or not), and having no session cookie, no query string and no validator. So once the
+# whole site (every middleware above the fast path included: security headers, X-Frame-Options,
+# CSP with the page's hashes, the HTTPS redirect) has answered a request with exactly these
+# inputs from a stored page, the same request gets the same status, headers and bytes for as
+# long as that page is current. Replaying them skips building a request and running the
+# middleware: the most of what was left of a fast-path answer.
+
+CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE")
+
+
+@dataclass(frozen=True)
+class ReplayedAnswer:
+    page: CachedPage  # whose generation and time limit say whether the answer still holds
+    status: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+_answers_in_memory = PagesInMemory()
+
+
+def replay_inputs() -> tuple[str, ...]:
+    """The WSGI environ keys whose values, together, decide a fast-path answer."""
+    proxy_header = settings.SECURE_PROXY_SSL_HEADER[0] if settings.SECURE_PROXY_SSL_HEADER else "HTTP_X_FORWARDED_PROTO"
+    return ("wsgi.url_scheme", proxy_header, "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT", "HTTP_HOST",
+            "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "PATH_INFO", "HTTP_ACCEPT_ENCODING")
+
+
+def replay_address(environ) -> tuple | None:
+    """The inputs of a request that may be answered by a replay, or None when it may not: anything
+    but a plain GET of an address by someone without a session (a session cookie's name anywhere in
+    the Cookie header is enough to go the whole way), or a request carrying a validator (a 304 is
+    for the fast path to work out)."""
+    if (
+        environ.get("REQUEST_METHOD") != "GET"
+        or environ.get("QUERY_STRING")
+        or settings.SESSION_COOKIE_NAME in environ.get("HTTP_COOKIE", "")
+        or any(name in environ for name in CONDITIONAL_HEADERS)
+    ):
+        return None
+    return tuple(environ.get(name) for name in replay_inputs())
+
+
+def replayed_answer(address: tuple) -> ReplayedAnswer | None:
+    """The answer given before to this request, if its page is still current (checked exactly as
+    the fast path checks it: the generation, at most PAGE_CACHE_CHECK_SECONDS old, and the time)."""
+    answer = _answers_in_memory.get(address)
+    if answer is None:
+        return None
+    generation = generation_seen_lately(settings.PAGE_CACHE_CHECK_SECONDS)
+    if generation is None or not answer.page.is_current(generation, timezone.now().timestamp()):
+        return None
+    return answer
+
+
+def remember_answer(address: tuple, response) -> None:
+    """Keep the whole site's answer to this request if it was a stored page sent by the fast path
+    (never one that sets a cookie)."""
+    page = getattr(response, "replayable_page", None)
+    if page is None or response.status_code != 200 or response.cookies:
+        return
+    status = f"{response.status_code} {response.reason_phrase}"
+    _answers_in_memory.remember(address, ReplayedAnswer(page, status, tuple(response.items()), response.content))
 
 
 def cached_patient_page(view):

@@ -1,7 +1,13 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
 
-application = get_wsgi_application()
+# As django.core.wsgi.get_wsgi_application(), with Django's handler replaced by ours, which answers
+# stored patient pages before Django's request handling (clinic.handlers).
+django.setup(set_prefix=False)
+
+from clinic.handlers import ClinicWSGIHandler  # noqa: E402  (after setup: it loads the middleware)
+
+application = ClinicWSGIHandler()
