@@ -38,7 +38,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from appointments import consent, estimates, notifications, patients
+from appointments import consent, estimates, notifications, patients, series
 from appointments.coverage import CoverageAnswer, CoverageRefused, check_coverage
 from appointments.availability import (
     Slot,
@@ -51,7 +51,7 @@ from appointments.availability import (
 )
 from appointments.loader import load_schedules, load_slots, practice_hours, providers_for, rules_for, video_states
 from appointments.models import (
-    CONTACT_FIELDS, Appointment, BookingSettings, Patient, VisitType, insert_without_patient_values, new_reference,
+    CONTACT_FIELDS, Appointment, AppointmentSeries, BookingSettings, Patient, VisitType, insert_without_patient_values, new_reference,
 )
 from clinic.hours import PRACTICE_TIME_ZONE, at_wall_clock, day_window, later_by
 from clinic.models import Provider
@@ -560,6 +560,86 @@ def book_for_staff(*, provider: Provider, visit_type: VisitType, modality: str, 
             raise BookingRefused(f"This patient already has appointment {other.reference} at that time.", "starts_at")
         appointment.patient = patient_record or patients.patient_for(appointment.contact_details())
         return _insert(appointment, lambda: [], now)
+
+
+@dataclass(frozen=True)
+class SeriesBooking:
+    series: AppointmentSeries
+    visits: list[Appointment]
+    manage_tokens: list[str]  # each visit's manage link, in the order of `visits`
+
+
+def book_series(*, visit_type: VisitType, modality: str, provider: Provider, times: list[datetime], every_weeks: int,
+                patient: dict, patient_state: str | None = None, telehealth_consent: str | None = None,
+                coverage: CoverageAnswer | None = None, form_key: str | None = None, by_staff: bool = False,
+                patient_record: Patient | None = None, now: datetime | None = None) -> SeriesBooking:
+    """A course of treatment (appointments.series): every visit at `times` with `provider`, in one
+    transaction, all or nothing. A time that cannot be had, or is taken by a booking that wins a
+    race with this one (the no-overlap constraint refuses the insert), refuses the whole series
+    with `series.SeriesRefused` naming that date; nothing of it stays saved.
+
+    Online (`by_staff` False) on the online rules, as requested or confirmed as `book` would;
+    by the front desk confirmed at once. The form's `form_key` is kept on the first visit: sent
+    again, it raises AlreadyBooked with that visit."""
+    now = now or timezone.now()
+    times = sorted(times)
+    video = modality == Appointment.Modality.VIDEO
+    source = Appointment.Source.STAFF if by_staff else Appointment.Source.ONLINE
+    visits = [
+        _new_appointment(
+            patient, provider=provider, visit_type=visit_type, modality=modality, starts_at=starts_at,
+            ends_at=later_by(starts_at, visit_type.duration), source=source,
+            form_key=(form_key or None) if number == 0 else None,
+            **_video_visit_fields(modality, patient_state, telehealth_consent, now),
+        )
+        for number, starts_at in enumerate(times)
+    ]
+    if not visits:
+        raise series.SeriesRefused(f"A series has {series.MIN_VISITS} to {series.MAX_VISITS} visits.", "count")
+    with transaction.atomic():
+        _one_at_a_time_for(visits[0].email)
+        _refuse_a_form_sent_again(visits[0].form_key)
+        settings = BookingSettings.load(fresh=True)
+        check_request(visit_type, modality, provider.pk, None if by_staff else patient.get("is_new_patient"),
+                      patient_state if video else None)
+        if video:
+            check_video_consent(provider, patient_state, telehealth_consent, by_staff=by_staff)
+        series.check_times(times, visit_type=visit_type, provider=provider, every_weeks=every_weeks, now=now, settings=settings)
+        for visit in visits:
+            _record_coverage(visit, coverage)
+            other = _same_patients_visit(visit)
+            if other is not None:
+                # Online, said without telling whether that person has a visit: anyone can type a name.
+                problem = (f"This patient already has appointment {other.reference} then" if by_staff else
+                           "We could not book it online (if you already have a visit then, the link in its email lets you change it)")
+                raise series.SeriesRefused(
+                    f"The visit on {series.when(visit.starts_at)}: {problem}. Nothing was booked; please change that date.", "times",
+                )
+        record = patient_record or patients.patient_for(visits[0].contact_details())
+        needs_confirming = not by_staff and (settings.requires_confirmation or patients.must_be_confirmed(record, settings, now))
+        the_series = AppointmentSeries.objects.create(every_weeks=every_weeks, source=source)
+        _turns_for_provider(provider.pk)
+        tokens = []
+        for visit in visits:
+            visit.patient, visit.series = record, the_series
+            visit.status = Appointment.Status.REQUESTED if needs_confirming else Appointment.Status.CONFIRMED
+            tokens.append(visit.issue_manage_token())
+            while Appointment.objects.filter(reference=visit.reference).exists():
+                visit.reference = new_reference()
+            try:
+                insert_without_patient_values(visit, private=[*PRIVATE_FIELDS, "manage_nonce", "video_room"])
+            except IntegrityError:
+                _refuse_a_form_sent_again(visit.form_key)
+                # A booking made since check_times won the race for this time: the whole series goes.
+                raise series.SeriesRefused(
+                    f"The visit on {series.when(visit.starts_at)} was just taken by someone else. Nothing was booked; "
+                    "please change that date.", "times",
+                ) from None
+            # For now each visit's own emails (one series email with one calendar file: issue 17, to come).
+            notifications.queue_booking_received(visit)
+            if visit.needs_good_faith_estimate:
+                estimates.create_for_booking(visit, now=now)
+        return SeriesBooking(the_series, visits, tokens)
 
 
 # --- Changes to a booked visit ------------------------------------------------

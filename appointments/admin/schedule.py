@@ -77,7 +77,7 @@ class VisitTypeAdmin(admin.ModelAdmin):
     list_display = ["name", "duration_minutes", "places", "new_patients_only", "new_patients_may_book", "service", "self_pay_price",
                     "is_active", "order"]
     list_editable = ["order"]
-    list_filter = ["is_active", "in_office", "by_video", "new_patients_only", "providers"]
+    list_filter = ["is_active", "in_office", "by_video", "new_patients_only", "series_allowed", "providers"]
     list_select_related = ["service"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -87,7 +87,7 @@ class VisitTypeAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "slug", "description", "duration_minutes", "order"]}),
         ("Who and where", {"fields": ["providers", "in_office", "by_video", "new_patients_only", "new_patients_may_book"]}),
         ("Online booking", {
-            "fields": ["is_active", "service"],
+            "fields": ["is_active", "service", "series_allowed"],
             "description": "Staff can book any visit type in the admin, even one not bookable online.",
         }),
         ("Price", {

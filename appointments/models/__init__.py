@@ -1,6 +1,6 @@
 """The appointments app's models, one module per feature. Import them from here."""
 
-from appointments.models.appointment import REFERENCE_ALPHABET, Appointment, VisitType, hash_token, new_reference
+from appointments.models.appointment import REFERENCE_ALPHABET, Appointment, AppointmentSeries, VisitType, hash_token, new_reference
 from appointments.models.availability import AvailabilityVersion
 from appointments.models.booking_settings import BookingSettings
 from appointments.models.estimate import EstimateItem, GoodFaithEstimate, new_link_nonce
@@ -15,7 +15,7 @@ from appointments.models.telehealth import TelehealthPage, TelehealthRequest
 from clinic.us_states import US_STATES
 
 __all__ = [
-    "CONTACT_FIELDS", "REFERENCE_ALPHABET", "US_STATES", "Appointment", "AvailabilityVersion", "BookingSettings", "ConsentSignature", "EstimateItem",
+    "CONTACT_FIELDS", "REFERENCE_ALPHABET", "US_STATES", "Appointment", "AppointmentSeries", "AvailabilityVersion", "BookingSettings", "ConsentSignature", "EstimateItem",
     "GoodFaithEstimate", "Intake", "ScreeningQuestion", "TreatmentConsent",
     "HelpRequest", "InsurancePlan", "OutboxMessage",
     "Patient", "PatientContact", "PatientListView", "PatientListViewRow", "TelehealthPage", "TelehealthRequest", "TimeOff", "VisitType", "WorkingHours",

@@ -99,6 +99,11 @@ class VisitType(models.Model):
         help_text="What a patient paying themselves is charged for this visit, in dollars, e.g. 95 or 95.50. "
         "Shown on the treatment page and in booking. Leave empty if there is no set price (patients are asked to call).",
     )
+    series_allowed = models.BooleanField(
+        "may be booked as a series", default=False, db_default=False,
+        help_text="Tick for a treatment given as a course (e.g. dry needling): patients may book 2 to 8 visits at once, "
+        "every week or every two weeks, on the same weekday and time with the same provider.",
+    )
     is_active = models.BooleanField("bookable online", default=True, help_text="Untick to stop offering it online.")
     order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers are listed first.")
 
@@ -139,6 +144,32 @@ class AppointmentQuerySet(models.QuerySet):
 
     def overlapping(self, provider_id, starts_at, ends_at):
         return self.active().filter(provider_id=provider_id, starts_at__lt=ends_at, ends_at__gt=starts_at)
+
+
+class AppointmentSeries(models.Model):
+    """Visits booked together as a course of treatment (appointments.series): the same visit type,
+    provider and place, every week or every two weeks. Each visit is an Appointment of its own
+    (its own reminder, move and cancellation; the no-overlap rule as any other); the series ties
+    them together for one booking, one manage link and one calendar file."""
+
+    class Cadence(models.IntegerChoices):
+        WEEKLY = 1, "Every week"
+        FORTNIGHTLY = 2, "Every two weeks"
+
+    reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
+    every_weeks = models.PositiveSmallIntegerField("how often", choices=Cadence.choices, default=Cadence.WEEKLY)
+    source = models.CharField(max_length=8, choices=[("online", "Booked online"), ("staff", "Booked by staff")], editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "series of visits"
+        verbose_name_plural = "series of visits"
+        constraints = [
+            models.CheckConstraint(condition=Q(every_weeks__in=(1, 2)), name="series_weekly_or_fortnightly"),
+        ]
+
+    def __str__(self):
+        return f"Series {self.reference}"
 
 
 class Appointment(PatientContact):
@@ -233,6 +264,10 @@ class Appointment(PatientContact):
     # they keep working until their visit is over or a new link is issued.
     manage_token_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)
     form_key = form_key_field()
+    # A visit booked as part of a course of treatment (appointments.series); empty for a single visit.
+    series = models.ForeignKey(
+        AppointmentSeries, null=True, blank=True, on_delete=models.PROTECT, related_name="visits", editable=False,
+    )
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     # When it was cancelled: a cancellation inside the cut-off is a late one (the patient's history).
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -1,0 +1,188 @@
+"""A course of treatment booked at once (appointments.series, booking.book_series): the proposal
+with its alternatives, wall-clock times across daylight saving, and all or nothing."""
+
+import threading
+import time as clock
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connections, transaction
+
+from appointments import booking
+from appointments.models import Appointment, AppointmentSeries, TimeOff
+from appointments.series import SeriesRefused, propose, wanted_times
+from clinic.models import Provider
+from tests.factories import at, make_appointment, make_holiday, make_office_hours, make_practice, make_visit_type, make_working_hours
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def patient(number=1):
+    return dict(
+        first_name=f"Pat{number}", last_name="Series", date_of_birth=date(1970, 1, 1),
+        phone="+13015550100", email=f"pat{number}@example.com", is_new_patient=False, consent_to_contact=True,
+    )
+
+
+@pytest.fixture
+def course(db):
+    """A practice open Monday to Friday 9-17, a provider working then, dry needling as a series."""
+    make_office_hours(make_practice(), blocks=((time(9), time(17)),))
+    provider = Provider.objects.create(name="Dana Series", slug="dana-series", role="Physician")
+    make_working_hours(provider)
+    needling = make_visit_type([provider], name="Dry needling", slug="dry-needling-series", duration_minutes=30,
+                               series_allowed=True, by_video=False)
+    return provider, needling
+
+
+def a_monday_ahead(weeks=1) -> date:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return today + timedelta(days=(7 - today.weekday()) % 7 or 7) + timedelta(weeks=weeks - 1)
+
+
+def test_a_weekly_ten_oclock_visit_stays_at_ten_across_the_spring_clock_change():
+    first = datetime(2027, 3, 8, 10, 0, tzinfo=NEW_YORK)  # a Monday, before 2027-03-14
+    times = wanted_times(first, 3, every_weeks=1)
+    assert [t.astimezone(NEW_YORK).strftime("%Y-%m-%d %H:%M") for t in times] == [
+        "2027-03-08 10:00", "2027-03-15 10:00", "2027-03-22 10:00",
+    ]
+    # The same wall-clock time is an hour less of real time apart across the change.
+    assert times[1].astimezone(UTC) - times[0].astimezone(UTC) == timedelta(days=7, hours=-1)
+    assert times[2].astimezone(UTC) - times[1].astimezone(UTC) == timedelta(days=7)
+
+
+def test_every_two_weeks_steps_fourteen_days():
+    first = datetime(2027, 1, 4, 14, 30, tzinfo=NEW_YORK)
+    assert [t.date() for t in wanted_times(first, 3, every_weeks=2)] == [date(2027, 1, 4), date(2027, 1, 18), date(2027, 2, 1)]
+
+
+def test_the_proposal_replaces_a_holiday_time_off_and_a_taken_time_with_the_nearest_free_ones(course):
+    provider, needling = course
+    monday = a_monday_ahead()
+    make_holiday(label="Staff training", first_day=monday + timedelta(weeks=1))
+    away = monday + timedelta(weeks=2)
+    TimeOff.objects.create(provider=provider, starts_at=at(away, 9), ends_at=at(away, 13))
+    taken = monday + timedelta(weeks=3)
+    make_appointment(provider=provider, visit_type=needling, starts_at=at(taken, 10), ends_at=at(taken, 10, 30))
+
+    proposal = propose(visit_type=needling, provider=provider, first=at(monday, 10), count=4, every_weeks=1)
+
+    assert [visit.wanted for visit in proposal] == [at(monday + timedelta(weeks=n), 10) for n in range(4)]
+    first, holiday, time_off, busy = proposal
+    assert not first.is_replaced and first.reason == ""
+    assert holiday.is_replaced and holiday.reason == "The office is closed (Staff training)."
+    assert holiday.starts_at == at(monday + timedelta(weeks=1, days=1), 10)  # Tuesday at the same time
+    assert time_off.is_replaced and time_off.reason == "Dana Series is away then."
+    assert time_off.starts_at == at(away, 13)  # the same day, as soon as they are back
+    assert busy.is_replaced and busy.reason == "That time is taken."
+    assert busy.starts_at in (at(taken, 9, 30), at(taken, 10, 30))  # next to the taken half hour
+
+
+def test_a_date_with_nothing_free_near_it_is_offered_nothing(course):
+    provider, needling = course
+    monday = a_monday_ahead()
+    make_holiday(label="Closed week", first_day=monday + timedelta(days=4), last_day=monday + timedelta(days=11))
+    proposal = propose(visit_type=needling, provider=provider, first=at(monday, 10), count=2, every_weeks=1)
+    assert proposal[1].starts_at is None and proposal[1].reason.startswith("The office is closed")
+
+
+@pytest.mark.parametrize(("count", "every_weeks", "message"), [
+    (1, 1, "A series has 2 to 8 visits."), (9, 1, "A series has 2 to 8 visits."), (4, 3, "Please choose every week or every two weeks."),
+])
+def test_a_series_out_of_bounds_is_refused(course, count, every_weeks, message):
+    provider, needling = course
+    with pytest.raises(SeriesRefused, match=message):
+        propose(visit_type=needling, provider=provider, first=at(a_monday_ahead(), 10), count=count, every_weeks=every_weeks)
+
+
+def test_a_visit_type_not_marked_for_series_is_refused(course):
+    provider, needling = course
+    needling.series_allowed = False
+    needling.save()
+    with pytest.raises(SeriesRefused, match="cannot be booked as a series"):
+        propose(visit_type=needling, provider=provider, first=at(a_monday_ahead(), 10), count=2, every_weeks=1)
+
+
+def book_four(provider, needling, times, **extra):
+    return booking.book_series(visit_type=needling, modality="in_office", provider=provider, times=times, every_weeks=1,
+                               patient=patient(), **extra)
+
+
+def test_a_series_is_booked_as_one_with_a_manage_link_for_each_visit(course):
+    provider, needling = course
+    monday = a_monday_ahead()
+    times = [at(monday + timedelta(weeks=n), 10) for n in range(4)]
+    booked = book_four(provider, needling, times)
+    visits = list(Appointment.objects.filter(series=booked.series).order_by("starts_at"))
+    assert [visit.starts_at for visit in visits] == times
+    assert len({visit.patient_id for visit in visits}) == 1 and len({visit.manage_nonce for visit in visits}) == 4
+    assert all(visit.provider == provider and visit.email == "pat1@example.com" for visit in visits)
+    assert [Appointment.from_manage_token(token) for token in booked.manage_tokens] == visits
+
+
+def test_a_series_books_the_weekly_time_across_the_clock_change(course):
+    provider, needling = course
+    now = datetime(2027, 3, 1, 12, 0, tzinfo=NEW_YORK)
+    times = wanted_times(datetime(2027, 3, 8, 10, 0, tzinfo=NEW_YORK), 3, every_weeks=1)
+    booked = booking.book_series(visit_type=needling, modality="in_office", provider=provider, times=times,
+                                 every_weeks=1, patient=patient(), now=now)
+    assert [visit.starts_at.astimezone(NEW_YORK).strftime("%a %H:%M") for visit in booked.visits] == ["Mon 10:00"] * 3
+
+
+def test_one_date_taken_since_the_proposal_refuses_the_whole_series_and_names_it(course):
+    provider, needling = course
+    monday = a_monday_ahead()
+    times = [at(monday + timedelta(weeks=n), 10) for n in range(4)]
+    make_appointment(provider=provider, visit_type=needling, starts_at=times[2], ends_at=times[2] + timedelta(minutes=30))
+    with pytest.raises(SeriesRefused) as refused:
+        book_four(provider, needling, times)
+    assert refused.value.message.startswith(f"The visit on {times[2]:%A, %B} {times[2].day} at 10:00 cannot be booked: That time is taken.")
+    assert "Nothing was booked" in refused.value.message
+    assert not AppointmentSeries.objects.exists()
+    assert Appointment.objects.count() == 1
+
+
+def test_two_visits_of_one_series_may_not_overlap(course):
+    provider, needling = course
+    monday = a_monday_ahead()
+    with pytest.raises(SeriesRefused, match="overlap"):
+        book_four(provider, needling, [at(monday, 10), at(monday, 10, 15)])
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_booking_that_wins_the_race_for_one_date_refuses_the_whole_series(course):
+    """Another booking of the third date is saved but not yet committed while the series checks
+    its times: the series sees them free, then its insert of that date waits on the other booking
+    and is refused by the no-overlap rule once it commits (PostgreSQL; on SQLite the series waits
+    for the write lock and its check sees the time taken). Either way: nothing of it is saved."""
+    provider, needling = course
+    monday = a_monday_ahead()
+    times = [at(monday + timedelta(weeks=n), 10) for n in range(4)]
+    inserted, outcome = threading.Event(), {}
+
+    def the_other_booking():
+        try:
+            with transaction.atomic():
+                make_appointment(provider=provider, visit_type=needling, starts_at=times[2],
+                                 ends_at=times[2] + timedelta(minutes=30), email="other@example.com")
+                inserted.set()
+                clock.sleep(1.5)  # the series checks its times meanwhile, and reaches its inserts
+            outcome["other"] = "committed"
+        finally:
+            connections.close_all()
+
+    other = threading.Thread(target=the_other_booking)
+    other.start()
+    assert inserted.wait(30)
+    with pytest.raises(SeriesRefused) as refused:
+        book_four(provider, needling, times)
+    other.join(30)
+    assert outcome == {"other": "committed"}
+    assert f"{times[2]:%A, %B} {times[2].day} at 10:00" in refused.value.message
+    assert "Nothing was booked" in refused.value.message
+    assert not AppointmentSeries.objects.exists()
+    assert list(Appointment.objects.values_list("email", flat=True)) == ["other@example.com"]
