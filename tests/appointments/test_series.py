@@ -12,8 +12,11 @@ from django.db import connections, transaction
 from appointments import booking
 from appointments.models import Appointment, AppointmentSeries, TimeOff
 from appointments.series import SeriesRefused, propose, wanted_times
-from clinic.models import Provider
-from tests.factories import at, make_appointment, make_holiday, make_office_hours, make_practice, make_visit_type, make_working_hours
+from clinic.models import HolidayHours, Provider
+from clinic.roles import FRONT_DESK
+from tests.factories import (
+    at, make_appointment, make_holiday, make_office_hours, make_practice, make_staff, make_visit_type, make_working_hours,
+)
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -186,3 +189,37 @@ def test_a_booking_that_wins_the_race_for_one_date_refuses_the_whole_series(cour
     assert "Nothing was booked" in refused.value.message
     assert not AppointmentSeries.objects.exists()
     assert list(Appointment.objects.values_list("email", flat=True)) == ["other@example.com"]
+
+
+def test_cancelling_one_visit_of_a_series_leaves_the_others(course):
+    provider, needling = course
+    monday = a_monday_ahead()
+    booked = book_four(provider, needling, [at(monday + timedelta(weeks=n), 10) for n in range(4)])
+    booking.cancel(booked.visits[1], by_patient=True)
+    statuses = list(Appointment.objects.filter(series=booked.series).order_by("starts_at").values_list("status", flat=True))
+    assert [status == "cancelled" for status in statuses] == [False, True, False, False]
+    # Its time is free again for anyone.
+    assert not propose(visit_type=needling, provider=provider, first=booked.visits[1].starts_at, count=2, every_weeks=1)[0].is_replaced
+
+
+@pytest.mark.usefixtures("site_and_mail")
+def test_a_closure_posted_later_treats_a_series_visit_like_any_other(client, course):
+    provider, needling = course
+    monday = a_monday_ahead()
+    booked = book_four(provider, needling, [at(monday + timedelta(weeks=n), 10) for n in range(4)])
+    hit = booked.visits[1]
+    client.force_login(make_staff("desk", group=FRONT_DESK))
+    closed = monday + timedelta(weeks=1)
+    client.post("/admin/clinic/holidayhours/add/", {
+        "label": "Snow day", "first_day": closed.isoformat(), "last_day": "", "is_closed": "on", "opens": "", "closes": "", "note": "",
+    })
+    holiday = HolidayHours.objects.get(label="Snow day")
+    affected = client.get(f"/admin/clinic/holidayhours/{holiday.pk}/affected/")
+    assert hit.reference in affected.content.decode()
+    assert not any(visit.reference in affected.content.decode() for visit in booked.visits if visit != hit)
+    client.post(f"/admin/clinic/holidayhours/{holiday.pk}/affected/", {"action": "cancel", "reference": [hit.reference]})
+    statuses = list(Appointment.objects.filter(series=booked.series).order_by("starts_at").values_list("status", flat=True))
+    assert [status == "cancelled" for status in statuses] == [False, True, False, False]
+    # And a series proposed now over that week offers another day.
+    proposal = propose(visit_type=needling, provider=provider, first=at(monday, 11), count=2, every_weeks=1)
+    assert proposal[1].reason == "The office is closed (Snow day)."
