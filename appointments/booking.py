@@ -614,6 +614,7 @@ def book_series(*, visit_type: VisitType, modality: str, provider: Provider, tim
                            "We could not book it online (if you already have a visit then, the link in its email lets you change it)")
                 raise series.SeriesRefused(
                     f"The visit on {series.when(visit.starts_at)}: {problem}. Nothing was booked; please change that date.", "times",
+                    visit.starts_at,
                 )
         record = patient_record or patients.patient_for(visits[0].contact_details())
         needs_confirming = not by_staff and (settings.requires_confirmation or patients.must_be_confirmed(record, settings, now))
@@ -633,12 +634,11 @@ def book_series(*, visit_type: VisitType, modality: str, provider: Provider, tim
                 # A booking made since check_times won the race for this time: the whole series goes.
                 raise series.SeriesRefused(
                     f"The visit on {series.when(visit.starts_at)} was just taken by someone else. Nothing was booked; "
-                    "please change that date.", "times",
+                    "please change that date.", "times", visit.starts_at,
                 ) from None
-            # For now each visit's own emails (one series email with one calendar file: issue 17, to come).
-            notifications.queue_booking_received(visit)
             if visit.needs_good_faith_estimate:
                 estimates.create_for_booking(visit, now=now)
+        notifications.queue_series_booked(visits)
         return SeriesBooking(the_series, visits, tokens)
 
 

@@ -57,6 +57,7 @@ STAFF_INTAKE_CALL = "staff_intake_call"
 STAFF_INTAKE_REVIEW_WITHDRAWN = "staff_intake_review_withdrawn"
 
 CALENDAR_FILE_NAME = "appointment.ics"
+SERIES_CALENDAR_FILE_NAME = "visits.ics"  # every visit of a series, in one file (queue_series_booked)
 CALENDAR_MIMETYPE = "text/calendar"
 
 
@@ -112,6 +113,52 @@ def queue_booking_received(appointment):
             subject = f"Soon: {subject}"
             change = f"Starts in under {hours} hours{' — please confirm soon' if appointment.status == Appointment.Status.REQUESTED else ''}. {change}"
         messages.append(_staff_message(appointment, STAFF_NEW_BOOKING, subject, change))
+    outbox.queue(messages)
+
+
+def queue_series_booked(visits):
+    """A series booked (appointments.booking.book_series): one email to the patient listing every
+    visit, with one calendar file holding them all (an event each, the same UID each visit's later
+    files use), and one alert to the front desk. The email's link is the first visit's manage
+    link, whose page shows the whole series."""
+    practice = PracticeDetails.load()
+    first = visits[0]
+    if first.status == Appointment.Status.CONFIRMED:
+        kind, subject = PATIENT_CONFIRMED, f"Your visits are confirmed — {practice.name}"
+    else:
+        kind, subject = PATIENT_RECEIVED, f"Your appointment requests at {practice.name}"
+    booking_settings = BookingSettings.load()
+    context = {
+        "appointment": first,
+        "practice": practice,
+        "visits": [
+            {"day": dateformat.format(timezone.localtime(visit.starts_at, PRACTICE_TIME_ZONE), "l, F j, Y"),
+             "time": dateformat.format(timezone.localtime(visit.starts_at, PRACTICE_TIME_ZONE), "g:i A"),
+             "reference": visit.reference}
+            for visit in visits
+        ],
+        "duration_minutes": first.visit_type.duration_minutes,
+        "provider": first.provider.display_name,
+        "visit_type": first.visit_type.name,
+        "is_video": first.modality == Appointment.Modality.VIDEO,
+        "cutoff_hours": booking_settings.cancellation_cutoff_hours,
+        "manage_url": outbox.MANAGE_LINK_PLACEHOLDER,
+        **_intake_offer(first),
+    }
+    message = OutboxMessage(kind=kind, appointment=first, to=first.email, subject=subject,
+                            **_bodies("patient_series", context, subject))
+    message.attachment_name = SERIES_CALENDAR_FILE_NAME
+    message.attachment_content = series_calendar_file(visits, practice)
+    message.attachment_mimetype = CALENDAR_MIMETYPE
+    messages = [message]
+    if first.source != Appointment.Source.STAFF:
+        waits = first.status == Appointment.Status.REQUESTED
+        messages.append(_staff_message(
+            first, STAFF_NEW_BOOKING,
+            f"New online booking {first.reference} and {len(visits) - 1} more — a series{' — please confirm' if waits else ''}",
+            f"A patient booked a series of {len(visits)} visits online"
+            f"{': each waits for you to confirm it' if waits else ', confirmed automatically'}. This is the first of them.",
+        ))
     outbox.queue(messages)
 
 
@@ -364,8 +411,23 @@ def _render(template_name, context) -> str:
 
 def _next_sequence(appointment) -> int:
     """iCalendar SEQUENCE: calendars apply a file with the same UID only if its number is higher.
-    Every calendar file already queued for this appointment counts as one revision."""
-    return OutboxMessage.objects.filter(appointment=appointment, attachment_name=CALENDAR_FILE_NAME).count()
+    Every calendar file already queued for this appointment counts as one revision, and so does
+    the series' file for a visit booked in a series (it carried the visit's first revision)."""
+    count = OutboxMessage.objects.filter(appointment=appointment, attachment_name=CALENDAR_FILE_NAME).count()
+    if appointment.series_id:
+        count += OutboxMessage.objects.filter(
+            appointment__series=appointment.series_id, attachment_name=SERIES_CALENDAR_FILE_NAME
+        ).count()
+    return count
+
+
+def _new_calendar(method: str):
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", f"-//{host}//Appointments//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    return calendar
 
 
 def calendar_file(appointment, practice, *, method="REQUEST", sequence=0, join_link=None) -> str:
@@ -373,6 +435,20 @@ def calendar_file(appointment, practice, *, method="REQUEST", sequence=0, join_l
     a later file (higher SEQUENCE) moves or, with method CANCEL, removes the same event.
     A confirmed video visit carries its join link (`Appointment.join_link`, looked up when
     not given) as LOCATION, URL and in DESCRIPTION; any other visit never does."""
+    calendar = _new_calendar(method)
+    calendar.add_component(calendar_event(appointment, practice, method=method, sequence=sequence, join_link=join_link))
+    return calendar.to_ical().decode()
+
+
+def series_calendar_file(visits, practice) -> str:
+    """One .ics with an event for each visit of a series (each with its visit's own UID)."""
+    calendar = _new_calendar("REQUEST")
+    for visit in visits:
+        calendar.add_component(calendar_event(visit, practice))
+    return calendar.to_ical().decode()
+
+
+def calendar_event(appointment, practice, *, method="REQUEST", sequence=0, join_link=None):
     host = urlsplit(settings.SITE_URL).hostname or "localhost"
     cancelled = method == "CANCEL"
     is_video = appointment.modality == Appointment.Modality.VIDEO
@@ -380,10 +456,6 @@ def calendar_file(appointment, practice, *, method="REQUEST", sequence=0, join_l
         join_link = ""
     elif join_link is None:
         join_link = appointment.join_link()
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", f"-//{host}//Appointments//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", method)
     event = icalendar.Event()
     event.add("uid", f"{appointment.reference}@{host}")
     event.add("dtstamp", timezone.now().astimezone(dt_timezone.utc))
@@ -422,8 +494,7 @@ def calendar_file(appointment, practice, *, method="REQUEST", sequence=0, join_l
     attendee = icalendar.vCalAddress(f"mailto:{appointment.email}")
     attendee.params["rsvp"] = icalendar.vText("FALSE")
     event.add("attendee", attendee)
-    calendar.add_component(event)
-    return calendar.to_ical().decode()
+    return event
 
 
 def queue_telehealth_request_received(telehealth_request):

@@ -35,12 +35,14 @@ CADENCES = dict(AppointmentSeries.Cadence.choices)
 
 
 class SeriesRefused(Exception):
-    """The series cannot be booked as asked; `field` names the form field it is about."""
+    """The series cannot be booked as asked; `field` names the form field it is about, and
+    `starts_at` the visit, when it is about one."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, starts_at: datetime | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.starts_at = starts_at
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class ProposedVisit:
     wanted: datetime  # the weekday and time the series asks for
     starts_at: datetime | None  # what is offered: the wanted time, the nearest free one, or None
     reason: str = ""  # why the wanted time cannot be had ("" when it can)
+    choices: tuple[datetime, ...] = ()  # every free time within ALTERNATIVE_DAYS of the wanted one, to change to
 
     @property
     def is_replaced(self) -> bool:
@@ -101,9 +104,9 @@ def why_not(starts_at: datetime, *, practice: PracticeHours, schedule: ProviderS
 
 
 def when(moment: datetime) -> str:
-    """A visit's day and time as patients read it: “Monday, March 15 at 10:00”."""
+    """A visit's day and time as patients read it: “Monday, March 15 at 10:00 AM”."""
     local = timezone.localtime(moment)
-    return f"{date_format(local, 'l, F j')} at {local:%H:%M}"
+    return f"{date_format(local, 'l, F j')} at {date_format(local, 'g:i A')}"
 
 
 def closeness(slot: datetime, wanted: datetime) -> tuple:
@@ -138,20 +141,19 @@ def propose(*, visit_type: VisitType, provider: Provider, first: datetime, count
     chosen: list[datetime] = []
     proposal = []
     for time in wanted:
+        near = tuple(
+            timezone.localtime(slot) for slot in free
+            if abs(slot - time) <= timedelta(days=ALTERNATIVE_DAYS) and not overlaps(slot, rules.duration, chosen)
+        )
         reason = why_not(time, practice=practice, schedule=schedule, rules=rules, now=now, provider=provider)
         if not reason and not overlaps(time, rules.duration, chosen):
             chosen.append(time)
-            proposal.append(ProposedVisit(time, time))
+            proposal.append(ProposedVisit(time, time, choices=near))
             continue
-        near = [
-            slot for slot in free
-            if abs(slot - time) <= timedelta(days=ALTERNATIVE_DAYS) and not overlaps(slot, rules.duration, chosen)
-        ]
         best = min(near, key=lambda slot: closeness(slot, time), default=None)
         if best is not None:
-            best = timezone.localtime(best)
             chosen.append(best)
-        proposal.append(ProposedVisit(time, best, reason or "Another visit of this series is then."))
+        proposal.append(ProposedVisit(time, best, reason or "Another visit of this series is then.", near))
     return proposal
 
 
@@ -168,8 +170,8 @@ def check_times(times: list[datetime], *, visit_type: VisitType, provider: Provi
     practice = practice_hours(fresh=True)
     for number, time in enumerate(times):
         if overlaps(time, rules.duration, times[:number]):
-            raise SeriesRefused(f"Two visits of the series overlap on {when(time)}. Please change one.", "times")
+            raise SeriesRefused(f"Two visits of the series overlap on {when(time)}. Please change one.", "times", time)
         reason = why_not(time, practice=practice, schedule=schedule, rules=rules, now=now, provider=provider)
         if reason:
             raise SeriesRefused(f"The visit on {when(time)} cannot be booked: {reason} Nothing was booked; "
-                                "please change that date.", "times")
+                                "please change that date.", "times", time)

@@ -354,3 +354,44 @@ class VideoVisitDetailsForm(BookingDetailsForm):
 
     def consent_given(self) -> str | None:
         return (self.cleaned_data.get("consent_version") or None) if self.cleaned_data.get("telehealth_consent") else None
+
+
+class SeriesForm(forms.Form):
+    """On the details page of a visit type booked as a course (`VisitType.series_allowed`): how
+    many visits, and how often. One visit is a booking as any other."""
+
+    visits = forms.TypedChoiceField(
+        label="How many visits",
+        coerce=int,
+        initial=1,
+        choices=[(1, "Just this visit"), *((count, f"{count} visits") for count in range(2, 9))],
+        help_text="Your clinician may have suggested a course of treatment. With more than one visit, you see the dates "
+        "to check before anything is booked.",
+        error_messages={"invalid_choice": "Please choose from 1 to 8 visits."},
+    )
+    every_weeks = forms.TypedChoiceField(
+        label="How often",
+        coerce=int,
+        initial=1,
+        choices=[(1, "Every week"), (2, "Every two weeks")],
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Please choose every week or every two weeks.", "required": "Please choose how often."},
+    )
+
+    @property
+    def is_series(self) -> bool:
+        return self.is_valid() and self.cleaned_data["visits"] > 1
+
+
+def chosen_series_times(data, rows: int) -> list[datetime | None]:
+    """The proposal page's chosen time of each row (`series_time_<n>`); None for a row left
+    without a visit, or a value that is not a time (nothing typed is lost: the page shows the
+    row again to choose)."""
+    times = []
+    for number in range(min(rows, 8)):
+        value = data.get(f"series_time_{number}", "")
+        try:
+            times.append(parse_start(value) if value else None)
+        except ValidationError:
+            times.append(None)
+    return times

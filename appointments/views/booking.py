@@ -11,12 +11,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
-from appointments import antispam, booking, booking_pages, consent
+from appointments import antispam, booking, booking_pages, consent, series
 from appointments import intake as intakes
 from appointments.availability import booking_window
 from appointments.coverage import PLAN_NOT_TAKEN, price_text
 from appointments.booking import NEEDS_CONSULTATION, OUT_OF_STATE, AlreadyBooked, BookingRefused, SlotUnavailable
-from appointments.forms.booking import BookingDetailsForm, TimeChoiceForm, VideoVisitDetailsForm, WeekChoiceForm
+from appointments.forms.booking import (
+    BookingDetailsForm, SeriesForm, TimeChoiceForm, VideoVisitDetailsForm, WeekChoiceForm, chosen_series_times, start_value,
+)
 from appointments.loader import load_slots, practice_hours, rules_for
 from appointments.models import CONTACT_FIELDS, US_STATES, Appointment, BookingSettings, VisitType
 from appointments.ratelimit import limit_posts
@@ -241,6 +243,14 @@ def book_details_sent(request):
         data["start"] = data["new_start"]
     choice, nearest, consultation = TimeChoiceForm(data), [], None
     form = details_form_for(choice, request.POST, browser=antispam.browser_key(request))
+    series_form = SeriesForm(request.POST) if series_offered(choice) else None
+    if "series_back" in request.POST:
+        # From the series' dates back to the details, everything kept.
+        return details_page(request, choice, form, data, series_form=series_form)
+    if series_form is not None and not series_form.is_valid():
+        return details_page(request, choice, form, data, series_form=series_form)
+    if choice.is_valid() and form.is_valid() and series_form is not None and series_form.is_series:
+        return series_step(request, choice, form, series_form)
     if choice.is_valid() and form.is_valid():
         try:
             booked = booking.book(
@@ -269,10 +279,97 @@ def book_details_sent(request):
         else:
             remember_for_a_while(request, BOOKED_SESSION_KEY, booked.appointment)
             return redirect("appointments:book_confirmed")
-    return details_page(request, choice, form, data, nearest, consultation)
+    return details_page(request, choice, form, data, nearest, consultation, series_form=series_form)
 
 
-def details_page(request, choice, form, data, nearest=(), consultation=None, placeholders=False, settings=None):
+# --- A series of visits (appointments.series) ----------------------------------
+
+def series_offered(choice) -> bool:
+    return choice.is_valid() and choice.cleaned_data["visit"].series_allowed
+
+
+def series_step(request, choice, form, series_form):
+    """The details are fine and the patient asked for several visits: show the dates (before anything
+    is saved), or, once they pressed "Book these visits", book them all or none."""
+    visit_type, start = choice.cleaned_data["visit"], choice.cleaned_data["start"]
+    now = timezone.now()
+    if choice.cleaned_data["provider"]:
+        provider = choice.providers[0]
+    else:  # "first available": the series is with whoever is free at the first time
+        provider = booking.offered_provider(visit_type, choice.providers, start, now, any_provider=True)
+        if provider is None:
+            form.add_error(None, "That time is no longer free. Please choose another time.")
+            return details_page(request, choice, form, request.POST, series_form=series_form)
+    count, every_weeks = series_form.cleaned_data["visits"], series_form.cleaned_data["every_weeks"]
+    try:
+        proposal = series.propose(visit_type=visit_type, provider=provider, first=start, count=count, every_weeks=every_weeks, now=now)
+    except series.SeriesRefused as refusal:
+        series_form.add_error(refusal.field if refusal.field in series_form.fields else None, refusal.message)
+        return details_page(request, choice, form, request.POST, series_form=series_form)
+    if "series_confirmed" not in request.POST:
+        return series_page(request, choice, provider, series_form, proposal)
+    chosen = chosen_series_times(request.POST, len(proposal))
+    try:
+        booked = booking.book_series(
+            visit_type=visit_type, modality=choice.cleaned_data["mode"], provider=provider,
+            times=[time for time in chosen if time is not None], every_weeks=every_weeks,
+            patient=form.contact_details(), patient_state=choice.cleaned_data["state"] or None,
+            telehealth_consent=form.consent_given(), coverage=form.coverage_answer(), form_key=form.form_key,
+        )
+    except AlreadyBooked as already:
+        remember_for_a_while(request, BOOKED_SESSION_KEY, already.appointment)
+        return redirect("appointments:book_confirmed")
+    except (BookingRefused, series.SeriesRefused) as refusal:
+        return series_page(request, choice, provider, series_form, proposal, chosen, refusal.message,
+                           getattr(refusal, "starts_at", None))
+    remember_for_a_while(request, BOOKED_SESSION_KEY, booked.visits[0])
+    return redirect("appointments:book_confirmed")
+
+
+def series_rows(proposal, chosen=None, refused_at=None) -> list[dict]:
+    """Each proposed visit as the page shows it: the wanted time, the one chosen (as sent, while
+    it is still free; else the proposal's), why the wanted time was replaced, every free time
+    near it by day, and a problem next to it when it is the one the booking refused."""
+    rows = []
+    for number, visit in enumerate(proposal):
+        sent = chosen[number] if chosen is not None and number < len(chosen) else visit.starts_at
+        problem = ""
+        if sent is not None and sent not in visit.choices:
+            # Taken since the page was shown (or never free): the nearest free time is chosen instead.
+            problem, sent = "That time is no longer free. Please choose another.", visit.starts_at
+        elif sent is not None and sent == refused_at:
+            problem = "This time cannot be booked. Please choose another."
+        days: dict = {}
+        for option in visit.choices:
+            days.setdefault(option.date(), []).append({"value": start_value(option), "time": option, "selected": option == sent})
+        rows.append({
+            "number": number, "wanted": visit.wanted, "selected": sent, "reason": visit.reason,
+            "is_replaced": visit.is_replaced, "days": sorted(days.items()), "problem": problem,
+        })
+    return rows
+
+
+def series_page(request, choice, provider, series_form, proposal, chosen=None, problem="", refused_at=None):
+    rows = series_rows(proposal, chosen, refused_at)
+    skip = {"csrfmiddlewaretoken", "series_confirmed", "series_back"}
+    hidden = [(name, value) for name, values in request.POST.lists() if name not in skip and not name.startswith("series_time_")
+              for value in values]
+    video = is_video(choice)
+    return render(request, "appointments/book_series.html", {
+        "summary": VisitSummary(choice.cleaned_data["visit"], choice.cleaned_data["start"], provider, video,
+                                choice.cleaned_data["state"] if video else ""),
+        "provider": provider,
+        "how_often": dict(series_form.fields["every_weeks"].choices)[series_form.cleaned_data["every_weeks"]].lower(),
+        "rows": rows,
+        "count": sum(1 for row in rows if row["selected"] is not None),
+        "hidden": hidden,
+        "problem": problem,
+        "time_url": time_page_url(choice),
+    })
+
+
+def details_page(request, choice, form, data, nearest=(), consultation=None, placeholders=False, settings=None,
+                 series_form=None):
     """`placeholders`: the unbound form of a GET, rendered for every browser (booking_pages.fill)."""
     chosen = not choice.errors
     video = chosen and is_video(choice)
@@ -303,6 +400,8 @@ def details_page(request, choice, form, data, nearest=(), consultation=None, pla
             "time_url": time_page_url(choice) if chosen else reverse("appointments:book"),
             "soon": soon_note_before_booking(choice.cleaned_data["start"], settings) if chosen else None,
             "self_pay_price": price_text(choice.cleaned_data["visit"].self_pay_price) if chosen else "",
+            # A course of treatment: how many visits and how often (only for visit types booked as a series).
+            "series_form": series_form if series_form is not None else SeriesForm() if chosen and series_offered(choice) else None,
         },
     )
 
@@ -355,4 +454,6 @@ def book_confirmed(request):
         # The forms before the visit, behind the visit's manage link (this page is the booker's own, never cached).
         "intake_offer": intakes.offer_for(appointment),
         "intake_url": reverse("appointments:intake", kwargs={"token": appointment.manage_token()}),
+        # Booked as a series: every visit of it, soonest first.
+        "series_visits": list(appointment.series.visits.order_by("starts_at")) if appointment.series_id else [],
     })

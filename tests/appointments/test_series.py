@@ -142,7 +142,7 @@ def test_one_date_taken_since_the_proposal_refuses_the_whole_series_and_names_it
     make_appointment(provider=provider, visit_type=needling, starts_at=times[2], ends_at=times[2] + timedelta(minutes=30))
     with pytest.raises(SeriesRefused) as refused:
         book_four(provider, needling, times)
-    assert refused.value.message.startswith(f"The visit on {times[2]:%A, %B} {times[2].day} at 10:00 cannot be booked: That time is taken.")
+    assert refused.value.message.startswith(f"The visit on {times[2]:%A, %B} {times[2].day} at 10:00 AM cannot be booked: That time is taken.")
     assert "Nothing was booked" in refused.value.message
     assert not AppointmentSeries.objects.exists()
     assert Appointment.objects.count() == 1
@@ -223,3 +223,31 @@ def test_a_closure_posted_later_treats_a_series_visit_like_any_other(client, cou
     # And a series proposed now over that week offers another day.
     proposal = propose(visit_type=needling, provider=provider, first=at(monday, 11), count=2, every_weeks=1)
     assert proposal[1].reason == "The office is closed (Snow day)."
+
+
+@pytest.mark.usefixtures("site_and_mail")
+def test_a_series_sends_one_email_with_every_visit_and_one_calendar_file(course):
+    from tests.factories import deliver_outbox
+
+    provider, needling = course
+    monday = a_monday_ahead()
+    booked = book_four(provider, needling, [at(monday + timedelta(weeks=n), 10) for n in range(4)])
+    emails = deliver_outbox()
+    [patient_email] = [email for email in emails if email.to == ["pat1@example.com"]]
+    [alert] = [email for email in emails if email.to != ["pat1@example.com"]]
+    for visit in booked.visits:
+        assert visit.reference in patient_email.body
+    assert booked.visits[0].manage_url() in patient_email.body
+    assert "Pat1" not in alert.body and "pat1@example.com" not in alert.subject + alert.body  # no patient value to staff
+    assert "series of 4 visits" in alert.body
+    [(name, content, mimetype)] = patient_email.attachments
+    assert name == "visits.ics" and mimetype.startswith("text/calendar")
+    content = str(content)
+    assert content.count("BEGIN:VEVENT") == 4
+    for visit in booked.visits:
+        assert f"UID:{visit.reference}@" in content
+    # A later change of one visit updates its own event with a higher SEQUENCE.
+    booking.cancel(booked.visits[2], by_patient=True)
+    [cancelled] = [email for email in deliver_outbox() if email.to == ["pat1@example.com"] and "cancelled" in email.subject.lower()]
+    [(_, cancel_file, _)] = cancelled.attachments
+    assert f"UID:{booked.visits[2].reference}@" in str(cancel_file) and "SEQUENCE:1" in str(cancel_file)
