@@ -2,6 +2,7 @@
 
 - `book`: a patient books online;           - `book_for_staff`: the front desk books by phone;
 - `move`: to another time (patient or staff);  - `cancel`;
+- `book_series`: a course of visits, all or nothing; - `cancel_rest_of_series`;
 - `confirm`: the front desk confirms a request; - `record_outcome`: completed or no-show;
 - `check_in`: the patient has arrived;          - `save_staff_notes`: staff's own notes;
 - `cancel_for_closure` / `notify_of_closure`: the office closes when the visit was booked;
@@ -760,6 +761,32 @@ def cancel(appointment: Appointment, *, by_patient: bool, now: datetime | None =
         notifications.queue_cancelled(appointment, by_patient=by_patient)
         estimates.withdraw_for_cancel(appointment)
     return appointment
+
+
+def cancel_rest_of_series(appointment: Appointment, *, by_patient: bool, now: datetime | None = None) -> list[Appointment]:
+    """This visit and every later one of its series that is still requested or confirmed: by the
+    patient those they may still change online (a visit inside the cut-off stays; they call), by
+    staff any not over yet. One email lists what was cancelled. Returns the visits cancelled."""
+    now = now or timezone.now()
+    if not appointment.series_id:
+        raise BookingRefused("This visit is not part of a series.")
+    with transaction.atomic():
+        later = list(
+            Appointment.objects.select_for_update(of=("self",)).select_related("provider", "visit_type")
+            .filter(series_id=appointment.series_id, starts_at__gte=appointment.starts_at, status__in=Appointment.ACTIVE_STATUSES)
+            .order_by("starts_at")
+        )
+        settings = BookingSettings.load()
+        allowed = [visit for visit in later if (can_change_online(visit, now, settings) if by_patient else not visit.is_over(now))]
+        if not allowed:
+            raise BookingRefused("None of these visits can be cancelled online any more. Please call us." if by_patient
+                                 else "None of these visits can be cancelled: they are over or cancelled already.")
+        for visit in allowed:
+            visit.status, visit.cancelled_at = Appointment.Status.CANCELLED, now
+            visit.save(update_fields=["status", "cancelled_at", "updated_at"])
+            estimates.withdraw_for_cancel(visit)
+        notifications.queue_series_cancelled(allowed, by_patient=by_patient)
+    return allowed
 
 
 def cancel_for_closure(appointment: Appointment, closure, *, now: datetime | None = None) -> Appointment:

@@ -162,6 +162,40 @@ def queue_series_booked(visits):
     outbox.queue(messages)
 
 
+def queue_series_cancelled(visits, by_patient):
+    """Visits of a series cancelled together (`booking.cancel_rest_of_series`): one email listing
+    them, with a calendar file that removes each event; the front desk's alert when the patient did it."""
+    practice = PracticeDetails.load()
+    first = visits[0]
+    subject = f"Visits cancelled — {practice.name}"
+    context = {
+        "appointment": first,
+        "practice": practice,
+        "visits": [
+            {"day": dateformat.format(timezone.localtime(visit.starts_at, PRACTICE_TIME_ZONE), "l, F j, Y"),
+             "time": dateformat.format(timezone.localtime(visit.starts_at, PRACTICE_TIME_ZONE), "g:i A"),
+             "reference": visit.reference}
+            for visit in visits
+        ],
+        "visit_type": first.visit_type.name,
+        "provider": first.provider.display_name,
+        "by_patient": by_patient,
+        "book_url": settings.SITE_URL + reverse("appointments:book"),
+    }
+    message = OutboxMessage(kind=PATIENT_CANCELLED, appointment=first, to=first.email, subject=subject,
+                            **_bodies("patient_series_cancelled", context, subject))
+    message.attachment_name = SERIES_CALENDAR_FILE_NAME
+    message.attachment_content = series_calendar_file(visits, practice, method="CANCEL")
+    message.attachment_mimetype = CALENDAR_MIMETYPE
+    messages = [message]
+    if by_patient:
+        messages.append(_staff_message(
+            first, STAFF_CANCELLED, f"Cancelled online: {first.reference} and {len(visits) - 1} more of a series",
+            f"The patient cancelled {len(visits)} visits of a series online, from this one on. The times are free again.",
+        ))
+    outbox.queue(messages)
+
+
 def queue_confirmed(appointment):
     """The front desk confirmed a requested booking: tell the patient, with an updated calendar file."""
     practice = PracticeDetails.load()
@@ -440,11 +474,12 @@ def calendar_file(appointment, practice, *, method="REQUEST", sequence=0, join_l
     return calendar.to_ical().decode()
 
 
-def series_calendar_file(visits, practice) -> str:
-    """One .ics with an event for each visit of a series (each with its visit's own UID)."""
-    calendar = _new_calendar("REQUEST")
+def series_calendar_file(visits, practice, method="REQUEST") -> str:
+    """One .ics with an event for each visit of a series (each with its visit's own UID and SEQUENCE)."""
+    calendar = _new_calendar(method)
     for visit in visits:
-        calendar.add_component(calendar_event(visit, practice))
+        sequence = _next_sequence(visit) if method == "CANCEL" else 0
+        calendar.add_component(calendar_event(visit, practice, method=method, sequence=sequence))
     return calendar.to_ical().decode()
 
 

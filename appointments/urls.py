@@ -14,6 +14,7 @@ urlpatterns = [
     # The patient's own booking, from the link in their email.
     path("appointments/manage/<str:token>/", manage.manage, name="manage"),
     path("appointments/manage/<str:token>/cancel/", manage.manage_cancel, name="manage_cancel"),
+    path("appointments/manage/<str:token>/cancel-rest/", manage.manage_cancel_rest, name="manage_cancel_rest"),
     path("appointments/manage/<str:token>/reschedule/", manage.manage_reschedule, name="manage_reschedule"),
     path("appointments/manage/<str:token>/estimate/", estimates.manage_estimate, name="manage_estimate"),
     # The patient's forms before the visit (intake, safety questions, consent): an overview, one section per page, done.

@@ -332,7 +332,8 @@ class Appointment(PatientContact):
     @classmethod
     def from_manage_token(cls, token):
         """The appointment a manage link belongs to, or None if it is unknown, replaced by a
-        newer link, or its visit is over."""
+        newer link, or its visit is over (for a visit of a series: the series' next visit not
+        over yet, or None when they all are)."""
         if not token or len(token) > 100:
             return None
         visits = cls.objects.select_related("provider", "visit_type")
@@ -343,7 +344,13 @@ class Appointment(PatientContact):
                 return None
         else:
             appointment = visits.filter(manage_token_hash=hash_token(token)).first()
-        if appointment is None or appointment.is_over(timezone.now()):
+        if appointment is None:
+            return None
+        now = timezone.now()
+        if appointment.is_over(now) and appointment.series_id:
+            # The series' email carries its first visit's link: it shows the next visit not over yet.
+            appointment = visits.filter(series_id=appointment.series_id, ends_at__gt=now).order_by("starts_at").first()
+        if appointment is None or appointment.is_over(now):
             return None
         return appointment
 

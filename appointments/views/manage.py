@@ -45,7 +45,43 @@ def manage(request, token):
         "estimate": estimates.current_for(appointment),
         # The forms before the visit ("" when there are none to fill in online).
         "intake_offer": intakes.offer_for(appointment),
+        **series_context(appointment, settings),
     })
+
+
+def series_context(appointment, settings) -> dict:
+    """A visit of a series: every visit of it, each with its own page's address while it is not over
+    (the series' one link shows them all), and whether the rest can be cancelled online."""
+    if not appointment.series_id:
+        return {}
+    now = timezone.now()
+    visits = list(appointment.series.visits.select_related("provider", "visit_type").order_by("starts_at"))
+    rest = [visit for visit in visits if visit.starts_at >= appointment.starts_at and visit.is_active
+            and booking.can_change_online(visit, now, settings)]
+    return {
+        "series_visits": [
+            {"visit": visit, "is_this_one": visit.pk == appointment.pk,
+             "url": "" if visit.is_over(now) or visit.pk == appointment.pk
+             else reverse("appointments:manage", kwargs={"token": visit.manage_token()})}
+            for visit in visits
+        ],
+        "rest_to_cancel": len(rest) if len(rest) > 1 else 0,
+    }
+
+
+@never_cache
+@require_POST
+def manage_cancel_rest(request, token):
+    """This visit and the later ones of its series, in one go (booking.cancel_rest_of_series)."""
+    appointment = appointment_for(token)
+    try:
+        cancelled = booking.cancel_rest_of_series(appointment, by_patient=True)
+    except BookingRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, f"{len(cancelled)} visits are cancelled. The times are free for someone else; "
+                                  "we have emailed you to confirm.")
+    return redirect("appointments:manage", token=token)
 
 
 @never_cache

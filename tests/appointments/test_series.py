@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connections, transaction
+from django.utils import timezone
 
 from appointments import booking
 from appointments.models import Appointment, AppointmentSeries, TimeOff
@@ -251,3 +252,57 @@ def test_a_series_sends_one_email_with_every_visit_and_one_calendar_file(course)
     [cancelled] = [email for email in deliver_outbox() if email.to == ["pat1@example.com"] and "cancelled" in email.subject.lower()]
     [(_, cancel_file, _)] = cancelled.attachments
     assert f"UID:{booked.visits[2].reference}@" in str(cancel_file) and "SEQUENCE:1" in str(cancel_file)
+
+
+@pytest.fixture
+def four_weeks(course):
+    provider, needling = course
+    monday = a_monday_ahead()
+    return book_four(provider, needling, [at(monday + timedelta(weeks=n), 10) for n in range(4)])
+
+
+def test_the_manage_page_of_a_series_visit_lists_every_visit_with_a_way_to_each(client, four_weeks):
+    first_token = four_weeks.manage_tokens[0]
+    page = client.get(f"/appointments/manage/{first_token}/").content.decode()
+    assert "Your series of 4 visits" in page and "(shown on this page)" in page
+    for token in four_weeks.manage_tokens[1:]:
+        assert f"/appointments/manage/{token}/" in page
+    third = client.get(f"/appointments/manage/{four_weeks.manage_tokens[2]}/").content.decode()
+    assert four_weeks.visits[2].reference in third and "Your series of 4 visits" in third
+
+
+@pytest.mark.usefixtures("site_and_mail")
+def test_cancel_the_rest_cancels_this_visit_and_the_later_ones_with_one_email(client, four_weeks):
+    from tests.factories import deliver_outbox
+
+    before = len(deliver_outbox())
+    second_token = four_weeks.manage_tokens[1]
+    page = client.get(f"/appointments/manage/{second_token}/").content.decode()
+    assert "Cancel this visit and the rest (3 visits)" in page
+    response = client.post(f"/appointments/manage/{second_token}/cancel-rest/", follow=True)
+    assert "3 visits are cancelled." in response.content.decode()
+    statuses = [visit.status for visit in Appointment.objects.filter(series=four_weeks.series).order_by("starts_at")]
+    assert statuses[0] != "cancelled" and statuses[1:] == ["cancelled"] * 3
+    emails = deliver_outbox()[before:]
+    [patient_email] = [email for email in emails if email.to == ["pat1@example.com"]]
+    assert patient_email.subject.startswith("Visits cancelled")
+    for visit in four_weeks.visits[1:]:
+        assert visit.reference in patient_email.body
+    assert four_weeks.visits[0].reference not in patient_email.body
+    [(_, content, _)] = patient_email.attachments
+    assert str(content).count("BEGIN:VEVENT") == 3 and "METHOD:CANCEL" in str(content) and "SEQUENCE:1" in str(content)
+    [alert] = [email for email in emails if email.to != ["pat1@example.com"]]
+    assert "Pat1" not in alert.body and "pat1@example.com" not in alert.body
+    # Sent again (a double click): nothing more to cancel from this visit on, said kindly.
+    again = client.post(f"/appointments/manage/{second_token}/cancel-rest/", follow=True)
+    assert "None of these visits can be cancelled online any more." in again.content.decode()
+
+
+def test_once_the_first_visit_is_over_the_series_link_shows_the_next_one(four_weeks):
+    first = four_weeks.visits[0]
+    past = timezone.now() - timedelta(days=1)
+    Appointment.objects.filter(pk=first.pk).update(starts_at=past - timedelta(minutes=30), ends_at=past)
+    assert Appointment.from_manage_token(four_weeks.manage_tokens[0]) == four_weeks.visits[1]
+    for days, visit in enumerate(four_weeks.visits[1:], start=2):
+        Appointment.objects.filter(pk=visit.pk).update(starts_at=past - timedelta(days=days), ends_at=past - timedelta(days=days) + timedelta(minutes=30))
+    assert Appointment.from_manage_token(four_weeks.manage_tokens[0]) is None
