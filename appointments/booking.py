@@ -601,11 +601,21 @@ def book_series(*, visit_type: VisitType, modality: str, provider: Provider, tim
         _one_at_a_time_for(visits[0].email)
         _refuse_a_form_sent_again(visits[0].form_key)
         settings = BookingSettings.load(fresh=True)
-        check_request(visit_type, modality, provider.pk, None if by_staff else patient.get("is_new_patient"),
-                      patient_state if video else None)
+        if by_staff:
+            # The staff rules, as book_for_staff: any minute from now on, the office open, the provider free.
+            series.check_series(visit_type, len(times), every_weeks)
+            for number, starts_at in enumerate(times):
+                problem = why_staff_cannot_book(provider, visit_type, modality, starts_at, now=now)
+                if problem is None and series.overlaps(starts_at, visit_type.duration, times[:number]):
+                    problem = BookingRefused("Two visits of the series overlap.")
+                if problem is not None:
+                    raise series.SeriesRefused(f"The visit on {series.when(starts_at)} cannot be booked: {problem.message} "
+                                               "Nothing was booked.", "starts_at", starts_at)
+        else:
+            check_request(visit_type, modality, provider.pk, patient.get("is_new_patient"), patient_state if video else None)
+            series.check_times(times, visit_type=visit_type, provider=provider, every_weeks=every_weeks, now=now, settings=settings)
         if video:
             check_video_consent(provider, patient_state, telehealth_consent, by_staff=by_staff)
-        series.check_times(times, visit_type=visit_type, provider=provider, every_weeks=every_weeks, now=now, settings=settings)
         for visit in visits:
             _record_coverage(visit, coverage)
             other = _same_patients_visit(visit)

@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from auditlog.signals import accessed
 
-from appointments import booking, clinicians, consent, estimates, patients, telehealth
+from appointments import booking, clinicians, consent, estimates, patients, series, telehealth
 from appointments.admin.appointment_intake import IntakeOnAppointmentAdmin
 from appointments.admin.calendar import calendar_view
 from appointments.admin.daily_actions import DailyActionsAdmin, warn_if_no_way_to_join
@@ -81,6 +81,21 @@ class AppointmentForm(forms.ModelForm):
 
     telehealth_consent = forms.BooleanField(
         label="Consent to telehealth", required=False, help_text=consent.STAFF_CONFIRMS,
+    )
+
+    # Booking a course of treatment (appointments.series): only for visit types marked for it.
+    repeat_visits = forms.TypedChoiceField(
+        label="Number of visits", coerce=int, initial=1, required=False, empty_value=1,
+        choices=[(1, "Just this visit"), *((count, f"{count} visits (a series)") for count in range(2, 9))],
+        help_text="For a visit type booked as a series: the visits are booked together, on the same weekday and time "
+        "with the same provider, or none is (the first date that cannot be had is named).",
+        error_messages={"invalid_choice": "Choose from 1 to 8 visits."},
+    )
+    repeat_every_weeks = forms.TypedChoiceField(
+        label="How often", coerce=int, initial=1, required=False, empty_value=1,
+        choices=[(1, "Every week"), (2, "Every two weeks")],
+        help_text="For a series: how far apart its visits are.",
+        error_messages={"invalid_choice": "Choose every week or every two weeks."},
     )
 
     class Meta:
@@ -285,7 +300,8 @@ class AppointmentAdmin(IntakeOnAppointmentAdmin, DailyActionsAdmin, PatientRecor
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [
-                ("Visit", {"fields": [*VISIT_FIELDS, "video_link"], "description": "The patient gets an email with the time, a calendar "
+                ("Visit", {"fields": [*VISIT_FIELDS, "video_link", "repeat_visits", "repeat_every_weeks"],
+                           "description": "The patient gets an email with the time, a calendar "
                            "file and a link to cancel or change online. Staff bookings are confirmed at once."}),
                 ("Video visit: where the patient will be, and their consent", {
                     "fields": VIDEO_FIELDS,
@@ -471,6 +487,17 @@ class AppointmentAdmin(IntakeOnAppointmentAdmin, DailyActionsAdmin, PatientRecor
         video = {"patient_state": data.get("patient_state") or None, "telehealth_consent": form.consent_given()}
         telehealth_request = data.get("telehealth_request")
         record = data.get("patient")
+        if data.get("repeat_visits", 1) > 1 and telehealth_request is None:
+            booked_series = booking.book_series(
+                visit_type=data["visit_type"], modality=data["modality"], provider=data["provider"],
+                times=series.wanted_times(data["starts_at"], data["repeat_visits"], data.get("repeat_every_weeks") or 1),
+                every_weeks=data.get("repeat_every_weeks") or 1, patient=patient, coverage=form.coverage_answer(),
+                patient_record=record, by_staff=True, **video,
+            )
+            self.message_user(request, f"A series of {len(booked_series.visits)} visits is booked: "
+                              + ", ".join(visit.reference for visit in booked_series.visits) + ".")
+            self.message_user(request, patient_summary(booked_series.visits[0].patient))
+            return booked_series.visits[0]
         if telehealth_request is None:
             booked = booking.book_for_staff(
                 **visit, patient=patient, video_link=video_link, coverage=form.coverage_answer(), patient_record=record, **video,

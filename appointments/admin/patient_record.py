@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from appointments import search
 from appointments.admin.list_audit import ListViewsAudited
 from appointments.booking import BookingRefused, SlotUnavailable
+from appointments.series import SeriesRefused
 from clinic.admin import DatesFromTheAddress
 from clinic.phone import display_phone, normalise_phone
 
@@ -35,7 +36,7 @@ class PatientRecordAdmin(ListViewsAudited, DatesFromTheAddress, admin.ModelAdmin
     def save_model(self, request, obj, form, change):
         try:
             saved = self.save_changes(request, obj, form, change)
-        except (BookingRefused, SlotUnavailable) as refusal:
+        except (BookingRefused, SlotUnavailable, SeriesRefused) as refusal:
             raise RefusedMeanwhile(refusal) from None
         obj.pk = saved.pk  # the admin logs and redirects with `obj`
         obj.refresh_from_db()

@@ -306,3 +306,42 @@ def test_once_the_first_visit_is_over_the_series_link_shows_the_next_one(four_we
     for days, visit in enumerate(four_weeks.visits[1:], start=2):
         Appointment.objects.filter(pk=visit.pk).update(starts_at=past - timedelta(days=days), ends_at=past - timedelta(days=days) + timedelta(minutes=30))
     assert Appointment.from_manage_token(four_weeks.manage_tokens[0]) is None
+
+
+def staff_series_form(provider, needling, starts_at, visits, every_weeks=1):
+    from tests.appointments.test_admin import booking_form
+
+    return booking_form(provider, needling, starts_at, repeat_visits=str(visits), repeat_every_weeks=str(every_weeks))
+
+
+@pytest.mark.django_db
+def test_the_front_desk_books_a_series_by_phone(desk_client, course):
+    provider, needling = course
+    monday = a_monday_ahead()
+    response = desk_client.post("/admin/appointments/appointment/add/", staff_series_form(provider, needling, at(monday, 9, 10), 3, 2))
+    assert response.status_code == 302
+    series = AppointmentSeries.objects.get()
+    visits = list(series.visits.order_by("starts_at"))
+    assert [visit.starts_at for visit in visits] == [at(monday + timedelta(weeks=2 * n), 9, 10) for n in range(3)]
+    assert {visit.status for visit in visits} == {"confirmed"} and {visit.source for visit in visits} == {"staff"}
+
+
+@pytest.mark.django_db
+def test_the_front_desk_is_told_which_date_of_a_series_cannot_be_had_and_nothing_is_booked(desk_client, course):
+    provider, needling = course
+    monday = a_monday_ahead()
+    make_holiday(label="Staff training", first_day=monday + timedelta(weeks=1))
+    response = desk_client.post("/admin/appointments/appointment/add/", staff_series_form(provider, needling, at(monday, 10), 3))
+    assert response.status_code == 200
+    page = response.content.decode()
+    second = monday + timedelta(weeks=1)
+    assert f"The visit on {second:%A, %B} {second.day} at 10:00 AM cannot be booked" in unescape_html(page)
+    assert "Nothing was booked." in unescape_html(page)
+    assert 'value="Rosalind"' in page  # everything typed kept
+    assert not Appointment.objects.exists() and not AppointmentSeries.objects.exists()
+
+
+def unescape_html(page):
+    from html import unescape
+
+    return unescape(page)
