@@ -21,6 +21,7 @@ from appointments.models import (
     PatientListView,
     PatientListViewRow,
     TelehealthRequest,
+    WaitlistEntry,
 )
 from clinic.client_ip import client_ip
 
@@ -45,7 +46,7 @@ def mask_completely(value: str) -> str:
 
 
 def register_patient_records():
-    for model in (Appointment, TelehealthRequest, Patient, GoodFaithEstimate, HelpRequest, Intake, ConsentSignature):
+    for model in (Appointment, TelehealthRequest, Patient, GoodFaithEstimate, HelpRequest, Intake, ConsentSignature, WaitlistEntry):
         present = {field.name for field in model._meta.get_fields()}
         auditlog.register(
             model, mask_fields=[name for name in MASKED_FIELDS if name in present],

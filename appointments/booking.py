@@ -385,11 +385,11 @@ def _one_at_a_time_for(email: str):
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
-# The key space of `_turns_for_provider`'s locks (two-int advisory locks never meet one-bigint ones).
+# The key space of `take_turns_for_provider`'s locks (two-int advisory locks never meet one-bigint ones).
 PROVIDER_TURNS = 1
 
 
-def _turns_for_provider(provider_id: int):
+def take_turns_for_provider(provider_id: int):
     """On PostgreSQL, transactions that write a provider's times take turns from here until
     they end. The no-overlap constraint stays the guard; turns keep its races from deadlocking:
     a loser's insert waits on the winner's pending row, and the winner's second write (the
@@ -465,7 +465,7 @@ def _insert(appointment: Appointment, nearest, now: datetime) -> Booking:
     # One in 10^11 per pair, but a repeated reference must not read as "time taken".
     while Appointment.objects.filter(reference=appointment.reference).exists():
         appointment.reference = new_reference()
-    _turns_for_provider(appointment.provider_id)
+    take_turns_for_provider(appointment.provider_id)
     try:
         insert_without_patient_values(appointment, private=[*PRIVATE_FIELDS, "manage_nonce", "video_room"])
     except IntegrityError:
@@ -630,7 +630,7 @@ def book_series(*, visit_type: VisitType, modality: str, provider: Provider, tim
         record = patient_record or patients.patient_for(visits[0].contact_details())
         needs_confirming = not by_staff and (settings.requires_confirmation or patients.must_be_confirmed(record, settings, now))
         the_series = AppointmentSeries.objects.create(every_weeks=every_weeks, source=source)
-        _turns_for_provider(provider.pk)
+        take_turns_for_provider(provider.pk)
         tokens = []
         for visit in visits:
             visit.patient, visit.series = record, the_series
@@ -712,7 +712,7 @@ def move(appointment: Appointment, *, starts_at: datetime, by_patient: bool, pro
         appointment.checked_in_at = None  # a check-in belongs to the time the patient came for
         if by_patient and settings.requires_confirmation:
             appointment.status = Appointment.Status.REQUESTED
-        _turns_for_provider(appointment.provider_id)
+        take_turns_for_provider(appointment.provider_id)
         try:
             with transaction.atomic():
                 appointment.save(update_fields=[

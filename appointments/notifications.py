@@ -55,6 +55,8 @@ PATIENT_INTAKE_LINK = "patient_intake_link"
 STAFF_INTAKE_REVIEW = "staff_intake_review"
 STAFF_INTAKE_CALL = "staff_intake_call"
 STAFF_INTAKE_REVIEW_WITHDRAWN = "staff_intake_review_withdrawn"
+PATIENT_WAITLIST_JOINED = "patient_waitlist_joined"
+PATIENT_WAITLIST_OFFER = "patient_waitlist_offer"
 
 CALENDAR_FILE_NAME = "appointment.ics"
 SERIES_CALENDAR_FILE_NAME = "visits.ics"  # every visit of a series, in one file (queue_series_booked)
@@ -194,6 +196,49 @@ def queue_series_cancelled(visits, by_patient):
             f"The patient cancelled {len(visits)} visits of a series online, from this one on. The times are free again.",
         ))
     outbox.queue(messages)
+
+
+def _waitlist_message(kind, entry, subject, template, context, offer=None):
+    """A waitlist email, linked to its entry (and offer) so that the outbox makes its link when it sends it."""
+    from appointments.models import WaitlistMessage
+
+    practice = PracticeDetails.load()
+    context = {"entry": entry, "practice": practice, "visit_type": entry.visit_type.name, **context}
+    message = OutboxMessage(kind=kind, to=entry.email, subject=subject, **_bodies(template, context, subject))
+    outbox.queue([message])
+    WaitlistMessage.objects.create(message=message, entry=entry, offer=offer)
+    return message
+
+
+def queue_waitlist_joined(entry):
+    """The patient is on the waitlist: what they asked for, and their link to see or leave it."""
+    practice = PracticeDetails.load()
+    return _waitlist_message(PATIENT_WAITLIST_JOINED, entry, f"You are on our waitlist — {practice.name}", "patient_waitlist_joined", {
+        "provider": entry.provider.display_name if entry.provider else "any of our clinicians",
+        "first_day": dateformat.format(entry.first_day, "l, F j"),
+        "last_day": dateformat.format(entry.last_day, "l, F j"),
+        "days": entry.days_text(),
+        "times": entry.times_text(),
+        "entry_url": outbox.WAITLIST_LINK_PLACEHOLDER,
+    })
+
+
+def queue_waitlist_offer(offer):
+    """A freed time offered to a waitlisted patient: the time (in the body, never the subject) and the claim link."""
+    practice = PracticeDetails.load()
+    local = timezone.localtime(offer.starts_at, PRACTICE_TIME_ZONE)
+    expires = timezone.localtime(offer.expires_at, PRACTICE_TIME_ZONE)
+    entry = offer.entry
+    return _waitlist_message(PATIENT_WAITLIST_OFFER, entry, f"A time has opened up — {practice.name}", "patient_waitlist_offer", {
+        "day": dateformat.format(local, "l, F j, Y"),
+        "time": dateformat.format(local, "g:i A"),
+        "duration_minutes": entry.visit_type.duration_minutes,
+        "provider": offer.provider.display_name,
+        "expires": dateformat.format(expires, "g:i A \o\n l, F j"),
+        "moves": entry.appointment_id is not None,
+        "claim_url": outbox.CLAIM_LINK_PLACEHOLDER,
+        "entry_url": outbox.WAITLIST_LINK_PLACEHOLDER,
+    }, offer=offer)
 
 
 def queue_confirmed(appointment):

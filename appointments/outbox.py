@@ -54,10 +54,15 @@ BATCH_SIZE = 100
 MANAGE_LINK_PLACEHOLDER = "[[manage-link]]"
 # Where the link to a good faith estimate goes (behind the manage link, or the estimate's own link).
 ESTIMATE_LINK_PLACEHOLDER = "[[estimate-link]]"
+# Where a waitlist entry's own page goes, and the link to claim an offered time (appointments.waitlist).
+WAITLIST_LINK_PLACEHOLDER = "[[waitlist-link]]"
+CLAIM_LINK_PLACEHOLDER = "[[claim-link]]"
 # Said instead of a link that can no longer be made (its appointment or estimate is gone).
 NO_MANAGE_LINK = "(please call us to change this visit)"
 NO_ESTIMATE_LINK = "(please call us for your estimate)"
-FALLBACKS = {ESTIMATE_LINK_PLACEHOLDER: NO_ESTIMATE_LINK, MANAGE_LINK_PLACEHOLDER: NO_MANAGE_LINK}
+NO_WAITLIST_LINK = "(please call us about the waitlist)"
+FALLBACKS = {ESTIMATE_LINK_PLACEHOLDER: NO_ESTIMATE_LINK, MANAGE_LINK_PLACEHOLDER: NO_MANAGE_LINK,
+             WAITLIST_LINK_PLACEHOLDER: NO_WAITLIST_LINK, CLAIM_LINK_PLACEHOLDER: NO_WAITLIST_LINK}
 
 
 def queue(messages):
@@ -145,6 +150,11 @@ def links_to_fill_in(message, body) -> dict[str, str | None]:
         links[ESTIMATE_LINK_PLACEHOLDER] = estimate.patient_url() if estimate is not None else None
     if MANAGE_LINK_PLACEHOLDER in body:
         links[MANAGE_LINK_PLACEHOLDER] = message.appointment.manage_url() if message.appointment is not None else None
+    if WAITLIST_LINK_PLACEHOLDER in body or CLAIM_LINK_PLACEHOLDER in body:
+        about = getattr(message, "waitlist", None)
+        entry, offer = (about.entry, about.offer) if about is not None else (None, None)
+        links[WAITLIST_LINK_PLACEHOLDER] = entry.page_url() if entry is not None else None
+        links[CLAIM_LINK_PLACEHOLDER] = offer.claim_url() if offer is not None else None
     return links
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments.views import booking, estimates, help_request, insurance, intake, manage, team, telehealth
+from appointments.views import booking, estimates, help_request, insurance, intake, manage, team, telehealth, waitlist
 
 app_name = "appointments"
 
@@ -17,6 +17,13 @@ urlpatterns = [
     path("appointments/manage/<str:token>/cancel-rest/", manage.manage_cancel_rest, name="manage_cancel_rest"),
     path("appointments/manage/<str:token>/reschedule/", manage.manage_reschedule, name="manage_reschedule"),
     path("appointments/manage/<str:token>/estimate/", estimates.manage_estimate, name="manage_estimate"),
+    path("appointments/manage/<str:token>/earlier/", waitlist.earlier, name="manage_earlier"),
+    # The waitlist: joining, one's own entry (see, leave), and a time offered by email (claim).
+    path("waitlist/join/", waitlist.join, name="waitlist_join"),
+    path("waitlist/joined/", waitlist.joined, name="waitlist_joined"),
+    path("waitlist/offer/<str:token>/", waitlist.claim, name="waitlist_claim"),
+    path("waitlist/<str:token>/", waitlist.entry_page, name="waitlist_entry"),
+    path("waitlist/<str:token>/leave/", waitlist.leave, name="waitlist_leave"),
     # The patient's forms before the visit (intake, safety questions, consent): an overview, one section per page, done.
     path("appointments/manage/<str:token>/intake/", intake.intake_overview, name="intake"),
     path("appointments/manage/<str:token>/intake/done/", intake.intake_done, name="intake_done"),

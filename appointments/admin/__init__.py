@@ -2,7 +2,7 @@
 `appointment` (bookings, the day schedule), `schedule` (working hours, time off, visit
 types and their prices, booking settings), `insurance` (the plans
 taken), `intake` (visits' intake: the list and the summary for the chart), `screening` (treatments'
-safety questions and consent versions), `telehealth` (call-back requests, the telehealth page), `help_request`
+safety questions and consent versions), `waitlist` (who waits for a freed time; offering one by hand), `telehealth` (call-back requests, the telehealth page), `help_request`
 (requests for help or an accommodation), `patients` (patient records: history,
 corrections, merging), `outbox` (emails), `estimates` (good faith
 estimates) and `audit_trail` (list pages viewed, the audit trail of one patient;
@@ -11,4 +11,5 @@ superusers only). The admin only calls `appointments.booking` and
 
 from appointments.admin import (  # noqa: F401  registers each ModelAdmin
     appointment, audit_trail, estimates, help_request, insurance, intake, outbox, patients, schedule, screening, telehealth,
+    waitlist,
 )

@@ -139,6 +139,8 @@ class BookingSettingsAdmin(SingleRowAdmin):
                             "description": "Rules for patients booking online. Staff booking here may book any "
                             "time the office is open and the provider free."}),
         ("After booking", {"fields": ["requires_confirmation", "cancellation_cutoff_hours", "change_grace_minutes", "reminder_time"]}),
+        ("Waitlist", {"fields": ["waitlist_claim_minutes"], "description": "When a time frees up, patients on the "
+                      "waitlist who would take it are emailed in the order they joined; each offer can be claimed for this long."}),
         ("Patients who often do not come", {"fields": ["no_show_limit", "no_show_months"],
                                             "description": "Optional: their online bookings wait for the front desk to confirm them."}),
         ("Video visits", {"fields": ["video_room_template"], "description": "Video visits are offered only with clinicians "

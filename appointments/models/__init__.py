@@ -12,12 +12,13 @@ from appointments.models.outbox import OutboxMessage
 from appointments.models.patient import CONTACT_FIELDS, Patient, PatientContact, insert_without_patient_values, validate_date_of_birth
 from appointments.models.schedule import TimeOff, WorkingHours
 from appointments.models.telehealth import TelehealthPage, TelehealthRequest
+from appointments.models.waitlist import WaitlistEntry, WaitlistMessage, WaitlistOffer
 from clinic.us_states import US_STATES
 
 __all__ = [
     "CONTACT_FIELDS", "REFERENCE_ALPHABET", "US_STATES", "Appointment", "AppointmentSeries", "AvailabilityVersion", "BookingSettings", "ConsentSignature", "EstimateItem",
     "GoodFaithEstimate", "Intake", "ScreeningQuestion", "TreatmentConsent",
     "HelpRequest", "InsurancePlan", "OutboxMessage",
-    "Patient", "PatientContact", "PatientListView", "PatientListViewRow", "TelehealthPage", "TelehealthRequest", "TimeOff", "VisitType", "WorkingHours",
+    "Patient", "PatientContact", "PatientListView", "PatientListViewRow", "TelehealthPage", "TelehealthRequest", "TimeOff", "VisitType", "WaitlistEntry", "WaitlistMessage", "WaitlistOffer", "WorkingHours",
     "hash_token", "insert_without_patient_values", "new_link_nonce", "new_reference", "validate_date_of_birth",
 ]

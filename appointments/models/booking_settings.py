@@ -96,6 +96,13 @@ class BookingSettings(SingleRowModel):
         help_text="How far back no-shows count for the rule above: 1 to 60 months.",
     )
 
+    waitlist_claim_minutes = models.PositiveIntegerField(
+        "waitlist offers can be claimed for (minutes)", default=120, db_default=120,
+        validators=[MinValueValidator(10, "At least 10 minutes: patients need time to read the email."), at_most(48 * 60, "48 hours")],
+        help_text="A freed time offered to a patient on the waitlist is theirs to claim for this long; then it is offered to "
+        "the next patient. 10 to 2880 (48 hours). Offers are only emailed from 8:00 to 20:00.",
+    )
+
     class Meta:
         verbose_name = verbose_name_plural = "booking settings"
         constraints = [
@@ -128,6 +135,10 @@ class BookingSettings(SingleRowModel):
     @property
     def cancellation_cutoff(self):
         return timedelta(hours=self.cancellation_cutoff_hours)
+
+    @property
+    def waitlist_claim_window(self):
+        return timedelta(minutes=self.waitlist_claim_minutes)
 
     @property
     def change_grace(self):

@@ -6,7 +6,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, InterfaceError, connections
 
-from appointments import booking, intake, outbox
+from appointments import booking, intake, outbox, waitlist
 from appointments.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ class Command(BaseCommand):
     help = (
         "Send the emails waiting in the outbox, and retry failed ones whose retry time has come. "
         "With --forever it is the outbox worker: it sends each new email within about a second and "
-        "queues tomorrow's reminders every minute and deletes intake answers past their retention time every hour, until it gets SIGTERM or SIGINT. Safe to run on "
+        "queues tomorrow's reminders and offers freed times to the waitlist every minute, deletes intake answers past their retention time every hour, until it gets SIGTERM or SIGINT. Safe to run on "
         "every app server at once: each message is claimed before it is sent, so none goes out twice."
     )
 
@@ -71,6 +71,8 @@ class Command(BaseCommand):
             try:
                 if time.monotonic() >= reminders_due_at:
                     booking.send_due_reminders()
+                    # Freed times offered to the waitlist (quiet hours and the claim window: appointments.waitlist).
+                    waitlist.make_offers()
                     reminders_due_at = time.monotonic() + REMINDERS_EVERY_SECONDS
                 if time.monotonic() >= purge_due_at:
                     intake.purge_answers()

@@ -1,0 +1,271 @@
+"""The waitlist (appointments.waitlist): a freed time is offered to the first waiting patient it
+suits, in joining order, within quiet hours; the first claim wins, everyone else is told kindly
+and stays on the list; offers expire and pass on; patients leave; the front desk offers by hand."""
+
+import re
+import threading
+from datetime import date, time, timedelta
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from appointments import booking, waitlist
+from appointments.models import Appointment, OutboxMessage, WaitlistEntry, WaitlistOffer
+from appointments.waitlist import Wish
+from clinic.models import Provider
+from tests.factories import at, deliver_outbox, make_appointment, make_office_hours, make_practice, make_visit_type, make_working_hours
+
+pytestmark = pytest.mark.usefixtures("site_and_mail")
+
+
+def a_monday_ahead(weeks=2):
+    today = timezone.localdate()
+    return today + timedelta(days=(7 - today.weekday()) % 7 or 7) + timedelta(weeks=weeks - 1)
+
+
+class Clinic:
+    """One provider working Mondays 9:00-10:00 only, both half hours booked: nothing free until someone cancels."""
+
+    def __init__(self):
+        make_office_hours(make_practice(), blocks=((time(9), time(17)),))
+        self.provider = Provider.objects.create(name="Dana Wait", slug="dana-wait", role="Physician")
+        make_working_hours(self.provider, weekdays=[0], blocks=((time(9), time(10)),))
+        self.visit = make_visit_type([self.provider], name="Dry needling", slug="dry-needling-wait", duration_minutes=30, by_video=False)
+        self.monday = a_monday_ahead()
+        self.booked = [make_appointment(provider=self.provider, visit_type=self.visit, starts_at=at(self.monday, 9, minute))
+                       for minute in (0, 30)]
+
+    def wish(self, **overrides):
+        fields = dict(visit_type=self.visit, provider=None, first_day=self.monday, last_day=self.monday,
+                      mornings=True, afternoons=False, weekdays="01234")
+        fields.update(overrides)
+        return Wish(**fields)
+
+
+@pytest.fixture
+def clinic(db):
+    return Clinic()
+
+
+def patient(number):
+    return dict(first_name=f"Wait{number}", last_name="Lister", date_of_birth=date(1971, 2, 3), phone="+13015550111",
+                email=f"wait{number}@example.com", is_new_patient=False, consent_to_contact=True, reason="")
+
+
+def daytime(day=None, hour=11):
+    return at(day or timezone.localdate(), hour)
+
+
+def join(clinic, number, **wish):
+    return waitlist.join(wish=clinic.wish(**wish), patient=patient(number))
+
+
+def test_a_cancellation_offers_the_time_to_the_first_matching_entry_in_joining_order(clinic):
+    afternoons_only = join(clinic, 1, mornings=False, afternoons=True)  # joined first, but the time does not suit
+    first, second = join(clinic, 2), join(clinic, 3)
+    assert waitlist.make_offers(now=daytime()) == 0  # nothing free yet
+    booking.cancel(clinic.booked[1], by_patient=False)
+    assert waitlist.make_offers(now=daytime()) == 1
+    [offer] = WaitlistOffer.objects.all()
+    assert offer.entry == first and offer.starts_at == at(clinic.monday, 9, 30) and offer.provider == clinic.provider
+    assert offer.expires_at == daytime() + timedelta(hours=2)  # the practice's setting, by default
+    assert not afternoons_only.offers.exists() and not second.offers.exists()
+    emails = [email for email in deliver_outbox() if email.to == ["wait2@example.com"]]
+    offer_email = next(email for email in emails if "opened up" in email.subject)
+    assert offer_email.subject.startswith("A time has opened up — ")
+    assert "9:30" not in offer_email.subject and "Dry needling" not in offer_email.subject  # no visit details in the subject
+    assert "9:30 AM" in offer_email.body and offer.claim_url() in offer_email.body
+    stored = OutboxMessage.objects.get(subject=offer_email.subject)
+    assert offer.claim_url() not in stored.body and "[[claim-link]]" in stored.body  # the link is made when sent
+
+
+def test_offers_wait_for_the_morning_in_quiet_hours(clinic):
+    join(clinic, 1)
+    booking.cancel(clinic.booked[0], by_patient=False)
+    today = timezone.localdate()
+    assert waitlist.make_offers(now=at(today, 21)) == 0
+    assert waitlist.make_offers(now=at(today, 7, 59)) == 0
+    assert not WaitlistOffer.objects.exists()
+    assert waitlist.make_offers(now=at(today, 8)) == 1
+
+
+def test_an_expired_offer_passes_to_the_next_entry(clinic):
+    first, second = join(clinic, 1), join(clinic, 2)
+    booking.cancel(clinic.booked[0], by_patient=False)
+    waitlist.make_offers(now=daytime(hour=9))
+    assert waitlist.make_offers(now=daytime(hour=10)) == 0  # still open: nobody else is offered it
+    assert waitlist.make_offers(now=daytime(hour=11)) == 1  # two hours later the first offer expired
+    assert [offer.status for offer in first.offers.all()] == ["expired"]
+    assert [offer.status for offer in second.offers.all()] == ["open"]
+    # And never the same time twice to one patient.
+    assert waitlist.make_offers(now=daytime(hour=13)) == 0
+    assert first.offers.count() == 1
+
+
+def test_claiming_books_the_time_and_a_second_claimant_is_told_kindly_and_stays_on_the_list(clinic):
+    first, second = join(clinic, 1), join(clinic, 2)
+    booking.cancel(clinic.booked[1], by_patient=False)
+    now = timezone.now()
+    offers = waitlist.offer_by_hand([first, second], provider=clinic.provider, starts_at=at(clinic.monday, 9, 30), now=now)
+    appointment = waitlist.claim(offers[0])
+    assert (appointment.starts_at, appointment.email, appointment.provider) == (at(clinic.monday, 9, 30), "wait1@example.com", clinic.provider)
+    with pytest.raises(waitlist.OfferGone) as gone:
+        waitlist.claim(offers[1])
+    assert gone.value.message == waitlist.GONE
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == ("booked", "waiting")
+    with pytest.raises(waitlist.AlreadyClaimed):
+        waitlist.claim(offers[0])  # the same link again: what it booked
+    assert Appointment.objects.filter(starts_at=at(clinic.monday, 9, 30), status__in=Appointment.ACTIVE_STATUSES).count() == 1
+
+
+def test_an_offer_never_claims_a_time_someone_booked_directly_meanwhile(clinic):
+    entry = join(clinic, 1)
+    booking.cancel(clinic.booked[0], by_patient=False)
+    [offer] = waitlist.offer_by_hand([entry], provider=clinic.provider, starts_at=at(clinic.monday, 9), now=timezone.now())
+    make_appointment(provider=clinic.provider, visit_type=clinic.visit, starts_at=at(clinic.monday, 9))  # booked online meanwhile
+    with pytest.raises(waitlist.OfferGone, match="someone else took this time"):
+        waitlist.claim(offer)
+    entry.refresh_from_db()
+    assert entry.status == "waiting"
+    assert Appointment.objects.filter(email="wait1@example.com").count() == 0
+
+
+def test_leaving_the_list_withdraws_its_offers(client, clinic):
+    entry = join(clinic, 1)
+    booking.cancel(clinic.booked[0], by_patient=False)
+    [offer] = waitlist.offer_by_hand([entry], provider=clinic.provider, starts_at=at(clinic.monday, 9), now=timezone.now())
+    page = client.get(f"/waitlist/{entry.token()}/").content.decode()
+    assert "You are number 1 on the list" in page and "A time is offered to you" in page
+    response = client.post(f"/waitlist/{entry.token()}/leave/", follow=True)
+    assert "You have left the waitlist." in response.content.decode()
+    entry.refresh_from_db()
+    offer.refresh_from_db()
+    assert (entry.status, offer.status) == ("left", "withdrawn")
+    claim_page = client.post(f"/waitlist/offer/{offer.token()}/").content.decode()
+    assert "This time is no longer offered" in claim_page and waitlist.LEFT in claim_page
+    assert waitlist.make_offers(now=daytime()) == 0
+
+
+def test_entries_end_after_their_last_day(clinic):
+    entry = join(clinic, 1, first_day=timezone.localdate(), last_day=timezone.localdate())
+    waitlist.expire(now=timezone.now() + timedelta(days=1))
+    entry.refresh_from_db()
+    assert entry.status == "expired"
+
+
+def test_a_patient_already_booked_is_moved_earlier_when_they_claim(client, clinic):
+    later = make_appointment(provider=clinic.provider, visit_type=clinic.visit, starts_at=at(clinic.monday + timedelta(weeks=1), 9),
+                             email="wait9@example.com")
+    response = client.post(f"/appointments/manage/{later.manage_token()}/earlier/", {
+        "first_day": clinic.monday.strftime("%m/%d/%Y"), "last_day": clinic.monday.strftime("%m/%d/%Y"),
+        "weekdays": ["0"], "times_of_day": ["mornings"],
+    }, follow=True)
+    assert "You are on the waitlist for an earlier time" in response.content.decode()
+    entry = WaitlistEntry.objects.get(appointment=later)
+    booking.cancel(clinic.booked[0], by_patient=False)
+    assert waitlist.make_offers(now=daytime()) == 1
+    moved = waitlist.claim(entry.offers.get())
+    assert moved.pk == later.pk and moved.starts_at == at(clinic.monday, 9)
+
+
+def test_the_claim_link_itself_books_nothing_and_the_button_books_once(client, clinic):
+    entry = join(clinic, 1)
+    booking.cancel(clinic.booked[0], by_patient=False)
+    [offer] = waitlist.offer_by_hand([entry], provider=clinic.provider, starts_at=at(clinic.monday, 9), now=timezone.now())
+    page = client.get(f"/waitlist/offer/{offer.token()}/").content.decode()  # what a mail scanner does
+    assert "Book this time" in page and not Appointment.objects.filter(email="wait1@example.com").exists()
+    for _ in range(2):  # a double click
+        response = client.post(f"/waitlist/offer/{offer.token()}/")
+        assert response.status_code == 302 and response["Location"] == "/book/confirmed/"
+    assert Appointment.objects.filter(email="wait1@example.com").count() == 1
+
+
+def test_a_made_up_claim_or_entry_link_is_not_found(client, clinic):
+    assert client.get("/waitlist/offer/nonsense.abc/").status_code == 404
+    assert client.get("/waitlist/whatever/").status_code == 404
+    assert client.post("/waitlist/whatever/leave/").status_code == 404
+
+
+def test_joining_from_the_website_keeps_everything_typed_on_a_mistake_and_emails_the_link(client, clinic):
+    from tests.factories import stamp_issued
+
+    page = client.get("/waitlist/join/", {"visit": clinic.visit.slug}).content.decode()
+    assert re.search(r'<option value="dry-needling-wait" selected>', page)
+    data = {
+        "visit": clinic.visit.slug, "provider": "", "first_day": clinic.monday.strftime("%m/%d/%Y"),
+        "last_day": (clinic.monday - timedelta(days=1)).strftime("%m/%d/%Y"), "weekdays": ["0", "2"], "times_of_day": ["mornings"],
+        "first_name": "Wren", "last_name": "Halloway", "date_of_birth": "03/27/1958", "phone": "(301) 555-0142",
+        "email": "wren@example.com", "is_new_patient": "no", "coverage": "uninsured", "consent_to_contact": "on",
+        "website": "", "form_stamp": stamp_issued(10),
+    }
+    wrong = client.post("/waitlist/join/", data)
+    html = wrong.content.decode()
+    assert wrong.status_code == 200 and "The last day must be on or after the first day." in html
+    assert 'value="Wren"' in html and not WaitlistEntry.objects.exists()
+    data["last_day"] = (clinic.monday + timedelta(days=7)).strftime("%m/%d/%Y")
+    response = client.post("/waitlist/join/", data)
+    assert response.status_code == 302
+    entry = WaitlistEntry.objects.get()
+    assert (entry.weekdays, entry.mornings, entry.afternoons, entry.coverage) == ("02", True, False, "uninsured")
+    assert "You are on the waitlist" in client.get(response["Location"]).content.decode()
+    [email] = [email for email in deliver_outbox() if email.to == ["wren@example.com"]]
+    assert entry.page_url() in email.body and "Wren" not in email.subject
+
+
+@pytest.mark.django_db
+def test_the_front_desk_sees_the_list_and_offers_a_time_by_hand(desk_client, clinic):
+    first, second = join(clinic, 1), join(clinic, 2)
+    page = desk_client.get("/admin/appointments/waitlistentry/", {"visit_type__id__exact": clinic.visit.pk}).content.decode()
+    assert first.reference in page and second.reference in page
+    assert page.index(first.reference) < page.index(second.reference)  # in joining order
+    taken = desk_client.post("/admin/appointments/waitlistentry/", {
+        "action": "offer_a_time", "_selected_action": [first.pk, second.pk], "offer": "1",
+        "provider": clinic.provider.pk, "starts_at_0": clinic.monday.isoformat(), "starts_at_1": "09:00",
+    })
+    assert "That time is not free online" in taken.content.decode() and not WaitlistOffer.objects.exists()
+    booking.cancel(clinic.booked[0], by_patient=False)
+    response = desk_client.post("/admin/appointments/waitlistentry/", {
+        "action": "offer_a_time", "_selected_action": [first.pk, second.pk], "offer": "1",
+        "provider": clinic.provider.pk, "starts_at_0": clinic.monday.isoformat(), "starts_at_1": "09:00",
+    }, follow=True)
+    assert "The time is offered to 2 patients by email" in response.content.decode()
+    assert WaitlistOffer.objects.filter(by_staff=True, status="open").count() == 2
+
+
+THREADS = 20
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_twenty_claims_of_one_offered_time_at_once_give_one_visit_and_nineteen_kind_refusals():
+    clinic = Clinic()
+    entries = [join(clinic, number) for number in range(THREADS)]
+    booking.cancel(clinic.booked[0], by_patient=False)
+    offers = waitlist.offer_by_hand(entries, provider=clinic.provider, starts_at=at(clinic.monday, 9), now=timezone.now())
+    barrier = threading.Barrier(THREADS)
+    outcomes = [None] * THREADS
+
+    def attempt(index):
+        try:
+            barrier.wait(timeout=30)
+            waitlist.claim(offers[index])
+            outcomes[index] = "booked"
+        except waitlist.OfferGone as gone:
+            outcomes[index] = gone.message
+        except Exception as error:  # noqa: BLE001 - the test reports whatever went wrong
+            outcomes[index] = f"error: {type(error).__name__}: {error}"
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=attempt, args=(index,)) for index in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert outcomes.count("booked") == 1, outcomes
+    assert outcomes.count(waitlist.GONE) == THREADS - 1, outcomes
+    assert Appointment.objects.filter(starts_at=at(clinic.monday, 9), status__in=Appointment.ACTIVE_STATUSES).count() == 1
+    assert WaitlistEntry.objects.filter(status="waiting").count() == THREADS - 1
