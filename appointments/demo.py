@@ -61,6 +61,7 @@ VISIT_TYPES = [
         "by_video": False,
         "new_patients_only": False,
         "new_patients_may_book": False,
+        "series_allowed": True,  # a course of treatment: patients book 2 to 8 visits at once
         "order": 3,
         "providers": ["dana-whitfield", "priya-raman"],
         "service": "dry-needling",
@@ -74,6 +75,7 @@ VISIT_TYPES = [
         "by_video": False,
         "new_patients_only": False,
         "new_patients_may_book": False,
+        "series_allowed": True,
         "order": 4,
         "providers": ["dana-whitfield", "marcus-ellery"],
         "service": "trigger-point-injections",
