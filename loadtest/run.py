@@ -84,6 +84,7 @@ WRK_CONNECTIONS = 8
 BROWSE_RATE = int(os.environ.get("LOADTEST_BROWSE_RATE", "70"))  # requests per second, all pages together
 BROWSE_SECONDS = int(os.environ.get("LOADTEST_BROWSE_SECONDS", "10"))
 RACERS = 50
+CLAIMERS = 20  # waitlisted patients claiming one offered time at once
 MAIL_BOOKINGS = 8
 OUTAGE_SECONDS = 5
 RATE_LIMIT = 10
@@ -105,6 +106,7 @@ CACHE_OUTAGE_SLOWEST_GOAL_MS = 1000  # the worst a patient waits: one Redis time
 CACHE_OUTAGE_RATE = 20  # requests per second over the patient pages, per phase
 CACHE_OUTAGE_SECONDS = 12  # longer than REDIS_RETRY_SECONDS (10): each worker tries Redis again meanwhile
 JUST_TAKEN = "That time was just taken"
+TIME_GONE = "someone else took this time"  # appointments.waitlist.GONE
 FRIENDLY_503 = "back in a moment"
 
 
@@ -617,6 +619,68 @@ def race(report, servers, slot, db):
                counts["error"] == 0 and counts["other"] + counts["unavailable"] == 0)
     report.add("race", "rows in the database for that time", rows, "1", rows == 1)
     return {booking.email: outcome for booking, outcome in zip(bookings, outcomes, strict=True)}
+
+
+# Run by `manage.py shell` against the run's database: CLAIMERS patients join the waitlist for one
+# time, and the front desk offers it to all of them (waitlist.offer_by_hand, as the admin's action
+# does). Prints each offer's claim path; the emails go to the SMTP server like every other.
+CLAIM_SETUP = """
+from datetime import date, datetime, timedelta
+from django.urls import reverse
+from django.utils import timezone
+from appointments import waitlist
+from appointments.models import VisitType
+from clinic.models import Provider
+visit = VisitType.objects.get(slug={visit!r})
+provider = Provider.objects.get(pk={provider})
+start = datetime.fromisoformat({start!r})
+day = timezone.localtime(start).date()
+entries = [
+    waitlist.join(wish=waitlist.Wish(visit, provider, day, day, True, True, "0123456"), patient=dict(
+        first_name="Claim", last_name="Racer", date_of_birth=date(1950, 1, 1) + timedelta(days=number), phone="+13015550142",
+        email=f"claim-{{number}}@loadtest.example", is_new_patient=True, consent_to_contact=True, reason=""))
+    for number in range({claimers})
+]
+for offer in waitlist.offer_by_hand(entries, provider=provider, starts_at=start):
+    print(offer.entry.email, reverse("appointments:waitlist_claim", kwargs={{"token": offer.token()}}))
+"""
+
+
+def claim_race(report, servers, slot, env, db):
+    """CLAIMERS waitlisted patients, offered the same time, claim it at the same moment, half on each server."""
+    setup = subprocess.run(  # noqa: S603
+        [BIN / "python", "manage.py", "shell", "-c",
+         CLAIM_SETUP.format(visit=slot.visit, provider=int(slot.provider), start=slot.start, claimers=CLAIMERS)],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    )
+    offers = [line.split() for line in setup.stdout.splitlines() if line.strip()]
+    claims = []
+    for number, (email, path) in enumerate(offers):
+        browser, base = Browser(address(3000 + number)), servers[number % 2].base
+        page = browser.get(base + path)  # the offer's page, as from the email: its form and CSRF token
+        claims.append((email, browser, base + path, field_value(page.body, "csrfmiddlewaretoken")))
+    barrier = threading.Barrier(len(claims))
+
+    def claim(item):
+        _, browser, url, token = item
+        barrier.wait()
+        answer = browser.post(url, {"csrfmiddlewaretoken": token})
+        if answer.status == 302 and answer.headers.get("Location", "").endswith("/book/confirmed/"):
+            return "booked"
+        if answer.status == 200 and TIME_GONE in answer.body:
+            return "gone"
+        return "error" if answer.status == 0 or answer.status >= 500 else "other"
+
+    with ThreadPoolExecutor(len(claims)) as pool:
+        outcomes = list(pool.map(claim, claims))
+    booked, gone = outcomes.count("booked"), outcomes.count("gone")
+    report.add("claim race", f"{CLAIMERS} waitlist claims of one offered time, both servers", f"{booked} booked, {gone} told it had gone",
+               f"1 booked, {CLAIMERS - 1} told kindly", booked == 1 and gone == CLAIMERS - 1)
+    report.add("claim race", "server errors / other answers", f"{outcomes.count('error')} / {outcomes.count('other')}", "0 / 0",
+               outcomes.count("error") == 0 and outcomes.count("other") == 0)
+    rows = db.active_bookings_at(slot)
+    report.add("claim race", "rows in the database for that time", rows, "1", rows == 1)
+    return {email: outcome for (email, *_), outcome in zip(claims, outcomes, strict=True)}
 
 
 def mail_outage(report, servers, slots, mail, db):
@@ -1141,6 +1205,8 @@ def main():
             browse(report, servers, "2 servers")
         print(f"Race: {RACERS} bookings of one time")
         outcomes.update(race(report, servers, free_slots(servers[0].base, 1)[0], db))
+        print(f"Claim race: {CLAIMERS} waitlist claims of one time")
+        outcomes.update(claim_race(report, servers, free_slots(servers[0].base, 1)[0], env, db))
         print("Mail delivery")
         outcomes.update(mail_delivery(report, servers, free_slots(servers[0].base, 1)[0], mail, db))
         print("Mail outage")

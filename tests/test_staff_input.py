@@ -77,6 +77,8 @@ def test_an_add_page_opened_with_odd_values_in_its_address_still_opens(admin_cli
         ("no_show_months", "0", "Ensure this value is greater than or equal to 1."),
         ("intake_answers_kept_days", "0", "At least 1 day: the clinician needs the answers at the visit."),
         ("intake_answers_kept_days", "4000", "At most 3650 (ten years)."),
+        ("waitlist_claim_minutes", "5", "At least 10 minutes: patients need time to read the email."),
+        ("waitlist_claim_minutes", "3000", "At most 2880 (48 hours)."),
     ],
 )
 def test_booking_settings_out_of_range_are_refused_next_to_the_field(admin_client, field, value, message):
@@ -84,7 +86,8 @@ def test_booking_settings_out_of_range_are_refused_next_to_the_field(admin_clien
     data = {
         "minimum_notice_minutes": "120", "horizon_days": "60", "slot_step_minutes": "15", "cancellation_cutoff_hours": "24",
         "requires_confirmation": "on", "video_room_template": "", "change_grace_minutes": "30",
-        "reminder_time": "10:00", "no_show_limit": "0", "no_show_months": "12", "intake_answers_kept_days": "30", field: value,
+        "reminder_time": "10:00", "no_show_limit": "0", "no_show_months": "12", "intake_answers_kept_days": "30",
+        "waitlist_claim_minutes": "120", field: value,
     }
     response = admin_client.post("/admin/appointments/bookingsettings/1/change/", data)
     assert form_errors(response) == {field: [message]}  # next to the field, no database constraint's name at the top

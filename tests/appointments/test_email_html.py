@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from django.core import mail
 
-from appointments import booking, email_design, notifications, outbox
+from appointments import booking, email_design, notifications, outbox, waitlist
 from appointments.models import Appointment, GoodFaithEstimate, OutboxMessage
 from clinic.branding import Palette, contrast_ratio, darkest_passing_shade, palette_for, validate_brand_colour
 from clinic.seams import Closure
@@ -107,6 +107,10 @@ def every_kind(practice, visit_type, provider, second_provider):
     notifications.queue_intake_needs_review(intake)
     notifications.queue_intake_no_longer_needs_review(intake)
     notifications.queue_intake_call_patient(intake)
+    # The waitlist: joining it, and a freed time offered (links made when sent, as every other).
+    contact = {name: value for name, value in patient.items() if name != "coverage"}
+    entry = waitlist.join(wish=waitlist.Wish(visit_type, provider, day, day, True, True, "0123456"), patient=contact)
+    waitlist.offer_by_hand([entry], provider=provider, starts_at=at(day, 15))
     deliver_outbox()
     messages = list(OutboxMessage.objects.all())
     by_message_id = {email.extra_headers["Message-ID"]: email for email in mail.outbox}

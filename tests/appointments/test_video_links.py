@@ -468,7 +468,7 @@ def test_the_room_address_must_hold_the_room_once_and_be_https(desk_client, visi
     data = {
         "minimum_notice_minutes": "120", "horizon_days": "60", "slot_step_minutes": "15", "cancellation_cutoff_hours": "24",
         "requires_confirmation": "on", "change_grace_minutes": "30", "reminder_time": "10:00",
-        "no_show_limit": "0", "no_show_months": "12", "intake_answers_kept_days": "30",
+        "no_show_limit": "0", "no_show_months": "12", "intake_answers_kept_days": "30", "waitlist_claim_minutes": "120",
     }
     for typed in ["https://meet.example.org/psra", "http://meet.example.org/{room}", "https://meet.example.org/{room}/{room}"]:
         response = desk_client.post(url, {**data, "video_room_template": typed})
