@@ -528,6 +528,15 @@ def series_calendar_file(visits, practice, method="REQUEST") -> str:
     return calendar.to_ical().decode()
 
 
+def sender_address() -> str:
+    """DEFAULT_FROM_EMAIL's address alone: it may carry the practice's name, commas and all, as
+    .env.example has it ("Pain, Spine & Rehab Associates <website@practice.example>")."""
+    sender = settings.DEFAULT_FROM_EMAIL.strip()
+    if sender.endswith(">") and "<" in sender:
+        return sender[sender.rindex("<") + 1:-1].strip()
+    return sender
+
+
 def calendar_event(appointment, practice, *, method="REQUEST", sequence=0, join_link=None):
     host = urlsplit(settings.SITE_URL).hostname or "localhost"
     cancelled = method == "CANCEL"
@@ -568,7 +577,7 @@ def calendar_event(appointment, practice, *, method="REQUEST", sequence=0, join_
         description += " We will send the link to join once your visit is confirmed."
     event.add("description", f"{description} To cancel or change, call {practice.phone or 'us'}.")
     # iTIP (RFC 5546) asks REQUEST and CANCEL to name an organizer and the attendee.
-    organizer = icalendar.vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL}")
+    organizer = icalendar.vCalAddress(f"mailto:{sender_address()}")
     organizer.params["cn"] = icalendar.vText(practice.name)
     event.add("organizer", organizer)
     attendee = icalendar.vCalAddress(f"mailto:{appointment.email}")

@@ -501,6 +501,7 @@ class Booking:
             "first_name": "Load", "last_name": "Tester", "phone": "(301) 555-0142",
             "date_of_birth": (datetime(1940, 1, 1) + timedelta(days=next(BIRTH_DAYS))).strftime("%m/%d/%Y"),
             "email": email, "is_new_patient": "yes", "consent_to_contact": "on", "website": "",
+            "coverage": "uninsured",  # the payment question every booking asks (45 CFR 149.610)
         }
         return cls(browser, base, email, data)
 
@@ -653,7 +654,10 @@ def claim_race(report, servers, slot, env, db):
          CLAIM_SETUP.format(visit=slot.visit, provider=int(slot.provider), start=slot.start, claimers=CLAIMERS)],
         cwd=ROOT, env=env, check=True, capture_output=True, text=True,
     )
-    offers = [line.split() for line in setup.stdout.splitlines() if line.strip()]
+    # Only the lines it prints itself (the outbox may log what it queued to the same output).
+    offers = [line.split() for line in setup.stdout.splitlines() if re.fullmatch(r"\S+@loadtest\.example /waitlist/offer/\S+/", line)]
+    if len(offers) != CLAIMERS:
+        raise RuntimeError(f"the claim race's setup made {len(offers)} offers, not {CLAIMERS}:\n{setup.stdout}{setup.stderr}")
     claims = []
     for number, (email, path) in enumerate(offers):
         browser, base = Browser(address(3000 + number)), servers[number % 2].base

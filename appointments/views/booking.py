@@ -242,6 +242,10 @@ def book_details_sent(request):
         data = data.copy()
         data["start"] = data["new_start"]
     choice, nearest, consultation = TimeChoiceForm(data), [], None
+    if booked_here_already(request, choice):
+        # Back after booking, and the form sent again (a new form, so not caught by its key): this
+        # browser booked exactly this a moment ago. Its confirmation, not "nothing is booked yet".
+        return redirect("appointments:book_confirmed")
     form = details_form_for(choice, request.POST, browser=antispam.browser_key(request))
     series_form = SeriesForm(request.POST) if series_offered(choice) else None
     if "series_back" in request.POST:
@@ -280,6 +284,19 @@ def book_details_sent(request):
             remember_for_a_while(request, BOOKED_SESSION_KEY, booked.appointment)
             return redirect("appointments:book_confirmed")
     return details_page(request, choice, form, data, nearest, consultation, series_form=series_form)
+
+
+def booked_here_already(request, choice) -> bool:
+    """Whether this browser's session booked this visit at this time for this email moments ago."""
+    if not choice.is_valid():
+        return False
+    booked = recall(request, BOOKED_SESSION_KEY, Appointment.objects.active())
+    return (
+        booked is not None
+        and booked.visit_type_id == choice.cleaned_data["visit"].pk
+        and booked.starts_at == choice.cleaned_data["start"]
+        and booked.email.casefold() == request.POST.get("email", "").strip().casefold()
+    )
 
 
 # --- A series of visits (appointments.series) ----------------------------------

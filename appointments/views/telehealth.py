@@ -32,6 +32,10 @@ def telehealth(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 @limit_posts("telehealth-request", "BOOKING_RATE_LIMIT", "BOOKING_RATE_WINDOW_SECONDS")
 def telehealth_request(request):
+    if request.method == "POST" and sent_here_already(request):
+        # Back after sending, and the form sent again (a new form, so not caught by its key): this
+        # browser sent this a moment ago. Its thank-you page, not a second request.
+        return redirect("appointments:telehealth_request_sent")
     practice = page_context(request).practice
     form = TelehealthRequestForm(
         request.POST if request.method == "POST" else None,
@@ -45,6 +49,12 @@ def telehealth_request(request):
         lambda form: request_call_back(form.request_details(), form.form_key),
         session_key=SENT_SESSION_KEY, sent_url="appointments:telehealth_request_sent",
     )
+
+
+def sent_here_already(request) -> bool:
+    """Whether this browser's session sent a request for this email moments ago that nobody has acted on yet."""
+    sent = recall(request, SENT_SESSION_KEY, TelehealthRequest.objects.filter(status=TelehealthRequest.Status.NEW))
+    return sent is not None and sent.email.casefold() == request.POST.get("email", "").strip().casefold()
 
 
 @never_cache

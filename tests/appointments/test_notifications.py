@@ -393,3 +393,13 @@ def test_a_booking_the_front_desk_made_itself_raises_no_alert(visit_type):
     )
     deliver_outbox()
     assert list(OutboxMessage.objects.values_list("kind", flat=True)) == ["patient_confirmed"]
+
+
+def test_the_calendar_organiser_is_the_address_alone_when_the_sender_has_a_name(visit_type, mailoutbox, settings):
+    """DEFAULT_FROM_EMAIL as .env.example has it, with the practice's name: mailto: takes the address only."""
+    settings.DEFAULT_FROM_EMAIL = "Pain, Spine & Rehab Associates <website@practice.example>"
+    book_and_send(visit_type)
+    email = next(email for email in mailoutbox if email.to == [PATIENT["email"]])
+    [(_, content, _)] = email.attachments
+    [event] = icalendar.Calendar.from_ical(content).walk("VEVENT")
+    assert str(event["organizer"]) == "mailto:website@practice.example"

@@ -77,3 +77,29 @@ def test_a_telehealth_request_sent_twice_is_saved_once(client, settings, django_
     [request] = TelehealthRequest.objects.all()
     assert again.context["telehealth_request"] == request
     assert OutboxMessage.objects.count() == 2  # the patient's acknowledgement and the front desk's alert, once
+
+
+def test_back_after_booking_and_the_form_sent_again_shows_the_booking_not_nothing_is_booked(client, clinic):
+    """The browser's Back shows the details page afresh (a new form, a new stamp): sent again by the
+    same browser for the same time and email, it is the confirmation of what was booked, once."""
+    starts_at = at(weekday_after(3), 10)
+    assert client.post(DETAILS, details_form(clinic.needling, starts_at))["Location"] == "/book/confirmed/"
+    again = client.post(DETAILS, details_form(clinic.needling, starts_at, form_stamp=stamp_issued(5)))
+    assert again.status_code == 302 and again["Location"] == "/book/confirmed/"
+    assert Appointment.objects.count() == 1
+
+
+def test_back_after_a_telehealth_request_and_the_form_sent_again_makes_no_second_request(client, settings):
+    """A new form (Back shows it afresh, with a new stamp) sent by the same browser for the same email
+    while the first request waits: its thank-you page again, one request, one pair of emails. Another
+    browser with the same email still sends its own (nothing is told about anyone else's request)."""
+    make_practice()
+    license_in(make_provider(offers_telehealth=True), "MD")
+    client.post(TELEHEALTH_FORM, {**PATIENT, "state": "MD", "website": "", "form_stamp": stamp_issued(10)})
+    again = client.post(TELEHEALTH_FORM, {**PATIENT, "state": "MD", "website": "", "form_stamp": stamp_issued(5)}, follow=True)
+    [request] = TelehealthRequest.objects.all()
+    assert again.context["telehealth_request"] == request
+    other = Client()
+    other.cookies[settings.CSRF_COOKIE_NAME] = client.cookies[settings.CSRF_COOKIE_NAME].value
+    other.post(TELEHEALTH_FORM, {**PATIENT, "state": "MD", "website": "", "form_stamp": stamp_issued(6)})
+    assert TelehealthRequest.objects.count() == 2
