@@ -95,6 +95,8 @@ def why_not(starts_at: datetime, *, practice: PracticeHours, schedule: ProviderS
     day_hours = practice.hours_on(local.date())
     if day_hours.is_closed:
         return f"The office is closed ({day_hours.holiday.label})." if day_hours.holiday else "The office is closed that day."
+    if day_hours.holiday and reason.startswith("That time is outside our opening hours"):
+        return f"The office keeps other hours that day ({day_hours.holiday.label})."
     ends_at = later_by(starts_at, rules.duration)
     if any(start < ends_at and starts_at < end for start, end in schedule.time_off):
         return f"{provider.name} is away then."

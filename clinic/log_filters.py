@@ -1,8 +1,10 @@
 import logging
 import re
 
-# Manage links carry a secret token in the path; Django logs the path of a 404.
-SECRET_PATH = re.compile(r"(/appointments/manage/)[^/\s?]+")
+# Links that open a patient's records carry a secret token in the path (a visit's manage link, a good
+# faith estimate's own link, a waitlist entry's link and an offer's claim link); Django logs the
+# path of a 404, gunicorn the path of every request.
+SECRET_PATH = re.compile(r"(/appointments/manage/|/estimates/(?!ask/)|/waitlist/offer/|/waitlist/(?!join/|joined/|offer/))[^/\s?]+")
 
 
 def redact(value):
@@ -10,7 +12,7 @@ def redact(value):
 
 
 class RedactSecretPaths(logging.Filter):
-    """Replace manage-link tokens in log messages with [token]."""
+    """Replace the tokens of patients' links in log messages with [token]."""
 
     def filter(self, record):
         record.msg = redact(record.msg)

@@ -345,3 +345,12 @@ def unescape_html(page):
     from html import unescape
 
     return unescape(page)
+
+
+def test_a_day_of_other_hours_says_so(course):
+    provider, needling = course
+    monday = a_monday_ahead()
+    make_holiday(label="Staff training", first_day=monday + timedelta(weeks=1), is_closed=False, opens=time(13), closes=time(17))
+    proposal = propose(visit_type=needling, provider=provider, first=at(monday, 10), count=2, every_weeks=1)
+    assert proposal[1].reason == "The office keeps other hours that day (Staff training)."
+    assert proposal[1].starts_at == at(monday + timedelta(weeks=1), 13)

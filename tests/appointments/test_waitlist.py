@@ -269,3 +269,24 @@ def test_twenty_claims_of_one_offered_time_at_once_give_one_visit_and_nineteen_k
     assert outcomes.count(waitlist.GONE) == THREADS - 1, outcomes
     assert Appointment.objects.filter(starts_at=at(clinic.monday, 9), status__in=Appointment.ACTIVE_STATUSES).count() == 1
     assert WaitlistEntry.objects.filter(status="waiting").count() == THREADS - 1
+
+
+def test_new_working_hours_and_a_lifted_closure_free_times_too(clinic):
+    """Not only cancellations: a clinician adding hours, or a closure taken back, offers the times it opens."""
+    from appointments.models import WorkingHours
+    from clinic.models import HolidayHours
+
+    tuesday = clinic.monday + timedelta(days=1)
+    entry = join(clinic, 1, first_day=tuesday, last_day=tuesday)
+    assert waitlist.make_offers(now=daytime()) == 0  # the clinician does not work on Tuesdays
+    WorkingHours.objects.create(provider=clinic.provider, weekday=1, starts=time(9), ends=time(10))
+    assert waitlist.make_offers(now=daytime()) == 1
+    assert timezone.localtime(entry.offers.get().starts_at).date() == tuesday
+
+    waitlist.leave(entry)
+    closed = HolidayHours.objects.create(label="Snow day", first_day=tuesday, last_day=tuesday, is_closed=True)
+    later = join(clinic, 2, first_day=tuesday, last_day=tuesday)
+    assert waitlist.make_offers(now=daytime()) == 0  # closed that day
+    closed.delete()
+    assert waitlist.make_offers(now=daytime()) == 1
+    assert later.offers.count() == 1

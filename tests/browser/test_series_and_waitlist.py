@@ -149,7 +149,7 @@ def test_a_series_from_a_phone_then_a_waitlisted_patient_claims_a_cancelled_visi
 
 
 NEW_PAGES = ["details with the series question", "the series' dates", "series confirmation", "manage a series visit",
-             "join the waitlist", "waitlist entry", "claim an offer", "an offer gone", "ask for an earlier time"]
+             "join the waitlist", "on the waitlist", "waitlist entry", "claim an offer", "an offer gone", "ask for an earlier time"]
 
 
 @pytest.fixture
@@ -202,6 +202,14 @@ def test_new_pages_have_no_wcag_violations_and_no_sideways_scroll(live_site, ope
         if name == "series confirmation":
             page.get_by_role("button", name="Book these visits").click()
             expect(page.get_by_role("heading", name=re.compile(r"Your \d visits"))).to_be_visible()
+    elif name == "on the waitlist":
+        page.goto(f"{live_site}{series_and_waitlist['join the waitlist']}")
+        day = timezone.localdate() + timedelta(days=7)
+        page.get_by_role("textbox", name=re.compile(r"^From")).fill(day.strftime("%m/%d/%Y"))
+        page.get_by_role("textbox", name=re.compile(r"^Until")).fill((day + timedelta(days=7)).strftime("%m/%d/%Y"))
+        fill_details(page, "Ada", "ada.joins@example.com")
+        page.get_by_role("button", name="Join the waitlist").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Thank you: you are on the waitlist")
     else:
         response = page.goto(f"{live_site}{series_and_waitlist[name]}")
         assert response.status == 200
