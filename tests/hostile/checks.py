@@ -6,11 +6,11 @@ from hypothesis import event
 from hypothesis.control import currently_in_test_context
 
 from appointments import antispam
-from appointments.models import Appointment, OutboxMessage, TelehealthRequest
+from appointments.models import Appointment, AppointmentSeries, OutboxMessage, TelehealthRequest, WaitlistEntry, WaitlistOffer
 from tests.factories import browser
 from tests.hostile.strategies import form_body, last_value
 
-RECORDS = (Appointment, TelehealthRequest, OutboxMessage)
+RECORDS = (Appointment, AppointmentSeries, TelehealthRequest, OutboxMessage, WaitlistEntry, WaitlistOffer)
 
 
 def row_counts() -> dict[str, int]:
