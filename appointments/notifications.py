@@ -118,6 +118,25 @@ def queue_booking_received(appointment):
     outbox.queue(messages)
 
 
+def _series_dates(visits) -> list[dict]:
+    """Each visit of a series as its email lists it: the day, the time (Eastern) and its reference."""
+    dates = []
+    for visit in visits:
+        local = timezone.localtime(visit.starts_at, PRACTICE_TIME_ZONE)
+        dates.append({"day": dateformat.format(local, "l, F j, Y"), "time": dateformat.format(local, "g:i A"), "reference": visit.reference})
+    return dates
+
+
+def _series_message(kind, visits, practice, subject, template, context, method="REQUEST"):
+    """One email about several visits of a series, to its patient, with one calendar file for them all."""
+    first = visits[0]
+    message = OutboxMessage(kind=kind, appointment=first, to=first.email, subject=subject, **_bodies(template, context, subject))
+    message.attachment_name = SERIES_CALENDAR_FILE_NAME
+    message.attachment_content = series_calendar_file(visits, practice, method=method)
+    message.attachment_mimetype = CALENDAR_MIMETYPE
+    return message
+
+
 def queue_series_booked(visits):
     """A series booked (appointments.booking.book_series): one email to the patient listing every
     visit, with one calendar file holding them all (an event each, the same UID each visit's later
@@ -133,12 +152,7 @@ def queue_series_booked(visits):
     context = {
         "appointment": first,
         "practice": practice,
-        "visits": [
-            {"day": dateformat.format(timezone.localtime(visit.starts_at, PRACTICE_TIME_ZONE), "l, F j, Y"),
-             "time": dateformat.format(timezone.localtime(visit.starts_at, PRACTICE_TIME_ZONE), "g:i A"),
-             "reference": visit.reference}
-            for visit in visits
-        ],
+        "visits": _series_dates(visits),
         "duration_minutes": first.visit_type.duration_minutes,
         "provider": first.provider.display_name,
         "visit_type": first.visit_type.name,
@@ -147,12 +161,7 @@ def queue_series_booked(visits):
         "manage_url": outbox.MANAGE_LINK_PLACEHOLDER,
         **_intake_offer(first),
     }
-    message = OutboxMessage(kind=kind, appointment=first, to=first.email, subject=subject,
-                            **_bodies("patient_series", context, subject))
-    message.attachment_name = SERIES_CALENDAR_FILE_NAME
-    message.attachment_content = series_calendar_file(visits, practice)
-    message.attachment_mimetype = CALENDAR_MIMETYPE
-    messages = [message]
+    messages = [_series_message(kind, visits, practice, subject, "patient_series", context)]
     if first.source != Appointment.Source.STAFF:
         waits = first.status == Appointment.Status.REQUESTED
         messages.append(_staff_message(
@@ -173,23 +182,13 @@ def queue_series_cancelled(visits, by_patient):
     context = {
         "appointment": first,
         "practice": practice,
-        "visits": [
-            {"day": dateformat.format(timezone.localtime(visit.starts_at, PRACTICE_TIME_ZONE), "l, F j, Y"),
-             "time": dateformat.format(timezone.localtime(visit.starts_at, PRACTICE_TIME_ZONE), "g:i A"),
-             "reference": visit.reference}
-            for visit in visits
-        ],
+        "visits": _series_dates(visits),
         "visit_type": first.visit_type.name,
         "provider": first.provider.display_name,
         "by_patient": by_patient,
         "book_url": settings.SITE_URL + reverse("appointments:book"),
     }
-    message = OutboxMessage(kind=PATIENT_CANCELLED, appointment=first, to=first.email, subject=subject,
-                            **_bodies("patient_series_cancelled", context, subject))
-    message.attachment_name = SERIES_CALENDAR_FILE_NAME
-    message.attachment_content = series_calendar_file(visits, practice, method="CANCEL")
-    message.attachment_mimetype = CALENDAR_MIMETYPE
-    messages = [message]
+    messages = [_series_message(PATIENT_CANCELLED, visits, practice, subject, "patient_series_cancelled", context, method="CANCEL")]
     if by_patient:
         messages.append(_staff_message(
             first, STAFF_CANCELLED, f"Cancelled online: {first.reference} and {len(visits) - 1} more of a series",
