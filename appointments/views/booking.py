@@ -287,7 +287,8 @@ def book_details_sent(request):
 
 
 def booked_here_already(request, choice) -> bool:
-    """Whether this browser's session booked this visit at this time for this email moments ago."""
+    """Whether this browser's session booked this visit at this time for this person (name and
+    email as typed) moments ago. Another person (a parent booking two children at one time) is not."""
     if not choice.is_valid():
         return False
     booked = recall(request, BOOKED_SESSION_KEY, Appointment.objects.active())
@@ -295,7 +296,15 @@ def booked_here_already(request, choice) -> bool:
         booked is not None
         and booked.visit_type_id == choice.cleaned_data["visit"].pk
         and booked.starts_at == choice.cleaned_data["start"]
-        and booked.email.casefold() == request.POST.get("email", "").strip().casefold()
+        and same_person_typed(booked, request.POST)
+    )
+
+
+def same_person_typed(record, data) -> bool:
+    """Whether the form's email, first and last name are the record's, whatever their case and spaces."""
+    return all(
+        " ".join(str(getattr(record, name)).split()).casefold() == " ".join(data.get(name, "").split()).casefold()
+        for name in ("email", "first_name", "last_name")
     )
 
 

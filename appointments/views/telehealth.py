@@ -14,6 +14,7 @@ from appointments.loader import video_states
 from appointments.models import CONTACT_FIELDS, TelehealthPage, TelehealthRequest
 from appointments.ratelimit import limit_posts
 from appointments.telehealth import request_call_back
+from appointments.views.booking import same_person_typed
 from appointments.views.flow import recall, request_form_page
 from clinic.context_processors import page_context
 from clinic.page_cache import cached_patient_page
@@ -52,9 +53,10 @@ def telehealth_request(request):
 
 
 def sent_here_already(request) -> bool:
-    """Whether this browser's session sent a request for this email moments ago that nobody has acted on yet."""
+    """Whether this browser's session sent a request for this person (name and email as typed) moments
+    ago that nobody has acted on yet. Another person with the same email (a child) sends their own."""
     sent = recall(request, SENT_SESSION_KEY, TelehealthRequest.objects.filter(status=TelehealthRequest.Status.NEW))
-    return sent is not None and sent.email.casefold() == request.POST.get("email", "").strip().casefold()
+    return sent is not None and same_person_typed(sent, request.POST)
 
 
 @never_cache

@@ -103,3 +103,13 @@ def test_back_after_a_telehealth_request_and_the_form_sent_again_makes_no_second
     other.cookies[settings.CSRF_COOKIE_NAME] = client.cookies[settings.CSRF_COOKIE_NAME].value
     other.post(TELEHEALTH_FORM, {**PATIENT, "state": "MD", "website": "", "form_stamp": stamp_issued(6)})
     assert TelehealthRequest.objects.count() == 2
+
+
+def test_a_parent_asking_for_two_children_from_one_browser_sends_two_requests(client):
+    """The same browser and email, another name: another person's request, not the first one again."""
+    make_practice()
+    license_in(make_provider(offers_telehealth=True), "MD")
+    form = {**PATIENT, "state": "MD", "website": "", "email": "parent@example.com"}
+    client.post(TELEHEALTH_FORM, {**form, "first_name": "Ada", "form_stamp": stamp_issued(10)})
+    client.post(TELEHEALTH_FORM, {**form, "first_name": "Ben", "date_of_birth": "02/03/2015", "form_stamp": stamp_issued(5)})
+    assert sorted(TelehealthRequest.objects.values_list("first_name", flat=True)) == ["Ada", "Ben"]

@@ -15,7 +15,7 @@ from appointments.forms.telehealth import TIME_OF_DAY_CHOICES, WEEKDAY_CHOICES, 
 from tests.factories import PATIENT, stamp_issued, browser
 from tests.hostile.checks import assert_fits_the_database, assert_passed_the_traps, row_counts, send
 from tests.hostile.profiles import examples
-from tests.hostile.strategies import hostile_query, mutations_of, with_query
+from tests.hostile.strategies import hostile_query, last_value, mutations_of, with_query
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,13 @@ def test_the_request_form_saves_completely_or_nothing(client, demo_site, data, e
     sent = data.draw(mutations_of(valid), label="sent")
     before = row_counts()
     response = send(client, "post", FORM, sent, encoding=encoding)
-    if response.status_code == 302:
+    if response.status_code == 302 and row_counts() == before:
+        # This browser sent a request for this email in an earlier example, still waiting: its
+        # thank-you page again, and no second request (appointments.views.telehealth.sent_here_already).
+        assert response["Location"] == "/telehealth/request/sent/"
+        email = str(last_value(sent.get("email", ""))).strip().casefold()
+        assert any(request.email.casefold() == email for request in TelehealthRequest.objects.filter(status="new"))
+    elif response.status_code == 302:
         assert response["Location"] == "/telehealth/request/sent/"
         assert_requested_completely(sent, before)
         reference = TelehealthRequest.objects.order_by("pk").last().reference
