@@ -2,6 +2,8 @@
 leave it), asking for an earlier time from a booked visit's page, and claiming a time offered by
 email. Claiming is a POST from the offer's page, never the link itself (mail scanners follow links)."""
 
+import re
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -22,8 +24,11 @@ JOINED_SESSION_KEY = "appointments:waitlist-entry-id"
 
 
 def visit_type_asked(request) -> VisitType | None:
-    slug = (request.POST.get("visit") or request.GET.get("visit") or "")[:100]
-    return VisitType.objects.bookable().filter(slug=slug, in_office=True).first() if slug else None
+    """The visit a link or the form names, if it is a bookable in-office visit (anything else: none)."""
+    slug = request.POST.get("visit") or request.GET.get("visit") or ""
+    if not re.fullmatch(r"[-\w]{1,100}", slug, flags=re.ASCII):
+        return None  # nothing the database would choke on (a NUL byte) reaches it
+    return VisitType.objects.bookable().filter(slug=slug, in_office=True).first()
 
 
 @never_cache

@@ -290,3 +290,11 @@ def test_new_working_hours_and_a_lifted_closure_free_times_too(clinic):
     closed.delete()
     assert waitlist.make_offers(now=daytime()) == 1
     assert later.offers.count() == 1
+
+
+def test_a_visit_named_with_odd_bytes_is_simply_not_chosen(client, clinic):
+    """A NUL byte would make PostgreSQL refuse the query: it never reaches the database."""
+    for value in ("\x00", "dry-needling-wait\x00", "x" * 500, "<script>"):
+        response = client.get("/waitlist/join/", {"visit": value})
+        assert response.status_code == 200
+        assert 'selected>Dry needling' not in response.content.decode()
