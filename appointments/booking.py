@@ -52,7 +52,8 @@ from appointments.availability import (
 )
 from appointments.loader import load_schedules, load_slots, practice_hours, providers_for, rules_for, video_states
 from appointments.models import (
-    CONTACT_FIELDS, Appointment, AppointmentSeries, BookingSettings, Patient, VisitType, insert_without_patient_values, new_reference,
+    CONTACT_FIELDS, Appointment, AppointmentSeries, BookingSettings, Patient, VisitType, WaitlistEntry, WaitlistOffer,
+    insert_without_patient_values, new_reference,
 )
 from clinic.hours import PRACTICE_TIME_ZONE, at_wall_clock, day_window, later_by
 from clinic.models import Provider
@@ -770,7 +771,15 @@ def cancel(appointment: Appointment, *, by_patient: bool, now: datetime | None =
         appointment.save(update_fields=["status", "cancelled_at", "updated_at"])
         notifications.queue_cancelled(appointment, by_patient=by_patient)
         estimates.withdraw_for_cancel(appointment)
+        _end_requests_for_an_earlier_time([appointment], now)
     return appointment
+
+
+def _end_requests_for_an_earlier_time(appointments, now: datetime):
+    """A cancelled visit no longer wants an earlier time: its waitlist entries end, their offers are withdrawn."""
+    entries = WaitlistEntry.objects.filter(appointment__in=appointments, status=WaitlistEntry.Status.WAITING)
+    WaitlistOffer.objects.filter(entry__in=entries, status=WaitlistOffer.Status.OPEN).update(status=WaitlistOffer.Status.WITHDRAWN)
+    entries.update(status=WaitlistEntry.Status.LEFT, ended_at=now)
 
 
 def cancel_rest_of_series(appointment: Appointment, *, by_patient: bool, now: datetime | None = None) -> list[Appointment]:
@@ -795,6 +804,7 @@ def cancel_rest_of_series(appointment: Appointment, *, by_patient: bool, now: da
             visit.status, visit.cancelled_at = Appointment.Status.CANCELLED, now
             visit.save(update_fields=["status", "cancelled_at", "updated_at"])
             estimates.withdraw_for_cancel(visit)
+        _end_requests_for_an_earlier_time(allowed, now)
         notifications.queue_series_cancelled(allowed, by_patient=by_patient)
     return allowed
 
@@ -812,6 +822,7 @@ def cancel_for_closure(appointment: Appointment, closure, *, now: datetime | Non
         appointment.save(update_fields=["status", "updated_at"])
         notifications.queue_cancelled_for_closure(appointment, closure)
         estimates.withdraw_for_cancel(appointment)
+        _end_requests_for_an_earlier_time([appointment], now)
     return appointment
 
 

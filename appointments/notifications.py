@@ -233,7 +233,7 @@ def queue_waitlist_offer(offer):
         "time": dateformat.format(local, "g:i A"),
         "duration_minutes": entry.visit_type.duration_minutes,
         "provider": offer.provider.display_name,
-        "expires": dateformat.format(expires, "g:i A \o\n l, F j"),
+        "expires": dateformat.format(expires, r"g:i A \o\n l, F j"),
         "moves": entry.appointment_id is not None,
         "claim_url": outbox.CLAIM_LINK_PLACEHOLDER,
         "entry_url": outbox.WAITLIST_LINK_PLACEHOLDER,

@@ -134,6 +134,13 @@ def join(*, wish: Wish, patient: dict, coverage: CoverageAnswer | None = None, f
             earlier = WaitlistEntry.objects.filter(form_key=entry.form_key).first()
             if earlier is not None:
                 raise AlreadyJoined(earlier)
+        if appointment is not None:
+            # One request for an earlier time per visit (a form sent twice, or twice from its page).
+            earlier = WaitlistEntry.objects.select_for_update().filter(appointment=appointment, status=WaitlistEntry.Status.WAITING).first()
+            if earlier is not None:
+                raise AlreadyJoined(earlier)
+            if wish.first_day >= timezone.localtime(appointment.starts_at).date():
+                raise WaitlistRefused("Please choose days before your visit: only an earlier time can move it.", "first_day")
         check_wish(wish, None if appointment else patient.get("is_new_patient"), now, BookingSettings.load(fresh=True))
         if coverage is not None:
             try:
@@ -298,10 +305,18 @@ def claim(offer: WaitlistOffer, now: datetime | None = None) -> Appointment:
             try:
                 with transaction.atomic():
                     appointment = _book_the_offer(offer, entry, now)
-            except (SlotUnavailable, BookingRefused):
+            except SlotUnavailable:
                 offer.status = WaitlistOffer.Status.GONE
                 offer.save(update_fields=["status"])
                 refusal = GONE
+            except BookingRefused as refused:
+                # Not taken: this patient cannot have it online (too late to move their visit, a plan no
+                # longer taken…). Said as it is; the entry ends, so no more offers meet the same refusal.
+                offer.status = WaitlistOffer.Status.WITHDRAWN
+                offer.save(update_fields=["status"])
+                WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistEntry.Status.EXPIRED, ended_at=now)
+                WaitlistOffer.objects.filter(entry=entry, status=WaitlistOffer.Status.OPEN).update(status=WaitlistOffer.Status.WITHDRAWN)
+                refusal = f"We could not book this time for you online: {refused.message} You are no longer on the waitlist for it."
             else:
                 offer.status, offer.claimed_at, offer.appointment = WaitlistOffer.Status.CLAIMED, now, appointment
                 offer.save(update_fields=["status", "claimed_at", "appointment"])
@@ -319,9 +334,13 @@ def claim(offer: WaitlistOffer, now: datetime | None = None) -> Appointment:
 
 def _book_the_offer(offer, entry, now) -> Appointment:
     if entry.appointment_id is not None:
+        # An earlier time for a booked visit: only ever a move, and only earlier.
         visit = Appointment.objects.get(pk=entry.appointment_id)
-        if visit.is_active:
-            return booking.move(visit, starts_at=offer.starts_at, by_patient=True, provider=offer.provider, now=now)
+        if not visit.is_active:
+            raise BookingRefused("the visit you wanted to move is cancelled.")
+        if offer.starts_at >= visit.starts_at:
+            raise BookingRefused("this time is not earlier than your visit.")
+        return booking.move(visit, starts_at=offer.starts_at, by_patient=True, provider=offer.provider, now=now)
     answer = coverage_of(entry)
     return booking.book(
         visit_type=entry.visit_type, modality=Appointment.Modality.IN_OFFICE, starts_at=offer.starts_at,

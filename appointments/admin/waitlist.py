@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.html import format_html_join
 
 from appointments import waitlist
@@ -95,7 +96,9 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
         offers = list(obj.offers.all())
         if not offers:
             return "—"
-        return format_html_join(", ", "{} ({})", ((f"{offer.starts_at:%b %d %H:%M}", offer.get_status_display()) for offer in offers))
+        return format_html_join(", ", "{} ({})", (
+            (f"{timezone.localtime(offer.starts_at):%b %d %H:%M}", offer.get_status_display()) for offer in offers
+        ))
 
     @admin.action(description="Offer a time to the selected patients")
     def offer_a_time(self, request, queryset):

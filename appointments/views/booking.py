@@ -335,6 +335,13 @@ def series_step(request, choice, form, series_form):
     if "series_confirmed" not in request.POST:
         return series_page(request, choice, provider, series_form, proposal)
     chosen = chosen_series_times(request.POST, len(proposal))
+    sent = [request.POST.get(f"series_time_{number}", "") for number in range(len(proposal))]
+    if any(value and time is None for value, time in zip(sent, chosen, strict=True)) or any(
+        time is not None and time not in visit.choices for time, visit in zip(chosen, proposal, strict=True)
+    ):
+        # Only the times the page offers, each near its own week's date: never a time made up.
+        return series_page(request, choice, provider, series_form, proposal, chosen,
+                           "Please choose one of the times shown for each visit, or “No visit this week”.")
     try:
         booked = booking.book_series(
             visit_type=visit_type, modality=choice.cleaned_data["mode"], provider=provider,
@@ -481,5 +488,5 @@ def book_confirmed(request):
         "intake_offer": intakes.offer_for(appointment),
         "intake_url": reverse("appointments:intake", kwargs={"token": appointment.manage_token()}),
         # Booked as a series: every visit of it, soonest first.
-        "series_visits": list(appointment.series.visits.order_by("starts_at")) if appointment.series_id else [],
+        "series_visits": list(appointment.series.visits.active().order_by("starts_at")) if appointment.series_id else [],
     })

@@ -3,6 +3,7 @@ leave it), asking for an earlier time from a booked visit's page, and claiming a
 email. Claiming is a POST from the offer's page, never the link itself (mail scanners follow links)."""
 
 import re
+from datetime import timedelta
 
 from django.contrib import messages
 from django.http import Http404
@@ -96,8 +97,7 @@ def entry_page(request, token):
 @require_POST
 def leave(request, token):
     entry = entry_for(token)
-    waitlist.leave(entry)
-    messages.success(request, "You have left the waitlist. We will not email you about free times.")
+    waitlist.leave(entry)  # the entry's page says so
     return redirect("appointments:waitlist_entry", token=token)
 
 
@@ -111,10 +111,16 @@ def earlier(request, token):
     if not appointment.is_active:
         return redirect("appointments:manage", token=token)
     form = WishForm(request.POST if request.method == "POST" else None)
+    # Only days before the visit can move it earlier.
+    form.fields["last_day"].initial = min(form.fields["last_day"].initial, timezone.localtime(appointment.starts_at).date() - timedelta(days=1))
     if request.method == "POST" and form.is_valid():
         try:
             waitlist.join(wish=form.wish(appointment.visit_type, appointment.provider), patient=appointment.contact_details(),
                           appointment=appointment)
+        except waitlist.AlreadyJoined:
+            messages.info(request, "You are already on the waitlist for an earlier time for this visit: the email we "
+                                   "sent you has its link, to see or leave it.")
+            return redirect("appointments:manage", token=token)
         except waitlist.WaitlistRefused as refusal:
             form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
         else:
@@ -143,18 +149,24 @@ def claim(request, token):
             appointment = already.appointment
         except waitlist.OfferGone as gone:
             problem = gone.message
+            offer.entry.refresh_from_db()
+            if offer.entry.status == WaitlistEntry.Status.LEFT:
+                problem = waitlist.LEFT
         if not problem:
             remember_for_a_while(request, BOOKED_SESSION_KEY, appointment)
             return redirect("appointments:book_confirmed")
         offer.refresh_from_db()
     now = timezone.now()
+    booked = ""
     if not problem and offer.status == WaitlistOffer.Status.CLAIMED:
-        problem = "This time is booked for you already: the email we sent you has the details."
+        booked = "This time is booked for you: the email we sent you has the details."
+    elif not problem and offer.entry.status == WaitlistEntry.Status.LEFT:
+        problem = waitlist.LEFT
     elif not problem and (offer.status != WaitlistOffer.Status.OPEN or offer.expires_at <= now):
         problem = {WaitlistOffer.Status.WITHDRAWN: waitlist.LEFT}.get(
             offer.status, waitlist.EXPIRED if offer.status == WaitlistOffer.Status.EXPIRED or offer.expires_at <= now else waitlist.GONE
         )
     return render(request, "appointments/waitlist_claim.html", {
-        "offer": offer, "entry": offer.entry, "token": token, "problem": problem,
+        "offer": offer, "entry": offer.entry, "token": token, "problem": problem, "booked": booked,
         "moves": offer.entry.appointment_id is not None and offer.entry.appointment.is_active,
     })

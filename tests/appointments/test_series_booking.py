@@ -149,3 +149,13 @@ def test_one_visit_is_a_booking_as_any_other(client, course):
     response = client.post(DETAILS, series_form(course, visits=1))
     assert response.status_code == 302
     assert Appointment.objects.get().series is None
+
+
+def test_a_time_the_dates_page_never_offered_is_refused_and_nothing_is_booked(client, course):
+    html = client.post(DETAILS, series_form(course)).content.decode()
+    far = start_value(at(a_monday_ahead() + timedelta(weeks=20), 10))  # past the horizon, far from its week
+    for made_up in (far, "not a time"):
+        response = client.post(DETAILS, confirm(course, html, series_time_2=made_up))
+        assert response.status_code == 200
+        assert "Please choose one of the times shown for each visit" in response.content.decode()
+        assert not Appointment.objects.exists()

@@ -298,3 +298,61 @@ def test_a_visit_named_with_odd_bytes_is_simply_not_chosen(client, clinic):
         response = client.get("/waitlist/join/", {"visit": value})
         assert response.status_code == 200
         assert 'selected>Dry needling' not in response.content.decode()
+
+
+def earlier_entry(clinic, visit):
+    return waitlist.join(wish=clinic.wish(), patient=visit.contact_details(), appointment=visit)
+
+
+def test_cancelling_a_visit_ends_its_request_for_an_earlier_time(clinic):
+    later = make_appointment(provider=clinic.provider, visit_type=clinic.visit, starts_at=at(clinic.monday + timedelta(weeks=1), 9))
+    entry = earlier_entry(clinic, later)
+    booking.cancel(later, by_patient=False)
+    entry.refresh_from_db()
+    assert entry.status == "left"
+    booking.cancel(clinic.booked[0], by_patient=False)
+    assert waitlist.make_offers(now=daytime()) == 0  # nothing offered to move a cancelled visit
+
+
+def test_an_earlier_time_is_asked_once_per_visit_and_never_moves_it_later(clinic):
+    later = make_appointment(provider=clinic.provider, visit_type=clinic.visit, starts_at=at(clinic.monday + timedelta(weeks=1), 9))
+    entry = earlier_entry(clinic, later)
+    with pytest.raises(waitlist.AlreadyJoined):
+        earlier_entry(clinic, later)
+    # The front desk offers, by hand, a time after the visit: claiming it moves nothing.
+    Appointment.objects.filter(pk=later.pk).update(starts_at=at(clinic.monday, 8, 0), ends_at=at(clinic.monday, 8, 30))
+    booking.cancel(clinic.booked[1], by_patient=False)
+    [offer] = waitlist.offer_by_hand([entry], provider=clinic.provider, starts_at=at(clinic.monday, 9, 30), now=timezone.now())
+    with pytest.raises(waitlist.OfferGone, match="not earlier than your visit"):
+        waitlist.claim(offer)
+    later.refresh_from_db()
+    assert later.starts_at == at(clinic.monday, 8, 0)
+
+
+def test_a_claim_refused_for_another_reason_says_so_and_ends_the_entry(clinic):
+    """Not "someone else took it" when the time is still free: here the practice stopped offering the
+    visit online after the offer was made, so it cannot be booked online."""
+    entry = join(clinic, 1)
+    booking.cancel(clinic.booked[0], by_patient=False)
+    [offer] = waitlist.offer_by_hand([entry], provider=clinic.provider, starts_at=at(clinic.monday, 9), now=timezone.now())
+    clinic.visit.is_active = False
+    clinic.visit.save()
+    with pytest.raises(waitlist.OfferGone) as refused:
+        waitlist.claim(offer)
+    assert refused.value.message == ("We could not book this time for you online: That visit can no longer be booked online. "
+                                     "Please call us. You are no longer on the waitlist for it.")
+    entry.refresh_from_db()
+    offer.refresh_from_db()
+    assert (entry.status, offer.status) == ("expired", "withdrawn")
+    clinic.visit.is_active = True
+    clinic.visit.save()
+    assert waitlist.make_offers(now=daytime()) == 0  # no more offers meet the same refusal
+
+
+def test_the_offer_email_says_until_when_on_one_line(clinic):
+    entry = join(clinic, 1)
+    booking.cancel(clinic.booked[0], by_patient=False)
+    waitlist.make_offers(now=daytime())
+    [email] = [email for email in deliver_outbox() if email.to == ["wait1@example.com"] and "opened up" in email.subject]
+    assert re.search(r"before \d{1,2}:\d{2} [AP]M on \w+day, \w+ \d{1,2} \(Eastern time\)", email.body), email.body
+    assert entry.offers.count() == 1
