@@ -125,6 +125,7 @@ class AppointmentForm(forms.ModelForm):
             "source": "Whether the patient booked online or staff booked it.",
             "ends_at": "Worked out from the start and the length of the visit type.",
             "emails": "Emails about this visit and whether they have gone out (details in the outbox).",
+            "series_visits": "Booked as a series (a course of treatment): every visit of it. Each is changed or cancelled on its own page.",
             "patient_state": "Video visits: the state the patient will be in during the visit. The clinician must be licensed there.",
             "telehealth_consent_at": "When the patient agreed to a video visit: ticked online, or told staff who booked by phone "
             "(see “source”).",
@@ -319,7 +320,7 @@ class AppointmentAdmin(IntakeOnAppointmentAdmin, DailyActionsAdmin, PatientRecor
             "did not, use the buttons above."
         )
         return [
-            (None, {"fields": ["reference", "status", "checked_in_at", "source"]}),
+            (None, {"fields": ["reference", "status", "checked_in_at", "source", "series_visits"]}),
             ("Notes for staff", {"fields": ["staff_notes"]}),
             ("Visit", {"fields": VISIT_FIELDS + ["ends_at", "video_link", "room_for_the_visit"], "description": visit_description}),
             ("Video visit: where the patient will be, and their consent", {
@@ -339,7 +340,8 @@ class AppointmentAdmin(IntakeOnAppointmentAdmin, DailyActionsAdmin, PatientRecor
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        fixed = ["reference", "status", "checked_in_at", "source", "ends_at", "room_for_the_visit", "patient_record", "phone_number", "emails", *CONTACT_FIELDS,
+        fixed = ["reference", "status", "checked_in_at", "source", "series_visits", "ends_at", "room_for_the_visit", "patient_record",
+                 "phone_number", "emails", *CONTACT_FIELDS,
                  "patient_state", "telehealth_consent_at", "telehealth_consent_version", "consent_wording"]
         if not obj.is_active or obj.is_over(timezone.now()):
             fixed += VISIT_FIELDS + PAYMENT_FIELDS
@@ -462,6 +464,18 @@ class AppointmentAdmin(IntakeOnAppointmentAdmin, DailyActionsAdmin, PatientRecor
             return "None yet: no video room address is set under Booking settings. Give this visit its own link above."
         note = "" if obj.status == Appointment.Status.CONFIRMED else " (the patient is sent it once the visit is confirmed)"
         return format_html('<a href="{}" rel="noopener noreferrer">{}</a>{}', link, link, note)
+
+    @admin.display(description="series")
+    def series_visits(self, obj):
+        """A visit booked as a series: every visit of it (Eastern time), each a link to its page."""
+        if not obj.series_id:
+            return "—"
+        visits = obj.series.visits.order_by("starts_at")
+        return format_html_join(", ", '<a href="{}">{}</a> ({}){}', (
+            (visit.get_admin_url(), f"{timezone.localtime(visit.starts_at):%a %b %d, %H:%M}", visit.get_status_display().lower(),
+             " (this visit)" if visit.pk == obj.pk else "")
+            for visit in visits
+        ))
 
     @admin.display(description="consent wording")
     def consent_wording(self, obj):

@@ -354,3 +354,15 @@ def test_a_day_of_other_hours_says_so(course):
     proposal = propose(visit_type=needling, provider=provider, first=at(monday, 10), count=2, every_weeks=1)
     assert proposal[1].reason == "The office keeps other hours that day (Staff training)."
     assert proposal[1].starts_at == at(monday + timedelta(weeks=1), 13)
+
+
+@pytest.mark.django_db
+def test_the_front_desk_sees_every_visit_of_a_series_on_each_visits_page(desk_client, course):
+    provider, needling = course
+    monday = a_monday_ahead()
+    booked = book_four(provider, needling, [at(monday + timedelta(weeks=n), 10) for n in range(4)])
+    booking.cancel(booked.visits[3], by_patient=False)
+    page = desk_client.get(f"/admin/appointments/appointment/{booked.visits[1].pk}/change/").content.decode()
+    for visit in booked.visits:
+        assert f"/admin/appointments/appointment/{visit.pk}/change/" in page
+    assert "(cancelled)" in page and "(this visit)" in page
