@@ -300,7 +300,7 @@ def claim(offer: WaitlistOffer, now: datetime | None = None) -> Appointment:
             offer.status = WaitlistOffer.Status.EXPIRED
             offer.save(update_fields=["status"])
         if offer.status != WaitlistOffer.Status.OPEN:
-            refusal = {WaitlistOffer.Status.EXPIRED: EXPIRED, WaitlistOffer.Status.WITHDRAWN: LEFT}.get(offer.status, GONE)
+            refusal = unclaimable_because(offer, now)
         else:
             try:
                 with transaction.atomic():
@@ -330,6 +330,17 @@ def claim(offer: WaitlistOffer, now: datetime | None = None) -> Appointment:
     if refusal is not None:
         raise OfferGone(refusal)
     return appointment
+
+
+def unclaimable_because(offer: WaitlistOffer, now: datetime) -> str:
+    """Why an offer can no longer be claimed, in words for the patient ("" while it can)."""
+    if offer.status == WaitlistOffer.Status.OPEN and offer.expires_at > now:
+        return ""
+    if offer.status == WaitlistOffer.Status.WITHDRAWN:
+        return LEFT
+    if offer.status in (WaitlistOffer.Status.OPEN, WaitlistOffer.Status.EXPIRED):
+        return EXPIRED  # an open offer past its time has expired, whether or not marked so yet
+    return GONE
 
 
 def _book_the_offer(offer, entry, now) -> Appointment:

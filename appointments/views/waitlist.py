@@ -162,10 +162,8 @@ def claim(request, token):
         booked = "This time is booked for you: the email we sent you has the details."
     elif not problem and offer.entry.status == WaitlistEntry.Status.LEFT:
         problem = waitlist.LEFT
-    elif not problem and (offer.status != WaitlistOffer.Status.OPEN or offer.expires_at <= now):
-        problem = {WaitlistOffer.Status.WITHDRAWN: waitlist.LEFT}.get(
-            offer.status, waitlist.EXPIRED if offer.status == WaitlistOffer.Status.EXPIRED or offer.expires_at <= now else waitlist.GONE
-        )
+    elif not problem:
+        problem = waitlist.unclaimable_because(offer, now)
     return render(request, "appointments/waitlist_claim.html", {
         "offer": offer, "entry": offer.entry, "token": token, "problem": problem, "booked": booked,
         "moves": offer.entry.appointment_id is not None and offer.entry.appointment.is_active,
