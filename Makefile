@@ -107,7 +107,8 @@ css-check: setup frontend/node_modules/.installed-build
 
 # Lighthouse (mobile, median of 3 runs) on the key patient pages, served as `make serve` serves them
 # (gunicorn, production settings) on LIGHTHOUSE_PORT, with Debian's Chromium. Prints the four category
-# scores and every failed audit of each page; fails if any page scores under 100 or fails an audit.
+# scores and every failed audit of each page, after a bare control page with the site's headers; exits 1
+# if a page scores under 100 or fails an audit the control passes, 2 if only the control's failures recur.
 LIGHTHOUSE_PORT ?= 8010
 lighthouse: setup static frontend/node_modules/.installed-all
 	export SITE_URL=$${SITE_URL:-http://127.0.0.1:$(LIGHTHOUSE_PORT)}; $(SERVE_ENV) $(BIN)/python ops/lighthouse.py --port $(LIGHTHOUSE_PORT)

@@ -50,7 +50,7 @@ class DailyAction:
     what_happens: str  # said next to the button: who is told
     done: str  # for the message: "Appointment ABC123 {done}."
 
-    def run(self, appointment: Appointment, now: datetime) -> Appointment:
+    def run(self, appointment: Appointment, now: datetime):
         if self.name == "confirm":
             return booking.confirm(appointment, now=now)
         if self.name == "check_in":
@@ -61,6 +61,8 @@ class DailyAction:
             return booking.record_outcome(appointment, Appointment.Status.NO_SHOW, now=now)
         if self.name == "cancel":
             return booking.cancel(appointment, by_patient=False, now=now)
+        if self.name == "cancel_rest":
+            return booking.cancel_rest_of_series(appointment, by_patient=False, now=now)
         raise ValueError(self.name)
 
     def is_offered(self, appointment: Appointment, now: datetime) -> bool:
@@ -76,6 +78,9 @@ class DailyAction:
             return appointment.is_active and appointment.has_started(now)
         if self.name == "cancel":
             return active_not_over
+        if self.name == "cancel_rest":  # only where it does more than "Cancel the visit"
+            return active_not_over and appointment.series_id is not None and Appointment.objects.active().filter(
+                series_id=appointment.series_id, starts_at__gt=appointment.starts_at).exists()
         return False
 
 
@@ -85,6 +90,9 @@ DAILY_ACTIONS = [
     DailyAction("completed", "Completed", "the patient came; no email", "is marked completed"),
     DailyAction("no_show", "No-show", "the patient did not come; no email", "is marked no-show"),
     DailyAction("cancel", "Cancel the visit", "emails the patient that it is cancelled", "is cancelled: the patient is emailed"),
+    DailyAction("cancel_rest", "Cancel this visit and the rest of the series",
+                "cancels every later visit of the series too; one email to the patient lists them",
+                "and the later visits of its series are cancelled: the patient is emailed one list"),
 ]
 ACTIONS_BY_NAME = {action.name: action for action in DAILY_ACTIONS}
 

@@ -69,8 +69,20 @@ def times_shown(client, clinic, day, provider=None) -> list[str]:
     return time_buttons(response.content.decode())
 
 
+@pytest.fixture
+def stopped_clock(monkeypatch):
+    """The clock stopped one second past the last quarter hour. A stored page is kept until the clock
+    passes the next step of the wall-clock grid (offer_changes_at) and only if that is a second or
+    more away: with a running clock, two requests that straddle a step render twice."""
+    now = timezone.now()
+    stopped = now.replace(minute=now.minute - now.minute % 15, second=1, microsecond=0)
+    monkeypatch.setattr(timezone, "now", lambda: stopped)
+    return stopped
+
+
 # --- Cheap -----------------------------------------------------------------------------------
 
+@pytest.mark.usefixtures("stopped_clock")
 def test_the_time_page_is_served_again_with_one_query_and_the_same_bytes(client, clinic, django_assert_max_num_queries):
     day = weekday_after(3)
     first = client.get(BOOK_TIME, times_query(clinic, day))
@@ -81,6 +93,7 @@ def test_the_time_page_is_served_again_with_one_query_and_the_same_bytes(client,
     assert "no-store" in again["Cache-Control"]
 
 
+@pytest.mark.usefixtures("stopped_clock")
 @pytest.mark.parametrize("page", ["time", "details"])
 def test_a_booking_page_served_again_allows_its_inline_stylesheet_in_its_csp(client, clinic, page):
     day = weekday_after(3)
@@ -94,6 +107,7 @@ def test_a_booking_page_served_again_allows_its_inline_stylesheet_in_its_csp(cli
         assert f"'sha256-{style_hash}'" in style_source
 
 
+@pytest.mark.usefixtures("stopped_clock")
 def test_the_time_page_served_again_goes_out_compressed_once_and_the_details_page_around_its_own_values(client, clinic):
     day = weekday_after(3)
     first = client.get(BOOK_TIME, times_query(clinic, day))

@@ -366,3 +366,32 @@ def test_the_front_desk_sees_every_visit_of_a_series_on_each_visits_page(desk_cl
     for visit in booked.visits:
         assert f"/admin/appointments/appointment/{visit.pk}/change/" in page
     assert "(cancelled)" in page and "(this visit)" in page
+
+
+@pytest.mark.django_db
+def test_the_front_desk_cancels_a_visit_and_the_rest_of_its_series_from_its_page(desk_client, four_weeks):
+    from tests.factories import deliver_outbox
+
+    before = len(deliver_outbox())
+    second, last = four_weeks.visits[1], four_weeks.visits[3]
+    cancel_rest = f"/admin/appointments/appointment/{second.pk}/do/cancel_rest/"
+    page = desk_client.get(f"/admin/appointments/appointment/{second.pk}/change/").content.decode()
+    assert cancel_rest in page and "Cancel this visit and the rest of the series" in page
+    # The last visit has no later one: its page keeps only "Cancel the visit".
+    last_page = desk_client.get(f"/admin/appointments/appointment/{last.pk}/change/").content.decode()
+    assert "/do/cancel_rest/" not in last_page and f"/admin/appointments/appointment/{last.pk}/do/cancel/" in last_page
+    # A GET (a link followed, a prefetch) changes nothing.
+    desk_client.get(cancel_rest)
+    assert not Appointment.objects.filter(series=four_weeks.series, status="cancelled").exists()
+    response = desk_client.post(cancel_rest, follow=True)
+    assert f"Appointment {second.reference} and the later visits of its series are cancelled" in response.content.decode()
+    statuses = [visit.status for visit in Appointment.objects.filter(series=four_weeks.series).order_by("starts_at")]
+    assert statuses[0] != "cancelled" and statuses[1:] == ["cancelled"] * 3
+    emails = deliver_outbox()[before:]
+    [patient_email] = [email for email in emails if email.to == ["pat1@example.com"]]
+    assert all(visit.reference in patient_email.body for visit in four_weeks.visits[1:])
+    # Sent again (a double click): refused kindly, nothing more cancelled, no second email.
+    again = desk_client.post(cancel_rest, follow=True)
+    assert "None of these visits can be cancelled" in again.content.decode()
+    assert len(deliver_outbox()) == before + len(emails)
+    assert Appointment.objects.filter(series=four_weeks.series).exclude(status="cancelled").count() == 1
