@@ -13,6 +13,7 @@ class AppointmentsConfig(AppConfig):
         from appointments.demo import load_demo_booking
         from appointments.loader import booked_visits
         from appointments.models import InsurancePlan, TelehealthPage, VisitType
+        from appointments.outbox import health as outbox_health
         from appointments.sitemaps import BookingSitemap, ProviderSitemap
         from clinic import seams
         from clinic.content import forget_site_content
@@ -26,6 +27,7 @@ class AppointmentsConfig(AppConfig):
         seams.provide_demo(load_demo_booking)
         seams.provide_sitemaps({"booking": BookingSitemap, "providers": ProviderSitemap})
         seams.provide_visit_prices(visit_prices)
+        seams.provide_health_check("outbox", outbox_health)
         # Signals only clear the page cache: the first booking step (cached like other
         # patient pages) lists the visit types, and /telehealth/ shows the page's text.
         post_save.connect(forget_site_content, sender=VisitType, dispatch_uid="forget-pages-save-visittype")

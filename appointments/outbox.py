@@ -99,6 +99,17 @@ def _claim(message_id, now, retry_now=False) -> bool:
     )
 
 
+# An email due this long ago and not tried yet: no worker is sending (`send_outbox --forever` stopped,
+# or never started), or a hung mail server has the worker go through the queue slower than it fills.
+# /healthz says "stalled". A failed message waiting for its next try, or one being sent (claimed), is not due.
+STALLED_AFTER = timedelta(minutes=10)
+
+
+def health(now=None) -> str:
+    """For /healthz (through clinic.seams): "stalled" when a message has been due for STALLED_AFTER, else "ok"."""
+    return "stalled" if _due((now or timezone.now()) - STALLED_AFTER).exists() else "ok"
+
+
 def due_ids(now=None, retry_now=False, limit=None) -> list[int]:
     """The ids of the messages due now, oldest due first."""
     ids = _due(now or timezone.now(), retry_now).order_by("next_attempt_at", "pk").values_list("pk", flat=True)

@@ -15,7 +15,9 @@ and `clinic` calls it through here. These are all the seams there are:
 - `app_sitemaps()`: each app's sitemaps, for /sitemap.xml (provided by `services` and
   `appointments`);
 - `visit_prices(service_id)`: the self-pay prices of a treatment's visits, for its page
-  (provided by `appointments`, which holds visit types; `services` may not import it).
+  (provided by `appointments`, which holds visit types; `services` may not import it);
+- `health_report()`: each app's own parts for /healthz, by name, each "ok" or what is wrong
+  (provided by `appointments`: "outbox", "stalled" when emails wait with no worker sending them).
 
 With no app registered, each answers as if there were nothing (no visits, no demo, no
 sitemaps, no prices). (The project's URLconf and templates still link to the apps' pages by name.)
@@ -74,6 +76,7 @@ _booked_visits: list[Callable[[date, date], list[BookedVisit]]] = []
 _demo_loaders: list[Callable[[date], object]] = []
 _sitemaps: dict[str, type] = {}
 _visit_prices: list[Callable[[int], list["VisitPrice"]]] = []
+_health_checks: dict[str, Callable[[], str]] = {}
 
 
 @dataclass(frozen=True)
@@ -121,3 +124,13 @@ def provide_visit_prices(function: Callable[[int], list[VisitPrice]]):
 
 def visit_prices(service_id: int) -> list[VisitPrice]:
     return [price for function in _visit_prices for price in function(service_id)]
+
+
+def provide_health_check(name: str, check: Callable[[], str]):
+    """Register `check()` under `name` for /healthz: "ok", or a word for what is wrong. It may query
+    the database (it runs after /healthz has reached it) and must be cheap: load balancers call it often."""
+    _health_checks[name] = check
+
+
+def health_report() -> dict[str, str]:
+    return {name: check() for name, check in _health_checks.items()}

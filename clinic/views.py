@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
+from clinic import seams
 from clinic.context_processors import page_context
 from clinic.hours import weekly_table
 from clinic.models import Announcement, LanguageTagline, LegalNotice, Provider
@@ -89,15 +90,19 @@ def healthz(request):
 
     The cache is reported ("ok", "degraded" or "local") but never makes it 503: every app
     server shares the one Redis, so taking them out of the load balancer for it would take
-    the whole site down, while they serve pages well without it."""
+    the whole site down, while they serve pages well without it. The same goes for the apps'
+    own parts (clinic.seams.health_report: the outbox, "stalled" when no worker sends the
+    emails); any of them not "ok" makes the status "degraded"."""
     cache = cache_state()
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        parts = seams.health_report()
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "down", "cache": cache}, status=503)
-    return JsonResponse({"status": "ok" if cache != "degraded" else "degraded", "database": "ok", "cache": cache})
+    healthy = cache != "degraded" and all(state == "ok" for state in parts.values())
+    return JsonResponse({"status": "ok" if healthy else "degraded", "database": "ok", "cache": cache, **parts})
 
 
 @require_safe

@@ -54,12 +54,12 @@ def test_healthz_stays_200_and_says_the_cache_is_degraded_while_redis_is_down(cl
     redis_cache_at(closed_port)
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "degraded", "database": "ok", "cache": "degraded"}
+    assert response.json() == {"status": "degraded", "database": "ok", "cache": "degraded", "outbox": "ok"}
 
 
 def test_healthz_says_the_cache_is_degraded_while_redis_is_hung(client, redis_cache_at, redis_that_never_answers):
     redis_cache_at(redis_that_never_answers.port)
-    assert client.get("/healthz").json() == {"status": "degraded", "database": "ok", "cache": "degraded"}
+    assert client.get("/healthz").json() == {"status": "degraded", "database": "ok", "cache": "degraded", "outbox": "ok"}
     assert client.get("/healthz").json()["cache"] == "degraded"
     assert redis_that_never_answers.connections_so_far() == 1
 

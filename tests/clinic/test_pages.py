@@ -1,9 +1,12 @@
 import re
+from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django.utils.html import escape
 
 from clinic.models import Practice
@@ -81,8 +84,33 @@ def test_healthz_answers_200_when_the_database_answers(client, settings):
     assert response.status_code == 200
     # The shared Redis cache (with REDIS_URL, as in CI's second run) answers; without it, the file cache of this machine.
     redis = settings.CACHES["default"]["BACKEND"] == "clinic.resilient_cache.ResilientRedisCache"
-    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok" if redis else "local"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok" if redis else "local", "outbox": "ok"}
     assert "no-cache" in response["Cache-Control"]
+
+
+def test_healthz_says_the_outbox_is_stalled_when_an_email_waits_with_no_worker_and_stays_200(client):
+    from appointments.models import OutboxMessage
+
+    now = timezone.now()
+    message = OutboxMessage.objects.create(kind="patient_received", to="pat@example.com", subject="s", body="b",
+                                           next_attempt_at=now - timedelta(minutes=9))
+    assert client.get("/healthz").json()["outbox"] == "ok"  # due 9 minutes ago: a worker may be on its way
+    OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=now - timedelta(minutes=11))
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["outbox"] == "stalled" and response.json()["status"] == "degraded"
+    assert "pat@example.com" not in response.content.decode()
+    # Being sent (claimed by a worker), or failed and waiting for its next try (a mail outage): not stalled.
+    OutboxMessage.objects.filter(pk=message.pk).update(status="sending", claimed_until=now + timedelta(minutes=4))
+    assert client.get("/healthz").json()["outbox"] == "ok"
+    OutboxMessage.objects.filter(pk=message.pk).update(status="failed", claimed_until=None, next_attempt_at=now + timedelta(minutes=5))
+    assert client.get("/healthz").json()["outbox"] == "ok"
+    # The worker sends it: ok again.
+    OutboxMessage.objects.filter(pk=message.pk).update(status="pending", next_attempt_at=now - timedelta(hours=1))
+    assert client.get("/healthz").json()["outbox"] == "stalled"
+    call_command("send_outbox", stdout=StringIO(), stderr=StringIO())
+    assert client.get("/healthz").json()["outbox"] == "ok"
+    assert OutboxMessage.objects.get(pk=message.pk).status == "sent"
 
 
 def test_healthz_answers_503_when_the_database_is_down(client, monkeypatch):
