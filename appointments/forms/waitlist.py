@@ -10,9 +10,16 @@ from django.utils import timezone
 from appointments.forms.booking import BookingDetailsForm
 from appointments.models import VisitType
 from appointments.waitlist import Wish
-from clinic.models import Provider
+from clinic.models import OfficeHours, Provider
 
-WEEKDAYS = [("0", "Monday"), ("1", "Tuesday"), ("2", "Wednesday"), ("3", "Thursday"), ("4", "Friday"), ("5", "Saturday")]
+WEEKDAYS = [(str(day.value), day.label) for day in OfficeHours.Weekday]
+WORKING_WEEK = [value for value, _ in WEEKDAYS[:5]]
+
+
+def open_weekdays() -> list[tuple[str, str]]:
+    """The days of the week the office has hours on (Monday to Friday before any hours are set)."""
+    open_days = {str(day) for day in OfficeHours.objects.values_list("weekday", flat=True)} or set(WORKING_WEEK)
+    return [(value, label) for value, label in WEEKDAYS if value in open_days]
 TIMES_OF_DAY = [("mornings", "Mornings (before noon)"), ("afternoons", "Afternoons (noon or later)")]
 DAY_FORMATS = ["%m/%d/%Y", "%m-%d-%Y", "%Y-%m-%d"]
 
@@ -45,7 +52,9 @@ class WishForm(forms.Form):
         today = timezone.localdate()
         self.fields["first_day"].initial = today
         self.fields["last_day"].initial = today + timedelta(days=28)
-        self.fields["weekdays"].initial = ["0", "1", "2", "3", "4"]
+        # Only the days the office opens: a Saturday box on a practice closed on Saturdays would never be offered a time.
+        self.fields["weekdays"].choices = open_weekdays()
+        self.fields["weekdays"].initial = [value for value, _ in self.fields["weekdays"].choices if value in WORKING_WEEK]
         self.fields["times_of_day"].initial = ["mornings", "afternoons"]
 
     def wish(self, visit_type: VisitType, provider: Provider | None) -> Wish:

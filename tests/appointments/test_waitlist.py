@@ -183,6 +183,22 @@ def test_the_claim_link_itself_books_nothing_and_the_button_books_once(client, c
     assert Appointment.objects.filter(email="wait1@example.com").count() == 1
 
 
+def test_the_days_to_tick_are_the_days_the_office_opens(client, clinic):
+    from clinic.models import OfficeHours, Practice
+
+    def days_offered():
+        page = client.get("/waitlist/join/", {"visit": clinic.visit.slug}).content.decode()
+        return re.findall(r'name="weekdays" value="(\d)"', page)
+
+    assert days_offered() == ["0", "1", "2", "3", "4"]  # closed at weekends: no Saturday box
+    refused = client.post("/waitlist/join/", {"visit": clinic.visit.slug, "weekdays": ["5"]}).content.decode()
+    assert "Please tick only the days shown." in refused and not WaitlistEntry.objects.exists()
+    make_office_hours(Practice.objects.get(), weekdays=[5], blocks=((time(9), time(12)),))
+    assert days_offered() == ["0", "1", "2", "3", "4", "5"]
+    OfficeHours.objects.all().delete()  # no hours set yet: the working week
+    assert days_offered() == ["0", "1", "2", "3", "4"]
+
+
 def test_a_made_up_claim_or_entry_link_is_not_found(client, clinic):
     assert client.get("/waitlist/offer/nonsense.abc/").status_code == 404
     assert client.get("/waitlist/whatever/").status_code == 404
