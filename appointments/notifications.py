@@ -226,14 +226,13 @@ def queue_waitlist_offer(offer):
     """A freed time offered to a waitlisted patient: the time (in the body, never the subject) and the claim link."""
     practice = PracticeDetails.load()
     local = timezone.localtime(offer.starts_at, PRACTICE_TIME_ZONE)
-    expires = timezone.localtime(offer.expires_at, PRACTICE_TIME_ZONE)
     entry = offer.entry
     return _waitlist_message(PATIENT_WAITLIST_OFFER, entry, f"A time has opened up — {practice.name}", "patient_waitlist_offer", {
         "day": dateformat.format(local, "l, F j, Y"),
         "time": dateformat.format(local, "g:i A"),
         "duration_minutes": entry.visit_type.duration_minutes,
         "provider": offer.provider.display_name,
-        "expires": dateformat.format(expires, r"g:i A \o\n l, F j"),
+        "expires": outbox.CLAIM_UNTIL_PLACEHOLDER,  # its time runs from when the email goes out
         "moves": entry.appointment_id is not None,
         "claim_url": outbox.CLAIM_LINK_PLACEHOLDER,
         "entry_url": outbox.WAITLIST_LINK_PLACEHOLDER,

@@ -30,10 +30,11 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.html import escape
 
-from appointments.models import OutboxMessage
+from appointments.models import BookingSettings, OutboxMessage, WaitlistOffer
+from clinic.hours import PRACTICE_TIME_ZONE
 
 logger = logging.getLogger(__name__)
 
@@ -57,12 +58,16 @@ ESTIMATE_LINK_PLACEHOLDER = "[[estimate-link]]"
 # Where a waitlist entry's own page goes, and the link to claim an offered time (appointments.waitlist).
 WAITLIST_LINK_PLACEHOLDER = "[[waitlist-link]]"
 CLAIM_LINK_PLACEHOLDER = "[[claim-link]]"
+# Until when an offered time can be claimed: its window runs from when the email goes out (WaitlistOffer).
+CLAIM_UNTIL_PLACEHOLDER = "[[claim-until]]"
 # Said instead of a link that can no longer be made (its appointment or estimate is gone).
 NO_MANAGE_LINK = "(please call us to change this visit)"
 NO_ESTIMATE_LINK = "(please call us for your estimate)"
 NO_WAITLIST_LINK = "(please call us about the waitlist)"
+NO_CLAIM_UNTIL = "it goes to the next patient"
 FALLBACKS = {ESTIMATE_LINK_PLACEHOLDER: NO_ESTIMATE_LINK, MANAGE_LINK_PLACEHOLDER: NO_MANAGE_LINK,
-             WAITLIST_LINK_PLACEHOLDER: NO_WAITLIST_LINK, CLAIM_LINK_PLACEHOLDER: NO_WAITLIST_LINK}
+             WAITLIST_LINK_PLACEHOLDER: NO_WAITLIST_LINK, CLAIM_LINK_PLACEHOLDER: NO_WAITLIST_LINK,
+             CLAIM_UNTIL_PLACEHOLDER: NO_CLAIM_UNTIL}
 
 
 def queue(messages):
@@ -151,11 +156,27 @@ def message_id_header(message) -> str:
     return f"<outbox.{message.pk}.{int(message.created_at.timestamp())}@{host}>"
 
 
-def links_to_fill_in(message, body) -> dict[str, str | None]:
+def claim_until_words(when) -> str:
+    """An offer's end as the email says it, e.g. "3:15 PM on Tuesday, March 2 (Eastern time)"."""
+    return dateformat.format(timezone.localtime(when, PRACTICE_TIME_ZONE), r"g:i A \o\n l, F j") + " (Eastern time)"
+
+
+def offer_of(message):
+    """The waitlist offer a message is about (None: not about one, or the offer is gone)."""
+    about = getattr(message, "waitlist", None)
+    return about.offer if about is not None else None
+
+
+def links_to_fill_in(message, body, now=None) -> dict[str, str | None]:
     """What each link placeholder in `body` becomes: the link made now (so it is the appointment's
     current one), or None when it can no longer be made (the appointment or estimate was deleted
-    since) and the patient is asked to call instead."""
+    since) and the patient is asked to call instead. An offer's end is the one it gets if the
+    email goes out `now` (WaitlistOffer.claim_until_if_emailed)."""
     links = {}
+    if CLAIM_UNTIL_PLACEHOLDER in body:
+        offer = offer_of(message)
+        ends = offer.claim_until_if_emailed(now or timezone.now(), BookingSettings.load(fresh=True)) if offer is not None else None
+        links[CLAIM_UNTIL_PLACEHOLDER] = claim_until_words(ends) if ends is not None else None
     if ESTIMATE_LINK_PLACEHOLDER in body:
         estimate = message.estimates.select_related("appointment").first()
         links[ESTIMATE_LINK_PLACEHOLDER] = estimate.patient_url() if estimate is not None else None
@@ -169,20 +190,20 @@ def links_to_fill_in(message, body) -> dict[str, str | None]:
     return links
 
 
-def body_to_send(message) -> str:
+def body_to_send(message, now=None) -> str:
     """The stored plain text with the patient's links filled in (`links_to_fill_in`)."""
     body = message.body
-    for placeholder, link in links_to_fill_in(message, body).items():
+    for placeholder, link in links_to_fill_in(message, body, now).items():
         body = body.replace(placeholder, link or FALLBACKS[placeholder])
     return body
 
 
-def html_body_to_send(message) -> str:
+def html_body_to_send(message, now=None) -> str:
     """The stored HTML part with the same links filled in, escaped for HTML. A link that can no
     longer be made takes its whole <a> element with it: the words asking the patient to call stand
     in its place, as in the plain text."""
     html = message.html_body
-    for placeholder, link in links_to_fill_in(message, html).items():
+    for placeholder, link in links_to_fill_in(message, html, now).items():
         if link is None:
             anchor = re.compile(r'<a\b[^>]*href="' + re.escape(placeholder) + r'[^"]*"[^>]*>.*?</a>', re.DOTALL)
             html = anchor.sub(escape(FALLBACKS[placeholder]), html)
@@ -231,11 +252,11 @@ def _deliver(message, connection, now, forced=False) -> bool:
     claimed = OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING)
     try:
         email = EmailMultiAlternatives(
-            message.subject, body_to_send(message), to=[message.to], connection=connection,
+            message.subject, body_to_send(message, now), to=[message.to], connection=connection,
             headers={"Message-ID": message_id_header(message)},
         )
         if message.html_body:
-            email.attach_alternative(html_body_to_send(message), "text/html")
+            email.attach_alternative(html_body_to_send(message, now), "text/html")
         if message.attachment_name:
             email.attach(message.attachment_name, message.attachment_content, message.attachment_mimetype or None)
         email.send()
@@ -258,5 +279,18 @@ def _deliver(message, connection, now, forced=False) -> bool:
                            message.attempts + 1, type(error).__name__, failure.next_attempt_at.isoformat(timespec="seconds"))
         return False
     claimed.update(status=OutboxMessage.Status.SENT, sent_at=now, claimed_until=None)
+    _start_claim_window(message, now)
     logger.info("Sent outbox message %s (%s)", message.pk, message.kind)
     return True
+
+
+def _start_claim_window(message, now):
+    """A waitlist offer's email went out at `now`: its time to claim runs from now, as the email said
+    (a mail outage must not use up a patient's time before they are told)."""
+    offer = offer_of(message)
+    if offer is None or CLAIM_UNTIL_PLACEHOLDER not in message.body:
+        return
+    ends = offer.claim_until_if_emailed(now, BookingSettings.load(fresh=True))
+    WaitlistOffer.objects.filter(pk=offer.pk, status=WaitlistOffer.Status.OPEN, emailed_at__isnull=True).update(
+        emailed_at=now, expires_at=ends,
+    )

@@ -7,8 +7,10 @@
   one) that suits a waiting patient is offered to the first of them by joining order, one open
   offer per patient and per time, never the same time twice to one patient, and only from 8:00
   to 20:00 (quiet hours: offers wait for the morning). An offer can be claimed for the practice's
-  `waitlist_claim_minutes` (default 2 hours, never past the minimum notice before the visit);
-  unclaimed, it expires and the time goes to the next patient.
+  `waitlist_claim_minutes` (default 2 hours, never past the minimum notice before the visit),
+  counted from when its email goes out (the outbox sets `emailed_at` and `expires_at` as it sends:
+  a mail outage does not use up the patient's time); unclaimed, it expires and the time goes to
+  the next patient.
 - `claim`: books the time (or moves the patient's visit to it) through `appointments.booking`,
   so the no-overlap rule decides between any number of claims at once and a booking made
   directly meanwhile: the first gets it, everyone else is told kindly it has gone and stays on
@@ -25,6 +27,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -169,12 +172,17 @@ def matches(entry: WaitlistEntry, starts_at: datetime, provider_id: int) -> bool
 
 
 def expire(now: datetime | None = None) -> None:
-    """Entries whose last day has passed end; offers past their time expire (their time goes to the next patient)."""
+    """Entries whose last day has passed end; offers past their time expire (their time goes to the next
+    patient). An offer whose email has not gone out yet (the mail server is down) keeps its time, which
+    runs from the email, until its visit is inside the minimum notice: nobody could have claimed it."""
     now = now or timezone.now()
     WaitlistEntry.objects.filter(status=WaitlistEntry.Status.WAITING, last_day__lt=timezone.localdate(now)).update(
         status=WaitlistEntry.Status.EXPIRED, ended_at=now,
     )
-    WaitlistOffer.objects.filter(status=WaitlistOffer.Status.OPEN, expires_at__lte=now).update(status=WaitlistOffer.Status.EXPIRED)
+    notice = BookingSettings.load(fresh=True).minimum_notice
+    WaitlistOffer.objects.filter(status=WaitlistOffer.Status.OPEN).filter(
+        Q(emailed_at__isnull=False, expires_at__lte=now) | Q(starts_at__lte=now + notice)
+    ).update(status=WaitlistOffer.Status.EXPIRED)
 
 
 # The key space of the advisory lock that lets one worker at a time make offers (PostgreSQL).
@@ -191,8 +199,9 @@ def _one_offer_maker_at_a_time() -> bool:
 
 
 def claim_until(starts_at: datetime, now: datetime, settings: BookingSettings) -> datetime:
-    """When an offer made now stops: the claim window, but never past the minimum notice before the visit."""
-    return min(now + settings.waitlist_claim_window, starts_at - settings.minimum_notice)
+    """When an offer made now stops if it is emailed at once: the claim window, but never past the minimum
+    notice before the visit. The outbox sets it again when the email goes out (WaitlistOffer.claim_until_if_emailed)."""
+    return settings.waitlist_claim_until(starts_at, now)
 
 
 def make_offers(now: datetime | None = None) -> int:
@@ -296,7 +305,7 @@ def claim(offer: WaitlistOffer, now: datetime | None = None) -> Appointment:
         entry = offer.entry
         if offer.status == WaitlistOffer.Status.CLAIMED and offer.appointment_id:
             raise AlreadyClaimed(offer.appointment)
-        if offer.status == WaitlistOffer.Status.OPEN and offer.expires_at <= now:
+        if offer.has_run_out(now):
             offer.status = WaitlistOffer.Status.EXPIRED
             offer.save(update_fields=["status"])
         if offer.status != WaitlistOffer.Status.OPEN:
@@ -334,7 +343,7 @@ def claim(offer: WaitlistOffer, now: datetime | None = None) -> Appointment:
 
 def unclaimable_because(offer: WaitlistOffer, now: datetime) -> str:
     """Why an offer can no longer be claimed, in words for the patient ("" while it can)."""
-    if offer.status == WaitlistOffer.Status.OPEN and offer.expires_at > now:
+    if offer.status == WaitlistOffer.Status.OPEN and not offer.has_run_out(now):
         return ""
     if offer.status == WaitlistOffer.Status.WITHDRAWN:
         return LEFT

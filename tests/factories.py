@@ -549,16 +549,17 @@ MAIL_IN_MEMORY = "django.core.mail.backends.locmem.EmailBackend"
 MAIL_SERVER_DOWN = "django.core.mail.backends.smtp.EmailBackend"
 
 
-def deliver_outbox() -> list:
+def deliver_outbox(now=None) -> list:
     """Do what the outbox worker does within a second of a change: send every message that is
-    due (`appointments.outbox.send_due`, the worker's own function). No request sends email, so
-    a test reads `mailoutbox` after this; returns the emails sent so far (django.core.mail.outbox).
-    A test that asserts nothing was sent calls it too, or its assertion could not fail."""
+    due (`appointments.outbox.send_due`, the worker's own function), at `now` for a test that sets
+    the clock. No request sends email, so a test reads `mailoutbox` after this; returns the emails
+    sent so far (django.core.mail.outbox). A test that asserts nothing was sent calls it too, or
+    its assertion could not fail."""
     from django.core import mail
 
     from appointments import outbox
 
-    while outbox.send_due() == outbox.BATCH_SIZE:
+    while outbox.send_due(now=now) == outbox.BATCH_SIZE:
         pass
     return getattr(mail, "outbox", [])
 

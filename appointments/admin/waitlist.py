@@ -30,7 +30,7 @@ class OfferInline(admin.TabularInline):
     model = WaitlistOffer
     extra = 0
     can_delete = False
-    fields = ["starts_at", "provider", "status", "by_staff", "offered_at", "expires_at", "claimed_at", "appointment"]
+    fields = ["starts_at", "provider", "status", "by_staff", "offered_at", "emailed_at", "expires_at", "claimed_at", "appointment"]
     readonly_fields = fields
     show_change_link = False
 

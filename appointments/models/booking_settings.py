@@ -140,6 +140,11 @@ class BookingSettings(SingleRowModel):
     def waitlist_claim_window(self):
         return timedelta(minutes=self.waitlist_claim_minutes)
 
+    def waitlist_claim_until(self, starts_at, emailed_at):
+        """When an offer of a time starting at `starts_at`, emailed at `emailed_at`, stops: the claim
+        window from the email, never past the minimum notice before the visit."""
+        return min(emailed_at + self.waitlist_claim_window, starts_at - self.minimum_notice)
+
     @property
     def change_grace(self):
         return timedelta(minutes=self.change_grace_minutes)

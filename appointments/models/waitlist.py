@@ -135,7 +135,8 @@ class WaitlistOffer(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
     by_staff = models.BooleanField("offered by hand", default=False)
     offered_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
+    expires_at = models.DateTimeField(help_text="Until when it can be claimed: the claim window runs from when its email went out.")
+    emailed_at = models.DateTimeField(null=True, blank=True, help_text="When its email went out (empty: not yet, e.g. the mail server is down).")
     claimed_at = models.DateTimeField(null=True, blank=True)
     appointment = models.ForeignKey(Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     link_nonce = models.CharField(max_length=32, unique=True, null=True, editable=False, default=new_nonce)
@@ -149,6 +150,19 @@ class WaitlistOffer(models.Model):
 
     def token(self) -> str:
         return waitlist_signer("offer").sign(self.link_nonce)
+
+    def has_run_out(self, now) -> bool:
+        """An open offer past its time. The time runs from its email: an offer not emailed yet (a mail
+        outage) has not run out, whatever `expires_at` first said (`appointments.waitlist.expire`
+        still ends it once its visit is inside the minimum notice)."""
+        return self.status == self.Status.OPEN and self.emailed_at is not None and self.expires_at <= now
+
+    def claim_until_if_emailed(self, now, settings):
+        """The `expires_at` this offer gets if its email goes out at `now`: the claim window from then
+        (never shorter than it was, never past the minimum notice); as it is once emailed or no longer open."""
+        if self.status != self.Status.OPEN or self.emailed_at is not None:
+            return self.expires_at
+        return max(self.expires_at, settings.waitlist_claim_until(self.starts_at, now))
 
     def claim_url(self) -> str:
         return django_settings.SITE_URL + reverse("appointments:waitlist_claim", kwargs={"token": self.token()})

@@ -84,7 +84,8 @@ def place_on_the_list(entry: WaitlistEntry) -> int:
 def entry_page(request, token):
     entry = entry_for(token)
     now = timezone.now()
-    open_offer = entry.offers.filter(status=WaitlistOffer.Status.OPEN, expires_at__gt=now).select_related("provider").first()
+    # Once emailed: its time to claim runs from the email.
+    open_offer = entry.offers.filter(status=WaitlistOffer.Status.OPEN, emailed_at__isnull=False, expires_at__gt=now).select_related("provider").first()
     return render(request, "appointments/waitlist_entry.html", {
         "entry": entry,
         "token": token,

@@ -94,6 +94,8 @@ def test_an_expired_offer_passes_to_the_next_entry(clinic):
     first, second = join(clinic, 1), join(clinic, 2)
     booking.cancel(clinic.booked[0], by_patient=False)
     waitlist.make_offers(now=daytime(hour=9))
+    OutboxMessage.objects.update(next_attempt_at=daytime(hour=9))
+    deliver_outbox(now=daytime(hour=9))  # the worker emails it at once: its two hours run from then
     assert waitlist.make_offers(now=daytime(hour=10)) == 0  # still open: nobody else is offered it
     assert waitlist.make_offers(now=daytime(hour=11)) == 1  # two hours later the first offer expired
     assert [offer.status for offer in first.offers.all()] == ["expired"]
@@ -137,6 +139,7 @@ def test_leaving_the_list_withdraws_its_offers(client, clinic):
     entry = join(clinic, 1)
     booking.cancel(clinic.booked[0], by_patient=False)
     [offer] = waitlist.offer_by_hand([entry], provider=clinic.provider, starts_at=at(clinic.monday, 9), now=timezone.now())
+    deliver_outbox()  # the entry's page shows the offer once it is emailed
     page = client.get(f"/waitlist/{entry.token()}/").content.decode()
     assert "You are number 1 on the list" in page and "A time is offered to you" in page
     response = client.post(f"/waitlist/{entry.token()}/leave/", follow=True)
@@ -372,3 +375,42 @@ def test_the_offer_email_says_until_when_on_one_line(clinic):
     [email] = [email for email in deliver_outbox() if email.to == ["wait1@example.com"] and "opened up" in email.subject]
     assert re.search(r"before \d{1,2}:\d{2} [AP]M on \w+day, \w+ \d{1,2} \(Eastern time\)", email.body), email.body
     assert entry.offers.count() == 1
+
+
+def test_a_mail_outage_does_not_use_up_the_time_to_claim_an_offer(settings, client, clinic):
+    from appointments import outbox
+    from appointments.models import BookingSettings
+    from tests.factories import MAIL_IN_MEMORY, MAIL_SERVER_DOWN
+
+    first, second = join(clinic, 1), join(clinic, 2)
+    booking.cancel(clinic.booked[0], by_patient=False)
+    settings.EMAIL_BACKEND = MAIL_SERVER_DOWN  # a port that hangs up on every connection
+    waitlist.make_offers(now=daytime(hour=9))
+    [offer] = first.offers.all()
+    OutboxMessage.objects.update(next_attempt_at=daytime(hour=9))
+    assert outbox.send_due(now=daytime(hour=9)) == 0
+    # Three hours of outage: the offer keeps its time (nobody could claim it), nobody else is offered it,
+    # and the entry's page does not show it yet.
+    assert waitlist.make_offers(now=daytime(hour=12)) == 0
+    offer.refresh_from_db()
+    assert (offer.status, offer.emailed_at) == ("open", None)
+    assert "A time is offered to you" not in client.get(f"/waitlist/{first.token()}/").content.decode()
+    # The mail server is back at noon: the email goes out saying two hours from then, and the offer agrees.
+    settings.EMAIL_BACKEND = MAIL_IN_MEMORY
+    OutboxMessage.objects.exclude(status="sent").update(next_attempt_at=daytime(hour=12))
+    emails = deliver_outbox(now=daytime(hour=12))
+    [email] = [email for email in emails if email.to == ["wait1@example.com"] and "opened up" in email.subject]
+    until = f"before 2:00 PM on {daytime(hour=12):%A, %B} {daytime(hour=12).day} (Eastern time)"
+    assert until in email.body and until in email.alternatives[0][0]
+    offer.refresh_from_db()
+    assert (offer.emailed_at, offer.expires_at) == (daytime(hour=12), daytime(hour=14))
+    assert "A time is offered to you" in client.get(f"/waitlist/{first.token()}/").content.decode()
+    assert waitlist.make_offers(now=daytime(hour=13)) == 0  # still hers
+    assert waitlist.make_offers(now=daytime(hour=14)) == 1  # then the next patient's
+    assert [o.status for o in first.offers.all()] == ["expired"] and [o.status for o in second.offers.all()] == ["open"]
+    # An offer never emailed still ends once its visit is inside the minimum notice.
+    settings.EMAIL_BACKEND = MAIL_SERVER_DOWN
+    [later] = second.offers.all()
+    waitlist.expire(now=later.starts_at - BookingSettings.load(fresh=True).minimum_notice)
+    later.refresh_from_db()
+    assert later.status == "expired"
