@@ -1,6 +1,7 @@
 """The patient's own appointment, from the link in their emails: see it, cancel it, move it.
 An unknown or expired link is any other unknown address (404); cancelling is a POST from
-this page, never a link a mail scanner could follow."""
+this page's confirmation step (a GET asks, only its POST cancels), never a link a mail scanner
+could follow."""
 
 from django.contrib import messages
 from django.http import Http404
@@ -8,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from appointments import booking, estimates
 from appointments import intake as intakes
@@ -70,10 +71,22 @@ def series_context(appointment, settings) -> dict:
 
 
 @never_cache
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def manage_cancel_rest(request, token):
-    """This visit and the later ones of its series, in one go (booking.cancel_rest_of_series)."""
+    """This visit and the later ones of its series, in one go (booking.cancel_rest_of_series): a GET
+    lists them and asks, the POST cancels."""
     appointment = appointment_for(token)
+    if request.method != "POST":
+        settings = BookingSettings.load()
+        rest = series_context(appointment, settings).get("rest_to_cancel")
+        if not rest:
+            return redirect("appointments:manage", token=token)
+        visits = [visit for visit in appointment.series.visits.select_related("provider").order_by("starts_at")
+                  if visit.starts_at >= appointment.starts_at and visit.is_active and booking.can_change_online(visit, settings=settings)]
+        return render(request, "appointments/manage_cancel.html", {
+            "appointment": appointment, "token": token, "visits": visits,
+            "action": reverse("appointments:manage_cancel_rest", kwargs={"token": token}),
+        })
     try:
         cancelled = booking.cancel_rest_of_series(appointment, by_patient=True)
     except BookingRefused as refusal:
@@ -85,9 +98,17 @@ def manage_cancel_rest(request, token):
 
 
 @never_cache
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def manage_cancel(request, token):
+    """A GET asks first (what is cancelled, "Yes, cancel" and "No, keep it"); the POST cancels."""
     appointment = appointment_for(token)
+    if request.method != "POST":
+        if not booking.can_change_online(appointment):
+            return redirect("appointments:manage", token=token)
+        return render(request, "appointments/manage_cancel.html", {
+            "appointment": appointment, "token": token, "summary": VisitSummary.of(appointment),
+            "action": reverse("appointments:manage_cancel", kwargs={"token": token}),
+        })
     try:
         booking.cancel(appointment, by_patient=True)
     except BookingRefused as refusal:

@@ -45,7 +45,7 @@ def test_it_shows_the_appointment_without_the_date_of_birth(client, clinic):
     assert "Status:</strong>\n      confirmed" in html
     assert "1961" not in html and appointment.last_name not in html
     assert 'action="/appointments/manage/%s/cancel/"' % token in html
-    assert "Are you sure you want to cancel?" in html
+    assert "You will be asked to confirm on the next page." in html
     assert f'href="/appointments/manage/{token}/reschedule/">Choose a new time</a>' in html
     assert '<meta name="robots" content="noindex">' in html
 
@@ -56,13 +56,14 @@ def test_get_never_changes_anything(client, clinic):
     for url in (manage_url(token), manage_url(token) + "reschedule/", manage_url(token) + "cancel/"):
         client.get(url)
         client.head(url)
-    assert client.get(manage_url(token) + "cancel/").status_code == 405
+    assert client.get(manage_url(token) + "cancel/").status_code == 200  # the page that asks first
+    assert client.put(manage_url(token) + "cancel/").status_code == 405
     assert snapshot() == before
 
 
 def test_manage_pages_are_never_stored_by_browsers(client, clinic):
     appointment, token = booked(clinic, at(weekday_after(3), 10))
-    for url in (manage_url(token), manage_url(token) + "reschedule/"):
+    for url in (manage_url(token), manage_url(token) + "reschedule/", manage_url(token) + "cancel/"):
         assert "no-store" in client.get(url)["Cache-Control"]
 
 
@@ -99,6 +100,17 @@ def test_a_patient_cancels_and_the_time_is_free_again(client, clinic):
     params = {"visit": "dry-needling-session", "mode": "in_office", "provider": clinic.dana.pk, "week": day.isoformat()}
     assert at(day, 10).isoformat() not in time_buttons(client.get("/book/time/", params).content.decode())
 
+    # The button asks first: its page (a GET, so a mail scanner or a prefetch cancels nothing) names the visit.
+    asking = client.get(manage_url(token) + "cancel/")
+    asking_html = asking.content.decode()
+    assert asking.status_code == 200 and "Cancel your appointment?" in asking_html
+    assert appointment.reference in asking_html and "10:00 AM" in asking_html
+    assert f'action="{manage_url(token)}cancel/"' in asking_html and "Yes, cancel this appointment</button>" in asking_html
+    assert f'href="{manage_url(token)}">No, keep my appointment</a>' in asking_html
+    assert "no-cache" in asking["Cache-Control"] and '<meta name="robots" content="noindex">' in asking_html
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CONFIRMED and not OutboxMessage.objects.filter(appointment=appointment).exists()
+
     response = client.post(manage_url(token) + "cancel/")
     assert response.status_code == 302 and response["Location"] == manage_url(token)
     appointment.refresh_from_db()
@@ -130,6 +142,7 @@ def test_within_the_cut_off_the_page_says_to_call_and_cancel_is_refused(client, 
     assert 'href="tel:+13015550142"' in html
     assert "Cancel this appointment</button>" not in html and "Choose a new time</a>" not in html
 
+    assert client.get(manage_url(token) + "cancel/")["Location"] == manage_url(token)  # no page asking, either
     response = client.post(manage_url(token) + "cancel/", follow=True)
     assert "It is too late to cancel online. Please call us." in response.content.decode()
     soon.refresh_from_db()

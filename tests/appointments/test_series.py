@@ -279,6 +279,10 @@ def test_cancel_the_rest_cancels_this_visit_and_the_later_ones_with_one_email(cl
     second_token = four_weeks.manage_tokens[1]
     page = client.get(f"/appointments/manage/{second_token}/").content.decode()
     assert "Cancel this visit and the rest (3 visits)" in page
+    asking = client.get(f"/appointments/manage/{second_token}/cancel-rest/").content.decode()
+    assert "Cancel these 3 visits?" in asking and "Yes, cancel these 3 visits</button>" in asking
+    assert four_weeks.visits[0].starts_at.strftime("%B") in asking
+    assert not Appointment.objects.filter(series=four_weeks.series, status="cancelled").exists()  # asking cancels nothing
     response = client.post(f"/appointments/manage/{second_token}/cancel-rest/", follow=True)
     assert "3 visits are cancelled." in response.content.decode()
     statuses = [visit.status for visit in Appointment.objects.filter(series=four_weeks.series).order_by("starts_at")]

@@ -134,10 +134,18 @@ def manage_page(page, base_url):
     return page.goto(f"{base_url}/appointments/manage/{token}/").status
 
 
-def manage_page_after_cancelling(page, base_url):
+def cancel_confirmation_page(page, base_url):
     manage_page(page, base_url)
     with page.expect_navigation() as navigation:
         page.get_by_role("button", name="Cancel this appointment").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cancel your appointment?")
+    return navigation.value.status
+
+
+def manage_page_after_cancelling(page, base_url):
+    cancel_confirmation_page(page, base_url)
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Yes, cancel this appointment").click()
     expect(page.get_by_role("status")).to_contain_text("Your appointment is cancelled.")
     return navigation.value.status
 
@@ -209,6 +217,7 @@ STEPS = [
     (details_page_with_a_plan_not_taken, 200),
     (confirmation_page, 200),
     (manage_page, 200),
+    (cancel_confirmation_page, 200),
     (manage_page_after_cancelling, 200),
     (reschedule_page, 200),
     (reschedule_page_with_another_provider, 200),

@@ -206,6 +206,13 @@ def test_a_patient_books_with_the_keyboard_and_no_javascript_then_cancels_from_t
     skip_to_main(page)
     tab_to(page, page.get_by_role("button", name="Cancel this appointment"))
     page.keyboard.press("Enter")
+    # A page that asks first: "No, keep my appointment" goes back, "Yes" cancels.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cancel your appointment?")
+    appointment.refresh_from_db()
+    assert appointment.status != Appointment.Status.CANCELLED
+    skip_to_main(page)
+    tab_to(page, page.get_by_role("button", name="Yes, cancel this appointment"))
+    page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_contain_text("Your appointment is cancelled.")
     assert urlsplit(page.url).path == link.group(1)
     appointment.refresh_from_db()

@@ -112,5 +112,6 @@ def test_a_patient_who_books_a_soon_visit_is_told_so_and_can_still_cancel_it_jus
     assert "This visit is soon" in received.body
     page.goto(f"{live_site}{MANAGE_LINK.search(received.body).group(1)}")
     page.get_by_role("button", name="Cancel this appointment").click()
+    page.get_by_role("button", name="Yes, cancel this appointment").click()
     expect(page.get_by_role("status")).to_contain_text("Your appointment is cancelled.")
     assert Appointment.objects.get().status == Appointment.Status.CANCELLED

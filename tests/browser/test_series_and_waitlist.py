@@ -149,7 +149,8 @@ def test_a_series_from_a_phone_then_a_waitlisted_patient_claims_a_cancelled_visi
 
 
 NEW_PAGES = ["details with the series question", "the series' dates", "series confirmation", "manage a series visit",
-             "join the waitlist", "on the waitlist", "waitlist entry", "claim an offer", "an offer gone", "ask for an earlier time"]
+             "join the waitlist", "on the waitlist", "waitlist entry", "claim an offer", "an offer gone", "ask for an earlier time",
+             "cancel the rest of a series, asked first"]
 
 
 @pytest.fixture
@@ -185,6 +186,7 @@ def series_and_waitlist(live_site):
         "claim an offer": f"/waitlist/offer/{open_offer.token()}/",
         "an offer gone": f"/waitlist/offer/{gone_offer.token()}/",
         "ask for an earlier time": f"/appointments/manage/{booked.manage_tokens[1]}/earlier/",
+        "cancel the rest of a series, asked first": f"/appointments/manage/{booked.manage_tokens[0]}/cancel-rest/",
         "details_for_series": f"/book/details/?{details}",
     }
 
