@@ -790,11 +790,15 @@ def cancel_rest_of_series(appointment: Appointment, *, by_patient: bool, now: da
     if not appointment.series_id:
         raise BookingRefused("This visit is not part of a series.")
     with transaction.atomic():
+        this_one = _locked(appointment)
         later = list(
             Appointment.objects.select_for_update(of=("self",)).select_related("provider", "visit_type")
             .filter(series_id=appointment.series_id, starts_at__gte=appointment.starts_at, status__in=Appointment.ACTIVE_STATUSES)
             .order_by("starts_at")
         )
+        if not this_one.is_active and later:
+            # From a visit cancelled (or moved) already, "the rest" would be visits its page never offered to cancel.
+            raise BookingRefused(f"{appointment.reference} is no longer booked: cancel the later visits from their own pages.")
         settings = BookingSettings.load()
         allowed = [visit for visit in later if (can_change_online(visit, now, settings) if by_patient else not visit.is_over(now))]
         if not allowed:

@@ -47,6 +47,10 @@ RETRY_DELAYS = [timedelta(minutes=minutes) for minutes in (1, 5, 15, 60, 240, 72
 # mail server that is down) is abandoned: a late reminder or confirmation helps nobody, and
 # the front desk is better off calling the patient.
 SCHEDULED_TRIES_LIMIT = 10
+# A waitlist offer's email (it says until when the time can be claimed) is tried at least this often:
+# the offered time waits for it (appointments.waitlist), so it must go soon after a mail outage ends.
+# About two hours of outage use up its tries; then it is abandoned and the time goes to the next patient.
+OFFER_RETRY_AT_MOST = timedelta(minutes=15)
 # A message the mail server refuses for good (5xx, or a header that cannot be sent) is
 # abandoned on this try; the tries before it cover a mail server misconfigured for a moment.
 PERMANENT_REFUSALS_LIMIT = 3
@@ -141,9 +145,10 @@ def send_due(now=None, limit=BATCH_SIZE, message_ids=None, retry_now=False, stop
         forced = retry_now and not _due(attempt_time).filter(pk=message_id).exists()
         if not _claim(message_id, attempt_time, retry_now):
             continue
-        if _deliver(OutboxMessage.objects.select_related("appointment").get(pk=message_id), connection, attempt_time, forced):
+        delivered = _deliver(OutboxMessage.objects.select_related("appointment").get(pk=message_id), connection, attempt_time, forced)
+        if delivered:
             sent += 1
-        elif stop_after_failure:
+        elif delivered is False and stop_after_failure:  # None: not sent, and not the mail server's doing
             break
     return sent
 
@@ -245,11 +250,20 @@ class Failure:
         if scheduled_tries >= SCHEDULED_TRIES_LIMIT:
             return cls(OutboxMessage.Status.ABANDONED, scheduled_tries, None)
         delay = RETRY_DELAYS[min(scheduled_tries, len(RETRY_DELAYS)) - 1]
+        if CLAIM_UNTIL_PLACEHOLDER in message.body:
+            delay = min(delay, OFFER_RETRY_AT_MOST)
         return cls(OutboxMessage.Status.FAILED, scheduled_tries, now + delay)
 
 
-def _deliver(message, connection, now, forced=False) -> bool:
+def _deliver(message, connection, now, forced=False) -> bool | None:
+    """Send one claimed message: True when sent, False when the mail server failed, None when it is no
+    longer to be sent (a waitlist offer that ended before its email could go out)."""
     claimed = OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING)
+    if _offer_has_ended(message, now):
+        claimed.update(status=OutboxMessage.Status.DROPPED, claimed_until=None,
+                       last_error="The waitlist offer ended before its email could go out.")
+        logger.info("Outbox message %s (%s) not sent: its waitlist offer had ended", message.pk, message.kind)
+        return None
     try:
         email = EmailMultiAlternatives(
             message.subject, body_to_send(message, now), to=[message.to], connection=connection,
@@ -274,6 +288,7 @@ def _deliver(message, connection, now, forced=False) -> bool:
         if failure.status == OutboxMessage.Status.ABANDONED:
             logger.error("Outbox message %s (%s) abandoned after %s tries (%s)", message.pk, message.kind, message.attempts + 1,
                          type(error).__name__)
+            _end_offer_never_emailed(message)
         else:
             logger.warning("Outbox message %s (%s) failed on attempt %s (%s); next try at %s", message.pk, message.kind,
                            message.attempts + 1, type(error).__name__, failure.next_attempt_at.isoformat(timespec="seconds"))
@@ -284,11 +299,36 @@ def _deliver(message, connection, now, forced=False) -> bool:
     return True
 
 
+def _is_offer_email(message) -> bool:
+    return CLAIM_UNTIL_PLACEHOLDER in message.body
+
+
+def _offer_has_ended(message, now) -> bool:
+    """An offer email whose offer is no longer open (claimed, taken, withdrawn, expired) or whose time
+    to claim would already be over: sending it would ask the patient for something they cannot do."""
+    offer = offer_of(message) if _is_offer_email(message) else None
+    if offer is None:
+        return False
+    if offer.status != WaitlistOffer.Status.OPEN or offer.has_run_out(now):
+        return True
+    return offer.claim_until_if_emailed(now, BookingSettings.load(fresh=True)) <= now
+
+
+def _end_offer_never_emailed(message):
+    """The email of an offer was given up on (the address refuses mail, or a long outage): the offer
+    ends, so its time goes to the next patient instead of waiting for an email that will not come."""
+    offer = offer_of(message) if _is_offer_email(message) else None
+    if offer is not None:
+        WaitlistOffer.objects.filter(pk=offer.pk, status=WaitlistOffer.Status.OPEN, emailed_at__isnull=True).update(
+            status=WaitlistOffer.Status.EXPIRED,
+        )
+
+
 def _start_claim_window(message, now):
     """A waitlist offer's email went out at `now`: its time to claim runs from now, as the email said
     (a mail outage must not use up a patient's time before they are told)."""
-    offer = offer_of(message)
-    if offer is None or CLAIM_UNTIL_PLACEHOLDER not in message.body:
+    offer = offer_of(message) if _is_offer_email(message) else None
+    if offer is None:
         return
     ends = offer.claim_until_if_emailed(now, BookingSettings.load(fresh=True))
     WaitlistOffer.objects.filter(pk=offer.pk, status=WaitlistOffer.Status.OPEN, emailed_at__isnull=True).update(

@@ -126,7 +126,7 @@ class AppointmentForm(forms.ModelForm):
             "ends_at": "Worked out from the start and the length of the visit type.",
             "emails": "Emails about this visit and whether they have gone out (details in the outbox).",
             "series_visits": "Booked as a series (a course of treatment): every visit of it. Each is changed or cancelled on its own page; "
-            "“Cancel this visit and the rest of the series” above cancels this one and every later one at once.",
+            "while a later one is booked, “Cancel this visit and the rest of the series” above cancels this one and every later one at once.",
             "patient_state": "Video visits: the state the patient will be in during the visit. The clinician must be licensed there.",
             "telehealth_consent_at": "When the patient agreed to a video visit: ticked online, or told staff who booked by phone "
             "(see “source”).",

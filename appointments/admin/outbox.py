@@ -36,7 +36,8 @@ class OutboxMessageAdmin(DatesFromTheAddress, admin.ModelAdmin):
                 "fields": ["kind", "reference", "status", "attempts", "last_error", "next_attempt_at", "created_at", "sent_at"],
                 "description": "Emails wait here until the mail server takes them; failed ones are tried again "
                 "by themselves. “Not delivered (gave up)” means the mail server refused the email for good, or kept "
-                "failing for days: call the patient, and check the email address with them.",
+                "failing for days: call the patient, and check the email address with them. “Not sent (no longer "
+                "needed)” is a waitlist offer that ended (claimed, withdrawn or too late) before its email could go out.",
             }),
         ]
         if request.user.is_superuser:

@@ -52,9 +52,10 @@ class WishForm(forms.Form):
         today = timezone.localdate()
         self.fields["first_day"].initial = today
         self.fields["last_day"].initial = today + timedelta(days=28)
-        # Only the days the office opens: a Saturday box on a practice closed on Saturdays would never be offered a time.
+        # Only the days the office opens (a Saturday box on a practice closed on Saturdays would never be
+        # offered a time), all ticked to start with.
         self.fields["weekdays"].choices = open_weekdays()
-        self.fields["weekdays"].initial = [value for value, _ in self.fields["weekdays"].choices if value in WORKING_WEEK]
+        self.fields["weekdays"].initial = [value for value, _ in self.fields["weekdays"].choices]
         self.fields["times_of_day"].initial = ["mornings", "afternoons"]
 
     def wish(self, visit_type: VisitType, provider: Provider | None) -> Wish:
@@ -73,7 +74,8 @@ class WaitlistJoinForm(WishForm, BookingDetailsForm):
         VisitType.objects.bookable().filter(in_office=True), label="Visit", empty_label="Choose a visit",
         to_field_name="slug", error_messages={"required": "Please choose a visit.", "invalid_choice": "Please choose a visit."},
     )
-    provider = forms.ChoiceField(label="With", required=False, help_text="Any clinician who offers the visit, or one by name.")
+    provider = forms.ChoiceField(label="With", required=False, help_text="Any clinician who offers the visit, or one by name.",
+                                 error_messages={"invalid_choice": "Please choose a clinician from the list, or “Any clinician”."})
 
     submit_label = "Join the waitlist"
     confirm_message = f"You are not on the list yet: please check your details and press ‘{submit_label}’."

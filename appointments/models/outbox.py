@@ -23,6 +23,7 @@ class OutboxMessage(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed (will retry)"
         ABANDONED = "abandoned", "Not delivered (gave up)"
+        DROPPED = "dropped", "Not sent (no longer needed)"
 
     kind = models.CharField(max_length=40, help_text="What the message is, e.g. patient confirmation.")
     appointment = models.ForeignKey(Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")

@@ -399,3 +399,13 @@ def test_the_front_desk_cancels_a_visit_and_the_rest_of_its_series_from_its_page
     assert "None of these visits can be cancelled" in again.content.decode()
     assert len(deliver_outbox()) == before + len(emails)
     assert Appointment.objects.filter(series=four_weeks.series).exclude(status="cancelled").count() == 1
+
+
+
+@pytest.mark.django_db
+def test_the_rest_of_a_series_is_never_cancelled_from_a_visit_no_longer_booked(desk_client, four_weeks):
+    first = four_weeks.visits[0]
+    booking.cancel(first, by_patient=False)
+    response = desk_client.post(f"/admin/appointments/appointment/{first.pk}/do/cancel_rest/", follow=True)
+    assert f"{first.reference} is no longer booked: cancel the later visits from their own pages." in response.content.decode()
+    assert Appointment.objects.filter(series=four_weeks.series, status="cancelled").count() == 1

@@ -194,10 +194,13 @@ def test_the_days_to_tick_are_the_days_the_office_opens(client, clinic):
         return re.findall(r'name="weekdays" value="(\d)"', page)
 
     assert days_offered() == ["0", "1", "2", "3", "4"]  # closed at weekends: no Saturday box
-    refused = client.post("/waitlist/join/", {"visit": clinic.visit.slug, "weekdays": ["5"]}).content.decode()
+    refused = client.post("/waitlist/join/", {"visit": clinic.visit.slug, "weekdays": ["5"], "provider": "7\x00"}).content.decode()
     assert "Please tick only the days shown." in refused and not WaitlistEntry.objects.exists()
+    assert "Please choose a clinician from the list" in refused and "is not one of the available choices" not in refused
     make_office_hours(Practice.objects.get(), weekdays=[5], blocks=((time(9), time(12)),))
     assert days_offered() == ["0", "1", "2", "3", "4", "5"]
+    page = client.get("/waitlist/join/", {"visit": clinic.visit.slug}).content.decode()
+    assert len(re.findall(r'name="weekdays" value="\d"[^>]*checked', page)) == 6  # every day shown starts ticked
     OfficeHours.objects.all().delete()  # no hours set yet: the working week
     assert days_offered() == ["0", "1", "2", "3", "4"]
 
@@ -252,6 +255,10 @@ def test_the_front_desk_sees_the_list_and_offers_a_time_by_hand(desk_client, cli
     }, follow=True)
     assert "The time is offered to 2 patients by email" in response.content.decode()
     assert WaitlistOffer.objects.filter(by_staff=True, status="open").count() == 2
+    # The entry's page lists its offers, with when each was emailed (the front desk may view them).
+    deliver_outbox()
+    entry_page = desk_client.get(f"/admin/appointments/waitlistentry/{first.pk}/change/").content.decode()
+    assert "Emailed at" in entry_page and "Offered" in entry_page
 
 
 THREADS = 20
@@ -414,3 +421,68 @@ def test_a_mail_outage_does_not_use_up_the_time_to_claim_an_offer(settings, clie
     waitlist.expire(now=later.starts_at - BookingSettings.load(fresh=True).minimum_notice)
     later.refresh_from_db()
     assert later.status == "expired"
+
+
+def test_an_offer_that_ended_before_its_email_could_go_out_is_not_emailed(settings, clinic):
+    from django.core import mail
+
+    from appointments import outbox
+    from tests.factories import MAIL_IN_MEMORY, MAIL_SERVER_DOWN
+
+    first, second = join(clinic, 1), join(clinic, 2)
+    booking.cancel(clinic.booked[0], by_patient=False)
+    settings.EMAIL_BACKEND = MAIL_SERVER_DOWN
+    [to_first, to_second] = waitlist.offer_by_hand([first, second], provider=clinic.provider, starts_at=at(clinic.monday, 9),
+                                                   now=timezone.now())
+    outbox.send_due()
+    waitlist.leave(first)  # the first patient leaves the list meanwhile: her offer is withdrawn
+    waitlist.claim(to_second)  # and the second's is claimed meanwhile: booked
+    settings.EMAIL_BACKEND = MAIL_IN_MEMORY
+    mail.outbox = []
+    outbox.send_due(now=timezone.now() + timedelta(hours=1))
+    offer_emails = [email for email in mail.outbox if "opened up" in email.subject]
+    assert offer_emails == []  # neither is asked to claim what they cannot
+    dropped = OutboxMessage.objects.filter(kind="patient_waitlist_offer")
+    assert set(dropped.values_list("status", flat=True)) == {"dropped"}
+    assert all("ended before its email could go out" in message.last_error for message in dropped)
+    # The other emails of the round still went out (a dropped email is not a mail server failing).
+    assert any(email.to == ["wait2@example.com"] and "opened up" not in email.subject for email in mail.outbox)
+
+
+def test_an_offer_email_the_mail_server_refuses_for_good_passes_the_time_on(mail_server_that_refuses, clinic):
+    from appointments import outbox
+
+    server = mail_server_that_refuses("550 5.1.1 No such mailbox here")
+    first, second = join(clinic, 1), join(clinic, 2)
+    booking.cancel(clinic.booked[0], by_patient=False)
+    nine = daytime(hour=9)
+    waitlist.make_offers(now=nine)
+    [offer] = first.offers.all()
+    OutboxMessage.objects.update(next_attempt_at=nine)
+    for minutes in (0, 2, 10):
+        outbox.send_due(now=nine + timedelta(minutes=minutes))
+    message = OutboxMessage.objects.get(kind="patient_waitlist_offer")
+    assert message.status == "abandoned" and server.refused >= 3
+    offer.refresh_from_db()
+    assert offer.status == "expired"  # not held for an email that will never come
+    assert waitlist.make_offers(now=nine + timedelta(minutes=11)) == 1
+    assert [o.status for o in second.offers.all()] == ["open"]
+
+
+def test_an_offer_email_is_tried_again_at_least_every_quarter_hour(settings, clinic):
+    from appointments import outbox
+    from tests.factories import MAIL_SERVER_DOWN
+
+    join(clinic, 1)
+    booking.cancel(clinic.booked[0], by_patient=False)
+    settings.EMAIL_BACKEND = MAIL_SERVER_DOWN
+    nine = daytime(hour=9)
+    waitlist.make_offers(now=nine)
+    offer_email = OutboxMessage.objects.get(kind="patient_waitlist_offer")
+    other = OutboxMessage.objects.exclude(pk=offer_email.pk).first()
+    OutboxMessage.objects.update(next_attempt_at=nine, scheduled_tries=5)  # an outage of a few hours so far
+    outbox.send_due(now=nine)
+    offer_email.refresh_from_db()
+    other.refresh_from_db()
+    assert offer_email.next_attempt_at == nine + timedelta(minutes=15)
+    assert other.next_attempt_at > nine + timedelta(hours=1)  # any other email backs off as before
