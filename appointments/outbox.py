@@ -172,16 +172,24 @@ def offer_of(message):
     return about.offer if about is not None else None
 
 
-def links_to_fill_in(message, body, now=None) -> dict[str, str | None]:
+def offer_email_and_end(message, now):
+    """For the email of a waitlist offer (it says until when): the offer, and the end it gets if the
+    email goes out `now` (WaitlistOffer.claim_until_if_emailed). (None, None) for any other email,
+    or when the offer is gone."""
+    offer = offer_of(message) if CLAIM_UNTIL_PLACEHOLDER in message.body else None
+    if offer is None:
+        return None, None
+    return offer, offer.claim_until_if_emailed(now, BookingSettings.load(fresh=True))
+
+
+def links_to_fill_in(message, body, claim_until=None) -> dict[str, str | None]:
     """What each link placeholder in `body` becomes: the link made now (so it is the appointment's
     current one), or None when it can no longer be made (the appointment or estimate was deleted
-    since) and the patient is asked to call instead. An offer's end is the one it gets if the
-    email goes out `now` (WaitlistOffer.claim_until_if_emailed)."""
+    since) and the patient is asked to call instead. `claim_until`: the end of the offer the email
+    is about, as `offer_email_and_end` gives it."""
     links = {}
     if CLAIM_UNTIL_PLACEHOLDER in body:
-        offer = offer_of(message)
-        ends = offer.claim_until_if_emailed(now or timezone.now(), BookingSettings.load(fresh=True)) if offer is not None else None
-        links[CLAIM_UNTIL_PLACEHOLDER] = claim_until_words(ends) if ends is not None else None
+        links[CLAIM_UNTIL_PLACEHOLDER] = claim_until_words(claim_until) if claim_until is not None else None
     if ESTIMATE_LINK_PLACEHOLDER in body:
         estimate = message.estimates.select_related("appointment").first()
         links[ESTIMATE_LINK_PLACEHOLDER] = estimate.patient_url() if estimate is not None else None
@@ -195,20 +203,20 @@ def links_to_fill_in(message, body, now=None) -> dict[str, str | None]:
     return links
 
 
-def body_to_send(message, now=None) -> str:
+def body_to_send(message, claim_until=None) -> str:
     """The stored plain text with the patient's links filled in (`links_to_fill_in`)."""
     body = message.body
-    for placeholder, link in links_to_fill_in(message, body, now).items():
+    for placeholder, link in links_to_fill_in(message, body, claim_until).items():
         body = body.replace(placeholder, link or FALLBACKS[placeholder])
     return body
 
 
-def html_body_to_send(message, now=None) -> str:
+def html_body_to_send(message, claim_until=None) -> str:
     """The stored HTML part with the same links filled in, escaped for HTML. A link that can no
     longer be made takes its whole <a> element with it: the words asking the patient to call stand
     in its place, as in the plain text."""
     html = message.html_body
-    for placeholder, link in links_to_fill_in(message, html, now).items():
+    for placeholder, link in links_to_fill_in(message, html, claim_until).items():
         if link is None:
             anchor = re.compile(r'<a\b[^>]*href="' + re.escape(placeholder) + r'[^"]*"[^>]*>.*?</a>', re.DOTALL)
             html = anchor.sub(escape(FALLBACKS[placeholder]), html)
@@ -250,7 +258,7 @@ class Failure:
         if scheduled_tries >= SCHEDULED_TRIES_LIMIT:
             return cls(OutboxMessage.Status.ABANDONED, scheduled_tries, None)
         delay = RETRY_DELAYS[min(scheduled_tries, len(RETRY_DELAYS)) - 1]
-        if CLAIM_UNTIL_PLACEHOLDER in message.body:
+        if CLAIM_UNTIL_PLACEHOLDER in message.body:  # a waitlist offer's email
             delay = min(delay, OFFER_RETRY_AT_MOST)
         return cls(OutboxMessage.Status.FAILED, scheduled_tries, now + delay)
 
@@ -259,18 +267,19 @@ def _deliver(message, connection, now, forced=False) -> bool | None:
     """Send one claimed message: True when sent, False when the mail server failed, None when it is no
     longer to be sent (a waitlist offer that ended before its email could go out)."""
     claimed = OutboxMessage.objects.filter(pk=message.pk, status=OutboxMessage.Status.SENDING)
-    if _offer_has_ended(message, now):
+    offer, claim_until = offer_email_and_end(message, now)
+    if offer is not None and _offer_has_ended(offer, claim_until, now):
         claimed.update(status=OutboxMessage.Status.DROPPED, claimed_until=None,
                        last_error="The waitlist offer ended before its email could go out.")
         logger.info("Outbox message %s (%s) not sent: its waitlist offer had ended", message.pk, message.kind)
         return None
     try:
         email = EmailMultiAlternatives(
-            message.subject, body_to_send(message, now), to=[message.to], connection=connection,
+            message.subject, body_to_send(message, claim_until), to=[message.to], connection=connection,
             headers={"Message-ID": message_id_header(message)},
         )
         if message.html_body:
-            email.attach_alternative(html_body_to_send(message, now), "text/html")
+            email.attach_alternative(html_body_to_send(message, claim_until), "text/html")
         if message.attachment_name:
             email.attach(message.attachment_name, message.attachment_content, message.attachment_mimetype or None)
         email.send()
@@ -288,49 +297,36 @@ def _deliver(message, connection, now, forced=False) -> bool | None:
         if failure.status == OutboxMessage.Status.ABANDONED:
             logger.error("Outbox message %s (%s) abandoned after %s tries (%s)", message.pk, message.kind, message.attempts + 1,
                          type(error).__name__)
-            _end_offer_never_emailed(message)
+            if offer is not None:
+                _end_offer_never_emailed(offer)
         else:
             logger.warning("Outbox message %s (%s) failed on attempt %s (%s); next try at %s", message.pk, message.kind,
                            message.attempts + 1, type(error).__name__, failure.next_attempt_at.isoformat(timespec="seconds"))
         return False
     claimed.update(status=OutboxMessage.Status.SENT, sent_at=now, claimed_until=None)
-    _start_claim_window(message, now)
+    if offer is not None:
+        _start_claim_window(offer, claim_until, now)
     logger.info("Sent outbox message %s (%s)", message.pk, message.kind)
     return True
 
 
-def _is_offer_email(message) -> bool:
-    return CLAIM_UNTIL_PLACEHOLDER in message.body
+def _offer_has_ended(offer, claim_until, now) -> bool:
+    """An offer no longer open (claimed, taken, withdrawn, expired), or whose time to claim would already
+    be over: sending its email would ask the patient for something they cannot do."""
+    return offer.status != WaitlistOffer.Status.OPEN or offer.has_run_out(now) or claim_until <= now
 
 
-def _offer_has_ended(message, now) -> bool:
-    """An offer email whose offer is no longer open (claimed, taken, withdrawn, expired) or whose time
-    to claim would already be over: sending it would ask the patient for something they cannot do."""
-    offer = offer_of(message) if _is_offer_email(message) else None
-    if offer is None:
-        return False
-    if offer.status != WaitlistOffer.Status.OPEN or offer.has_run_out(now):
-        return True
-    return offer.claim_until_if_emailed(now, BookingSettings.load(fresh=True)) <= now
-
-
-def _end_offer_never_emailed(message):
+def _end_offer_never_emailed(offer):
     """The email of an offer was given up on (the address refuses mail, or a long outage): the offer
     ends, so its time goes to the next patient instead of waiting for an email that will not come."""
-    offer = offer_of(message) if _is_offer_email(message) else None
-    if offer is not None:
-        WaitlistOffer.objects.filter(pk=offer.pk, status=WaitlistOffer.Status.OPEN, emailed_at__isnull=True).update(
-            status=WaitlistOffer.Status.EXPIRED,
-        )
-
-
-def _start_claim_window(message, now):
-    """A waitlist offer's email went out at `now`: its time to claim runs from now, as the email said
-    (a mail outage must not use up a patient's time before they are told)."""
-    offer = offer_of(message) if _is_offer_email(message) else None
-    if offer is None:
-        return
-    ends = offer.claim_until_if_emailed(now, BookingSettings.load(fresh=True))
     WaitlistOffer.objects.filter(pk=offer.pk, status=WaitlistOffer.Status.OPEN, emailed_at__isnull=True).update(
-        emailed_at=now, expires_at=ends,
+        status=WaitlistOffer.Status.EXPIRED,
+    )
+
+
+def _start_claim_window(offer, claim_until, now):
+    """A waitlist offer's email went out at `now`: its time to claim runs from now, to the end the email
+    said (a mail outage must not use up a patient's time before they are told)."""
+    WaitlistOffer.objects.filter(pk=offer.pk, status=WaitlistOffer.Status.OPEN, emailed_at__isnull=True).update(
+        emailed_at=now, expires_at=claim_until,
     )

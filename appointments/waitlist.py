@@ -171,7 +171,7 @@ def matches(entry: WaitlistEntry, starts_at: datetime, provider_id: int) -> bool
     return entry.appointment is None or starts_at < entry.appointment.starts_at
 
 
-def expire(now: datetime | None = None) -> None:
+def expire(now: datetime | None = None, settings: BookingSettings | None = None) -> None:
     """Entries whose last day has passed end; offers past their time expire (their time goes to the next
     patient). An offer whose email has not gone out yet (the mail server is down) keeps its time, which
     runs from the email, until its visit is inside the minimum notice: nobody could have claimed it."""
@@ -179,7 +179,7 @@ def expire(now: datetime | None = None) -> None:
     WaitlistEntry.objects.filter(status=WaitlistEntry.Status.WAITING, last_day__lt=timezone.localdate(now)).update(
         status=WaitlistEntry.Status.EXPIRED, ended_at=now,
     )
-    notice = BookingSettings.load(fresh=True).minimum_notice
+    notice = (settings or BookingSettings.load(fresh=True)).minimum_notice
     WaitlistOffer.objects.filter(status=WaitlistOffer.Status.OPEN).filter(
         Q(emailed_at__isnull=False, expires_at__lte=now) | Q(starts_at__lte=now + notice)
     ).update(status=WaitlistOffer.Status.EXPIRED)
@@ -198,19 +198,14 @@ def _one_offer_maker_at_a_time() -> bool:
         return cursor.fetchone()[0]
 
 
-def claim_until(starts_at: datetime, now: datetime, settings: BookingSettings) -> datetime:
-    """When an offer made now stops if it is emailed at once: the claim window, but never past the minimum
-    notice before the visit. The outbox sets it again when the email goes out (WaitlistOffer.claim_until_if_emailed)."""
-    return settings.waitlist_claim_until(starts_at, now)
-
-
 def make_offers(now: datetime | None = None) -> int:
     """Offer free times to the waitlisted patients they suit (see the module's docstring). Returns how many offers were made."""
     now = now or timezone.now()
     with transaction.atomic():
         if not _one_offer_maker_at_a_time():
             return 0
-        expire(now)
+        settings = BookingSettings.load(fresh=True)
+        expire(now, settings)
         if not booking.is_daytime(now):
             return 0  # quiet hours: the offers wait for the morning
         entries = list(
@@ -219,7 +214,6 @@ def make_offers(now: datetime | None = None) -> int:
         )
         if not entries:
             return 0
-        settings = BookingSettings.load(fresh=True)
         open_offers = list(WaitlistOffer.objects.filter(status=WaitlistOffer.Status.OPEN))
         waiting_on_an_offer = {offer.entry_id for offer in open_offers}
         offered = {offer.provider_id: [] for offer in open_offers}
@@ -239,7 +233,8 @@ def make_offers(now: datetime | None = None) -> int:
             for slot in sorted(load_slots(visit_type, providers, today, max(days, 1), now, settings)):
                 if any(start < slot.ends_at and slot.starts_at < end for start, end in offered.get(slot.provider_id, ())):
                     continue  # offered already (or a time overlapping it): one patient at a time
-                expires_at = claim_until(slot.starts_at, now, settings)
+                # As if emailed at once; the outbox sets it again when the email goes out.
+                expires_at = settings.waitlist_claim_until(slot.starts_at, now)
                 if expires_at - now < SHORTEST_CLAIM:
                     continue
                 for entry in group:
@@ -281,7 +276,7 @@ def offer_by_hand(entries, *, provider: Provider, starts_at: datetime, now: date
         if booking.offered_provider(visit_type, [provider], starts_at, now, any_provider=False, settings=settings) is None:
             raise WaitlistRefused("That time is not free online with this provider (taken, outside their hours or too soon). "
                                   "Choose a time the booking page offers.", "starts_at")
-        expires_at = claim_until(starts_at, now, settings)
+        expires_at = settings.waitlist_claim_until(starts_at, now)
         if expires_at - now < SHORTEST_CLAIM:
             raise WaitlistRefused("That time is too soon to offer: patients need time to claim it.", "starts_at")
         ends_at = later_by(starts_at, visit_type.duration)

@@ -57,8 +57,7 @@ def series_context(appointment, settings) -> dict:
         return {}
     now = timezone.now()
     visits = list(appointment.series.visits.select_related("provider", "visit_type").order_by("starts_at"))
-    rest = [visit for visit in visits if visit.starts_at >= appointment.starts_at and visit.is_active
-            and booking.can_change_online(visit, now, settings)]
+    rest = rest_to_cancel(appointment, visits, now, settings)
     return {
         "series_visits": [
             {"visit": visit, "is_this_one": visit.pk == appointment.pk,
@@ -70,6 +69,12 @@ def series_context(appointment, settings) -> dict:
     }
 
 
+def rest_to_cancel(appointment, visits, now, settings) -> list[Appointment]:
+    """Of a series' `visits`, this one and the later ones the patient may still cancel online."""
+    return [visit for visit in visits if visit.starts_at >= appointment.starts_at and visit.is_active
+            and booking.can_change_online(visit, now, settings)]
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def manage_cancel_rest(request, token):
@@ -77,12 +82,12 @@ def manage_cancel_rest(request, token):
     lists them and asks, the POST cancels."""
     appointment = appointment_for(token)
     if request.method != "POST":
-        settings = BookingSettings.load()
-        rest = series_context(appointment, settings).get("rest_to_cancel")
-        if not rest:
+        visits = []
+        if appointment.series_id:
+            series = appointment.series.visits.select_related("provider").order_by("starts_at")
+            visits = rest_to_cancel(appointment, series, timezone.now(), BookingSettings.load())
+        if len(visits) < 2:  # nothing more than "Cancel this appointment" would do: the page offers no such button
             return redirect("appointments:manage", token=token)
-        visits = [visit for visit in appointment.series.visits.select_related("provider").order_by("starts_at")
-                  if visit.starts_at >= appointment.starts_at and visit.is_active and booking.can_change_online(visit, settings=settings)]
         return render(request, "appointments/manage_cancel.html", {
             "appointment": appointment, "token": token, "visits": visits,
             "action": reverse("appointments:manage_cancel_rest", kwargs={"token": token}),
